@@ -1,0 +1,3 @@
+from zeroparty.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""HTTP transport to Braze (or the sandbox). The httpx transport is injectable for tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from zeroparty import USER_AGENT
+from zeroparty.delivery.ports import SendResult
+from zeroparty.errors import RetryableDeliveryError
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
+
+
+class BrazeClient:
+    def __init__(
+        self, transport: httpx.AsyncBaseTransport | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
+        return await self.post(endpoint, "/users/track", api_key, body)
+
+    async def post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> SendResult:
+        url = endpoint.rstrip("/") + path
+        try:
+            resp = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {api_key}"})
+        except httpx.TimeoutException as exc:
+            raise RetryableDeliveryError(f"timed out talking to {endpoint} ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise RetryableDeliveryError(f"could not reach {endpoint} ({type(exc).__name__}: {exc})") from None
+        try:
+            parsed: Any = resp.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = {"message": resp.text[:500]}
+        return SendResult(resp.status_code, dict(resp.headers), parsed)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,83 @@
+"""Published experience versions. A version, once written, never changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.schema import experience_versions, experiences
+from zeroparty.domain.definition import Experience
+from zeroparty.services.ports import Published
+
+
+@lru_cache(maxsize=512)
+def _parse(version_id: int, definition_json: str) -> Experience:
+    # Versions are immutable, so parsing once per version is safe; keyed by id and content.
+    return Experience.model_validate_json(definition_json)
+
+
+def _published(version_id: int, version: int, definition: Any) -> Published:
+    return Published(version_id, version, _parse(version_id, json.dumps(definition, sort_keys=True)))
+
+
+def latest_published(conn: Connection, slug: str) -> Published | None:
+    row = conn.execute(
+        sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition)
+        .join(experiences, experiences.c.id == experience_versions.c.experience_id)
+        .where(experiences.c.slug == slug)
+        .order_by(experience_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _published(row.id, row.version, row.definition)
+
+
+def version_by_id(conn: Connection, version_id: int) -> Published:
+    row = conn.execute(
+        sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition).where(
+            experience_versions.c.id == version_id
+        )
+    ).one()
+    return _published(row.id, row.version, row.definition)
+
+
+class SqlExperienceStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def publish(self, exp: Experience, now: datetime) -> Published:
+        definition = exp.model_dump(mode="json", by_alias=True, exclude_none=True)
+        with self._engine.begin() as conn:
+            exp_id = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == exp.slug)).scalar()
+            if exp_id is None:
+                exp_id = conn.execute(
+                    sa.insert(experiences).values(slug=exp.slug, created_at=now).returning(experiences.c.id)
+                ).scalar_one()
+            last = conn.execute(
+                sa.select(sa.func.max(experience_versions.c.version)).where(
+                    experience_versions.c.experience_id == exp_id
+                )
+            ).scalar()
+            version = (last or 0) + 1
+            version_id = conn.execute(
+                sa.insert(experience_versions)
+                .values(experience_id=exp_id, version=version, definition=definition, published_at=now)
+                .returning(experience_versions.c.id)
+            ).scalar_one()
+        return Published(version_id, version, exp)
+
+    def published(self, slug: str) -> Published | None:
+        with reader(self._engine).connect() as conn:
+            return latest_published(conn, slug)
+
+    def list_published(self) -> Iterator[Published]:
+        with reader(self._engine).connect() as conn:
+            slugs = conn.execute(sa.select(experiences.c.slug).order_by(experiences.c.slug)).scalars().all()
+            found = [latest_published(conn, s) for s in slugs]
+        yield from (p for p in found if p is not None)

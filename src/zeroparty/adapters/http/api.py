@@ -1,0 +1,111 @@
+"""The JSON API (`/api/v1`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from zeroparty.adapters.db.responses import ResponseStatus
+from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.errors import error_body
+from zeroparty.domain.definition import Experience
+from zeroparty.errors import FieldError, NotFound
+
+
+class ResponseIn(BaseModel):
+    """A whole response: choice answers and form inputs, each keyed by element id."""
+
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[str, Any] = {}
+    inputs: dict[str, Any] = {}
+
+
+class ResponseCreated(BaseModel):
+    id: str
+    outcome: str | None
+    queued: int
+
+
+def _json_body_problem(content_type: str | None) -> JSONResponse | None:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media != "application/json":
+        return JSONResponse(
+            error_body(
+                "unsupported content type",
+                [FieldError("content-type", f"must be application/json, got '{media or 'nothing'}'")],
+            ),
+            status_code=415,
+        )
+    return None
+
+
+def router(ctx: AppContext) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["api"])
+
+    @api.post(
+        "/experiences/{slug}/responses",
+        status_code=201,
+        response_model=ResponseCreated,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ResponseIn.model_json_schema()}},
+            }
+        },
+        responses={
+            404: {"description": "unknown experience"},
+            413: {"description": "body too large"},
+            415: {"description": "not JSON"},
+            422: {"description": "invalid answers; each bad field named"},
+        },
+    )
+    async def create_response(slug: str, request: Request) -> Any:
+        """Record a whole response in one call; 201 only after it is committed."""
+        problem = _json_body_problem(request.headers.get("content-type"))
+        if problem:
+            return problem
+        raw = await request.body()
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return JSONResponse(
+                error_body("malformed JSON", [FieldError("body", f"not valid JSON: {exc}")]), status_code=400
+            )
+        try:
+            body = ResponseIn.model_validate(data)
+        except ValidationError as exc:
+            errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+            return JSONResponse(error_body("the request is not valid", errors), status_code=422)
+        done = await run_in_threadpool(ctx.capture.submit_whole, slug, body.answers, body.inputs)
+        return JSONResponse(
+            ResponseCreated(
+                id=done.response_id, outcome=done.outcome.id if done.outcome else None, queued=done.queued
+            ).model_dump(),
+            status_code=201,
+            headers={"Location": f"/api/v1/responses/{done.response_id}"},
+        )
+
+    @api.get("/responses/{response_id}", response_model=ResponseStatus)
+    async def response_status(response_id: str) -> ResponseStatus:
+        """Where a response stands: answers, outcome, and delivery per destination."""
+        status = await run_in_threadpool(ctx.responses.status, response_id)
+        if status is None:
+            raise NotFound(FieldError("response_id", f"no response '{response_id}'"))
+        return status
+
+    @api.get("/experiences")
+    async def list_experiences() -> list[dict[str, Any]]:
+        found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
+        return [{"slug": p.experience.slug, "title": p.experience.title, "version": p.version} for p in found]
+
+    @api.get("/experience-schema")
+    async def experience_schema() -> dict[str, Any]:
+        """JSON Schema of experience definitions, for editors and validators."""
+        return Experience.model_json_schema()
+
+    return api

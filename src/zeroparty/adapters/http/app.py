@@ -1,0 +1,54 @@
+"""The web application: hosted pages, JSON API, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.types import ASGIApp
+
+from zeroparty import __version__
+from zeroparty.adapters.http import api, errors, pages
+from zeroparty.adapters.http.context import AppContext
+
+HERE = Path(__file__).parent
+
+
+def templates() -> Jinja2Templates:
+    return Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+
+
+def create_app(
+    ctx: AppContext,
+    registry: CollectorRegistry,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    mounts: dict[str, ASGIApp] | None = None,
+) -> FastAPI:
+    app = FastAPI(title="zeroparty", version=__version__, lifespan=lifespan)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for prefix, sub in (mounts or {}).items():
+        app.mount(prefix, sub)
+    app.include_router(api.router(ctx))
+    app.include_router(pages.router(ctx))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+@asynccontextmanager
+async def no_lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield

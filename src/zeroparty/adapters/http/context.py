@@ -1,0 +1,21 @@
+"""What the HTTP adapters are handed by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi.templating import Jinja2Templates
+
+from zeroparty.adapters.db.destinations import SqlDestinations
+from zeroparty.adapters.db.experiences import SqlExperienceStore
+from zeroparty.adapters.db.responses import SqlResponses
+from zeroparty.services.capture import CaptureService
+
+
+@dataclass(frozen=True)
+class AppContext:
+    capture: CaptureService
+    experiences: SqlExperienceStore
+    responses: SqlResponses
+    destinations: SqlDestinations
+    templates: Jinja2Templates

@@ -1,0 +1,40 @@
+"""Turning our exceptions into precise JSON answers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from zeroparty.errors import FieldError, InvalidInput, NotFound
+
+
+def error_body(detail: str, errors: list[FieldError]) -> dict[str, object]:
+    return {"detail": detail, "errors": [{"field": e.field, "message": e.message} for e in errors]}
+
+
+def invalid_input_response(exc: InvalidInput) -> JSONResponse:
+    status = 404 if isinstance(exc, NotFound) else 422
+    return JSONResponse(
+        error_body(exc.summary if status == 422 else exc.errors[0].message, exc.errors), status_code=status
+    )
+
+
+def install(app: FastAPI) -> None:
+    async def on_invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, InvalidInput)
+        return invalid_input_response(exc)
+
+    async def on_request_validation(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [FieldError(".".join(str(p) for p in err["loc"] if p != "body"), err["msg"]) for err in exc.errors()]
+        return JSONResponse(error_body("the request is not valid", errors), status_code=422)
+
+    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"detail": exc.detail, "errors": []}, status_code=exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(InvalidInput, on_invalid)
+    app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(HTTPException, on_http)

@@ -1,0 +1,135 @@
+"""Validating submitted answers against a published definition. Pure; raises InvalidInput."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from zeroparty.domain.definition import (
+    CHOICE_TYPES,
+    Consent,
+    Element,
+    EmailInput,
+    Experience,
+    MultiChoice,
+    Screen,
+    SingleChoice,
+    TextInput,
+)
+from zeroparty.errors import FieldError, InvalidInput
+
+MAX_EMAIL = 254
+
+
+def normalize_email(raw: str) -> str:
+    """Validated, normalised email (lower-cased: Braze matches emails case-insensitively)."""
+    try:
+        checked = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return checked.normalized.lower()
+
+
+def _check(el: Element, value: Any) -> Any:
+    """The stored form of one answer, or ValueError saying what is wrong with it."""
+    if isinstance(el, SingleChoice):
+        if not isinstance(value, str):
+            raise ValueError("must be one option value (a string)")
+        if value not in {o.value for o in el.options}:
+            raise ValueError(f"'{value}' is not an option; expected one of {[o.value for o in el.options]}")
+        return value
+    if isinstance(el, MultiChoice):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of option values")
+        allowed = {o.value for o in el.options}
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            raise ValueError(f"{bad} not among the options {sorted(allowed)}")
+        if len(set(value)) != len(value):
+            raise ValueError("must not repeat a value")
+        if el.max_selected is not None and len(value) > el.max_selected:
+            raise ValueError(f"at most {el.max_selected} may be selected")
+        return list(value)
+    if isinstance(el, EmailInput):
+        if not isinstance(value, str):
+            raise ValueError("must be an email address (a string)")
+        if len(value) > MAX_EMAIL:
+            raise ValueError(f"must be at most {MAX_EMAIL} characters")
+        return normalize_email(value)
+    if isinstance(el, TextInput):
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        value = value.strip()
+        if len(value) > el.max_length:
+            raise ValueError(f"must be at most {el.max_length} characters")
+        return value
+    if isinstance(el, Consent):
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    raise AssertionError(el)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value is False
+
+
+def validate_elements(
+    elements: list[Element], raw: Mapping[str, Any], prefix: str = ""
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Check the values given for these elements; return (clean values, problems)."""
+    clean: dict[str, Any] = {}
+    problems: list[FieldError] = []
+    for el in elements:
+        value = raw.get(el.id)
+        if _is_blank(value) and not (isinstance(el, Consent) and value is False):
+            if el.required:
+                problems.append(FieldError(prefix + el.id, "is required"))
+            continue
+        try:
+            clean[el.id] = _check(el, value)
+        except ValueError as exc:
+            problems.append(FieldError(prefix + el.id, str(exc)))
+        else:
+            if el.required and isinstance(el, Consent) and value is False:
+                problems.append(FieldError(prefix + el.id, "must be accepted to continue"))
+    return clean, problems
+
+
+def validate_screen(screen: Screen, raw: Mapping[str, Any]) -> dict[str, Any]:
+    clean, problems = validate_elements(list(screen.elements), raw)
+    unknown = sorted(set(raw) - {el.id for el in screen.elements})
+    problems += [FieldError(k, f"is not an element of screen '{screen.id}'") for k in unknown]
+    if problems:
+        raise InvalidInput(problems, "the answers on this screen are not valid")
+    return clean
+
+
+def validate_whole_response(exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A complete response in one call: choices under `answers`, form inputs under `inputs`."""
+    elements = exp.elements()
+    problems: list[FieldError] = []
+    for group, given, wanted in (("answers", answers, CHOICE_TYPES), ("inputs", inputs, None)):
+        for key in given:
+            if key not in elements:
+                problems.append(FieldError(f"{group}.{key}", f"no element '{key}' in experience '{exp.slug}'"))
+                continue
+            is_choice = elements[key][1].type in CHOICE_TYPES
+            if (wanted is not None) != is_choice:
+                right = "answers" if is_choice else "inputs"
+                problems.append(
+                    FieldError(f"{group}.{key}", f"'{key}' is a {elements[key][1].type}; send it under '{right}'")
+                )
+    merged = {**answers, **inputs}
+    clean: dict[str, Any] = {}
+    for screen in exp.screens:
+        for el in screen.elements:
+            group = "answers" if el.type in CHOICE_TYPES else "inputs"
+            values, errs = validate_elements([el], {el.id: merged[el.id]} if el.id in merged else {}, f"{group}.")
+            clean.update(values)
+            problems += errs
+    if problems:
+        raise InvalidInput(problems, "the response is not valid")
+    return clean

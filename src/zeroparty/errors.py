@@ -1,0 +1,58 @@
+"""The exception tree. Every error zeroparty raises on purpose derives from ZeropartyError.
+
+ZeropartyError
+├── InvalidInput            a caller's mistake; carries every (field, message) problem found
+│   └── NotFound            the thing named does not exist
+├── ConfigurationError      settings or stored configuration are unusable
+└── DeliveryError           sending to a destination failed
+    ├── RetryableDeliveryError   try again later (5xx, timeouts, connection errors, 429)
+    └── TerminalDeliveryError    the same request will never succeed (bad key, rejected data)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ZeropartyError(Exception):
+    """Base of every error raised on purpose by zeroparty."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field; `field` is a dotted path such as `answers.skin_type`."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidInput(ZeropartyError):
+    """The caller sent something we cannot accept; nothing was stored."""
+
+    def __init__(self, errors: list[FieldError] | FieldError, summary: str = "invalid input") -> None:
+        self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
+        self.summary = summary
+        super().__init__("; ".join(str(e) for e in self.errors) or summary)
+
+
+class NotFound(InvalidInput):
+    """The resource named by the caller does not exist."""
+
+
+class ConfigurationError(ZeropartyError):
+    """Settings or stored configuration cannot be used."""
+
+
+class DeliveryError(ZeropartyError):
+    """Sending to a destination failed."""
+
+
+class RetryableDeliveryError(DeliveryError):
+    """The same request may succeed later."""
+
+
+class TerminalDeliveryError(DeliveryError):
+    """The same request will not succeed; retrying is pointless."""

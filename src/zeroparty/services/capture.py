@@ -1,0 +1,140 @@
+"""Recording responses: validate against the published definition, then one atomic write of the
+response, its answers and the outbox rows for its profile changes. Callers answer 2xx only after
+this returns (the commit happened)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from zeroparty.domain.answers import validate_elements, validate_screen, validate_whole_response
+from zeroparty.domain.definition import Outcome, Screen
+from zeroparty.domain.mapping import changes_to_send, respondent_email
+from zeroparty.domain.outcomes import choose_outcome
+from zeroparty.errors import FieldError, InvalidInput, NotFound
+from zeroparty.services.ports import CaptureStore, CaptureUnit, Published, ResponseWrite, StoredResponse
+
+
+@dataclass(frozen=True)
+class Submitted:
+    response_id: str
+    next_screen: Screen | None
+    outcome: Outcome | None
+    queued: int
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class CaptureService:
+    def __init__(
+        self,
+        store: CaptureStore,
+        notify: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._store = store
+        self._notify = notify
+        self._clock = clock
+
+    def published(self, slug: str) -> Published:
+        with self._store.unit() as unit:
+            return _published(unit, slug)
+
+    def progress(self, slug: str, response_id: str) -> tuple[Published, dict[str, Any], str | None]:
+        """The version a response runs on, its answers so far and its outcome (if complete)."""
+        with self._store.unit() as unit:
+            pub, stored = _response_of(unit, slug, response_id)
+            return pub, stored.answers, stored.outcome_id
+
+    def submit_screen(self, slug: str, response_id: str | None, screen_id: str, raw: Mapping[str, Any]) -> Submitted:
+        with self._store.unit() as unit:
+            if response_id is None:
+                pub, before, outcome_before, is_new = _published(unit, slug), {}, None, True
+                response_id = str(uuid.uuid4())
+            else:
+                pub, stored = _response_of(unit, slug, response_id)
+                before, outcome_before, is_new = stored.answers, stored.outcome_id, False
+            exp = pub.experience
+            index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
+            if index is None:
+                raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
+            screen = exp.screens[index]
+            clean = validate_screen(screen, raw)
+            after = {k: v for k, v in before.items() if k not in {el.id for el in screen.elements}} | clean
+            last = index == len(exp.screens) - 1
+            outcome = None
+            if last:
+                missing = [
+                    FieldError(e.id, f"is required (screen '{s.id}')")
+                    for s in exp.screens
+                    for e in s.elements
+                    if validate_elements([e], {e.id: after[e.id]} if e.id in after else {})[1]
+                ]
+                if missing:
+                    raise InvalidInput(missing, "earlier screens are incomplete")
+                outcome = choose_outcome(exp, after)
+            outcome_id = outcome.id if outcome else outcome_before
+            email, changes = changes_to_send(exp, before, after, outcome_before, outcome_id)
+            write = ResponseWrite(
+                response_id=response_id,
+                version_id=pub.version_id,
+                channel="page",
+                is_new=is_new,
+                answers={el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean},
+                email=email,
+                outcome_id=outcome_id,
+                completed=last,
+                changes=changes,
+                cleared=frozenset({el.id for el in screen.elements} - set(clean)),
+            )
+            queued = unit.write(write, self._clock())
+        if queued:
+            self._notify()
+        return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
+
+    def submit_whole(self, slug: str, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> Submitted:
+        with self._store.unit() as unit:
+            pub = _published(unit, slug)
+            exp = pub.experience
+            clean = validate_whole_response(exp, answers, inputs)
+            outcome = choose_outcome(exp, clean)
+            email, changes = changes_to_send(exp, {}, clean, None, outcome.id)
+            screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()}
+            response_id = str(uuid.uuid4())
+            write = ResponseWrite(
+                response_id=response_id,
+                version_id=pub.version_id,
+                channel="api",
+                is_new=True,
+                answers={k: (screen_of[k], v) for k, v in clean.items()},
+                email=respondent_email(exp, clean) if email else None,
+                outcome_id=outcome.id,
+                completed=True,
+                changes=changes,
+            )
+            queued = unit.write(write, self._clock())
+        if queued:
+            self._notify()
+        return Submitted(response_id, None, outcome, queued)
+
+
+def _published(unit: CaptureUnit, slug: str) -> Published:
+    pub = unit.published(slug)
+    if pub is None:
+        raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
+    return pub
+
+
+def _response_of(unit: CaptureUnit, slug: str, response_id: str) -> tuple[Published, StoredResponse]:
+    stored = unit.response(response_id)
+    if stored is None:
+        raise NotFound(FieldError("response", f"no response '{response_id}'"))
+    pub = unit.version(stored.version_id)
+    if pub.experience.slug != slug:
+        raise NotFound(FieldError("response", f"response '{response_id}' is not for experience '{slug}'"))
+    return pub, stored

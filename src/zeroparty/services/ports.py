@@ -1,0 +1,67 @@
+"""What the capture and publishing services need from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from zeroparty.domain.definition import Experience
+
+
+@dataclass(frozen=True)
+class Published:
+    version_id: int
+    version: int
+    experience: Experience
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    id: str
+    version_id: int
+    answers: dict[str, Any]
+    outcome_id: str | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ResponseWrite:
+    """Everything one submit changes, written in one transaction."""
+
+    response_id: str
+    version_id: int
+    channel: str
+    is_new: bool
+    answers: dict[str, tuple[str, Any]]  # element id -> (screen id, value); upserted
+    email: str | None
+    outcome_id: str | None
+    completed: bool
+    changes: dict[str, Any]  # Braze attributes to send for `email`; empty: nothing to send
+    cleared: frozenset[str] = frozenset()  # answers withdrawn on a revisited screen
+
+
+class CaptureUnit(Protocol):
+    """One storage transaction."""
+
+    def published(self, slug: str) -> Published | None: ...
+
+    def response(self, response_id: str) -> StoredResponse | None: ...
+
+    def version(self, version_id: int) -> Published: ...
+
+    def write(self, w: ResponseWrite, now: datetime) -> int:
+        """Store the response, its answers and one outbox row per destination; return rows queued."""
+        ...
+
+
+class CaptureStore(Protocol):
+    def unit(self) -> AbstractContextManager[CaptureUnit]: ...
+
+
+class ExperienceStore(Protocol):
+    def publish(self, exp: Experience, now: datetime) -> Published: ...
+
+    def list_published(self) -> Iterator[Published]: ...

@@ -1,0 +1,125 @@
+"""Delivery from the outbox to the Braze sandbox, over real HTTP, including a separate worker
+process draining a backlog."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from tests.support.stack import Stack, running_stack
+from tests.support.waiting import wait_for
+from zeroparty.adapters.db.schema import outbox
+from zeroparty.delivery.engine import EngineSettings
+
+URL = "/api/v1/experiences/skin-quiz/responses"
+
+
+def response_for(email: str, skin: str = "dry", opt_in: bool = True) -> dict[str, Any]:
+    return {
+        "answers": {"skin_type": skin, "skin_goals": ["hydration"], "routine_length": "short"},
+        "inputs": {"email": email, "first_name": "Kim", "marketing_opt_in": opt_in},
+    }
+
+
+def states(stack: Stack) -> dict[str, int]:
+    with stack.rt.engine.connect() as conn:
+        rows = conn.execute(sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)).all()
+    return {state: count for state, count in rows}
+
+
+def track_requests(stack: Stack) -> list[dict[str, Any]]:
+    r = httpx.get(stack.sandbox + "/_sandbox/requests", params={"path": "/users/track", "limit": 1000})
+    requests: list[dict[str, Any]] = r.json()["requests"]
+    return requests
+
+
+def test_a_trickle_is_sent_at_once_woken_not_polled(tmp_path: Path) -> None:
+    # The idle poll is far longer than the deadline: only the wake-up on commit can deliver in time.
+    with running_stack(tmp_path, engine_settings=EngineSettings(idle_poll_s=60)) as stack:
+        wait_for(lambda: track_requests(stack), lambda r: r == [], timeout=2)
+        assert httpx.post(stack.base + URL, json=response_for("trickle@example.com")).status_code == 201
+        users = wait_for(lambda: stack.export_by_email("trickle@example.com"), bool, timeout=5)
+        profile = users[0]
+        assert profile["email"] == "trickle@example.com"
+        assert profile["email_subscribe"] == "opted_in"
+        assert profile["first_name"] == "Kim"
+        assert profile["custom_attributes"]["skin_type"] == "dry"
+        assert profile["custom_attributes"]["skin_goals"] == ["hydration"]
+        assert profile["custom_attributes"]["skin_quiz_routine"] == "hydration_boost"
+        sent = track_requests(stack)
+        assert len(sent) == 1 and len(sent[0]["request_body"]["attributes"]) == 1
+
+
+def test_a_backlog_goes_out_in_full_batches_from_a_worker_process(held_stack: Stack) -> None:
+    n = 1000
+    with httpx.Client(base_url=held_stack.base) as client:
+        for i in range(n):
+            r = client.post(URL, json=response_for(f"user{i:04d}@example.com", skin=("dry", "oily")[i % 2]))
+            assert r.status_code == 201, r.text
+    assert states(held_stack) == {"pending": n}
+    env = {**os.environ, "ZEROPARTY_DATA_DIR": str(held_stack.data_dir), "ZEROPARTY_LOG_LEVEL": "WARNING"}
+    worker = subprocess.Popen([sys.executable, "-m", "zeroparty", "worker"], env=env, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: states(held_stack), lambda s: s.get("delivered") == n, timeout=60, interval=0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=20)
+    assert worker.returncode == 0, stderr.decode()
+    stats = held_stack.sandbox_stats()
+    assert stats["requests_by_path"]["/users/track"] == {"201": math.ceil(n / 75)}
+    assert stats["profiles"] == n
+    sizes = [len(r["request_body"]["attributes"]) for r in track_requests(held_stack)]
+    assert sizes == [75] * (n // 75) + [n % 75]
+    profile = held_stack.export_by_email("user0999@example.com")[0]
+    assert profile["custom_attributes"]["skin_type"] == "oily"
+
+
+def test_server_errors_are_retried_until_delivered(stack: Stack) -> None:
+    faults = {"faults": [{"kind": "status", "status": 503, "count": 2, "path": "/users/track"}]}
+    assert httpx.post(stack.sandbox + "/_sandbox/faults", json=faults).status_code == 200
+    created = httpx.post(stack.base + URL, json=response_for("retry@example.com")).json()
+    status = wait_for(
+        lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}").json(),
+        lambda s: s["delivered"],
+        timeout=15,
+    )
+    assert status["deliveries"][0]["attempts"] == 3
+    assert [r["status"] for r in track_requests(stack)] == [503, 503, 201]
+    assert stack.export_by_email("retry@example.com")[0]["custom_attributes"]["skin_type"] == "dry"
+
+
+def test_rate_limit_waits_for_reset_and_uses_no_attempt(stack: Stack) -> None:
+    faults = {"faults": [{"kind": "status", "status": 429, "count": 1, "retry_after": 1, "path": "/users/track"}]}
+    assert httpx.post(stack.sandbox + "/_sandbox/faults", json=faults).status_code == 200
+    created = httpx.post(stack.base + URL, json=response_for("limited@example.com")).json()
+    status = wait_for(
+        lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}").json(),
+        lambda s: s["delivered"],
+        timeout=15,
+    )
+    assert status["deliveries"][0]["attempts"] == 1
+    first, second = track_requests(stack)
+    assert (first["status"], second["status"]) == (429, 201)
+    gap = datetime.fromisoformat(second["at"]) - datetime.fromisoformat(first["at"])
+    assert gap.total_seconds() >= 0.9
+
+
+def test_a_refused_key_pauses_the_destination_and_loses_nothing(tmp_path: Path) -> None:
+    with running_stack(tmp_path, destination=False) as stack:
+        stack.rt.destinations.add_braze("wrong", stack.sandbox, "not-the-key", datetime.now().astimezone())
+        assert httpx.post(stack.base + URL, json=response_for("paused@example.com")).status_code == 201
+        dest = wait_for(lambda: stack.rt.destinations.list()[0], lambda d: d.paused_reason is not None, timeout=10)
+        assert "401" in (dest.paused_reason or "")
+        assert "not-the-key" not in (dest.paused_reason or "")
+        assert states(stack) == {"pending": 1}
+        status_codes = {r["status"] for r in track_requests(stack)}
+        assert status_codes == {401}

@@ -1,0 +1,80 @@
+"""A whole zeroparty server (pages, API, in-process worker, mounted sandbox) on a real port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from tests.support.definitions import sample
+from tests.support.server import serve
+from zeroparty.adapters.db.schema import answers, outbox, responses
+from zeroparty.bootstrap import Runtime, build_web_app, open_runtime
+from zeroparty.config import Settings
+from zeroparty.delivery.engine import EngineSettings
+from zeroparty.sandbox import SandboxConfig
+
+SANDBOX_KEY = "sandbox-test-key-0001"
+
+
+@dataclass
+class Stack:
+    base: str
+    rt: Runtime
+    data_dir: Path
+
+    @property
+    def sandbox(self) -> str:
+        return self.base + "/braze-sandbox"
+
+    def row_counts(self) -> dict[str, int]:
+        with self.rt.engine.connect() as conn:
+            return {
+                t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (responses, answers, outbox)
+            }
+
+    def export_by_email(self, email: str) -> list[dict[str, Any]]:
+        r = httpx.post(
+            self.sandbox + "/users/export/ids",
+            json={"email_address": email},
+            headers={"Authorization": f"Bearer {SANDBOX_KEY}"},
+        )
+        assert r.status_code == 201, r.text
+        users = r.json()["users"]
+        assert isinstance(users, list)
+        return users
+
+    def sandbox_stats(self) -> dict[str, Any]:
+        r = httpx.get(self.sandbox + "/_sandbox/stats")
+        assert r.status_code == 200, r.text
+        stats = r.json()
+        assert isinstance(stats, dict)
+        return stats
+
+
+def settings_for(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, sandbox_api_key=SANDBOX_KEY)
+
+
+@contextmanager
+def running_stack(
+    data_dir: Path, *, worker: bool = True, destination: bool = True, engine_settings: EngineSettings | None = None
+) -> Iterator[Stack]:
+    rt = open_runtime(settings_for(data_dir))
+    rt.experiences.publish(sample(), datetime.now(UTC))
+    app = build_web_app(
+        rt, worker=worker, sandbox=SandboxConfig.single_key(SANDBOX_KEY), engine_settings=engine_settings
+    )
+    with serve(app) as base:
+        stack = Stack(base, rt, data_dir)
+        if destination:
+            rt.destinations.add_braze("sandbox", stack.sandbox, SANDBOX_KEY, datetime.now(UTC))
+        yield stack
+    rt.engine.dispose()
