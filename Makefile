@@ -42,7 +42,7 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/delivery_throughput.py
+	$(BIN)/python benchmarks/delivery.py
 
 clean:
 	rm -rf $(VENV) .zeroparty .mypy_cache .pytest_cache .ruff_cache

@@ -33,7 +33,7 @@ def test_whole_response_is_recorded_and_reported(held_stack: Stack) -> None:
 
 
 def _with(**changes: Any) -> dict[str, Any]:
-    body = json.loads(json.dumps(GOOD))
+    body: dict[str, Any] = json.loads(json.dumps(GOOD))
     for path, value in changes.items():
         group, key = path.split("__")
         body[group][key] = value

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
+from tests.support.databases import fresh_postgres
 from zeroparty.adapters.db import migrate, schema  # noqa: F401  (declares the tables)
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.sandbox import tables  # noqa: F401
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def diff(engine: Engine) -> list[object]:
@@ -34,14 +31,8 @@ def test_sqlite_migrations_match_the_declared_schema(tmp_path: Path) -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    name = "zp_test_" + uuid.uuid4().hex[:10]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres() as url:
+        yield url
 
 
 def test_postgres_migrations_match_the_declared_schema(pg_url: str) -> None:

@@ -15,7 +15,9 @@ import uvicorn
 @contextmanager
 def serve(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:PORT`) while uvicorn serves `app`; stop on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
+    # and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]

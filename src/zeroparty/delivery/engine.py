@@ -122,7 +122,8 @@ class DeliveryEngine:
             ok_ids = [i for i in ids if i not in set(failed_ids)]
             if ok_ids:
                 await asyncio.to_thread(self._outbox.delivered, ok_ids, self.owner, now, result.status)
-                await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, now)
+                if dest.pause_expired:
+                    await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, now)
             for idx, obj in enumerate(batch.objects):
                 if idx in verdict.failed:
                     reason = f"Braze rejected this profile update: {verdict.failed[idx]}"

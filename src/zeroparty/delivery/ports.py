@@ -14,6 +14,7 @@ class Destination:
     name: str
     endpoint: str
     api_key: str
+    pause_expired: bool = False  # it was paused until a time now past; clear that on success
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from zeroparty.domain.braze_fields import attribute_name_problem
 from zeroparty.domain.conditions import Condition, condition_references
@@ -220,4 +220,25 @@ def definition_problems(data: object) -> tuple[Experience | None, list[tuple[str
                     problems.append((path, text))
             else:
                 problems.append((_path(tuple(err["loc"])), msg))
-        return None, list(dict.fromkeys(problems))
+        return None, list(dict.fromkeys(problems + _semantics_despite_other_errors(data)))
+
+
+def _semantics_despite_other_errors(data: object) -> list[tuple[str, str]]:
+    """When only unrelated fields are broken (a missing title, say), still check the screens and
+    outcomes against each other, so an author sees every problem in one run."""
+    if not isinstance(data, dict):
+        return []
+    try:
+        screens = TypeAdapter(list[Screen]).validate_python(data.get("screens"))
+        outcomes = TypeAdapter(list[Outcome]).validate_python(data.get("outcomes"))
+        outcome_attribute = TypeAdapter(str | None).validate_python(data.get("outcome_attribute"))
+    except ValidationError:
+        return []
+    partial = Experience.model_construct(
+        slug=str(data.get("slug")),
+        title=str(data.get("title")),
+        screens=screens,
+        outcomes=outcomes,
+        outcome_attribute=outcome_attribute,
+    )
+    return semantic_problems(partial)

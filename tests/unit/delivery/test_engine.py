@@ -39,7 +39,7 @@ class MemoryOutbox:
     def ready_destinations(self, now: datetime) -> list[Destination]:
         if self.paused and (self.paused[1] is None or self.paused[1] > now):
             return []
-        return [Destination(1, "d", "http://braze.test", KEY)]
+        return [Destination(1, "d", "http://braze.test", KEY, pause_expired=self.paused is not None)]
 
     def claim(
         self, destination_id: int, owner: str, max_users: int, lease_s: float, now: datetime

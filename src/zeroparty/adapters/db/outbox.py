@@ -36,11 +36,14 @@ class SqlOutbox:
         d = destinations.c
         with reader(self._engine).connect() as conn:
             rows = conn.execute(
-                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted).where(
+                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted, d.paused_reason).where(
                     sa.or_(d.paused_reason.is_(None), sa.and_(d.paused_until.is_not(None), d.paused_until <= now))
                 )
             ).all()
-        return [Destination(r.id, r.name, r.endpoint, self._box.open(r.api_key_encrypted)) for r in rows]
+        return [
+            Destination(r.id, r.name, r.endpoint, self._box.open(r.api_key_encrypted), r.paused_reason is not None)
+            for r in rows
+        ]
 
     def claim(
         self, destination_id: int, owner: str, max_users: int, lease_s: float, now: datetime

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from zeroparty.adapters.http.limits import BodyTooLarge, too_large_body
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 
 
@@ -35,6 +36,11 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return JSONResponse({"detail": exc.detail, "errors": []}, status_code=exc.status_code, headers=exc.headers)
 
+    async def on_too_large(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, BodyTooLarge)
+        return JSONResponse(too_large_body(exc.max_bytes), status_code=413, headers={"Connection": "close"})
+
+    app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(InvalidInput, on_invalid)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(HTTPException, on_http)

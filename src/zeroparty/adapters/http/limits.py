@@ -9,7 +9,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooLarge(Exception):
-    pass
+    """Raised from `receive` once more than `max_bytes` arrived; the app answers 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"request body is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
+
+
+def too_large_body(max_bytes: int) -> dict[str, object]:
+    return {
+        "detail": f"request body is larger than {max_bytes} bytes",
+        "errors": [{"field": "body", "message": f"must be at most {max_bytes} bytes"}],
+    }
 
 
 class BodySizeLimit:
@@ -35,7 +46,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -51,12 +62,7 @@ class BodySizeLimit:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": f"request body is larger than {self.max_bytes} bytes",
-                "errors": [{"field": "body", "message": f"must be at most {self.max_bytes} bytes"}],
-            }
-        ).encode()
+        body = json.dumps(too_large_body(self.max_bytes)).encode()
         await send(
             {
                 "type": "http.response.start",
