@@ -40,7 +40,7 @@ experiences_cli = typer.Typer(help="Experience definitions (YAML or JSON).", no_
 app.add_typer(destinations_cli, name="destinations")
 app.add_typer(experiences_cli, name="experiences")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 HostOpt = Annotated[str | None, typer.Option(envvar="ZEROPARTY_HOST", help="Interface to listen on.")]
@@ -61,6 +61,7 @@ def _fail(message: str) -> NoReturn:
 
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _runtime(settings: Settings) -> Runtime:

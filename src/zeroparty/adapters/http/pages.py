@@ -46,6 +46,15 @@ def router(ctx: AppContext) -> APIRouter:
         status: int = 200,
     ) -> HTMLResponse:
         index = [s.id for s in exp.screens].index(screen.id)
+        here = {el.id for el in screen.elements}
+        elements = exp.elements()
+        # Required answers missing on other screens (the respondent skipped ahead): link back.
+        earlier = [elements[f][0] for f in errors if f not in here and f in elements]
+        back = (
+            request.url_for("show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
+            if earlier and response_id is not None
+            else None
+        )
         action = (
             request.url_for("submit_first", slug=exp.slug)
             if response_id is None
@@ -60,6 +69,7 @@ def router(ctx: AppContext) -> APIRouter:
                 "values": values,
                 "errors": errors,
                 "action": action,
+                "back": back,
                 "step": index + 1,
                 "steps": len(exp.screens),
             },
