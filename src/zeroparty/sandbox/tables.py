@@ -1,0 +1,52 @@
+"""The sandbox's storage: Braze-like user profiles with their aliases, events and purchases."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from zeroparty.adapters.db.metadata import UTCDateTime, metadata
+
+sandbox_profiles = sa.Table(
+    "sandbox_profiles",
+    metadata,
+    sa.Column("braze_id", sa.String(24), primary_key=True),
+    sa.Column("external_id", sa.String(987), nullable=True, unique=True),
+    sa.Column("email", sa.String(320), nullable=True, index=True),
+    sa.Column("phone", sa.String(40), nullable=True, index=True),
+    sa.Column("fields", sa.JSON, nullable=False),  # Braze's own profile fields (first_name, …)
+    sa.Column("custom", sa.JSON, nullable=False),  # custom attributes
+    sa.Column("data_points", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+sandbox_aliases = sa.Table(
+    "sandbox_aliases",
+    metadata,
+    sa.Column("alias_name", sa.String(255), primary_key=True),
+    sa.Column("alias_label", sa.String(255), primary_key=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+)
+
+sandbox_events = sa.Table(
+    "sandbox_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("time", UTCDateTime, nullable=False),
+    sa.Column("properties", sa.JSON, nullable=False),
+)
+
+sandbox_purchases = sa.Table(
+    "sandbox_purchases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+    sa.Column("product_id", sa.String(255), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("price", sa.Float, nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("time", UTCDateTime, nullable=False),
+    sa.Column("properties", sa.JSON, nullable=False),
+)
