@@ -225,7 +225,9 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
         Route("/_sandbox/ui/", ui_index, methods=["GET"], name="ui_index"),
         Route("/_sandbox/ui/profiles/{braze_id}", ui_profile, methods=["GET"], name="ui_profile"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
+    return app
 
 
 class _DroppedAnswer(Response):

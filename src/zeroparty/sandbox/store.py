@@ -33,7 +33,6 @@ class _Loaded:
     external_id: str | None
     profile: Profile
     data_points: int
-    is_new: bool
     dirty: bool = False
 
 
@@ -140,16 +139,23 @@ class SandboxStore:
         if ident.kind in ("email", "phone"):
             fields[ident.kind] = ident.value
         external_id = ident.value if ident.kind == "external_id" and isinstance(ident.value, str) else None
-        loaded = _Loaded(braze_id, external_id, Profile(fields, {}), 0, is_new=True, dirty=True)
+        # Created at once (events and purchases refer to it); its attributes are written by _save.
+        conn.execute(
+            sa.insert(sandbox_profiles).values(
+                braze_id=braze_id, external_id=external_id, email=fields.get("email"), phone=fields.get("phone"),
+                fields=fields, custom={}, data_points=0, created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        if isinstance(ident.value, tuple):
+            name, label = ident.value
+            conn.execute(sa.insert(sandbox_aliases).values(alias_name=name, alias_label=label, braze_id=braze_id))
+        loaded = _Loaded(braze_id, external_id, Profile(fields, {}), 0, dirty=True)
         cache[braze_id] = loaded
-        if ident.kind == "user_alias":
-            loaded.profile.fields["_alias"] = list(ident.value)
         return loaded
 
     def _save(self, conn: Connection, loaded: _Loaded, now: datetime) -> None:
         if not loaded.dirty:
             return
-        alias = loaded.profile.fields.pop("_alias", None)
         values = {
             "external_id": loaded.external_id,
             "email": loaded.profile.fields.get("email"),
@@ -159,18 +165,7 @@ class SandboxStore:
             "data_points": loaded.data_points,
             "updated_at": now,
         }
-        if loaded.is_new:
-            conn.execute(sa.insert(sandbox_profiles).values(braze_id=loaded.braze_id, created_at=now, **values))
-            if alias:
-                conn.execute(
-                    sa.insert(sandbox_aliases).values(
-                        alias_name=alias[0], alias_label=alias[1], braze_id=loaded.braze_id
-                    )
-                )
-        else:
-            conn.execute(
-                sa.update(sandbox_profiles).where(sandbox_profiles.c.braze_id == loaded.braze_id).values(**values)
-            )
+        conn.execute(sa.update(sandbox_profiles).where(sandbox_profiles.c.braze_id == loaded.braze_id).values(**values))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -271,7 +266,7 @@ def _matches(loaded: _Loaded, ident: Identifier) -> bool:
         return loaded.braze_id == ident.value
     if ident.kind in ("email", "phone"):
         return loaded.profile.fields.get(ident.kind) == ident.value
-    return loaded.profile.fields.get("_alias") == list(ident.value)
+    return False  # an alias is looked up in the database, which the cache then answers by braze_id
 
 
 def _iso(value: datetime | None) -> str | None:
