@@ -104,22 +104,7 @@ class SandboxStore:
     def _resolve(
         self, conn: Connection, cache: dict[str, _Loaded], ident: Identifier, update_only: bool, now: datetime
     ) -> _Loaded | None:
-        p = sandbox_profiles.c
-        query = sa.select(sandbox_profiles)
-        if ident.kind == "external_id":
-            query = query.where(p.external_id == ident.value)
-        elif ident.kind == "braze_id":
-            query = query.where(p.braze_id == ident.value)
-        elif isinstance(ident.value, tuple):
-            name, label = ident.value
-            query = query.join(sandbox_aliases, sandbox_aliases.c.braze_id == p.braze_id).where(
-                sandbox_aliases.c.alias_name == name, sandbox_aliases.c.alias_label == label
-            )
-        else:
-            # Several profiles may share an email or phone: Braze picks the most recently updated
-            # one that has an external_id, else the most recently updated one.
-            column = p.email if ident.kind == "email" else p.phone
-            query = query.where(column == ident.value).order_by(p.external_id.is_(None), p.updated_at.desc()).limit(1)
+        query = lookup(ident)
         cached = next((c for c in cache.values() if _matches(c, ident)), None)
         if cached is not None:
             return cached
@@ -257,6 +242,25 @@ class SandboxStore:
         with self._engine.begin() as conn:
             for table in (sandbox_purchases, sandbox_events, sandbox_aliases, sandbox_profiles):
                 conn.execute(sa.delete(table))
+
+
+def lookup(ident: Identifier) -> sa.Select[Any]:
+    """The profile an identifier names (at most one row)."""
+    p = sandbox_profiles.c
+    query = sa.select(sandbox_profiles)
+    if ident.kind == "external_id":
+        return query.where(p.external_id == ident.value)
+    if ident.kind == "braze_id":
+        return query.where(p.braze_id == ident.value)
+    if isinstance(ident.value, tuple):
+        name, label = ident.value
+        return query.join(sandbox_aliases, sandbox_aliases.c.braze_id == p.braze_id).where(
+            sandbox_aliases.c.alias_name == name, sandbox_aliases.c.alias_label == label
+        )
+    # Several profiles may share an email or phone: Braze picks the most recently updated one that
+    # has an external_id, else the most recently updated one.
+    column = p.email if ident.kind == "email" else p.phone
+    return query.where(column == ident.value).order_by(p.external_id.is_(None), p.updated_at.desc()).limit(1)
 
 
 def _matches(loaded: _Loaded, ident: Identifier) -> bool:

@@ -12,8 +12,8 @@ ONE = {"attributes": [{"external_id": "u1", "color": "red"}]}
 @pytest.mark.parametrize(
     ("case", "key", "headers", "content", "status", "message"),
     [
-        ("no key", None, {}, None, 401, "Invalid API key"),
-        ("unknown key", "nope", {}, None, 401, "Invalid API key"),
+        ("no key", None, {}, None, 401, "Invalid API Key"),
+        ("unknown key", "nope", {}, None, 401, "Invalid API Key"),
         ("lower-case scheme", None, {"Authorization": "bearer sbx-test-key"}, None, 201, "success"),
         ("key without users.track", EXPORT_ONLY_KEY, {}, None, 403, "Access Denied"),
         ("not JSON content type", "sbx-test-key", {"Content-Type": "text/plain"}, b"{}", 415, "Content-Type must be application/json"),
