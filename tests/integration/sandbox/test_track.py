@@ -156,3 +156,42 @@ def test_data_points_follow_brazes_rules(sandbox: Sandbox) -> None:
     stats = sandbox.client.get(sandbox.base + "/_sandbox/stats").json()
     assert stats["data_points"] == 5 and stats["profiles"] == 1
     assert sandbox.export(external_ids=["u"])[0]["data_points"] == 5
+
+
+def test_arrays_of_objects_add_update_remove(sandbox: Sandbox) -> None:
+    def track(**attrs: Any) -> None:
+        r = sandbox.post("/users/track", {"attributes": [{"external_id": "u", **attrs}]})
+        assert r.status_code == 201 and "errors" not in r.json(), r.text
+
+    track(pets={"$add": [{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]})
+    track(
+        _merge_objects=True,
+        pets={"$update": [{"$identifier_key": "id", "$identifier_value": 1, "$new_object": {"age": 3}}]},
+    )
+    assert sandbox.export(external_ids=["u"])[0]["custom_attributes"]["pets"] == [
+        {"id": 1, "name": "Rex", "age": 3},
+        {"id": 2, "name": "Tom"},
+    ]
+    track(pets={"$remove": [{"$identifier_key": "id", "$identifier_value": 2}]})
+    assert sandbox.export(external_ids=["u"])[0]["custom_attributes"]["pets"] == [{"id": 1, "name": "Rex", "age": 3}]
+
+
+def test_time_operator(sandbox: Sandbox) -> None:
+    sandbox.post(
+        "/users/track",
+        {"attributes": [{"external_id": "u", "seen": {"$time": "2025-05-05"}, "bad": {"$time": "nope"}}]},
+    )
+    custom = sandbox.export(external_ids=["u"])[0]["custom_attributes"]
+    assert custom == {"seen": "2025-05-05T00:00:00Z"}  # an invalid time is dropped, the request still succeeds
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [({"add": 5}, "'add' takes an array"), ({"inc": "x"}, "'inc' takes a number"), ({"$add": [1]}, "'$add' takes an array of objects"),
+     ({"$remove": [{"x": 1}]}, "need '$identifier_key'"), ({"a b": 1}, "cannot contain spaces")],
+)  # fmt: skip
+def test_malformed_operators_are_rejected_per_object(sandbox: Sandbox, value: Any, message: str) -> None:
+    r = sandbox.post("/users/track", {"attributes": [{"external_id": "ok", "n": 1}, {"external_id": "u", "v": value}]})
+    assert r.status_code == 201
+    [error] = r.json()["errors"]
+    assert error["index"] == 1 and message in error["type"]

@@ -15,16 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from zeroparty.sandbox.rules.validation import CONTROL_KEYS, IDENTIFIER_KEYS, parse_time
+from zeroparty.sandbox.rules.validation import CONTROL_KEYS, IDENTIFIER_KEYS, STANDARD_KEYS, parse_time
 
-STANDARD_FIELDS = frozenset(
-    {
-        "country", "current_location", "date_of_first_session", "date_of_last_session", "dob", "email",
-        "email_subscribe", "email_open_tracking_disabled", "email_click_tracking_disabled", "first_name",
-        "last_name", "gender", "home_city", "language", "phone", "push_subscribe", "push_tokens",
-        "subscription_groups", "time_zone", "marked_email_as_spam_at", "facebook", "twitter", "image_url",
-    }
-)  # fmt: skip
+STANDARD_FIELDS = STANDARD_KEYS
 FREE_FIELDS = frozenset({"email_subscribe", "push_subscribe", "subscription_groups", "push_tokens"})
 
 
@@ -85,7 +78,9 @@ def _apply_custom(custom: dict[str, Any], key: str, value: Any, merge: bool, now
         return points
     if isinstance(value, dict) and set(value) == {"$time"}:
         when = parse_time(value["$time"], now)
-        custom[key] = when.isoformat().replace("+00:00", "Z") if when else value["$time"]
+        if when is None:
+            return 0  # Braze drops nested updates holding an invalid time, and still answers success
+        custom[key] = when.isoformat().replace("+00:00", "Z")
         return 1
     if isinstance(value, dict):
         custom[key] = _deep_merge(current, value) if merge and isinstance(current, dict) else copy.deepcopy(value)

@@ -75,7 +75,7 @@ def attributes_problem(obj: Any) -> str | None:
     if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
         return "The value provided for the 'email' field is not a valid email."
     for key in ("email_subscribe", "push_subscribe"):
-        if key in obj and obj[key] not in SUBSCRIPTION_STATES:
+        if obj.get(key) is not None and obj[key] not in SUBSCRIPTION_STATES:
             return f"'{key}' must be one of opted_in, unsubscribed or subscribed"
     if obj.get("gender") is not None and obj["gender"] not in GENDERS:
         return "'gender' must be one of M, F, O, N, P or null"
@@ -90,11 +90,71 @@ def attributes_problem(obj: Any) -> str | None:
         problem = _subscription_groups_problem(groups)
         if problem:
             return problem
+    for key in ("first_name", "last_name", "home_city", "phone", "country", "language", "time_zone"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            return f"'{key}' must be a string or null"
     for key, value in obj.items():
         if len(key) > MAX_STRING:
             return f"Attribute name '{key[:40]}…' must be at most 255 characters"
         if isinstance(value, str) and len(value) > MAX_STRING and key not in IDENTIFIER_KEYS:
             return f"Attribute '{key}' string values must be at most 255 characters"
+        if key not in CONTROL_KEYS and key not in IDENTIFIER_KEYS and key not in STANDARD_KEYS:
+            problem = custom_value_problem(key, value)
+            if problem:
+                return problem
+    return None
+
+
+STANDARD_KEYS = frozenset(
+    {
+        "country", "current_location", "date_of_first_session", "date_of_last_session", "dob", "email",
+        "email_subscribe", "email_open_tracking_disabled", "email_click_tracking_disabled", "first_name",
+        "last_name", "gender", "home_city", "language", "phone", "push_subscribe", "push_tokens",
+        "subscription_groups", "time_zone", "marked_email_as_spam_at", "facebook", "twitter", "image_url",
+    }
+)  # fmt: skip
+_PRIMITIVE = (str, int, float, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def custom_value_problem(key: str, value: Any) -> str | None:
+    """Operator shapes for a custom attribute (custom_attributes, array_of_objects pages)."""
+    if not isinstance(value, dict):
+        if isinstance(value, list) and not (
+            all(isinstance(v, _PRIMITIVE) for v in value) or all(isinstance(v, dict) for v in value)
+        ):
+            return f"Attribute '{key}' arrays hold either primitives or objects"
+        return None
+    ops = set(value)
+    if ops == {"inc"}:
+        return None if _is_number(value["inc"]) else f"Attribute '{key}': 'inc' takes a number"
+    if ops and ops <= {"add", "remove"}:
+        for op in ops:
+            items = value[op]
+            if not isinstance(items, list) or not all(isinstance(v, _PRIMITIVE) for v in items):
+                return f"Attribute '{key}': '{op}' takes an array of strings, numbers or booleans"
+        return None
+    if ops == {"$time"}:
+        return None if isinstance(value["$time"], str) else f"Attribute '{key}': '$time' takes a date string"
+    if ops & {"$add", "$remove", "$update"}:
+        if not ops <= {"$add", "$remove", "$update"}:
+            return f"Attribute '{key}': '$add', '$remove' and '$update' cannot be mixed with other keys"
+        for op in ops:
+            items = value[op]
+            if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
+                return f"Attribute '{key}': '{op}' takes an array of objects"
+            if op != "$add" and not all(
+                isinstance(v.get("$identifier_key"), str) and "$identifier_value" in v for v in items
+            ):
+                return f"Attribute '{key}': '{op}' items need '$identifier_key' and '$identifier_value'"
+            if op == "$update" and not all(isinstance(v.get("$new_object"), dict) for v in items):
+                return f"Attribute '{key}': '$update' items need a '$new_object' object"
+        return None
+    if any(" " in k for k in value):
+        return f"Attribute '{key}': nested object keys cannot contain spaces"
     return None
 
 
