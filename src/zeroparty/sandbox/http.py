@@ -12,12 +12,11 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,22 +27,18 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
-from zeroparty.sandbox import requests as rq
 from zeroparty.sandbox.config import SandboxConfig
 from zeroparty.sandbox.faults import Fault, FaultsIn
 from zeroparty.sandbox.identity import IdentityStore
-from zeroparty.sandbox.rules.identifiers import Identifier
 from zeroparty.sandbox.rules.validation import count_objects
 from zeroparty.sandbox.state import LoggedRequest, SandboxState
 from zeroparty.sandbox.store import SandboxStore
+from zeroparty.sandbox.user_endpoints import Answer, Handler, identity_endpoints
 
 INVALID_KEY = "Invalid API Key"
 PARSE_ERROR = "Error while parsing request body. Please check your syntax."
 NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
-
-M = TypeVar("M", bound=BaseModel)
-Handler = Callable[[dict[str, Any]], Awaitable[tuple[int, dict[str, Any], int]]]
 
 
 class _Drop(Exception):
@@ -52,11 +47,10 @@ class _Drop(Exception):
 
 def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
     store = SandboxStore(engine, config.array_cap)
-    identity = IdentityStore(engine)
     state = SandboxState(config)
     templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-    async def track(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+    async def track(body: dict[str, Any]) -> Answer:
         counts = count_objects(body)
         over = (
             any(n > config.max_objects for n in counts.values())
@@ -78,7 +72,7 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
             answer["errors"] = outcome.errors
         return 201, answer, outcome.data_points
 
-    async def export_ids(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+    async def export_ids(body: dict[str, Any]) -> Answer:
         ids = body.get("external_ids")
         aliases = body.get("user_aliases")
         if (isinstance(ids, list) and len(ids) > 50) or (isinstance(aliases, list) and len(aliases) > 50):
@@ -89,93 +83,10 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
             answer["invalid_user_ids"] = invalid
         return 201, answer, 0
 
-    def parsed(model: type[M], body: dict[str, Any]) -> M | tuple[int, dict[str, Any], int]:
-        try:
-            return model.model_validate(body)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
-            return 400, {"message": problems}, 0
-
-    async def alias_new(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.AliasNew, body)
-        if isinstance(req, tuple):
-            return req
-        done = await run_in_threadpool(identity.alias_new, req, datetime.now(UTC))
-        return 201, {"aliases_processed": done, "message": "success"}, 0
-
-    async def alias_update(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.AliasUpdates, body)
-        if isinstance(req, tuple):
-            return req
-        await run_in_threadpool(identity.alias_update, req)
-        return 201, {"message": "success"}, 0
-
-    async def identify(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.Identify, body)
-        if isinstance(req, tuple):
-            return req
-        done = await run_in_threadpool(identity.identify, req, datetime.now(UTC))
-        return 201, {"aliases_processed": done, "message": "success"}, 0
-
-    async def merge(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.Merge, body)
-        if isinstance(req, tuple):
-            return req
-        await run_in_threadpool(identity.merge, req, datetime.now(UTC))
-        return 202, {"message": "success"}, 0
-
-    async def delete(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.Delete, body)
-        if isinstance(req, tuple):
-            return req
-        deleted = await run_in_threadpool(identity.delete, req)
-        return 201, {"deleted": deleted, "message": "success"}, 0
-
-    async def subscription_v1(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.SubscriptionV1, body)
-        if isinstance(req, tuple):
-            return req
-        refs = [Identifier("external_id", x) for x in rq.as_list(req.external_id)]
-        refs += [Identifier("email", x.lower()) for x in rq.as_list(req.email)]
-        refs += [Identifier("phone", x) for x in rq.as_list(req.phone)]
-        await run_in_threadpool(
-            identity.set_group_state, req.subscription_group_id, req.subscription_state, refs, datetime.now(UTC)
-        )
-        return 201, {"message": "success"}, 0
-
-    async def subscription_v2(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.SubscriptionV2, body)
-        if isinstance(req, tuple):
-            return req
-        for g in req.subscription_groups:
-            refs = [Identifier("external_id", x) for x in g.external_ids or []]
-            refs += [Identifier("email", x.lower()) for x in g.emails or []]
-            refs += [Identifier("phone", x) for x in g.phones or []]
-            await run_in_threadpool(
-                identity.set_group_state, g.subscription_group_id, g.subscription_state, refs, datetime.now(UTC)
-            )
-        return 201, {"message": "success"}, 0
-
-    async def email_status(body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
-        req = parsed(rq.EmailStatus, body)
-        if isinstance(req, tuple):
-            return req
-        await run_in_threadpool(
-            identity.set_email_state, rq.as_list(req.email), req.subscription_state, datetime.now(UTC)
-        )
-        return 201, {"message": "success"}, 0
-
     braze: dict[str, tuple[str, Handler]] = {
         "/users/track": ("users.track", track),
         "/users/export/ids": ("users.export.ids", export_ids),
-        "/users/alias/new": ("users.alias.new", alias_new),
-        "/users/alias/update": ("users.alias.update", alias_update),
-        "/users/identify": ("users.identify", identify),
-        "/users/merge": ("users.merge", merge),
-        "/users/delete": ("users.delete", delete),
-        "/subscription/status/set": ("subscription.status.set", subscription_v1),
-        "/v2/subscription/status/set": ("subscription.status.set", subscription_v2),
-        "/email/status": ("email.status", email_status),
+        **identity_endpoints(IdentityStore(engine)),
     }
 
     async def braze_endpoint(request: Request) -> Response:
@@ -219,7 +130,8 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
             return 429, {"message": "API rate limit exceeded"}, 0, decision.headers
         fault = state.faults.next_for(path)
         if fault is not None and fault.kind == "status":
-            return fault.status or 500, {"message": f"Injected fault: HTTP {fault.status}"}, 0, _fault_headers(fault)
+            headers = _fault_headers(fault) if fault.status == 429 else decision.headers
+            return fault.status or 500, {"message": f"Injected fault: HTTP {fault.status}"}, 0, headers
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds or 0)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()

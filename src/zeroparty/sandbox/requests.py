@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from zeroparty.sandbox.rules.identifiers import Identifier
+
 Str = Annotated[str, Field(min_length=1, max_length=987)]
 MAX_IDS = 50
 
@@ -142,3 +144,14 @@ class EmailStatus(_Body):
 
 def as_list(value: str | list[str] | None) -> list[str]:
     return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def refs(
+    external_ids: str | list[str] | None, emails: str | list[str] | None, phones: str | list[str] | None
+) -> list[Identifier]:
+    """The users a subscription change names, by external_id, email or phone."""
+    return (
+        [Identifier("external_id", x) for x in as_list(external_ids)]
+        + [Identifier("email", x.lower()) for x in as_list(emails)]
+        + [Identifier("phone", x) for x in as_list(phones)]
+    )
