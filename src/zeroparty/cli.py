@@ -246,25 +246,27 @@ def resume_destination(name: str) -> None:
     out.print(f"Resumed '{name}'")
 
 
-@experiences_cli.command("validate")
-def validate(file: Path) -> None:
-    """Check a definition; prints `path: message` per problem and exits 1 if there is any."""
+def _valid_definition(file: Path) -> Experience:
+    """The definition in `file`; otherwise print `path: message` per problem and exit 1."""
     exp, problems = _load_definition_file(file)
     if exp is None:
         for path, message in problems:
             print(f"{path}: {message}")
         raise typer.Exit(1)
+    return exp
+
+
+@experiences_cli.command("validate")
+def validate(file: Path) -> None:
+    """Check a definition; prints `path: message` per problem and exits 1 if there is any."""
+    exp = _valid_definition(file)
     out.print(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)")
 
 
 @experiences_cli.command("import")
 def import_(file: Path) -> None:
     """Validate and publish a definition as a new immutable version."""
-    exp, problems = _load_definition_file(file)
-    if exp is None:
-        for path, message in problems:
-            print(f"{path}: {message}")
-        raise typer.Exit(1)
+    exp = _valid_definition(file)
     rt = _runtime(_settings())
     pub = rt.experiences.publish(exp, _now())
     out.print(f"Published '{exp.slug}' version {pub.version}")

@@ -77,20 +77,28 @@ def test_a_backlog_goes_out_in_full_batches_from_a_worker_process(held_stack: St
     stats = held_stack.sandbox_stats()
     assert stats["requests_by_path"]["/users/track"] == {"201": math.ceil(n / 75)}
     assert stats["profiles"] == n
-    sizes = [len(r["request_body"]["attributes"]) for r in track_requests(held_stack)]
-    assert sizes == [75] * (n // 75) + [n % 75]
+    sent = track_requests(held_stack)
+    assert [len(r["request_body"]["attributes"]) for r in sent] == [75] * (n // 75) + [n % 75]
+    assert all("errors" not in r["response_body"] for r in sent)  # the strict sandbox accepted every object
     profile = held_stack.export_by_email("user0999@example.com")[0]
     assert profile["custom_attributes"]["skin_type"] == "oily"
 
 
-def test_server_errors_are_retried_until_delivered(stack: Stack) -> None:
-    faults = {"faults": [{"kind": "status", "status": 503, "count": 2, "path": "/users/track"}]}
-    assert httpx.post(stack.sandbox + "/_sandbox/faults", json=faults).status_code == 200
-    created = httpx.post(stack.base + URL, json=response_for("retry@example.com")).json()
-    status = wait_for(
+def deliver_despite(stack: Stack, fault: dict[str, Any], email: str) -> dict[str, Any]:
+    """Inject one fault script, submit a response, and wait for it to be delivered anyway."""
+    assert httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}).status_code == 200
+    created = httpx.post(stack.base + URL, json=response_for(email)).json()
+    status: dict[str, Any] = wait_for(
         lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}").json(),
         lambda s: s["delivered"],
         timeout=15,
+    )
+    return status
+
+
+def test_server_errors_are_retried_until_delivered(stack: Stack) -> None:
+    status = deliver_despite(
+        stack, {"kind": "status", "status": 503, "count": 2, "path": "/users/track"}, "retry@example.com"
     )
     assert status["deliveries"][0]["attempts"] == 3
     assert [r["status"] for r in track_requests(stack)] == [503, 503, 201]
@@ -98,14 +106,8 @@ def test_server_errors_are_retried_until_delivered(stack: Stack) -> None:
 
 
 def test_rate_limit_waits_for_reset_and_uses_no_attempt(stack: Stack) -> None:
-    faults = {"faults": [{"kind": "status", "status": 429, "count": 1, "retry_after": 1, "path": "/users/track"}]}
-    assert httpx.post(stack.sandbox + "/_sandbox/faults", json=faults).status_code == 200
-    created = httpx.post(stack.base + URL, json=response_for("limited@example.com")).json()
-    status = wait_for(
-        lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}").json(),
-        lambda s: s["delivered"],
-        timeout=15,
-    )
+    fault = {"kind": "status", "status": 429, "count": 1, "retry_after": 1, "path": "/users/track"}
+    status = deliver_despite(stack, fault, "limited@example.com")
     assert status["deliveries"][0]["attempts"] == 1
     first, second = track_requests(stack)
     assert (first["status"], second["status"]) == (429, 201)
@@ -123,3 +125,13 @@ def test_a_refused_key_pauses_the_destination_and_loses_nothing(tmp_path: Path) 
         assert states(stack) == {"pending": 1}
         status_codes = {r["status"] for r in track_requests(stack)}
         assert status_codes == {401}
+
+
+def test_a_dropped_connection_is_retried_and_the_duplicate_is_harmless(stack: Stack) -> None:
+    # The sandbox applies the request, then closes the connection: the outcome is unknown to us,
+    # so the item is sent again. Attribute updates are idempotent: the profile ends up the same.
+    status = deliver_despite(stack, {"kind": "drop", "count": 1, "path": "/users/track"}, "dropped@example.com")
+    assert status["deliveries"][0]["attempts"] == 2
+    assert [r["status"] for r in track_requests(stack)] == [0, 201]
+    [profile] = stack.export_by_email("dropped@example.com")
+    assert profile["custom_attributes"]["skin_type"] == "dry"
