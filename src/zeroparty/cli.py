@@ -9,8 +9,10 @@ import logging
 import os
 import signal
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -133,6 +135,11 @@ def worker() -> None:
     asyncio.run(main())
 
 
+class RateLimitMode(StrEnum):
+    epoch = "epoch"
+    mau = "mau"
+
+
 @app.command("sandbox")
 def sandbox_cmd(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -141,19 +148,36 @@ def sandbox_cmd(
         str | None,
         typer.Option(envvar="ZEROPARTY_SANDBOX_API_KEY", help="The REST API key the sandbox accepts."),
     ] = None,
+    instance: Annotated[
+        str | None, typer.Option(help="Play this Braze instance (US-03, …): requests for another host get 401.")
+    ] = None,
+    rate_limit_mode: Annotated[
+        RateLimitMode, typer.Option(help="epoch: Reset is an epoch second; mau: seconds left, Retry-After on 429.")
+    ] = RateLimitMode.epoch,
+    track_limit: Annotated[int, typer.Option(min=1, help="/users/track requests per key per 3 s.")] = 3000,
+    legacy_per_array: Annotated[bool, typer.Option(help="Allow 75 objects per array instead of 75 combined.")] = False,
 ) -> None:
     """Run the Braze-compatible sandbox on its own; its routes mirror Braze's paths at the root."""
     settings = _settings()
     _configure_logging(settings)
+    instance_host = None
+    if instance is not None:
+        try:
+            instance_host = urlsplit(resolve_endpoint(instance)).hostname
+        except ValueError as exc:
+            _fail(f"--instance: {exc}")
     rt = _runtime(settings)
     key = api_key or sandbox_key(settings)
-    out.print(f"Braze sandbox on http://{host}:{port}  (API key in {settings.data_dir / 'sandbox.key'} unless given)")
-    uvicorn.run(
-        create_sandbox_app(rt.engine, SandboxConfig.single_key(key)),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
+    config = SandboxConfig.single_key(
+        key,
+        instance_host=instance_host,
+        rate_limit_mode=rate_limit_mode.value,
+        track_rate_limit=track_limit,
+        legacy_per_array=legacy_per_array,
     )
+    where = "given with --api-key" if api_key else f"in {settings.data_dir / 'sandbox.key'}"
+    out.print(f"Braze sandbox on http://{host}:{port}  (API key {where}; profiles at /_sandbox/ui/)")
+    uvicorn.run(create_sandbox_app(rt.engine, config), host=host, port=port, log_level=settings.log_level.lower())
 
 
 @app.command()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import yaml
 
 from tests.support.definitions import SAMPLE, sample_data
+from tests.support.waiting import wait_for
 
 
 def run(
@@ -104,3 +107,55 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     done = run(tmp_path, "destinations", "list", extra={"ZEROPARTY_PORT": "not-a-port"})
     assert done.returncode == 1
     assert "ZEROPARTY_PORT: expected a whole number, got 'not-a-port'" in done.stderr
+
+
+def test_standalone_sandbox_serves_brazes_paths_at_the_root(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")} | {
+        "ZEROPARTY_DATA_DIR": str(tmp_path)
+    }
+    args = [
+        "sandbox",
+        "--port",
+        str(port),
+        "--api-key",
+        "standalone-key",
+        "--instance",
+        "US-03",
+        "--rate-limit-mode",
+        "mau",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _reachable(base), bool, timeout=20)
+        body = {"attributes": [{"external_id": "s1", "color": "red"}]}
+        headers = {"Authorization": "Bearer standalone-key"}
+        assert httpx.post(base + "/users/track", json=body, headers=headers).status_code == 401  # not US-03's host
+        ok = httpx.post(base + "/users/track", json=body, headers={**headers, "Host": "rest.iad-03.braze.com"})
+        assert ok.status_code == 201 and 1 <= int(ok.headers["X-RateLimit-Reset"]) <= 3
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+
+def test_standalone_sandbox_refuses_an_unknown_instance(tmp_path: Path) -> None:
+    done = run(tmp_path, "sandbox", "--instance", "US-42")
+    assert done.returncode == 1 and "--instance" in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _reachable(base: str) -> bool:
+    try:
+        httpx.get(base + "/_sandbox/stats", timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
