@@ -27,6 +27,11 @@ class SandboxConfig:
     max_body_bytes: int = 4 * 1024 * 1024
     array_cap: int = 25
     request_log_size: int = 1000
+    # Other endpoint groups: (requests, window seconds); defaults are Braze's (see state.py).
+    export_rate_limit: tuple[int, float] = (250, 60.0)
+    user_endpoints_rate_limit: tuple[int, float] = (20_000, 60.0)
+    subscription_rate_limit: tuple[int, float] = (5_000, 60.0)
+    email_status_rate_limit: tuple[int, float] = (250_000, 3600.0)
 
     @classmethod
     def single_key(cls, api_key: str, **kw: Any) -> SandboxConfig:

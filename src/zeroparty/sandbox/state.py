@@ -58,17 +58,18 @@ class SandboxState:
 
     def __post_init__(self) -> None:
         self.log = deque(maxlen=self.config.request_log_size)
-        mode = self.config.rate_limit_mode
-        shared = RateLimiter(20_000, 60.0, mode)
+        c = self.config
+        mode = c.rate_limit_mode
+        shared = RateLimiter(*c.user_endpoints_rate_limit, mode)
+        subscriptions = RateLimiter(*c.subscription_rate_limit, mode)  # v1 and v2 share one limit
         self.limiters = {
-            "/users/track": RateLimiter(self.config.track_rate_limit, self.config.track_rate_window_s, mode),
-            "/users/export/ids": RateLimiter(250, 60.0, mode),
+            "/users/track": RateLimiter(c.track_rate_limit, c.track_rate_window_s, mode),
+            "/users/export/ids": RateLimiter(*c.export_rate_limit, mode),
             **{p: shared for p in SHARED_USER_ENDPOINTS},
+            "/subscription/status/set": subscriptions,
+            "/v2/subscription/status/set": subscriptions,
+            "/email/status": RateLimiter(*c.email_status_rate_limit, mode),
         }
-        subscriptions = RateLimiter(5_000, 60.0, mode)
-        self.limiters["/subscription/status/set"] = subscriptions
-        self.limiters["/v2/subscription/status/set"] = subscriptions
-        self.limiters["/email/status"] = RateLimiter(250_000, 3600.0, mode)
 
     def record(self, entry: LoggedRequest) -> None:
         self.log.append(entry)

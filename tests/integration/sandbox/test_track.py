@@ -43,6 +43,13 @@ BAD_OBJECTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("bad email", "attributes", {"external_id": "a", "email": "nope"}, "The value provided for the 'email' field is not a valid email."),
     ("bad email_subscribe", "attributes", {"external_id": "a", "email_subscribe": "yes"}, "'email_subscribe' must be one of opted_in, unsubscribed or subscribed"),
     ("bad gender", "attributes", {"external_id": "a", "gender": "X"}, "'gender' must be one of M, F, O, N, P or null"),
+    ("bad push_subscribe", "attributes", {"external_id": "a", "push_subscribe": "maybe"}, "'push_subscribe' must be one of opted_in, unsubscribed or subscribed"),
+    ("bad language", "attributes", {"external_id": "a", "language": "english"}, "'language' must be an ISO-639-1 code"),
+    ("country not a string", "attributes", {"external_id": "a", "country": 36}, "'country' must be a string or null"),
+    ("email_subscription_info", "attributes", {"external_id": "a", "email_subscription_info": {}}, "INVALID_ATTRIBUTE_EMAIL_SUBSCRIPTION_INFO"),
+    ("bad subscription group state", "attributes", {"external_id": "a", "subscription_groups": [{"subscription_group_id": "9b1f3c1e-6f0e-4a53-9d1a-2b7c8e1d0f55", "subscription_state": "maybe"}]}, "BAD_SUBSCRIPTION_GROUP_STATE"),
+    ("long custom string", "attributes", {"external_id": "a", "bio2": "x" * 256}, "Attribute 'bio2' string values must be at most 255 characters"),
+    ("purchase without time", "purchases", {"external_id": "a", "product_id": "p", "currency": "USD", "price": 1}, "'time' is required and must be an ISO-8601 time"),
     ("bad dob", "attributes", {"external_id": "a", "dob": "1/2/1990"}, "'dob' must be a date string YYYY-MM-DD"),
     ("bad subscription group id", "attributes", {"external_id": "a", "subscription_groups": [{"subscription_group_id": "x", "subscription_state": "subscribed"}]}, "BAD_SUBSCRIPTION_GROUP_ID"),
     ("event without name", "events", {"external_id": "a", "time": NOW}, "'name' is required"),
@@ -195,3 +202,36 @@ def test_malformed_operators_are_rejected_per_object(sandbox: Sandbox, value: An
     assert r.status_code == 201
     [error] = r.json()["errors"]
     assert error["index"] == 1 and message in error["type"]
+
+
+def test_profile_fields_are_stored_and_country_is_mapped_or_nulled(sandbox: Sandbox) -> None:
+    sandbox.post(
+        "/users/track",
+        {"attributes": [{"external_id": "u", "country": "au", "language": "fr", "gender": "F", "dob": "1990-02-03"}]},
+    )
+    user = sandbox.export(external_ids=["u"])[0]
+    assert (user["country"], user["language"], user["gender"], user["dob"]) == ("AU", "fr", "F", "1990-02-03")
+    sandbox.post("/users/track", {"attributes": [{"external_id": "u", "country": "Atlantis"}]})
+    assert "country" not in sandbox.export(external_ids=["u"])[0]  # not mappable: set to null
+
+
+def test_email_is_the_lookup_before_phone(sandbox: Sandbox) -> None:
+    sandbox.post("/users/track", {"attributes": [{"phone": "+15555550100", "by": "phone"}]})
+    sandbox.post("/users/track", {"attributes": [{"email": "p@x.co", "phone": "+15555550100", "by": "email"}]})
+    [by_email] = sandbox.export(email_address="p@x.co")
+    assert by_email["custom_attributes"] == {"by": "email"}
+    # The email found no profile, so a new email-only one was made; the phone-only one is untouched.
+    by_phone = sorted(u["custom_attributes"]["by"] for u in sandbox.export(phone="+15555550100"))
+    assert by_phone == ["email", "phone"]
+
+
+def test_future_event_times_become_now(sandbox: Sandbox) -> None:
+    sandbox.post(
+        "/users/track",
+        {
+            "events": [{"external_id": "u", "name": "e", "time": "2999-01-01T00:00:00Z"}],
+            "attributes": [{"external_id": "u"}],
+        },
+    )
+    [event] = sandbox.export(external_ids=["u"])[0]["custom_events"]
+    assert event["first"] < "2100"
