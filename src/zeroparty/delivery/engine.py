@@ -19,7 +19,7 @@ from zeroparty.delivery.ports import BrazeSender, ClaimedItem, Destination, Outb
 from zeroparty.domain.braze_payload import Batch, BrazeLimits, Change, coalesce, plan_batches
 from zeroparty.domain.classify import Accepted, AuthFailed, RateLimited, Rejected, Transient, classify
 from zeroparty.domain.retry import RetryPolicy
-from zeroparty.errors import RetryableDeliveryError
+from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
 
@@ -112,6 +112,9 @@ class DeliveryEngine:
         except RetryableDeliveryError as exc:
             await self._schedule_retry(batch, by_id, str(exc))
             return
+        except TerminalDeliveryError as exc:
+            await self._pause(dest, batch.item_ids(), f"{exc}; fix the destination, then resume")
+            return
         now = self._clock()
         verdict = classify(
             result.status, result.headers, _scrubbed(result.body, dest.api_key), len(batch.objects), now.timestamp()
@@ -137,10 +140,7 @@ class DeliveryEngine:
             else:
                 await asyncio.to_thread(self._outbox.dead, ids, self.owner, verdict.reason, now)
         elif isinstance(verdict, AuthFailed):
-            reason = f"Braze refused the API key ({verdict.reason}); update the key, then resume"
-            log.error("pausing %s: %s", dest.name, reason, extra={"action": "destination_paused"})
-            await asyncio.to_thread(self._outbox.pause, dest.id, reason, None)
-            await asyncio.to_thread(self._outbox.release, ids, self.owner, verdict.reason, now)
+            await self._pause(dest, ids, f"Braze refused the API key ({verdict.reason}); update the key, then resume")
         elif isinstance(verdict, RateLimited):
             until = now + timedelta(seconds=verdict.wait_s)
             log.warning("rate limited by %s for %.1fs", dest.name, verdict.wait_s, extra={"action": "rate_limited"})
@@ -148,6 +148,12 @@ class DeliveryEngine:
             await asyncio.to_thread(self._outbox.release, ids, self.owner, verdict.reason, now)
         elif isinstance(verdict, Transient):
             await self._schedule_retry(batch, by_id, verdict.reason)
+
+    async def _pause(self, dest: Destination, ids: list[str], reason: str) -> None:
+        """Every item would fail the same way: stop sending to this destination until resumed."""
+        log.error("pausing %s: %s", dest.name, reason, extra={"action": "destination_paused"})
+        await asyncio.to_thread(self._outbox.pause, dest.id, reason, None)
+        await asyncio.to_thread(self._outbox.release, ids, self.owner, reason, self._clock())
 
     async def _schedule_retry(self, batch: Batch, by_id: dict[str, ClaimedItem], error: str) -> None:
         now = self._clock()

@@ -58,5 +58,6 @@ class Outbox(Protocol):
 
 class BrazeSender(Protocol):
     async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
-        """POST /users/track; raises RetryableDeliveryError on transport failures and timeouts."""
+        """POST /users/track; raises RetryableDeliveryError on transport failures and timeouts,
+        TerminalDeliveryError when the destination itself is unusable (a malformed endpoint)."""
         ...

@@ -7,7 +7,6 @@ run as a model validator so one `Experience.model_validate` reports everything.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -185,10 +184,6 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
             (f"outcomes[{len(exp.outcomes) - 1}].when", "the last outcome must be a fallback without 'when'")
         )
     return problems
-
-
-def slug_ok(slug: str) -> bool:
-    return re.fullmatch(SLUG, slug) is not None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

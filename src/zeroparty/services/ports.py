@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,9 +58,3 @@ class CaptureUnit(Protocol):
 
 class CaptureStore(Protocol):
     def unit(self) -> AbstractContextManager[CaptureUnit]: ...
-
-
-class ExperienceStore(Protocol):
-    def publish(self, exp: Experience, now: datetime) -> Published: ...
-
-    def list_published(self) -> Iterator[Published]: ...

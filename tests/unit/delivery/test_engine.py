@@ -11,7 +11,7 @@ from typing import Any
 
 from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
 from zeroparty.delivery.ports import ClaimedItem, Destination, SendResult
-from zeroparty.errors import RetryableDeliveryError
+from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = "rest-key-0f3a9c"
@@ -199,3 +199,12 @@ def test_a_refused_key_pauses_until_resumed_and_dead_letters_nothing() -> None:
     assert outbox.rows[0].state == "pending" and outbox.rows[0].attempts == 0
     run(outbox, braze, now=T0 + timedelta(days=1))
     assert len(braze.bodies) == 1
+
+
+def test_an_unusable_endpoint_pauses_the_destination() -> None:
+    outbox = MemoryOutbox()
+    outbox.add("a@x.co", n=1)
+    braze = ScriptedBraze(lambda _b: TerminalDeliveryError("the endpoint ftp://x cannot be used"))
+    run(outbox, braze)
+    assert outbox.paused is not None and outbox.paused[1] is None and "ftp://x" in outbox.paused[0]
+    assert outbox.rows[0].state == "pending" and outbox.rows[0].attempts == 0

@@ -9,7 +9,7 @@ import httpx
 
 from zeroparty import USER_AGENT
 from zeroparty.delivery.ports import SendResult
-from zeroparty.errors import RetryableDeliveryError
+from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 
@@ -32,6 +32,8 @@ class BrazeClient:
         url = endpoint.rstrip("/") + path
         try:
             resp = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {api_key}"})
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise TerminalDeliveryError(f"the endpoint {endpoint} cannot be used: {exc}") from None
         except httpx.TimeoutException as exc:
             raise RetryableDeliveryError(f"timed out talking to {endpoint} ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
