@@ -54,7 +54,7 @@ class Runtime:
 
 def open_runtime(settings: Settings) -> Runtime:
     """Open the store (migrating it to the current schema) and build the services on it."""
-    engine = create_engine(settings.db_url)
+    engine = create_engine(settings.db_url, settings.sqlite_busy_timeout_ms)
     migrate.upgrade(engine)
     box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir / "secret.key"))
     return Runtime(

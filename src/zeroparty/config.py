@@ -37,6 +37,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 64 * 1024
+    sqlite_busy_timeout_ms: int = 10_000
     worker: bool = True
     sandbox: bool = True
     sandbox_api_key: str | None = None
@@ -62,6 +63,8 @@ class Settings:
             s = replace(s, port=_int("ZEROPARTY_PORT", v, 0, 65535))
         if v := get("ZEROPARTY_MAX_BODY_BYTES"):
             s = replace(s, max_body_bytes=_int("ZEROPARTY_MAX_BODY_BYTES", v, 1024, 4 * 1024 * 1024))
+        if v := get("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS"):
+            s = replace(s, sqlite_busy_timeout_ms=_int("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS", v, 0, 600_000))
         if v := get("ZEROPARTY_WORKER"):
             s = replace(s, worker=_bool("ZEROPARTY_WORKER", v))
         if v := get("ZEROPARTY_SANDBOX"):

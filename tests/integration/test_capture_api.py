@@ -4,13 +4,15 @@ stores nothing."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 GOOD: dict[str, Any] = {
     "answers": {"skin_type": "oily", "skin_goals": ["breakouts"], "routine_length": "none"},
@@ -102,3 +104,18 @@ def test_oversized_body_is_413_when_streamed_without_length(held_stack: Stack) -
 def test_openapi_documents_the_capture_endpoint(held_stack: Stack) -> None:
     spec = httpx.get(held_stack.base + "/openapi.json").json()
     assert "/api/v1/experiences/{slug}/responses" in spec["paths"]
+
+
+def test_a_locked_database_is_503_with_retry_after_and_nothing_half_stored(tmp_path: Path) -> None:
+    with running_stack(tmp_path, worker=False, busy_timeout_ms=200) as stack:
+        blocker = sqlite3.connect(tmp_path / "zeroparty.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+        try:
+            r = httpx.post(stack.base + URL, json=GOOD)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.json()["errors"][0]["field"] == "storage"
+        assert stack.row_counts() == {"responses": 0, "answers": 0, "outbox": 0}
+        assert httpx.post(stack.base + URL, json=GOOD).status_code == 201  # and it recovers

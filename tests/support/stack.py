@@ -59,15 +59,20 @@ class Stack:
         return stats
 
 
-def settings_for(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, sandbox_api_key=SANDBOX_KEY)
+def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000) -> Settings:
+    return Settings(data_dir=data_dir, sandbox_api_key=SANDBOX_KEY, sqlite_busy_timeout_ms=busy_timeout_ms)
 
 
 @contextmanager
 def running_stack(
-    data_dir: Path, *, worker: bool = True, destination: bool = True, engine_settings: EngineSettings | None = None
+    data_dir: Path,
+    *,
+    worker: bool = True,
+    destination: bool = True,
+    engine_settings: EngineSettings | None = None,
+    busy_timeout_ms: int = 10_000,
 ) -> Iterator[Stack]:
-    rt = open_runtime(settings_for(data_dir))
+    rt = open_runtime(settings_for(data_dir, busy_timeout_ms))
     rt.experiences.publish(sample(), datetime.now(UTC))
     app = build_web_app(
         rt, worker=worker, sandbox=SandboxConfig.single_key(SANDBOX_KEY), engine_settings=engine_settings

@@ -40,15 +40,18 @@ def check_sqlite_version(version: str = sqlite3.sqlite_version) -> None:
         )
 
 
-def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    # Take transaction control away from the sqlite3 module so BEGIN IMMEDIATE is ours to issue.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+def _sqlite_setup(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN IMMEDIATE is ours to issue.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return on_connect
 
 
 def _on_sqlite_begin(conn: Connection) -> None:
@@ -66,14 +69,14 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READONLY_OPTION: True})
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         check_sqlite_version()
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        sa.event.listen(engine, "connect", _on_sqlite_connect)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
+        sa.event.listen(engine, "connect", _sqlite_setup(busy_timeout_ms))
         sa.event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from zeroparty.adapters.http.limits import BodyTooLarge, too_large_body
 from zeroparty.errors import FieldError, InvalidInput, NotFound
+
+log = logging.getLogger("zeroparty.http")
 
 
 def error_body(detail: str, errors: list[FieldError]) -> dict[str, object]:
@@ -40,6 +45,15 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, BodyTooLarge)
         return JSONResponse(too_large_body(exc.max_bytes), status_code=413, headers={"Connection": "close"})
 
+    async def on_storage_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # The database is down or locked past its busy timeout: nothing was stored; try again.
+        log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
+        body = error_body(
+            "storage is unavailable; nothing was stored, retry shortly", [FieldError("storage", "unavailable")]
+        )
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+
+    app.add_exception_handler(OperationalError, on_storage_unavailable)
     app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(InvalidInput, on_invalid)
     app.add_exception_handler(RequestValidationError, on_request_validation)
