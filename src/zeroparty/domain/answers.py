@@ -107,6 +107,16 @@ def validate_screen(screen: Screen, raw: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def missing_required(exp: Experience, answers: Mapping[str, Any]) -> list[FieldError]:
+    """Required elements, on any screen, without a valid answer (a respondent who skipped ahead)."""
+    return [
+        FieldError(el.id, f"is required (screen '{screen.id}')")
+        for screen in exp.screens
+        for el in screen.elements
+        if validate_elements([el], {el.id: answers[el.id]} if el.id in answers else {})[1]
+    ]
+
+
 def validate_whole_response(exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
     """A complete response in one call: choices under `answers`, form inputs under `inputs`."""
     elements = exp.elements()

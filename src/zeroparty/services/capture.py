@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from zeroparty.domain.answers import validate_elements, validate_screen, validate_whole_response
+from zeroparty.domain.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.definition import Outcome, Screen
-from zeroparty.domain.mapping import changes_to_send, respondent_email
+from zeroparty.domain.mapping import changes_to_send
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import CaptureStore, CaptureUnit, Published, ResponseWrite, StoredResponse
@@ -69,12 +69,7 @@ class CaptureService:
             last = index == len(exp.screens) - 1
             outcome = None
             if last:
-                missing = [
-                    FieldError(e.id, f"is required (screen '{s.id}')")
-                    for s in exp.screens
-                    for e in s.elements
-                    if validate_elements([e], {e.id: after[e.id]} if e.id in after else {})[1]
-                ]
+                missing = missing_required(exp, after)
                 if missing:
                     raise InvalidInput(missing, "earlier screens are incomplete")
                 outcome = choose_outcome(exp, after)
@@ -112,7 +107,7 @@ class CaptureService:
                 channel="api",
                 is_new=True,
                 answers={k: (screen_of[k], v) for k, v in clean.items()},
-                email=respondent_email(exp, clean) if email else None,
+                email=email,
                 outcome_id=outcome.id,
                 completed=True,
                 changes=changes,

@@ -82,8 +82,9 @@ def router(ctx: AppContext) -> APIRouter:
         return str(request.url_for("show_screen", slug=slug, response_id=response_id, screen_id=screen.id))
 
     async def submit(request: Request, slug: str, response_id: str | None, screen_id: str) -> Response:
-        pub = await run_in_threadpool(ctx.capture.published, slug)
-        if response_id is not None:
+        if response_id is None:
+            pub = await run_in_threadpool(ctx.capture.published, slug)
+        else:  # a response stays on the version it started on
             pub, _answers, _outcome = await run_in_threadpool(ctx.capture.progress, slug, response_id)
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
