@@ -64,13 +64,21 @@ def _properties_problem(props: Any) -> str | None:
     return None
 
 
-def attributes_problem(obj: Any) -> str | None:
+def _addressed_object_problem(obj: Any, array: str) -> str | None:
+    """Every object is a JSON object naming its user by exactly one identifier."""
     if not isinstance(obj, dict):
-        return "Each attributes entry must be an object"
+        return f"Each {array} entry must be an object"
     try:
         identify(obj)
     except IdentifierProblem as exc:
         return str(exc)
+    return None
+
+
+def attributes_problem(obj: Any) -> str | None:
+    problem = _addressed_object_problem(obj, "attributes")
+    if problem or not isinstance(obj, dict):
+        return problem
     email = obj.get("email")
     if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
         return "The value provided for the 'email' field is not a valid email."
@@ -172,12 +180,9 @@ def _subscription_groups_problem(groups: Any) -> str | None:
 
 
 def event_problem(obj: Any, now: datetime) -> str | None:
-    if not isinstance(obj, dict):
-        return "Each events entry must be an object"
-    try:
-        identify(obj)
-    except IdentifierProblem as exc:
-        return str(exc)
+    problem = _addressed_object_problem(obj, "events")
+    if problem or not isinstance(obj, dict):
+        return problem
     name = obj.get("name")
     if not isinstance(name, str) or not name:
         return "'name' is required"
@@ -189,12 +194,9 @@ def event_problem(obj: Any, now: datetime) -> str | None:
 
 
 def purchase_problem(obj: Any, now: datetime) -> str | None:
-    if not isinstance(obj, dict):
-        return "Each purchases entry must be an object"
-    try:
-        identify(obj)
-    except IdentifierProblem as exc:
-        return str(exc)
+    problem = _addressed_object_problem(obj, "purchases")
+    if problem or not isinstance(obj, dict):
+        return problem
     product = obj.get("product_id")
     if not isinstance(product, str) or not product or len(product) > MAX_STRING:
         return "'product_id' is required and must be at most 255 characters"
