@@ -63,7 +63,9 @@ def _fail(message: str) -> NoReturn:
 
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Per-request lines from these libraries drown the ones that matter; keep their warnings.
+    for noisy in ("alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _runtime(settings: Settings) -> Runtime:
