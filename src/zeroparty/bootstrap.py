@@ -88,8 +88,11 @@ def build_worker(
     transport: httpx.AsyncBaseTransport | None = None,
     engine_settings: EngineSettings | None = None,
 ) -> tuple[DeliveryEngine, BrazeClient]:
-    client = BrazeClient(transport=transport)
-    return DeliveryEngine(rt.outbox, client, engine_settings or EngineSettings()), client
+    settings = engine_settings or EngineSettings(lease_s=rt.settings.lease_seconds)
+    # A request must end well inside the lease, or another worker may take the items meanwhile.
+    read_s = min(30.0, settings.lease_s / 2)
+    client = BrazeClient(transport=transport, timeout=httpx.Timeout(read_s, connect=min(5.0, read_s)))
+    return DeliveryEngine(rt.outbox, client, settings), client
 
 
 async def run_worker(worker: DeliveryEngine, client: BrazeClient, stop: asyncio.Event) -> None:

@@ -38,6 +38,7 @@ class Settings:
     port: int = 8000
     max_body_bytes: int = 64 * 1024
     sqlite_busy_timeout_ms: int = 10_000
+    lease_seconds: int = 60
     worker: bool = True
     sandbox: bool = True
     sandbox_api_key: str | None = None
@@ -65,6 +66,8 @@ class Settings:
             s = replace(s, max_body_bytes=_int("ZEROPARTY_MAX_BODY_BYTES", v, 1024, 4 * 1024 * 1024))
         if v := get("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS"):
             s = replace(s, sqlite_busy_timeout_ms=_int("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS", v, 0, 600_000))
+        if v := get("ZEROPARTY_LEASE_SECONDS"):
+            s = replace(s, lease_seconds=_int("ZEROPARTY_LEASE_SECONDS", v, 2, 3600))
         if v := get("ZEROPARTY_WORKER"):
             s = replace(s, worker=_bool("ZEROPARTY_WORKER", v))
         if v := get("ZEROPARTY_SANDBOX"):

@@ -135,3 +135,30 @@ def test_a_dropped_connection_is_retried_and_the_duplicate_is_harmless(stack: St
     assert [r["status"] for r in track_requests(stack)] == [0, 201]
     [profile] = stack.export_by_email("dropped@example.com")
     assert profile["custom_attributes"]["skin_type"] == "dry"
+
+
+def test_a_worker_killed_mid_request_loses_nothing(held_stack: Stack) -> None:
+    for i in range(3):
+        assert httpx.post(held_stack.base + URL, json=response_for(f"crash{i}@example.com")).status_code == 201
+    fault = {"faults": [{"kind": "delay", "seconds": 30, "count": 1, "path": "/users/track"}]}
+    assert httpx.post(held_stack.sandbox + "/_sandbox/faults", json=fault).status_code == 200
+    env = {**os.environ, "ZEROPARTY_DATA_DIR": str(held_stack.data_dir), "ZEROPARTY_LEASE_SECONDS": "4"}
+    command = [sys.executable, "-m", "zeroparty", "worker"]
+    first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: states(held_stack), lambda s: s.get("in_flight") == 3, timeout=20, interval=0.1)
+    finally:
+        first.kill()  # SIGKILL while the request hangs: no chance to release anything
+        first.wait(timeout=10)
+    assert states(held_stack) == {"in_flight": 3}
+    second = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: states(held_stack), lambda s: s.get("delivered") == 3, timeout=30, interval=0.2)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+    with held_stack.rt.engine.connect() as conn:
+        attempts = conn.execute(sa.select(outbox.c.attempts)).scalars().all()
+    assert attempts == [2, 2, 2]  # the crashed claim counted as an attempt
+    for i in range(3):
+        assert held_stack.export_by_email(f"crash{i}@example.com")[0]["custom_attributes"]["skin_type"] == "dry"
