@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from datetime import UTC, datetime
@@ -159,7 +160,7 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
         return {
             "X-RateLimit-Limit": "0",
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int(time.time()) + wait),
+            "X-RateLimit-Reset": str(math.ceil(time.time() + wait)),
         }
 
     # -- control API ---------------------------------------------------------------------------
