@@ -111,3 +111,30 @@ def test_paused_destination_is_not_ready_until_its_pause_ends(world: World) -> N
     assert not world.outbox.ready_destinations(T0)[0].pause_expired
     world.outbox.pause(world.dest_id, "HTTP 401", None)
     assert world.outbox.ready_destinations(T0 + timedelta(days=365)) == []
+
+
+def test_concurrent_claimers_never_share_a_user_on_postgres(tmp_path: Path) -> None:
+    # Worker 1 is mid-claim: its transaction holds user a's head row. Worker 2 must neither take
+    # a's later row (that would break a's order) nor wait for the lock; it takes user b.
+    with database_url("postgresql", tmp_path) as url:
+        world = World(url, tmp_path)
+        try:
+            world.respond("a@x.co")
+            world.respond("a@x.co", skin="oily")
+            world.respond("b@x.co")
+            with world.engine.connect() as worker1:
+                head = worker1.execute(
+                    sa.select(outbox.c.seq)
+                    .where(outbox.c.user_key == "a@x.co")
+                    .order_by(outbox.c.seq)
+                    .limit(1)
+                    .with_for_update()
+                ).scalar_one()
+                assert head
+                items = world.outbox.claim(world.dest_id, "worker-2", 75, 60, T0)
+                assert [i.user_key for i in items] == ["b@x.co"]
+                worker1.rollback()
+            later = world.outbox.claim(world.dest_id, "worker-3", 75, 60, T0)
+            assert [(i.user_key, i.attributes["skin_type"]) for i in later] == [("a@x.co", "dry"), ("a@x.co", "oily")]
+        finally:
+            world.engine.dispose()

@@ -81,7 +81,12 @@ def test_secret_box_round_trip_and_key_file(tmp_path: Path) -> None:
 
 def test_settings_from_env() -> None:
     s = Settings.from_env(
-        {"ZEROPARTY_DATA_DIR": "/tmp/zp", "ZEROPARTY_PORT": "9001", "ZEROPARTY_WORKER": "off", "ZEROPARTY_LEASE_SECONDS": "5"}
+        {
+            "ZEROPARTY_DATA_DIR": "/tmp/zp",
+            "ZEROPARTY_PORT": "9001",
+            "ZEROPARTY_WORKER": "off",
+            "ZEROPARTY_LEASE_SECONDS": "5",
+        }
     )
     assert s.port == 9001 and s.worker is False and s.lease_seconds == 5
     assert s.db_url == "sqlite:////tmp/zp/zeroparty.db"

@@ -1,7 +1,7 @@
 """The outbox as the delivery engine sees it: claim with a lease, ack with the lease owner.
 
-Claiming keeps per-user order: a row is claimable only when no earlier row for the same user and
-destination is in flight or waiting for a retry. Attempts are counted at claim time, so a worker
+Claiming keeps per-user order: only a user's head (their earliest unfinished row) is claimed
+directly, together with that user's other ready rows. Attempts are counted at claim time, so a worker
 that dies mid-batch still uses up an attempt. On PostgreSQL the candidate rows are locked with
 FOR UPDATE SKIP LOCKED; on SQLite the BEGIN IMMEDIATE transaction serialises claimers.
 """
@@ -22,9 +22,6 @@ from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
 from zeroparty.delivery.ports import ClaimedItem, Destination
 
 log = logging.getLogger("zeroparty.outbox")
-
-# Look at this many rows per user slot when picking candidates (one user may have several rows).
-_CANDIDATES_PER_USER = 4
 
 
 class SqlOutbox:
@@ -50,18 +47,21 @@ class SqlOutbox:
     ) -> list[ClaimedItem]:
         o = outbox.alias("o")
         p = outbox.alias("p")
+        # A user's head is their earliest unfinished row. Only heads are claimed directly, and with
+        # them every ready row of the same user; a later row is never a head while an earlier one
+        # is pending or in flight, so two workers can never hold one user's rows at once.
         earlier_unfinished = (
             sa.select(p.c.seq)
             .where(
                 p.c.destination_id == o.c.destination_id,
                 p.c.user_key == o.c.user_key,
                 p.c.seq < o.c.seq,
-                sa.or_(p.c.state == "in_flight", sa.and_(p.c.state == "pending", p.c.available_at > now)),
+                p.c.state.in_(["pending", "in_flight"]),
             )
             .exists()
         )
-        query = (
-            sa.select(o.c.seq, o.c.user_key)
+        heads = (
+            sa.select(o.c.user_key)
             .where(
                 o.c.destination_id == destination_id,
                 o.c.state == "pending",
@@ -69,21 +69,25 @@ class SqlOutbox:
                 ~earlier_unfinished,
             )
             .order_by(o.c.seq)
-            .limit(max_users * _CANDIDATES_PER_USER)
+            .limit(max_users)
         )
         with self._engine.begin() as conn:
             self._recover_expired(conn, destination_id, now)
             if conn.dialect.name == "postgresql":
-                query = query.with_for_update(of=o, skip_locked=True)
-            users: set[str] = set()
-            picked: list[int] = []
-            for row in conn.execute(query):
-                if row.user_key not in users and len(users) >= max_users:
-                    continue
-                users.add(row.user_key)
-                picked.append(row.seq)
-            if not picked:
+                heads = heads.with_for_update(of=o, skip_locked=True)
+            users = list(conn.execute(heads).scalars())
+            if not users:
                 return []
+            picked = list(
+                conn.execute(
+                    sa.select(outbox.c.seq).where(
+                        outbox.c.destination_id == destination_id,
+                        outbox.c.user_key.in_(users),
+                        outbox.c.state == "pending",
+                        outbox.c.available_at <= now,
+                    )
+                ).scalars()
+            )
             conn.execute(
                 sa.update(outbox)
                 .where(outbox.c.seq.in_(picked))
