@@ -146,7 +146,11 @@ def test_a_worker_killed_mid_request_loses_nothing(held_stack: Stack) -> None:
     command = [sys.executable, "-m", "zeroparty", "worker"]
     first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: states(held_stack), lambda s: s.get("in_flight") == 3, timeout=20, interval=0.1)
+        # The request has reached the sandbox (which now holds it) once the delay fault is used up.
+        wait_for(
+            lambda: httpx.get(held_stack.sandbox + "/_sandbox/faults").json()["faults"], lambda f: f == [], timeout=20
+        )
+        assert states(held_stack) == {"in_flight": 3}
     finally:
         first.kill()  # SIGKILL while the request hangs: no chance to release anything
         first.wait(timeout=10)

@@ -176,6 +176,9 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
         state.faults.add(specs)
         return JSONResponse({"faults": state.faults.active()})
 
+    async def get_faults(_request: Request) -> Response:
+        return JSONResponse({"faults": state.faults.active()})
+
     async def delete_faults(_request: Request) -> Response:
         state.faults.clear()
         return JSONResponse({"faults": []})
@@ -221,6 +224,7 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
     routes = [Route(p, braze_endpoint, methods=["POST"]) for p in braze]
     routes += [
         Route("/_sandbox/faults", post_faults, methods=["POST"]),
+        Route("/_sandbox/faults", get_faults, methods=["GET"]),
         Route("/_sandbox/faults", delete_faults, methods=["DELETE"]),
         Route("/_sandbox/reset", reset, methods=["POST"]),
         Route("/_sandbox/requests", requests_log, methods=["GET"]),
