@@ -101,28 +101,37 @@ class DeliveryEngine:
             handled += len(items)
             changes = [Change(i.id, i.user_key, i.attributes) for i in items]
             by_id = {i.id: i for i in items}
-            for batch in plan_batches(coalesce(changes), self._settings.limits):
-                await self._deliver(dest, batch, by_id)
+            batches = plan_batches(coalesce(changes), self._settings.limits)
+            for n, batch in enumerate(batches):
+                if not await self._deliver(dest, batch, by_id):
+                    # The destination was paused: hand the rest back without using their attempt.
+                    rest = [i for b in batches[n + 1 :] for i in b.item_ids()]
+                    if rest:
+                        await asyncio.to_thread(
+                            self._outbox.release, rest, self.owner, "destination paused", self._clock()
+                        )
+                    break
         return handled
 
-    async def _deliver(self, dest: Destination, batch: Batch, by_id: dict[str, ClaimedItem]) -> None:
+    async def _deliver(self, dest: Destination, batch: Batch, by_id: dict[str, ClaimedItem]) -> bool:
+        """Send one batch and settle its items; False when the destination is now paused."""
         body = batch.body()
         try:
             result = await self._sender.post_track(dest.endpoint, dest.api_key, body)
         except RetryableDeliveryError as exc:
             await self._schedule_retry(batch, by_id, str(exc))
-            return
+            return True
         except TerminalDeliveryError as exc:
             await self._pause(dest, batch.item_ids(), f"{exc}; fix the destination, then resume")
-            return
+            return False
         now = self._clock()
         verdict = classify(
             result.status, result.headers, _scrubbed(result.body, dest.api_key), len(batch.objects), now.timestamp()
         )
         ids = batch.item_ids()
         if isinstance(verdict, Accepted):
-            failed_ids = [i for idx, o in enumerate(batch.objects) if idx in verdict.failed for i in o.item_ids]
-            ok_ids = [i for i in ids if i not in set(failed_ids)]
+            failed_ids = {i for idx, o in enumerate(batch.objects) if idx in verdict.failed for i in o.item_ids}
+            ok_ids = [i for i in ids if i not in failed_ids]
             if ok_ids:
                 await asyncio.to_thread(self._outbox.delivered, ok_ids, self.owner, now, result.status)
                 if dest.pause_expired:
@@ -133,21 +142,27 @@ class DeliveryEngine:
                     await asyncio.to_thread(self._outbox.dead, list(obj.item_ids), self.owner, reason, now)
             log.info("delivered %d item(s) to %s", len(ok_ids), dest.name, extra={"action": "delivered"})
         elif isinstance(verdict, Rejected):
-            if verdict.splittable:
-                half = len(batch.objects) // 2
-                for part in (Batch(batch.objects[:half]), Batch(batch.objects[half:])):
-                    await self._deliver(dest, part, by_id)
-            else:
+            if not verdict.splittable:
                 await asyncio.to_thread(self._outbox.dead, ids, self.owner, verdict.reason, now)
+                return True
+            half = len(batch.objects) // 2
+            first, second = Batch(batch.objects[:half]), Batch(batch.objects[half:])
+            if await self._deliver(dest, first, by_id):
+                return await self._deliver(dest, second, by_id)
+            await asyncio.to_thread(self._outbox.release, second.item_ids(), self.owner, "destination paused", now)
+            return False
         elif isinstance(verdict, AuthFailed):
             await self._pause(dest, ids, f"Braze refused the API key ({verdict.reason}); update the key, then resume")
+            return False
         elif isinstance(verdict, RateLimited):
             until = now + timedelta(seconds=verdict.wait_s)
             log.warning("rate limited by %s for %.1fs", dest.name, verdict.wait_s, extra={"action": "rate_limited"})
             await asyncio.to_thread(self._outbox.pause, dest.id, f"rate limited ({verdict.reason})", until)
             await asyncio.to_thread(self._outbox.release, ids, self.owner, verdict.reason, now)
+            return False
         elif isinstance(verdict, Transient):
             await self._schedule_retry(batch, by_id, verdict.reason)
+        return True
 
     async def _pause(self, dest: Destination, ids: list[str], reason: str) -> None:
         """Every item would fail the same way: stop sending to this destination until resumed."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
 from zeroparty.delivery.ports import ClaimedItem, Destination, SendResult
+from zeroparty.domain.braze_payload import BrazeLimits
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -208,3 +209,13 @@ def test_an_unusable_endpoint_pauses_the_destination() -> None:
     run(outbox, braze)
     assert outbox.paused is not None and outbox.paused[1] is None and "ftp://x" in outbox.paused[0]
     assert outbox.rows[0].state == "pending" and outbox.rows[0].attempts == 0
+
+
+def test_a_pause_mid_claim_hands_back_the_batches_not_yet_sent() -> None:
+    outbox = MemoryOutbox()
+    for i in range(4):
+        outbox.add(f"u{i}@x.co", n=i)
+    braze = ScriptedBraze(lambda _b: SendResult(429, {"Retry-After": "30"}, {}))
+    run(outbox, braze, limits=BrazeLimits(max_objects=2))  # two batches of two users
+    assert len(braze.bodies) == 1  # the second batch is not sent into a known rate limit
+    assert {(r.state, r.attempts) for r in outbox.rows} == {("pending", 0)}
