@@ -17,17 +17,19 @@ ALL_PERMISSIONS = frozenset(
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    api_keys: Mapping[str, frozenset[str]]
-    instance_host: str | None = None
-    max_objects: int = 75
-    legacy_per_array: bool = False
-    rate_limit_mode: Literal["epoch", "mau"] = "epoch"
-    track_rate_limit: int = 3000
+    """What the sandbox plays. Defaults are Braze's (https://www.braze.com/docs/api/api_limits)."""
+
+    api_keys: Mapping[str, frozenset[str]]  # key -> its permissions, e.g. {"users.track"}
+    instance_host: str | None = None  # a request whose Host differs gets 401 (wrong instance)
+    max_objects: int = 75  # objects per /users/track request, combined across the arrays
+    legacy_per_array: bool = False  # legacy rate limits: max_objects per array instead
+    rate_limit_mode: Literal["epoch", "mau"] = "epoch"  # X-RateLimit-Reset as epoch or seconds left
+    track_rate_limit: int = 3000  # /users/track requests per window per key
     track_rate_window_s: float = 3.0
     max_body_bytes: int = 4 * 1024 * 1024
-    array_cap: int = 25
-    request_log_size: int = 1000
-    # Other endpoint groups: (requests, window seconds); defaults are Braze's (see state.py).
+    array_cap: int = 25  # values kept in a custom attribute array
+    request_log_size: int = 1000  # requests kept for /_sandbox/requests
+    # Other endpoint groups: (requests, window seconds) per key.
     export_rate_limit: tuple[int, float] = (250, 60.0)
     user_endpoints_rate_limit: tuple[int, float] = (20_000, 60.0)
     subscription_rate_limit: tuple[int, float] = (5_000, 60.0)

@@ -1,245 +1,193 @@
-"""The sandbox's HTTP surface: Braze's user-data paths at the root, the control API under
-/_sandbox/, and an HTML profile browser under /_sandbox/ui/.
+"""The sandbox's HTTP surface: Braze's user-data paths at the root, the control API and the profile
+browser under /_sandbox/ (control.py).
 
-Transport rules (https://www.braze.com/docs/api/basics, https://www.braze.com/docs/api/errors):
-Bearer key (401), key permission (403), JSON content type (415), parsable JSON (400), 4 MB body
-(413), rate-limit headers on every answer (https://www.braze.com/docs/api/api_limits).
+Transport rules (https://www.braze.com/docs/api/basics, https://www.braze.com/docs/api/errors): Bearer
+key (401, also for a key sent to another instance), key permission (403 Access Denied), JSON content
+type (415), parsable JSON (400), 4 MB body (413), rate-limit headers on every answer to a known key
+(https://www.braze.com/docs/api/api_limits); every error body is JSON with a `message`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.templating import Jinja2Templates
+from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from zeroparty.sandbox.config import SandboxConfig
-from zeroparty.sandbox.faults import Fault, FaultsIn
+from zeroparty.sandbox.control import control_routes
+from zeroparty.sandbox.endpoints import Answer, Handler, braze_endpoints
 from zeroparty.sandbox.identity import IdentityStore
-from zeroparty.sandbox.rules.validation import count_objects
+from zeroparty.sandbox.rules.nested import depth_over
+from zeroparty.sandbox.rules.ratelimit import fault_headers
 from zeroparty.sandbox.state import LoggedRequest, SandboxState
 from zeroparty.sandbox.store import SandboxStore
-from zeroparty.sandbox.user_endpoints import Answer, Handler, identity_endpoints
 
+Clock = Callable[[], float]  # seconds since the epoch
 INVALID_KEY = "Invalid API Key"
 PARSE_ERROR = "Error while parsing request body. Please check your syntax."
-NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
+_DRAIN_LIMIT = 64 * 1024 * 1024  # past this an oversized body is not even read to its end
+_LOG_BODY_BYTES = 512 * 1024  # bodies kept in the request log; larger ones are logged as null
+_LOG_DEPTH = 64
 
 
 class _Drop(Exception):
     """Close the connection without a complete answer (the request was applied)."""
 
 
-def create_sandbox_app(engine: Engine, config: SandboxConfig) -> Starlette:
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, JSON does not
+
+
+def parse_json(raw: bytes) -> Any:
+    """The JSON document in `raw`; ValueError when there is none (NaN, bad UTF-8, absurd nesting),
+    or when a string holds a NUL character, which PostgreSQL cannot store (a sandbox choice)."""
+    try:
+        doc = json.loads(raw, parse_constant=_reject_constant)
+    except (RecursionError, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from exc
+    if b"\\u0000" in raw and _holds_nul(doc):
+        raise ValueError("NUL character in a string")
+    return doc
+
+
+def _holds_nul(doc: Any) -> bool:
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is over `limit` (the rest is drained so the client reads our 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > _DRAIN_LIMIT:
+            break
+    return b"".join(chunks) if size <= limit else None
+
+
+def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
+    """The Braze sandbox as an ASGI app over an already migrated database."""
     store = SandboxStore(engine, config.array_cap)
     state = SandboxState(config)
-    templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-
-    async def track(body: dict[str, Any]) -> Answer:
-        counts = count_objects(body)
-        over = (
-            any(n > config.max_objects for n in counts.values())
-            if config.legacy_per_array
-            else sum(counts.values()) > config.max_objects
-        )
-        if over:
-            return 400, {"message": "Max Input Length Exceeded"}, 0
-        if not counts or not any(counts.values()):
-            return 400, {"message": NO_VALID_DATA}, 0
-        outcome = await run_in_threadpool(store.track, body, datetime.now(UTC))
-        if not any(outcome.processed.values()):
-            return 400, {"message": NO_VALID_DATA, "errors": outcome.errors}, 0
-        for array, n in outcome.processed.items():
-            state.objects[array] += n
-        answer: dict[str, Any] = {"message": "success"}
-        answer.update({f"{array}_processed": n for array, n in outcome.processed.items()})
-        if outcome.errors:
-            answer["errors"] = outcome.errors
-        return 201, answer, outcome.data_points
-
-    async def export_ids(body: dict[str, Any]) -> Answer:
-        ids = body.get("external_ids")
-        aliases = body.get("user_aliases")
-        if (isinstance(ids, list) and len(ids) > 50) or (isinstance(aliases, list) and len(aliases) > 50):
-            return 400, {"message": "A maximum of 50 external_ids or user_aliases may be requested"}, 0
-        users, invalid = await run_in_threadpool(store.export, body)
-        answer: dict[str, Any] = {"message": "success", "users": users}
-        if invalid:
-            answer["invalid_user_ids"] = invalid
-        return 201, answer, 0
-
-    braze: dict[str, tuple[str, Handler]] = {
-        "/users/track": ("users.track", track),
-        "/users/export/ids": ("users.export.ids", export_ids),
-        **identity_endpoints(IdentityStore(engine)),
-    }
+    braze = braze_endpoints(store, IdentityStore(engine), config)
 
     async def braze_endpoint(request: Request) -> Response:
         started = time.perf_counter()
         path = request.url.path.removeprefix(request.scope.get("root_path", ""))
         permission, handler = braze[path]
-        raw = await request.body()
-        body: Any = None
-        dropped = False
+        raw = await _read_body(request, config.max_body_bytes)
+        now = clock()
         try:
-            status, answer, points, headers = await _answer(request, path, permission, handler, raw)
+            answer, headers = await _answer(request, path, permission, handler, raw, now)
+            dropped = False
         except _Drop:
-            status, answer, points, headers, dropped = 0, {"message": "connection dropped (fault)"}, 0, {}, True
-        try:
-            body = json.loads(raw) if raw else None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = raw[:2000].decode(errors="replace")
+            answer, headers, dropped = Answer(0, {"message": "connection dropped (fault)"}), {}, True
         state.record(
             LoggedRequest(
-                state.next_id(), datetime.now(UTC), request.method, path, status, body, answer,
-                (time.perf_counter() - started) * 1000, points,
-            )
+                state.next_id(), datetime.fromtimestamp(now, UTC), request.method, path, answer.status,
+                _loggable(raw), answer.body, (time.perf_counter() - started) * 1000, answer.data_points,
+                answer.notes,
+            ),
+            answer.objects,
         )  # fmt: skip
         if dropped:
             return _DroppedAnswer()
-        return JSONResponse(answer, status_code=status, headers=headers)
+        return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
     async def _answer(
-        request: Request, path: str, permission: str, handler: Handler, raw: bytes
-    ) -> tuple[int, dict[str, Any], int, dict[str, str]]:
-        if config.instance_host and request.headers.get("host", "").split(":")[0] != config.instance_host:
-            return 401, {"message": INVALID_KEY}, 0, {}
+        request: Request, path: str, permission: str, handler: Handler, raw: bytes | None, now: float
+    ) -> tuple[Answer, dict[str, str]]:
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0].lower()
+        if config.instance_host and host != config.instance_host.lower():
+            return Answer(401, {"message": INVALID_KEY}), {}  # a key used against another instance
         match = _BEARER.match(request.headers.get("authorization", ""))
         key = match.group(1) if match else None
         if key is None or key not in config.api_keys:
-            return 401, {"message": INVALID_KEY}, 0, {}
+            return Answer(401, {"message": INVALID_KEY}), {}
+        limiter = state.limiters[path]
         if permission not in config.api_keys[key]:
-            return 403, {"message": "Access Denied"}, 0, {}
-        decision = state.limiters[path].take(key, time.time())
+            return Answer(403, {"message": "Access Denied"}), limiter.peek(key, now)
+        decision = limiter.take(key, now)
         if not decision.allowed:
-            return 429, {"message": "API rate limit exceeded"}, 0, decision.headers
+            return Answer(429, {"message": "API rate limit exceeded"}), decision.headers
         fault = state.faults.next_for(path)
         if fault is not None and fault.kind == "status":
-            headers = _fault_headers(fault) if fault.status == 429 else decision.headers
-            return fault.status or 500, {"message": f"Injected fault: HTTP {fault.status}"}, 0, headers
+            status = fault.status or 500
+            headers = (
+                fault_headers(config.rate_limit_mode, fault.retry_after if fault.retry_after is not None else 1, now)
+                if status == 429
+                else decision.headers
+            )
+            return Answer(status, {"message": f"Injected fault: HTTP {status}"}), headers
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds or 0)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
-            return 415, {"message": "Content-Type must be application/json"}, 0, decision.headers
-        if len(raw) > config.max_body_bytes:
-            return 413, {"message": "Request Entity Too Large"}, 0, decision.headers
+            return Answer(415, {"message": "Content-Type must be application/json"}), decision.headers
+        if raw is None:
+            return Answer(413, {"message": "Request Entity Too Large"}), decision.headers
         try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return 400, {"message": PARSE_ERROR}, 0, decision.headers
+            body = parse_json(raw)
+        except ValueError:
+            return Answer(400, {"message": PARSE_ERROR}), decision.headers
         if not isinstance(body, dict):
-            return 400, {"message": PARSE_ERROR}, 0, decision.headers
-        status, answer, points = await handler(body)
+            return Answer(400, {"message": PARSE_ERROR}), decision.headers
+        answer = await handler(body, datetime.fromtimestamp(now, UTC))
         if fault is not None and fault.kind == "drop":
             raise _Drop
-        return status, answer, points, decision.headers
+        return answer, decision.headers
 
-    def _fault_headers(fault: Fault) -> dict[str, str]:
-        if fault.status != 429:
-            return {}
-        wait = fault.retry_after if fault.retry_after is not None else 1
-        if config.rate_limit_mode == "mau":
-            return {"X-Ratelimit-Retry-After": str(wait)}
-        return {
-            "X-RateLimit-Limit": "0",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(math.ceil(time.time() + wait)),
-        }
-
-    # -- control API ---------------------------------------------------------------------------
-
-    async def post_faults(request: Request) -> Response:
-        try:
-            specs = FaultsIn.model_validate_json(await request.body())
-        except ValidationError as exc:
-            errors = [
-                {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
-            ]
-            return JSONResponse({"message": "invalid faults", "errors": errors}, status_code=422)
-        state.faults.add(specs)
-        return JSONResponse({"faults": state.faults.active()})
-
-    async def get_faults(_request: Request) -> Response:
-        return JSONResponse({"faults": state.faults.active()})
-
-    async def delete_faults(_request: Request) -> Response:
-        state.faults.clear()
-        return JSONResponse({"faults": []})
-
-    async def reset(_request: Request) -> Response:
-        await run_in_threadpool(store.reset)
-        state.reset()
-        return JSONResponse({"message": "reset"})
-
-    async def requests_log(request: Request) -> Response:
-        try:
-            limit = int(request.query_params.get("limit", "100"))
-        except ValueError:
-            return JSONResponse({"message": "limit must be a whole number"}, status_code=422)
-        only = request.query_params.get("path")
-        entries = [e.view() for e in state.log if only is None or e.path == only]
-        return JSONResponse({"requests": entries[-limit:] if limit > 0 else []})
-
-    async def stats(_request: Request) -> Response:
-        profiles = await run_in_threadpool(store.count_profiles)
-        return JSONResponse(state.stats(profiles))
-
-    # -- HTML profile browser ------------------------------------------------------------------
-
-    async def ui_index(request: Request) -> Response:
-        q = request.query_params.get("q", "").strip()[:200]
-        users = await run_in_threadpool(store.search, q)
-        return templates.TemplateResponse(
-            request, "profiles.html", {"q": q, "users": users, "stats": state.stats(len(users))}
-        )
-
-    async def ui_profile(request: Request) -> Response:
-        users, _ = await run_in_threadpool(store.export, {"braze_id": request.path_params["braze_id"]})
-        if not users:
-            return templates.TemplateResponse(request, "profile.html", {"user": None}, status_code=404)
-        return templates.TemplateResponse(request, "profile.html", {"user": users[0]})
-
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def json_errors(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        message = "Not Found" if status == 404 else "Method Not Allowed" if status == 405 else "Error"
+        message = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Internal Server Error")
         return JSONResponse({"message": message}, status_code=status)
 
-    routes = [Route(p, braze_endpoint, methods=["POST"]) for p in braze]
-    routes += [
-        Route("/_sandbox/faults", post_faults, methods=["POST"]),
-        Route("/_sandbox/faults", get_faults, methods=["GET"]),
-        Route("/_sandbox/faults", delete_faults, methods=["DELETE"]),
-        Route("/_sandbox/reset", reset, methods=["POST"]),
-        Route("/_sandbox/requests", requests_log, methods=["GET"]),
-        Route("/_sandbox/stats", stats, methods=["GET"]),
-        Route("/_sandbox/ui/", ui_index, methods=["GET"], name="ui_index"),
-        Route("/_sandbox/ui/profiles/{braze_id}", ui_profile, methods=["GET"], name="ui_profile"),
-    ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    routes: list[BaseRoute] = [Route(p, braze_endpoint, methods=["POST"]) for p in braze]
+    routes += control_routes(store, state)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: json_errors, Exception: json_errors})
     app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
     return app
 
 
+def _loggable(raw: bytes | None) -> Any:
+    """The request body for the log: parsed JSON, or null when it is not JSON or too big to keep."""
+    if raw is None or len(raw) > _LOG_BODY_BYTES:
+        return None
+    try:
+        body = parse_json(raw)
+    except ValueError:
+        return None
+    return None if depth_over(body, _LOG_DEPTH) else body
+
+
 class _DroppedAnswer(Response):
-    """Starts an answer, then fails mid-body: the server closes the connection and the client
-    sees no complete response, although the request was applied."""
+    """Starts an answer and stops mid-body: the server closes the connection and the client sees
+    no complete response, although the request was applied."""
 
     def __init__(self) -> None:
         super().__init__(status_code=201)
@@ -247,4 +195,4 @@ class _DroppedAnswer(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"1000")]})
         await send({"type": "http.response.body", "body": b'{"message"', "more_body": True})
-        raise RuntimeError("sandbox fault: connection dropped after the request was applied")
+        # Returning with the body unfinished makes the server abort the connection.

@@ -1,16 +1,23 @@
 """Profile identity operations: aliases, identify, merge, delete, subscription state.
 
-Semantics follow Braze's pages: https://www.braze.com/docs/api/endpoints/user_data/post_user_alias ,
-.../post_user_identify (an alias-only or email-only profile becomes identified, or with
-`merge_behavior: merge` is merged into the existing identified one), .../post_users_merge (fields
-missing on the kept profile are filled from the merged one; events and purchases move over; the
-merged profile is removed), .../post_user_delete, and the subscription group and email status
-endpoints.
+Semantics follow Braze's pages:
+- https://www.braze.com/docs/api/endpoints/user_data/post_user_alias: an alias with an external_id joins
+  that user (none if the user does not exist); without one, an alias-only user is created. "Users can
+  have multiple aliases with different labels, but only one alias_name per alias_label"
+  (https://www.braze.com/docs/api/objects_filters/user_alias_object).
+- https://www.braze.com/docs/api/endpoints/user_data/post_user_identify: with no user holding the
+  external_id, the unidentified profile takes it; otherwise the fields found only on the unidentified
+  profile are merged into the identified one and the unidentified profile is removed — unless the
+  identified user already has an alias with the same label.
+- https://www.braze.com/docs/api/endpoints/user_data/post_users_merge: the listed fields, custom
+  attributes, events and purchases are merged "if they're not found on the target user"; a skipped
+  merge still answers 202.
+- https://www.braze.com/docs/api/endpoints/user_data/post_user_delete: email and phone identifiers take
+  a prioritization; deleting is free of data points.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,55 +25,48 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
+from zeroparty.sandbox import queries as q
 from zeroparty.sandbox import requests as rq
+from zeroparty.sandbox.rules.fields import merge_groups
 from zeroparty.sandbox.rules.identifiers import Identifier
-from zeroparty.sandbox.store import lookup
 from zeroparty.sandbox.tables import sandbox_aliases, sandbox_events, sandbox_profiles, sandbox_purchases
 
 P = sandbox_profiles.c
+A = sandbox_aliases.c
+# The standard fields identify and merge carry over when the kept profile lacks them.
+MERGED_FIELDS = (
+    "first_name", "last_name", "email", "gender", "dob", "phone", "time_zone", "home_city", "country", "language",
+)  # fmt: skip
 
 
-def _ref(ref: rq.UserRef) -> Identifier:
-    if ref.external_id is not None:
-        return Identifier("external_id", ref.external_id)
-    if ref.user_alias is not None:
-        return Identifier("user_alias", (ref.user_alias.alias_name, ref.user_alias.alias_label))
-    if ref.email is not None:
-        return Identifier("email", ref.email.lower())
-    return Identifier("phone", str(ref.phone))
-
-
-def _new_profile(conn: Connection, now: datetime, external_id: str | None = None) -> str:
-    braze_id = uuid.uuid4().hex[:24]
-    conn.execute(
-        sa.insert(sandbox_profiles).values(
-            braze_id=braze_id, external_id=external_id, email=None, phone=None, fields={}, custom={},
-            data_points=0, created_at=now, updated_at=now,
-        )
-    )  # fmt: skip
-    return braze_id
-
-
-def _absorb(conn: Connection, keep: Row[Any], gone: Row[Any], now: datetime, merge_data: bool) -> None:
-    """Fold `gone` into `keep` and remove `gone`. With merge_data, fields and custom attributes
-    missing on `keep` are filled from `gone`, and its events and purchases move over."""
+def _fold(conn: Connection, keep: Row[Any], gone: Row[Any], now: datetime, merge_data: bool) -> None:
+    """Fold `gone` into `keep`, then remove `gone`. Its aliases follow unless `keep` already has an
+    alias with that label; with merge_data, fields and custom attributes `keep` lacks, and all events
+    and purchases, move over."""
     fields, custom = dict(keep.fields), dict(keep.custom)
     if merge_data:
-        fields = {**gone.fields, **fields}
+        for key in MERGED_FIELDS:
+            if fields.get(key) is None and gone.fields.get(key) is not None:
+                fields[key] = gone.fields[key]
         custom = {**gone.custom, **custom}
         for table in (sandbox_events, sandbox_purchases):
             conn.execute(sa.update(table).where(table.c.braze_id == gone.braze_id).values(braze_id=keep.braze_id))
-    for table in (sandbox_events, sandbox_purchases):
-        conn.execute(sa.delete(table).where(table.c.braze_id == gone.braze_id))
+    taken = q.alias_labels(conn, keep.braze_id)
     conn.execute(
-        sa.update(sandbox_aliases).where(sandbox_aliases.c.braze_id == gone.braze_id).values(braze_id=keep.braze_id)
+        sa.update(sandbox_aliases)
+        .where(A.braze_id == gone.braze_id, A.alias_label.not_in(taken))
+        .values(braze_id=keep.braze_id)
     )
-    conn.execute(sa.delete(sandbox_profiles).where(P.braze_id == gone.braze_id))
-    conn.execute(
-        sa.update(sandbox_profiles)
-        .where(P.braze_id == keep.braze_id)
-        .values(fields=fields, custom=custom, email=fields.get("email"), phone=fields.get("phone"), updated_at=now)
-    )
+    q.delete_profiles(conn, [gone.braze_id])
+    points = keep.data_points + (gone.data_points if merge_data else 0)
+    q.save_profile(conn, keep.braze_id, fields, custom, now, data_points=points)
+
+
+def _find(conn: Connection, ref: rq.UserRef) -> Row[Any] | None:
+    ident = ref.identifier()
+    if ident.kind in ("email", "phone") and ref.prioritization is not None:
+        return q.prioritized(conn, ident.kind, str(ident.value), ref.prioritization)
+    return conn.execute(q.lookup(ident)).first()
 
 
 class IdentityStore:
@@ -77,136 +77,117 @@ class IdentityStore:
         done = 0
         with self._engine.begin() as conn:
             for a in body.user_aliases:
-                taken = conn.execute(lookup(Identifier("user_alias", (a.alias_name, a.alias_label)))).first()
-                if taken is not None:
-                    continue
+                if conn.execute(q.lookup(Identifier("user_alias", (a.alias_name, a.alias_label)))).first():
+                    continue  # the alias already names a user
                 if a.external_id is not None:
-                    owner = conn.execute(lookup(Identifier("external_id", a.external_id))).first()
-                    if owner is None:
-                        continue
+                    owner = conn.execute(q.lookup(Identifier("external_id", a.external_id))).first()
+                    if owner is None or a.alias_label in q.alias_labels(conn, owner.braze_id):
+                        continue  # no such user, or one alias per label
                     braze_id = owner.braze_id
                 else:
-                    braze_id = _new_profile(conn, now)  # an alias-only profile
-                conn.execute(
-                    sa.insert(sandbox_aliases).values(
-                        alias_name=a.alias_name, alias_label=a.alias_label, braze_id=braze_id
-                    )
-                )
+                    braze_id = q.new_profile(conn, now)  # an alias-only user
+                q.add_alias(conn, braze_id, a.alias_name, a.alias_label)
                 done += 1
         return done
 
     def alias_update(self, body: rq.AliasUpdates) -> None:
-        a = sandbox_aliases.c
         with self._engine.begin() as conn:
             for u in body.alias_updates:
+                clash = conn.execute(q.lookup(Identifier("user_alias", (u.new_alias_name, u.alias_label)))).first()
+                if clash is not None:
+                    continue  # the new name already belongs to someone
                 conn.execute(
                     sa.update(sandbox_aliases)
-                    .where(a.alias_label == u.alias_label, a.alias_name == u.old_alias_name)
+                    .where(A.alias_label == u.alias_label, A.alias_name == u.old_alias_name)
                     .values(alias_name=u.new_alias_name)
                 )
 
     def identify(self, body: rq.Identify, now: datetime) -> int:
         merge = body.merge_behavior == "merge"
-        done = 0
         with self._engine.begin() as conn:
-            pairs: list[tuple[str, Row[Any] | None]] = []
+            pairs: list[tuple[str, Row[Any] | None, str | None]] = []
             for item in body.aliases_to_identify:
                 alias = (item.user_alias.alias_name, item.user_alias.alias_label)
-                pairs.append((item.external_id, conn.execute(lookup(Identifier("user_alias", alias))).first()))
+                pairs.append(
+                    (item.external_id, conn.execute(q.lookup(Identifier("user_alias", alias))).first(), alias[1])
+                )
             for e in body.emails_to_identify:
-                unidentified = conn.execute(
-                    sa.select(sandbox_profiles)
-                    .where(P.email == e.email.lower(), P.external_id.is_(None))
-                    .order_by(P.updated_at.desc() if "least_recently_updated" not in e.prioritization else P.updated_at)
-                    .limit(1)
-                ).first()
-                pairs.append((e.external_id, unidentified))
-            for external_id, anonymous in pairs:
-                done += 1
+                pairs.append(
+                    (e.external_id, q.prioritized(conn, "email", e.email.strip().lower(), e.prioritization), None)
+                )
+            for p in body.phone_numbers_to_identify:
+                pairs.append((p.external_id, q.prioritized(conn, "phone", p.phone, p.prioritization), None))
+            for external_id, anonymous, label in pairs:
                 if anonymous is None or anonymous.external_id is not None:
-                    continue  # Braze answers 201 and does nothing (e.g. alias casing differs)
-                identified = conn.execute(lookup(Identifier("external_id", external_id))).first()
+                    continue  # Braze answers 201 and does nothing (e.g. an alias whose casing differs)
+                anonymous = conn.execute(q.lookup(Identifier("braze_id", anonymous.braze_id))).first()
+                if anonymous is None:
+                    continue  # folded into another user earlier in this request
+                identified = conn.execute(q.lookup(Identifier("external_id", external_id))).first()
                 if identified is None:
                     conn.execute(
                         sa.update(sandbox_profiles)
                         .where(P.braze_id == anonymous.braze_id)
                         .values(external_id=external_id, updated_at=now)
                     )
-                else:
-                    _absorb(conn, identified, anonymous, now, merge)
-        return done
+                elif label is None or label not in q.alias_labels(conn, identified.braze_id):
+                    _fold(conn, identified, anonymous, now, merge)
+        return len(pairs)
 
     def merge(self, body: rq.Merge, now: datetime) -> None:
         with self._engine.begin() as conn:
             for u in body.merge_updates:
-                gone = conn.execute(lookup(_ref(u.identifier_to_merge))).first()
-                keep = conn.execute(lookup(_ref(u.identifier_to_keep))).first()
+                gone, keep = _find(conn, u.identifier_to_merge), _find(conn, u.identifier_to_keep)
                 if gone is None or keep is None or gone.braze_id == keep.braze_id:
                     continue  # Braze still answers 202 when it skips a merge
-                _absorb(conn, keep, gone, now, merge_data=True)
+                _fold(conn, keep, gone, now, merge_data=True)
 
     def delete(self, body: rq.Delete) -> int:
         with self._engine.begin() as conn:
-            ids = self._braze_ids(conn, body)
-            for table in (sandbox_events, sandbox_purchases, sandbox_aliases):
-                conn.execute(sa.delete(table).where(table.c.braze_id.in_(ids)))
-            conn.execute(sa.delete(sandbox_profiles).where(P.braze_id.in_(ids)))
+            ids = sorted(set(self._braze_ids(conn, body)))
+            q.delete_profiles(conn, ids)
         return len(ids)
 
     def _braze_ids(self, conn: Connection, body: rq.Delete) -> list[str]:
         if body.user_aliases is not None:
             found = [
-                conn.execute(lookup(Identifier("user_alias", (a.alias_name, a.alias_label)))).first()
+                conn.execute(q.lookup(Identifier("user_alias", (a.alias_name, a.alias_label)))).first()
                 for a in body.user_aliases
             ]
             return [r.braze_id for r in found if r is not None]
-        column, values = (
-            (P.external_id, body.external_ids)
-            if body.external_ids is not None
-            else (P.braze_id, body.braze_ids)
-            if body.braze_ids is not None
-            else (P.email, [e.lower() for e in body.email_addresses or []])
-            if body.email_addresses is not None
-            else (P.phone, body.phone_numbers or [])
-        )
-        return list(conn.execute(sa.select(P.braze_id).where(column.in_(values or []))).scalars())
+        if body.external_ids is not None:
+            return list(conn.execute(sa.select(P.braze_id).where(P.external_id.in_(body.external_ids))).scalars())
+        if body.braze_ids is not None:
+            return list(conn.execute(sa.select(P.braze_id).where(P.braze_id.in_(body.braze_ids))).scalars())
+        kind = "email" if body.email_addresses is not None else "phone"
+        ids: list[str] = []
+        for ref in body.email_addresses or body.phone_numbers or []:
+            if isinstance(ref, str):
+                value = ref.strip().lower() if kind == "email" else ref
+                ids += [r.braze_id for r in conn.execute(q.with_address(kind, value)).all()]
+            else:
+                value = (ref.email or "").strip().lower() if kind == "email" else str(ref.phone)
+                row = q.prioritized(conn, kind, value, ref.prioritization)
+                ids += [row.braze_id] if row is not None else []
+        return ids
 
     def set_group_state(self, group_id: str, state: str, refs: Iterable[Identifier], now: datetime) -> None:
+        """Subscription state follows the address: every profile with the email or phone changes."""
+        update = [{"subscription_group_id": group_id, "subscription_state": state}]
         with self._engine.begin() as conn:
             for ident in refs:
-                rows = conn.execute(_all_matching(ident)).all()
-                for row in rows:
-                    fields = dict(row.fields)
-                    groups = [
-                        g for g in fields.get("subscription_groups") or [] if g.get("subscription_group_id") != group_id
-                    ]
-                    fields["subscription_groups"] = [
-                        *groups,
-                        {"subscription_group_id": group_id, "subscription_state": state},
-                    ]
-                    conn.execute(
-                        sa.update(sandbox_profiles)
-                        .where(P.braze_id == row.braze_id)
-                        .values(fields=fields, updated_at=now)
-                    )
+                query = q.lookup(ident) if ident.kind == "external_id" else q.with_address(ident.kind, str(ident.value))
+                for row in conn.execute(query).all():
+                    fields = {
+                        **row.fields,
+                        "subscription_groups": merge_groups(row.fields.get("subscription_groups"), update),
+                    }
+                    q.save_profile(conn, row.braze_id, fields, dict(row.custom), now)
 
     def set_email_state(self, emails: Iterable[str], state: str, now: datetime) -> None:
+        """The state is kept for the address, so a user who gets it later has it too."""
         with self._engine.begin() as conn:
-            for email in emails:
-                for row in conn.execute(sa.select(sandbox_profiles).where(P.email == email.lower())).all():
-                    fields = {**row.fields, "email_subscribe": state}
-                    conn.execute(
-                        sa.update(sandbox_profiles)
-                        .where(P.braze_id == row.braze_id)
-                        .values(fields=fields, updated_at=now)
-                    )
-
-
-def _all_matching(ident: Identifier) -> sa.Select[Any]:
-    """Every profile with this external_id, email or phone: subscription state follows the address
-    (https://www.braze.com/docs/api/endpoints/user_data/post_user_track, "Set subscription groups")."""
-    if ident.kind == "email":
-        return sa.select(sandbox_profiles).where(P.email == ident.value)
-    if ident.kind == "phone":
-        return sa.select(sandbox_profiles).where(P.phone == ident.value)
-    return lookup(ident)
+            for email in {e.strip().lower() for e in emails}:
+                q.record_email_state(conn, email, state, now)
+                for row in conn.execute(q.with_address("email", email)).all():
+                    q.save_profile(conn, row.braze_id, {**row.fields, "email_subscribe": state}, dict(row.custom), now)

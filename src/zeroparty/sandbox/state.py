@@ -30,6 +30,7 @@ class LoggedRequest:
     response_body: Any
     latency_ms: float
     data_points: int
+    notes: list[str] = field(default_factory=list)  # what Braze would have skipped silently
 
     def view(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class LoggedRequest:
             "response_body": self.response_body,
             "latency_ms": round(self.latency_ms, 3),
             "data_points": self.data_points,
+            "notes": self.notes,
         }
 
 
@@ -71,10 +73,11 @@ class SandboxState:
             "/email/status": RateLimiter(*c.email_status_rate_limit, mode),
         }
 
-    def record(self, entry: LoggedRequest) -> None:
+    def record(self, entry: LoggedRequest, objects: dict[str, int] | None = None) -> None:
         self.log.append(entry)
         self.by_path[(entry.path, entry.status)] += 1
         self.data_points += entry.data_points
+        self.objects.update(objects or {})
 
     def next_id(self) -> int:
         self._next_id += 1

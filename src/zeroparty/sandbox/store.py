@@ -1,8 +1,7 @@
-"""The sandbox's profile store: resolving identifiers to profiles and applying /users/track."""
+"""The sandbox's profile store: applying /users/track, and reading profiles back (export, browser)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,14 +9,30 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from zeroparty.adapters.db.engine import reader
+from zeroparty.sandbox import queries as q
+from zeroparty.sandbox.rules import data_points
+from zeroparty.sandbox.rules.export_object import export_user, full_view
+from zeroparty.sandbox.rules.fields import merge_groups
 from zeroparty.sandbox.rules.identifiers import Identifier, identify, update_existing_only
+from zeroparty.sandbox.rules.nested import is_nested_update, nested_problem
 from zeroparty.sandbox.rules.profile_ops import Profile, apply_attributes
-from zeroparty.sandbox.rules.validation import attributes_problem, event_problem, parse_time, purchase_problem
-from zeroparty.sandbox.tables import sandbox_aliases, sandbox_events, sandbox_profiles, sandbox_purchases
+from zeroparty.sandbox.rules.times import not_after, parse_time
+from zeroparty.sandbox.rules.validation import ARRAYS, CONTROL_KEYS, IDENTIFIER_KEYS, object_problem
+from zeroparty.sandbox.tables import (
+    sandbox_aliases,
+    sandbox_email_states,
+    sandbox_events,
+    sandbox_profiles,
+    sandbox_purchases,
+)
 
-ARRAYS = ("attributes", "events", "purchases")
+P = sandbox_profiles.c
+# Two requests creating the same user at once: the loser retries and finds it; a deadlock between
+# requests locking the same users in another order (PostgreSQL) is retried the same way.
+_ATTEMPTS = 3
 
 
 @dataclass
@@ -25,6 +40,7 @@ class TrackOutcome:
     processed: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     data_points: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -41,198 +57,209 @@ class SandboxStore:
         self._engine = engine
         self._array_cap = array_cap
 
+    # -- /users/track --------------------------------------------------------------------------
+
     def track(self, body: Mapping[str, Any], now: datetime) -> TrackOutcome:
+        valid: list[tuple[str, Mapping[str, Any]]] = []
         out = TrackOutcome()
-        with self._engine.begin() as conn:
-            cache: dict[str, _Loaded] = {}
-            for array in ARRAYS:
-                items = body.get(array)
-                if not isinstance(items, list):
-                    continue
-                out.processed[array] = 0
-                for index, obj in enumerate(items):
-                    problem = (
-                        attributes_problem(obj)
-                        if array == "attributes"
-                        else event_problem(obj, now)
-                        if array == "events"
-                        else purchase_problem(obj, now)
-                    )
-                    if problem:
-                        out.errors.append({"type": problem, "input_array": array, "index": index})
-                        continue
+        for array in ARRAYS:
+            items = body.get(array)
+            if not isinstance(items, list):
+                continue
+            out.processed[array] = 0
+            for index, obj in enumerate(items):
+                problem = object_problem(array, obj)
+                if problem:
+                    out.errors.append({"type": problem, "input_array": array, "index": index})
+                else:
                     out.processed[array] += 1
-                    ident = identify(obj)
-                    loaded = self._resolve(conn, cache, ident, update_existing_only(obj, ident, array), now)
-                    if loaded is None:
-                        continue  # update-only and no such user: Braze skips it silently
-                    out.data_points += self._apply(conn, loaded, array, obj, ident, now)
-            for loaded in cache.values():
-                self._save(conn, loaded, now)
+                    valid.append((array, obj))
+        drop_nested = self._nested_drop(valid, out.notes)
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._engine.begin() as conn:
+                    points, notes = self._apply_all(conn, valid, drop_nested, now)
+            except (IntegrityError, OperationalError):
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                continue
+            out.data_points = points
+            out.notes.extend(notes)
+            break
         return out
 
-    def _apply(
-        self, conn: Connection, loaded: _Loaded, array: str, obj: Mapping[str, Any], ident: Identifier, now: datetime
-    ) -> int:
-        if array == "attributes":
-            changes = dict(obj)
-            if ident.kind in ("email", "phone"):
-                changes.pop(ident.kind)  # the lookup key, not a change
-            points = apply_attributes(loaded.profile, changes, now, self._array_cap)
-        elif array == "events":
+    @staticmethod
+    def _nested_drop(valid: list[tuple[str, Mapping[str, Any]]], notes: list[str]) -> bool:
+        for array, obj in valid:
+            if array != "attributes":
+                continue
+            for key, value in obj.items():
+                if key in CONTROL_KEYS or key in IDENTIFIER_KEYS or not is_nested_update(value):
+                    continue
+                problem = nested_problem(value)
+                if problem:
+                    notes.append(f"all nested custom attribute updates dropped: '{key}' holds a {problem}")
+                    return True
+        return False
+
+    def _apply_all(
+        self, conn: Connection, valid: list[tuple[str, Mapping[str, Any]]], drop_nested: bool, now: datetime
+    ) -> tuple[int, list[str]]:
+        cache: dict[str, _Loaded] = {}
+        points = 0
+        notes: list[str] = []
+        subscription_changes: list[tuple[str, Mapping[str, Any]]] = []
+        for array, obj in valid:
+            ident = identify(obj)
+            loaded = self._resolve(conn, cache, ident, update_existing_only(obj, ident, array), now)
+            if loaded is None:
+                notes.append(f"{array}: no user for {ident.kind} {ident.value!r} and update-only; skipped")
+                continue  # update-only and no such user: Braze skips it silently
+            if array == "attributes":
+                changes = {k: v for k, v in obj.items() if not (k == ident.kind and k in ("email", "phone"))}
+                applied = apply_attributes(
+                    loaded.profile, changes, now, array_cap=self._array_cap, drop_nested=drop_nested
+                )
+                used, notes = applied.data_points, notes + applied.notes
+                state = q.email_state(conn, loaded.profile.fields.get("email")) if "email" in changes else None
+                if state is not None and "email_subscribe" not in obj:
+                    loaded.profile.fields["email_subscribe"] = state  # the address's state (see /email/status)
+                if "email_subscribe" in obj or "subscription_groups" in obj:
+                    subscription_changes.append((loaded.braze_id, obj))
+            else:
+                used = self._record(conn, loaded, array, obj, now)
+            loaded.data_points += used
+            loaded.dirty = True
+            points += used
+        for loaded in cache.values():
+            if loaded.dirty:
+                q.save_profile(
+                    conn, loaded.braze_id, loaded.profile.fields, loaded.profile.custom, now,
+                    external_id=loaded.external_id, data_points=loaded.data_points,
+                )  # fmt: skip
+        for braze_id, obj in subscription_changes:
+            self._share_subscriptions(conn, cache[braze_id], obj, now)
+        return points, notes
+
+    def _record(self, conn: Connection, loaded: _Loaded, array: str, obj: Mapping[str, Any], now: datetime) -> int:
+        moment = parse_time(obj["time"])
+        assert moment is not None  # validated
+        when = not_after(moment, now)  # a time in the future is recorded as now
+        if array == "events":
             conn.execute(
                 sa.insert(sandbox_events).values(
-                    braze_id=loaded.braze_id, name=obj["name"], time=parse_time(obj["time"], now),
-                    properties=obj.get("properties") or {},
+                    braze_id=loaded.braze_id, name=obj["name"], time=when, properties=obj.get("properties") or {}
                 )
-            )  # fmt: skip
-            points = 1
-        else:
-            quantity = int(obj.get("quantity", 1))
-            conn.execute(
-                sa.insert(sandbox_purchases).values(
-                    braze_id=loaded.braze_id, product_id=obj["product_id"], currency=obj["currency"].upper(),
-                    price=float(obj["price"]), quantity=quantity, time=parse_time(obj["time"], now),
-                    properties=obj.get("properties") or {},
+            )
+            return data_points.event()
+        quantity = int(obj.get("quantity", 1))
+        conn.execute(
+            sa.insert(sandbox_purchases).values(
+                braze_id=loaded.braze_id, product_id=obj["product_id"], currency=obj["currency"].upper(),
+                price=float(obj["price"]), quantity=quantity, time=when, properties=obj.get("properties") or {},
+            )
+        )  # fmt: skip
+        return data_points.purchase(quantity, obj.get("properties"))
+
+    @staticmethod
+    def _share_subscriptions(conn: Connection, owner: _Loaded, obj: Mapping[str, Any], now: datetime) -> None:
+        """Subscription changes reach every user with the same email
+        (https://www.braze.com/docs/api/endpoints/user_data/post_user_track, "Set subscription groups")."""
+        email = owner.profile.fields.get("email")
+        if not email:
+            return
+        for row in conn.execute(q.with_address("email", email).where(P.braze_id != owner.braze_id)).all():
+            fields = dict(row.fields)
+            if obj.get("email_subscribe") is not None:
+                fields["email_subscribe"] = obj["email_subscribe"]
+            if isinstance(obj.get("subscription_groups"), list):
+                fields["subscription_groups"] = merge_groups(
+                    fields.get("subscription_groups"), obj["subscription_groups"]
                 )
-            )  # fmt: skip
-            points = quantity
-        loaded.data_points += points
-        loaded.dirty = True
-        return points
+            q.save_profile(conn, row.braze_id, fields, dict(row.custom), now)
 
     def _resolve(
         self, conn: Connection, cache: dict[str, _Loaded], ident: Identifier, update_only: bool, now: datetime
     ) -> _Loaded | None:
-        query = lookup(ident)
         cached = next((c for c in cache.values() if _matches(c, ident)), None)
         if cached is not None:
             return cached
-        row = conn.execute(query).first()
-        if row is not None and row.braze_id in cache:
-            return cache[row.braze_id]
+        row = conn.execute(q.lookup(ident)).first()
         if row is not None:
-            loaded = _Loaded(
-                row.braze_id, row.external_id, Profile(dict(row.fields), dict(row.custom)), row.data_points, False
-            )
-            cache[loaded.braze_id] = loaded
-            return loaded
+            if row.braze_id not in cache:
+                profile = Profile(dict(row.fields), dict(row.custom))
+                cache[row.braze_id] = _Loaded(row.braze_id, row.external_id, profile, row.data_points)
+            return cache[row.braze_id]
         if update_only or ident.kind == "braze_id":
-            return None
-        braze_id = uuid.uuid4().hex[:24]
-        fields: dict[str, Any] = {}
-        if ident.kind in ("email", "phone"):
-            fields[ident.kind] = ident.value
+            return None  # braze_ids are Braze's to assign: an unknown one names nobody
+        fields: dict[str, Any] = {ident.kind: ident.value} if ident.kind in ("email", "phone") else {}
         external_id = ident.value if ident.kind == "external_id" and isinstance(ident.value, str) else None
-        # Created at once (events and purchases refer to it); its attributes are written by _save.
-        conn.execute(
-            sa.insert(sandbox_profiles).values(
-                braze_id=braze_id, external_id=external_id, email=fields.get("email"), phone=fields.get("phone"),
-                fields=fields, custom={}, data_points=0, created_at=now, updated_at=now,
-            )
-        )  # fmt: skip
+        # Created at once (events and purchases refer to it); its attributes are written at the end.
+        braze_id = q.new_profile(conn, now, external_id=external_id, fields=fields)
         if isinstance(ident.value, tuple):
-            name, label = ident.value
-            conn.execute(sa.insert(sandbox_aliases).values(alias_name=name, alias_label=label, braze_id=braze_id))
-        loaded = _Loaded(braze_id, external_id, Profile(fields, {}), 0, dirty=True)
-        cache[braze_id] = loaded
-        return loaded
-
-    def _save(self, conn: Connection, loaded: _Loaded, now: datetime) -> None:
-        if not loaded.dirty:
-            return
-        values = {
-            "external_id": loaded.external_id,
-            "email": loaded.profile.fields.get("email"),
-            "phone": loaded.profile.fields.get("phone"),
-            "fields": loaded.profile.fields,
-            "custom": loaded.profile.custom,
-            "data_points": loaded.data_points,
-            "updated_at": now,
-        }
-        conn.execute(sa.update(sandbox_profiles).where(sandbox_profiles.c.braze_id == loaded.braze_id).values(**values))
+            q.add_alias(conn, braze_id, *ident.value)
+        created = conn.execute(sa.select(sandbox_profiles).where(P.braze_id == braze_id)).one()
+        cache[braze_id] = _Loaded(braze_id, external_id, Profile(dict(created.fields), {}), 0, dirty=True)
+        return cache[braze_id]
 
     # -- reading -------------------------------------------------------------------------------
 
     def export(self, query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-        p = sandbox_profiles.c
+        """Users for a validated /users/export/ids body, and the identifiers that matched nobody."""
         conditions: list[Any] = []
-        invalid: list[str] = []
         if isinstance(query.get("external_ids"), list):
-            conditions.append(p.external_id.in_([str(x) for x in query["external_ids"]]))
-        if isinstance(query.get("email_address"), str):
-            conditions.append(p.email == query["email_address"].lower())
-        if isinstance(query.get("phone"), str):
-            conditions.append(p.phone == query["phone"])
-        if isinstance(query.get("braze_id"), str):
-            conditions.append(p.braze_id == query["braze_id"])
-        aliases = query.get("user_aliases")
-        if isinstance(aliases, list):
-            pairs = [(a.get("alias_name"), a.get("alias_label")) for a in aliases if isinstance(a, dict)]
-            alias_ids = sa.select(sandbox_aliases.c.braze_id).where(
-                sa.tuple_(sandbox_aliases.c.alias_name, sandbox_aliases.c.alias_label).in_(pairs)
+            conditions.append(P.external_id.in_(query["external_ids"]))
+        if isinstance(query.get("user_aliases"), list):
+            pairs = [(a["alias_name"], a["alias_label"]) for a in query["user_aliases"]]
+            a = sandbox_aliases.c
+            conditions.append(
+                P.braze_id.in_(sa.select(a.braze_id).where(sa.tuple_(a.alias_name, a.alias_label).in_(pairs)))
             )
-            conditions.append(p.braze_id.in_(alias_ids))
+        for key, column in (("braze_id", P.braze_id), ("email_address", P.email), ("phone", P.phone)):
+            if isinstance(query.get(key), str):
+                value = query[key].strip().lower() if key == "email_address" else query[key]
+                conditions.append(column == value)
         with reader(self._engine).connect() as conn:
-            rows = (
-                conn.execute(sa.select(sandbox_profiles).where(sa.or_(*conditions)).order_by(p.created_at)).all()
-                if conditions
-                else []
-            )
-            users = [self._user(conn, row) for row in rows]
-        found = {u.get("external_id") for u in users}
-        invalid = [str(x) for x in query.get("external_ids") or [] if str(x) not in found]
+            recs = []  # a device_id alone finds nobody: the sandbox has no devices
+            if conditions:
+                select = sa.select(sandbox_profiles).where(sa.or_(*conditions)).order_by(P.created_at)
+                recs = q.records(conn, conn.execute(select).all())
+        only = query.get("fields_to_export")
+        users = [export_user(r, only) for r in recs]
+        invalid = [x for x in query.get("external_ids") or [] if x not in {r.external_id for r in recs}]
+        for key, found in (
+            ("device_id", set()),
+            ("braze_id", {r.braze_id for r in recs}),
+            ("email_address", {r.fields.get("email") for r in recs}),
+            ("phone", {r.fields.get("phone") for r in recs}),
+        ):
+            value = query.get(key)
+            if isinstance(value, str) and (value.strip().lower() if key == "email_address" else value) not in found:
+                invalid.append(value)
         return users, invalid
 
-    def _user(self, conn: Connection, row: Any) -> dict[str, Any]:
-        user: dict[str, Any] = {"braze_id": row.braze_id}
-        if row.external_id is not None:
-            user["external_id"] = row.external_id
-        user.update(row.fields)
-        aliases = conn.execute(
-            sa.select(sandbox_aliases.c.alias_name, sandbox_aliases.c.alias_label).where(
-                sandbox_aliases.c.braze_id == row.braze_id
-            )
-        ).all()
-        user["user_aliases"] = [{"alias_name": a.alias_name, "alias_label": a.alias_label} for a in aliases]
-        user["custom_attributes"] = row.custom
-        e = sandbox_events.c
-        events = conn.execute(
-            sa.select(e.name, sa.func.min(e.time), sa.func.max(e.time), sa.func.count())
-            .where(e.braze_id == row.braze_id)
-            .group_by(e.name)
-            .order_by(e.name)
-        ).all()
-        user["custom_events"] = [
-            {"name": n, "first": _iso(first), "last": _iso(last), "count": c} for n, first, last, c in events
-        ]
-        pu = sandbox_purchases.c
-        purchases = conn.execute(
-            sa.select(pu.product_id, sa.func.min(pu.time), sa.func.max(pu.time), sa.func.sum(pu.quantity))
-            .where(pu.braze_id == row.braze_id)
-            .group_by(pu.product_id)
-            .order_by(pu.product_id)
-        ).all()
-        user["purchases"] = [
-            {"name": n, "first": _iso(first), "last": _iso(last), "count": int(c)} for n, first, last, c in purchases
-        ]
-        user["data_points"] = row.data_points
-        return user
-
-    def search(self, q: str, limit: int = 50) -> list[dict[str, Any]]:
-        p = sandbox_profiles.c
-        like = f"%{q.lower()}%"
+    def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Profiles whose email, external_id, phone or alias name contains `text` (all when empty)."""
+        like = f"%{text.lower()}%"
         with reader(self._engine).connect() as conn:
-            alias_ids = sa.select(sandbox_aliases.c.braze_id).where(sandbox_aliases.c.alias_name.ilike(like))
-            where = (
-                sa.or_(p.email.ilike(like), p.external_id.ilike(like), p.braze_id == q, p.braze_id.in_(alias_ids))
-                if q
-                else sa.true()
+            alias_ids = sa.select(sandbox_aliases.c.braze_id).where(
+                sa.func.lower(sandbox_aliases.c.alias_name).like(like)
             )
-            rows = conn.execute(
-                sa.select(sandbox_profiles).where(where).order_by(p.updated_at.desc()).limit(limit)
-            ).all()
-            return [self._user(conn, r) for r in rows]
+            where = (
+                sa.or_(
+                    P.email.like(like), sa.func.lower(P.external_id).like(like), P.phone.like(like),
+                    P.braze_id == text, P.braze_id.in_(alias_ids),
+                )
+                if text
+                else sa.true()
+            )  # fmt: skip
+            rows = conn.execute(sa.select(sandbox_profiles).where(where).order_by(P.updated_at.desc()).limit(limit))
+            return [full_view(r) for r in q.records(conn, rows)]
+
+    def profile(self, braze_id: str) -> dict[str, Any] | None:
+        with reader(self._engine).connect() as conn:
+            recs = q.records(conn, conn.execute(sa.select(sandbox_profiles).where(P.braze_id == braze_id)))
+        return full_view(recs[0]) if recs else None
 
     def count_profiles(self) -> int:
         with reader(self._engine).connect() as conn:
@@ -240,27 +267,8 @@ class SandboxStore:
 
     def reset(self) -> None:
         with self._engine.begin() as conn:
-            for table in (sandbox_purchases, sandbox_events, sandbox_aliases, sandbox_profiles):
+            for table in (sandbox_purchases, sandbox_events, sandbox_aliases, sandbox_profiles, sandbox_email_states):
                 conn.execute(sa.delete(table))
-
-
-def lookup(ident: Identifier) -> sa.Select[Any]:
-    """The profile an identifier names (at most one row)."""
-    p = sandbox_profiles.c
-    query = sa.select(sandbox_profiles)
-    if ident.kind == "external_id":
-        return query.where(p.external_id == ident.value)
-    if ident.kind == "braze_id":
-        return query.where(p.braze_id == ident.value)
-    if isinstance(ident.value, tuple):
-        name, label = ident.value
-        return query.join(sandbox_aliases, sandbox_aliases.c.braze_id == p.braze_id).where(
-            sandbox_aliases.c.alias_name == name, sandbox_aliases.c.alias_label == label
-        )
-    # Several profiles may share an email or phone: Braze picks the most recently updated one that
-    # has an external_id, else the most recently updated one.
-    column = p.email if ident.kind == "email" else p.phone
-    return query.where(column == ident.value).order_by(p.external_id.is_(None), p.updated_at.desc()).limit(1)
 
 
 def _matches(loaded: _Loaded, ident: Identifier) -> bool:
@@ -268,10 +276,4 @@ def _matches(loaded: _Loaded, ident: Identifier) -> bool:
         return loaded.external_id == ident.value
     if ident.kind == "braze_id":
         return loaded.braze_id == ident.value
-    if ident.kind in ("email", "phone"):
-        return loaded.profile.fields.get(ident.kind) == ident.value
-    return False  # an alias is looked up in the database, which the cache then answers by braze_id
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    return False  # aliases, emails and phones are looked up in the database, which then names the profile

@@ -1,4 +1,5 @@
-"""The sandbox's storage: Braze-like user profiles with their aliases, events and purchases."""
+"""The sandbox's storage: Braze-like user profiles with their aliases, events and purchases, and the
+email subscription states Braze keeps per address (/email/status works for addresses no user has yet)."""
 
 from __future__ import annotations
 
@@ -49,4 +50,12 @@ sandbox_purchases = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("time", UTCDateTime, nullable=False),
     sa.Column("properties", sa.JSON, nullable=False),
+)
+
+sandbox_email_states = sa.Table(
+    "sandbox_email_states",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -12,24 +12,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.integration.sandbox.conftest import Sandbox, start
-from zeroparty.sandbox.rules.profile_ops import STANDARD_FIELDS
+from zeroparty.sandbox.rules.fields import IGNORED_FIELDS, STANDARD_FIELDS
 from zeroparty.sandbox.rules.validation import CONTROL_KEYS, IDENTIFIER_KEYS
 
+# Any character but lone surrogates, and NUL, which the sandbox refuses (PostgreSQL cannot store it).
+TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 names = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
-    lambda n: n not in STANDARD_FIELDS | CONTROL_KEYS | IDENTIFIER_KEYS | {"phone", "email_subscription_info"}
+    lambda n: n not in STANDARD_FIELDS | CONTROL_KEYS | IDENTIFIER_KEYS | IGNORED_FIELDS | {"email_subscription_info"}
 )
 scalars = st.one_of(
     st.integers(-(10**9), 10**9),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.booleans(),
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40),
+    st.text(TEXT, max_size=40),
 )
 identifiers = st.one_of(
-    st.fixed_dictionaries(
-        {"external_id": st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40)}
-    ),
+    st.fixed_dictionaries({"external_id": st.text(TEXT, min_size=1, max_size=40)}),
     st.fixed_dictionaries({"email": st.from_regex(r"[a-z]{1,8}@[a-z]{1,8}\.(com|org)", fullmatch=True)}),
 )
 times = st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.isoformat())
@@ -39,10 +39,12 @@ attributes = st.builds(
 events = st.builds(
     lambda ident, name, t, props: {**ident, "name": name, "time": t, "properties": props},
     identifiers,
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40),
+    st.text(TEXT, min_size=1, max_size=40),
     times,
     st.dictionaries(
-        names.filter(lambda n: n not in ("time", "event_name")), st.integers(0, 100) | st.text(max_size=20), max_size=3
+        names.filter(lambda n: n not in ("time", "event_name")),
+        st.integers(0, 100) | st.text(TEXT, max_size=20),
+        max_size=3,
     ),
 )
 purchases = st.builds(
@@ -55,7 +57,7 @@ purchases = st.builds(
         "time": t,
     },
     identifiers,
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40),
+    st.text(TEXT, min_size=1, max_size=40),
     st.floats(0, 10_000, allow_nan=False),
     st.integers(1, 100),
     times,
@@ -151,6 +153,8 @@ PATHS = [
     "/users/merge",
     "/users/delete",
     "/users/alias/new",
+    "/users/alias/update",
+    "/subscription/status/set",
     "/v2/subscription/status/set",
     "/email/status",
 ]
@@ -184,3 +188,50 @@ def test_no_byte_string_gets_a_5xx(sandbox: Sandbox, raw: bytes) -> None:
 def test_odd_attribute_values_never_get_a_5xx(sandbox: Sandbox, body: dict[str, Any]) -> None:
     r = sandbox.post("/users/track", body)
     assert r.status_code in (201, 400), (body, r.text)
+
+
+# -- sequences of identity operations over a small pool of users ------------------------------------
+
+POOL_IDS = ["p1", "p2", "p3"]
+POOL_EMAILS = ["a@pool.co", "b@pool.co"]
+POOL_ALIASES = [{"alias_name": n, "alias_label": "l"} for n in ("x", "y")]
+PRIORITIES = st.sampled_from(
+    [["unidentified", "most_recently_updated"], ["identified"], ["most_recently_updated"], ["unidentified"]]
+)
+refs = st.one_of(
+    st.builds(lambda i: {"external_id": i}, st.sampled_from(POOL_IDS)),
+    st.builds(lambda a: {"user_alias": a}, st.sampled_from(POOL_ALIASES)),
+    st.builds(lambda e, p: {"email": e, "prioritization": p}, st.sampled_from(POOL_EMAILS), PRIORITIES),
+)
+track_objects = st.one_of(
+    st.builds(lambda i, e: {"external_id": i, "email": e, "n": 1}, st.sampled_from(POOL_IDS), st.sampled_from(POOL_EMAILS)),
+    st.builds(lambda e: {"email": e, "m": 2}, st.sampled_from(POOL_EMAILS)),
+    st.builds(lambda a, e: {"user_alias": a, "_update_existing_only": False, "email": e}, st.sampled_from(POOL_ALIASES), st.sampled_from(POOL_EMAILS)),
+)  # fmt: skip
+operations = st.one_of(
+    st.tuples(st.just("/users/track"), st.builds(lambda objs: {"attributes": objs}, st.lists(track_objects, min_size=1, max_size=3))),
+    st.tuples(st.just("/users/alias/new"), st.builds(lambda a, i: {"user_aliases": [{**a, **({"external_id": i} if i else {})}]}, st.sampled_from(POOL_ALIASES), st.sampled_from([None, *POOL_IDS]))),
+    st.tuples(st.just("/users/identify"), st.builds(lambda a, i, m: {"aliases_to_identify": [{"external_id": i, "user_alias": a}], "merge_behavior": m}, st.sampled_from(POOL_ALIASES), st.sampled_from(POOL_IDS), st.sampled_from(["none", "merge"]))),
+    st.tuples(st.just("/users/identify"), st.builds(lambda e, i, p: {"emails_to_identify": [{"external_id": i, "email": e, "prioritization": p}]}, st.sampled_from(POOL_EMAILS), st.sampled_from(POOL_IDS), PRIORITIES)),
+    st.tuples(st.just("/users/merge"), st.builds(lambda g, k: {"merge_updates": [{"identifier_to_merge": g, "identifier_to_keep": k}]}, refs, refs)),
+    st.tuples(st.just("/users/delete"), st.sampled_from([{"external_ids": POOL_IDS[:1]}, {"user_aliases": POOL_ALIASES[:1]}, {"email_addresses": POOL_EMAILS[:1]}])),
+)  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(operations, min_size=1, max_size=8))
+def test_identity_operations_never_5xx_and_keep_identifiers_unique(
+    sandbox: Sandbox, ops: list[tuple[str, Any]]
+) -> None:
+    sandbox.reset()
+    for path, body in ops:
+        r = sandbox.post(path, body)
+        assert r.status_code in (201, 202), (path, body, r.text)
+    for external_id in POOL_IDS:
+        assert len(sandbox.export(external_ids=[external_id])) <= 1
+    for alias in POOL_ALIASES:
+        owners = sandbox.export(user_aliases=[alias])
+        assert len(owners) <= 1 and all(alias in u["user_aliases"] for u in owners)
+    assert sandbox.stats()["profiles"] == len(
+        sandbox.client.get(sandbox.base + "/_sandbox/profiles").json()["profiles"]
+    )

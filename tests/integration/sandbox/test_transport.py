@@ -1,68 +1,106 @@
-"""Braze's transport rules, over real HTTP: auth, permissions, content type, parsing, size, paths."""
+"""Braze's transport rules over real HTTP: auth, instance, permissions, content type, parsing, size,
+paths. Each row: a request, then the exact status and message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.integration.sandbox.conftest import EXPORT_ONLY_KEY, Sandbox
+from tests.integration.sandbox.conftest import EXPORT_ONLY_KEY, KEY, Sandbox, start
 
-ONE = {"attributes": [{"external_id": "u1", "color": "red"}]}
+ONE = b'{"attributes": [{"external_id": "u1", "color": "red"}]}'
+JSON = "application/json"
+PARSE = "Error while parsing request body. Please check your syntax."
+
+TRANSPORT = [
+    # case, Authorization header, Content-Type, body, status, message
+    ("no key", None, JSON, ONE, 401, "Invalid API Key"),
+    ("unknown key", "Bearer nope", JSON, ONE, 401, "Invalid API Key"),
+    ("not a bearer scheme", f"Basic {KEY}", JSON, ONE, 401, "Invalid API Key"),
+    ("lower-case scheme", f"bearer {KEY}", JSON, ONE, 201, "success"),
+    ("upper-case scheme", f"BEARER {KEY}", JSON, ONE, 201, "success"),
+    ("key without users.track", f"Bearer {EXPORT_ONLY_KEY}", JSON, ONE, 403, "Access Denied"),
+    ("no content type", f"Bearer {KEY}", None, ONE, 415, "Content-Type must be application/json"),
+    ("form content type", f"Bearer {KEY}", "application/x-www-form-urlencoded", ONE, 415, "Content-Type must be application/json"),
+    ("charset parameter is fine", f"Bearer {KEY}", "application/json; charset=utf-8", ONE, 201, "success"),
+    ("unparsable JSON", f"Bearer {KEY}", JSON, b'{"attributes": [', 400, PARSE),
+    ("empty body", f"Bearer {KEY}", JSON, b"", 400, PARSE),
+    ("JSON that is not an object", f"Bearer {KEY}", JSON, b"[1]", 400, PARSE),
+    ("NaN is not JSON", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "n": NaN}]}', 400, PARSE),
+    ("bad UTF-8", f"Bearer {KEY}", JSON, b'{"a": "\xff"}', 400, PARSE),
+    ("absurd nesting", f"Bearer {KEY}", JSON, b"[" * 200_000, 400, PARSE),
+    ("a NUL in a string", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u\\u0000"}]}', 400, PARSE),
+    ("an escaped backslash before u0000 is fine", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u\\\\u0000"}]}', 201, "success"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("case", "key", "headers", "content", "status", "message"),
-    [
-        ("no key", None, {}, None, 401, "Invalid API Key"),
-        ("unknown key", "nope", {}, None, 401, "Invalid API Key"),
-        ("lower-case scheme", None, {"Authorization": "bearer sbx-test-key"}, None, 201, "success"),
-        ("key without users.track", EXPORT_ONLY_KEY, {}, None, 403, "Access Denied"),
-        ("not JSON content type", "sbx-test-key", {"Content-Type": "text/plain"}, b"{}", 415, "Content-Type must be application/json"),
-        ("unparsable JSON", "sbx-test-key", {"Content-Type": "application/json"}, b'{"attributes": [', 400,
-         "Error while parsing request body. Please check your syntax."),
-        ("JSON that is not an object", "sbx-test-key", {"Content-Type": "application/json"}, b"[1]", 400,
-         "Error while parsing request body. Please check your syntax."),
-    ],
-)  # fmt: skip
+    ("case", "auth", "ctype", "body", "status", "message"), TRANSPORT, ids=[t[0] for t in TRANSPORT]
+)
 def test_transport_rules(
-    sandbox: Sandbox,
-    case: str,
-    key: str | None,
-    headers: dict[str, str],
-    content: bytes | None,
-    status: int,
-    message: str,
+    sandbox: Sandbox, case: str, auth: str | None, ctype: str | None, body: bytes, status: int, message: str
 ) -> None:
-    h = {"Authorization": f"Bearer {key}"} if key else {}
-    h.update(headers)
-    if content is None:
-        r = sandbox.client.post(sandbox.base + "/users/track", json=ONE, headers=h)
-    else:
-        r = sandbox.client.post(sandbox.base + "/users/track", content=content, headers=h)
-    assert r.status_code == status, r.text
-    assert r.json()["message"] == message
+    headers = {k: v for k, v in (("Authorization", auth), ("Content-Type", ctype)) if v is not None}
+    r = sandbox.client.post(sandbox.base + "/users/track", content=body, headers=headers)
+    assert (r.status_code, r.json()["message"]) == (status, message), r.text
+    assert r.headers["content-type"] == "application/json"
 
 
 def test_body_over_4_mb_is_413(sandbox: Sandbox) -> None:
     big = {"attributes": [{"external_id": "u1", "blob": "x" * (4 * 1024 * 1024)}]}
     r = sandbox.post("/users/track", big)
-    assert r.status_code == 413
-    assert r.json()["message"] == "Request Entity Too Large"
+    assert (r.status_code, r.json()) == (413, {"message": "Request Entity Too Large"})
+    assert sandbox.export(external_ids=["u1"]) == []
 
 
-@pytest.mark.parametrize("path", ["/users/track/", "/users/nothing", "/"])
+@pytest.mark.parametrize(
+    "path", ["/users/track/", "/users/trak", "/users/export/ids/", "/", "/users", "/v2/users/track"]
+)
 def test_unknown_paths_are_404_json(sandbox: Sandbox, path: str) -> None:
-    r = sandbox.post(path, ONE)
-    assert r.status_code == 404
-    assert r.json() == {"message": "Not Found"}
+    r = sandbox.client.post(
+        sandbox.base + path, content=ONE, headers={"Authorization": f"Bearer {KEY}", "Content-Type": JSON}
+    )
+    assert (r.status_code, r.json()) == (404, {"message": "Not Found"})
 
 
-def test_wrong_method_is_json_too(sandbox: Sandbox) -> None:
-    r = sandbox.client.get(sandbox.base + "/users/track")
-    assert r.status_code == 405 and "message" in r.json()
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405_json(sandbox: Sandbox, method: str) -> None:
+    r = sandbox.client.request(method, sandbox.base + "/users/track")
+    assert (r.status_code, r.json()) == (405, {"message": "Method Not Allowed"})
 
 
-def test_rate_limit_headers_on_every_answer(sandbox: Sandbox) -> None:
-    r = sandbox.post("/users/track", ONE)
-    assert r.headers["X-RateLimit-Limit"] == "3000"
-    assert int(r.headers["X-RateLimit-Remaining"]) == 2999
-    assert int(r.headers["X-RateLimit-Reset"]) > 1_000_000_000  # epoch seconds by default
+def test_rate_limit_headers_on_every_answer_to_a_known_key(sandbox: Sandbox) -> None:
+    ok = sandbox.post("/users/track", {"attributes": [{"external_id": "u1"}]})
+    assert ok.headers["X-RateLimit-Limit"] == "3000"
+    assert ok.headers["X-RateLimit-Remaining"] == "2999"
+    assert int(ok.headers["X-RateLimit-Reset"]) > 1_000_000_000  # epoch seconds by default
+    bad = sandbox.client.post(
+        sandbox.base + "/users/track", content=b"{", headers={"Authorization": f"Bearer {KEY}", "Content-Type": JSON}
+    )
+    assert (bad.status_code, bad.headers["X-RateLimit-Remaining"]) == (400, "2998")  # a 400 counts
+    denied = sandbox.post("/users/track", {}, key=EXPORT_ONLY_KEY)
+    assert (denied.status_code, denied.headers["X-RateLimit-Remaining"]) == (403, "3000")  # its own window, untouched
+    assert "X-RateLimit-Limit" not in sandbox.post("/users/track", {}, key="nope").headers
+
+
+@pytest.fixture
+def us03(tmp_path: Path) -> Iterator[Sandbox]:
+    yield from start(tmp_path, instance_host="rest.iad-03.braze.com")
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("rest.iad-03.braze.com", 201), ("REST.IAD-03.BRAZE.COM", 201), ("rest.iad-03.braze.com:443", 201),
+     ("rest.fra-01.braze.eu", 401), ("127.0.0.1", 401)],
+)  # fmt: skip
+def test_a_key_sent_to_another_instance_is_401(us03: Sandbox, host: str, status: int) -> None:
+    r = us03.client.post(
+        us03.base + "/users/track",
+        content=ONE,
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": JSON, "Host": host},
+    )
+    assert r.status_code == status
+    if status == 401:
+        assert r.json() == {"message": "Invalid API Key"}

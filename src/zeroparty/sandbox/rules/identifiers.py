@@ -56,3 +56,39 @@ def update_existing_only(obj: Mapping[str, Any], ident: Identifier, array: str) 
     if ident.kind == "user_alias":
         return array != "attributes" or given is not False
     return given is True
+
+
+# -- choosing among several profiles that share an email or phone ------------------------------
+
+PRIORITIES = ("identified", "unidentified", "most_recently_updated", "least_recently_updated")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    braze_id: str
+    identified: bool  # has an external_id
+    updated_at: float  # seconds, any epoch; only compared
+
+
+def prioritization_problem(order: object) -> str | None:
+    """`prioritization` is an ordered array of PRIORITIES naming at most one of identified and
+    unidentified (https://www.braze.com/docs/api/endpoints/user_data/post_users_merge)."""
+    if not isinstance(order, list) or not order or not all(p in PRIORITIES for p in order):
+        return f"'prioritization' must be a non-empty array of {', '.join(PRIORITIES)}"
+    if "identified" in order and "unidentified" in order:
+        return "'prioritization' may hold only one of 'identified' and 'unidentified'"
+    return None
+
+
+def prioritize(candidates: list[Candidate], order: list[str]) -> Candidate | None:
+    """The one profile the ordered prioritization picks; None when none or several remain ("if more
+    than one user matches from a prioritization, then merging does not occur")."""
+    remaining = list(candidates)
+    for rule in order:
+        if rule in ("identified", "unidentified"):
+            remaining = [c for c in remaining if c.identified == (rule == "identified")]
+        elif remaining:
+            pick = max if rule == "most_recently_updated" else min
+            best = pick(c.updated_at for c in remaining)
+            remaining = [c for c in remaining if c.updated_at == best]
+    return remaining[0] if len(remaining) == 1 else None

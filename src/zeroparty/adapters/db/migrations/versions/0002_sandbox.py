@@ -1,4 +1,4 @@
-"""Braze sandbox tables: profiles, aliases, events, purchases.
+"""Braze sandbox tables: profiles, aliases, events, purchases, email subscription states.
 
 Revision ID: 0002
 Revises: 0001
@@ -74,9 +74,17 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_sandbox_purchases_braze_id", "sandbox_purchases", ["braze_id"])
+    op.create_table(
+        "sandbox_email_states",
+        sa.Column("email", sa.String(320)),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("email", name="pk_sandbox_email_states"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sandbox_email_states")
     for table in ("sandbox_purchases", "sandbox_events", "sandbox_aliases"):
         op.drop_index(f"ix_{table}_braze_id", table_name=table)
         op.drop_table(table)

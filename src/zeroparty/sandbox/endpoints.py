@@ -1,0 +1,145 @@
+"""Braze's user-data endpoints: parse the body, apply it to the store, answer as Braze does.
+
+Answers: https://www.braze.com/docs/api/endpoints/user_data/post_user_track (201 with `message`,
+`*_processed` and, on partial failure, `errors`; "Valid data must be provided…" when nothing is valid),
+https://www.braze.com/docs/api/errors ("Max Input Length Exceeded"), and each endpoint's own page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from zeroparty.sandbox import requests as rq
+from zeroparty.sandbox.config import SandboxConfig
+from zeroparty.sandbox.identity import IdentityStore
+from zeroparty.sandbox.rules.validation import count_objects, over_object_limit
+from zeroparty.sandbox.store import SandboxStore
+
+NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
+SUCCESS = {"message": "success"}
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    data_points: int = 0
+    notes: list[str] = field(default_factory=list)
+    objects: dict[str, int] = field(default_factory=dict)  # processed per array, for the stats
+
+
+Handler = Callable[[dict[str, Any], datetime], Awaitable[Answer]]
+
+
+def parse(model: type[M], body: dict[str, Any]) -> M | Answer:
+    """The body as `model`, or a 400 whose message names each bad field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        return Answer(400, {"message": problems})
+
+
+def _handler(model: type[M], act: Callable[[M, datetime], Answer]) -> Handler:
+    async def handle(body: dict[str, Any], now: datetime) -> Answer:
+        req = parse(model, body)
+        if isinstance(req, Answer):
+            return req
+        return await run_in_threadpool(act, req, now)
+
+    return handle
+
+
+def braze_endpoints(
+    store: SandboxStore, identity: IdentityStore, config: SandboxConfig
+) -> dict[str, tuple[str, Handler]]:
+    """Path → (the key permission it needs, handler)."""
+
+    async def track(body: dict[str, Any], now: datetime) -> Answer:
+        counts = count_objects(body)
+        if over_object_limit(counts, config.max_objects, config.legacy_per_array):
+            return Answer(400, {"message": "Max Input Length Exceeded"})
+        if not any(counts.values()):
+            return Answer(400, {"message": NO_VALID_DATA})
+        outcome = await run_in_threadpool(store.track, body, now)
+        if not any(outcome.processed.values()):
+            return Answer(400, {"message": NO_VALID_DATA, "errors": outcome.errors})
+        answer: dict[str, Any] = {"message": "success"}
+        answer.update({f"{array}_processed": n for array, n in outcome.processed.items()})
+        if outcome.errors:
+            answer["errors"] = outcome.errors
+        return Answer(201, answer, outcome.data_points, outcome.notes, outcome.processed)
+
+    async def export_ids(body: dict[str, Any], _now: datetime) -> Answer:
+        problem = rq.export_problem(body)
+        if problem:
+            return Answer(400, {"message": problem})
+        req = parse(rq.Export, body)
+        if isinstance(req, Answer):
+            return req
+        users, invalid = await run_in_threadpool(store.export, req.model_dump(exclude_none=True))
+        answer: dict[str, Any] = {"message": "success", "users": users}
+        if invalid:
+            answer["invalid_user_ids"] = invalid
+        return Answer(201, answer)
+
+    async def merge(body: dict[str, Any], now: datetime) -> Answer:
+        problem = rq.merge_problem(body)
+        if problem:
+            return Answer(400, {"message": problem})
+        req = parse(rq.Merge, body)
+        if isinstance(req, Answer):
+            return req
+        await run_in_threadpool(identity.merge, req, now)
+        return Answer(202, dict(SUCCESS))  # asynchronous at Braze: accepted, not done
+
+    def alias_new(r: rq.AliasNew, now: datetime) -> Answer:
+        return Answer(201, {"aliases_processed": identity.alias_new(r, now), **SUCCESS})
+
+    def alias_update(r: rq.AliasUpdates, _now: datetime) -> Answer:
+        identity.alias_update(r)
+        return Answer(201, dict(SUCCESS))
+
+    def identify(r: rq.Identify, now: datetime) -> Answer:
+        return Answer(201, {"aliases_processed": identity.identify(r, now), **SUCCESS})
+
+    def delete(r: rq.Delete, _now: datetime) -> Answer:
+        return Answer(201, {"deleted": identity.delete(r), **SUCCESS})
+
+    def subscription_v1(r: rq.SubscriptionV1, now: datetime) -> Answer:
+        refs = rq.refs(r.external_id, r.email, r.phone)
+        identity.set_group_state(r.subscription_group_id, r.subscription_state, refs, now)
+        return Answer(201, dict(SUCCESS))
+
+    def subscription_v2(r: rq.SubscriptionV2, now: datetime) -> Answer:
+        for g in r.subscription_groups:
+            refs = rq.refs(g.external_ids, g.emails, g.phones)
+            identity.set_group_state(g.subscription_group_id, g.subscription_state, refs, now)
+        return Answer(201, dict(SUCCESS))
+
+    def email_status(r: rq.EmailStatus, now: datetime) -> Answer:
+        identity.set_email_state(rq.as_list(r.email), r.subscription_state, now)
+        return Answer(201, dict(SUCCESS))
+
+    return {
+        "/users/track": ("users.track", track),
+        "/users/export/ids": ("users.export.ids", export_ids),
+        "/users/alias/new": ("users.alias.new", _handler(rq.AliasNew, alias_new)),
+        "/users/alias/update": ("users.alias.update", _handler(rq.AliasUpdates, alias_update)),
+        "/users/identify": ("users.identify", _handler(rq.Identify, identify)),
+        "/users/merge": ("users.merge", merge),
+        "/users/delete": ("users.delete", _handler(rq.Delete, delete)),
+        "/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV1, subscription_v1)),
+        "/v2/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV2, subscription_v2)),
+        "/email/status": ("email.status", _handler(rq.EmailStatus, email_status)),
+    }
