@@ -99,3 +99,17 @@ delivery_attempts = sa.Table(
     sa.Column("status_code", sa.Integer, nullable=True),
     sa.Column("detail", sa.Text, nullable=True),
 )
+
+# Operator API tokens. Only a SHA-256 digest of each token is kept (tokens are 256-bit random, so a
+# fast hash is enough); `hint` is what may be shown of it.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("hint", sa.String(20), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -1,0 +1,154 @@
+"""Long-running commands: `serve`, `worker`, `sandbox` and `demo`."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+
+from zeroparty import __version__
+from zeroparty.bootstrap import SANDBOX_PREFIX, build_web_app, build_worker, run_worker, sandbox_key
+from zeroparty.cli.app import app
+from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, runtime, settings
+from zeroparty.cli.experiences import load_definition_file
+from zeroparty.domain.braze_instances import resolve_endpoint
+from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+@app.command()
+def serve(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    worker: Annotated[bool, typer.Option(envvar="ZEROPARTY_WORKER", help="Run delivery in this process.")] = True,
+    sandbox: Annotated[
+        bool, typer.Option(envvar="ZEROPARTY_SANDBOX", help=f"Mount the Braze sandbox at {SANDBOX_PREFIX}.")
+    ] = True,
+) -> None:
+    """Run the server (pages, JSON API; delivery and sandbox unless turned off)."""
+    s = settings()
+    configure_logging(s)
+    rt = runtime(s)
+    sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
+    asgi = build_web_app(rt, worker=worker, sandbox=sb)
+    uvicorn.run(
+        asgi,
+        host=host or s.host,
+        port=port if port is not None else s.port,
+        log_level=s.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a delivery worker on its own (SIGTERM or Ctrl-C stops it after its current batch)."""
+    s = settings()
+    configure_logging(s)
+    rt = runtime(s)
+    engine, client = build_worker(rt)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(engine, client, stop)
+
+    asyncio.run(main())
+
+
+class RateLimitMode(StrEnum):
+    epoch = "epoch"
+    mau = "mau"
+
+
+@app.command("sandbox")
+def sandbox_cmd(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="ZEROPARTY_SANDBOX_API_KEY", help="The REST API key the sandbox accepts."),
+    ] = None,
+    instance: Annotated[
+        str | None, typer.Option(help="Play this Braze instance (US-03, …): requests for another host get 401.")
+    ] = None,
+    rate_limit_mode: Annotated[
+        RateLimitMode, typer.Option(help="epoch: Reset is an epoch second; mau: seconds left, Retry-After on 429.")
+    ] = RateLimitMode.epoch,
+    track_limit: Annotated[int, typer.Option(min=1, help="/users/track requests per key per 3 s.")] = 3000,
+    legacy_per_array: Annotated[bool, typer.Option(help="Allow 75 objects per array instead of 75 combined.")] = False,
+) -> None:
+    """Run the Braze-compatible sandbox on its own; its routes mirror Braze's paths at the root."""
+    s = settings()
+    configure_logging(s)
+    instance_host = None
+    if instance is not None:
+        try:
+            instance_host = urlsplit(resolve_endpoint(instance)).hostname
+        except ValueError as exc:
+            fail(f"--instance: {exc}")
+    rt = runtime(s)
+    key = api_key or sandbox_key(s)
+    config = SandboxConfig.single_key(
+        key,
+        instance_host=instance_host,
+        rate_limit_mode=rate_limit_mode.value,
+        track_rate_limit=track_limit,
+        legacy_per_array=legacy_per_array,
+    )
+    where = "given with --api-key" if api_key else f"in {s.data_dir / 'sandbox.key'}"
+    out.print(f"Braze sandbox on http://{host}:{port}  (API key {where}; profiles at /_sandbox/ui/)")
+    uvicorn.run(create_sandbox_app(rt.engine, config), host=host, port=port, log_level=s.log_level.lower())
+
+
+@app.command()
+def demo(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    examples: Annotated[Path, typer.Option(help="Folder of experience definitions to load.")] = Path("examples"),
+) -> None:
+    """Everything embedded: SQLite, in-process worker, sandbox, sample experiences, a sandbox destination."""
+    s = settings()
+    configure_logging(s)
+    host = host or s.host
+    port = port if port is not None else s.port
+    rt = runtime(s)
+    published = {p.experience.slug: p for p in rt.experiences.list_published()}
+    files = (
+        sorted([*examples.glob("*.yaml"), *examples.glob("*.yml"), *examples.glob("*.json")])
+        if examples.is_dir()
+        else []
+    )
+    for path in files:
+        exp, problems = load_definition_file(path)
+        if exp is None:
+            fail(f"{path}: " + "; ".join(f"{p}: {m}" for p, m in problems))
+        current = published.get(exp.slug)
+        if current is None or current.experience != exp:
+            rt.experiences.publish(exp, now())
+    key = sandbox_key(s)
+    sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
+    if not any(d.name == "braze-sandbox" for d in rt.destinations.list()):
+        rt.destinations.add_braze("braze-sandbox", sandbox_url, key, now())
+    base = f"http://{host}:{port}"
+    out.print(f"\n[bold]zeroparty {__version__} demo[/bold] — data in {s.data_dir}/\n")
+    for p in rt.experiences.list_published():
+        out.print(f"  Experience:       {base}/e/{p.experience.slug}   ({p.experience.title})")
+    out.print(f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/")
+    out.print(f"  Sandbox API:      {sandbox_url}  (API key: {key})")
+    out.print(f"  JSON API docs:    {base}/docs\n  Ctrl-C stops.\n")
+    asgi = build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key))
+    uvicorn.run(asgi, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
