@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two installs: the demo needs the runtime only; checks and tests add the dev toolchain on top.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP     := $(VENV)/.installed-dev
 
 .PHONY: demo test check lint typecheck layers unit integration e2e bench clean
 
@@ -10,38 +12,43 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-demo: $(STAMP)
+# The dev extra includes the runtime, so this install also brings the runtime stamp up to date.
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(RUNTIME_STAMP) $@
+
+demo: $(RUNTIME_STAMP)
 	$(BIN)/zeroparty demo
 
-test: check
+test: check $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 check: lint typecheck layers
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-layers: $(STAMP)
+layers: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP)
+integration: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/integration
 
-e2e: $(STAMP)
+e2e: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/delivery.py
 
 clean:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -21,13 +24,16 @@ from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.capture import SqlCaptureStore
 from zeroparty.adapters.db.destinations import SqlDestinations
-from zeroparty.adapters.db.engine import create_engine
+from zeroparty.adapters.db.engine import check_sqlite_durability, create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.responses import SqlResponses
+from zeroparty.adapters.db.tokens import SqlTokens
+from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.app import create_app, templates
 from zeroparty.adapters.http.context import AppContext
-from zeroparty.adapters.http.limits import BodySizeLimit
+from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
+from zeroparty.adapters.http.limits import BodyLimits
 from zeroparty.adapters.http.metrics import StoreCollector
 from zeroparty.config import Settings
 from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
@@ -50,13 +56,20 @@ class Runtime:
     responses: SqlResponses
     outbox: SqlOutbox
     capture: CaptureService
+    tokens: SqlTokens
+    session_secret: bytes  # signs operator session cookies; derived from the secret key
 
 
-def open_runtime(settings: Settings) -> Runtime:
-    """Open the store (migrating it to the current schema) and build the services on it."""
+def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
+    """Open the store (migrating it to the current schema) and build the services on it.
+
+    `long_running` processes (serve, worker) warn about a SQLite that can lose writes; one-shot
+    commands and the demo only log it at debug level: their users can do nothing about it."""
     engine = create_engine(settings.db_url, settings.sqlite_busy_timeout_ms)
+    check_sqlite_durability(engine, long_running=long_running)
     migrate.upgrade(engine)
-    box = SecretBox(load_or_create_key(settings.secret_key, settings.data_dir / "secret.key"))
+    key = load_or_create_key(settings.secret_key, settings.data_dir / "secret.key")
+    box = SecretBox(key)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -66,6 +79,8 @@ def open_runtime(settings: Settings) -> Runtime:
         responses=SqlResponses(engine),
         outbox=SqlOutbox(engine, box),
         capture=CaptureService(SqlCaptureStore(engine)),
+        tokens=SqlTokens(engine),
+        session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
     )
 
 
@@ -77,10 +92,16 @@ def sandbox_key(settings: Settings) -> str:
     if path.exists():
         return path.read_text().strip()
     key = "sandbox-" + secrets.token_urlsafe(24)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def sandbox_engine(settings: Settings) -> Engine:
+    """The sandbox's own database (it brings its schema up to date itself): a development tool stays
+    out of the product's schema, and its writes do not queue behind the product's on one SQLite file."""
+    return create_engine(settings.sandbox_db_url, settings.sqlite_busy_timeout_ms)
 
 
 def build_worker(
@@ -115,25 +136,31 @@ def build_web_app(
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
     capture = CaptureService(SqlCaptureStore(rt.engine), notify=delivery[0].wake) if delivery else rt.capture
 
+    sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if delivery is None:
-            yield
-            return
         stop = asyncio.Event()
-        task = asyncio.create_task(run_worker(*delivery, stop))
+        task = asyncio.create_task(run_worker(*delivery, stop)) if delivery else None
         try:
             yield
         finally:
             stop.set()
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(task, SHUTDOWN_GRACE_S)
+            if task is not None:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(task, SHUTDOWN_GRACE_S)
+            if sandbox_db is not None:
+                sandbox_db.dispose()
 
     registry = CollectorRegistry()
     registry.register(StoreCollector(rt.engine))
-    ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates())
+    auth = OperatorAuth(rt.tokens, rt.session_secret, lambda: datetime.now(UTC))
+    ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth)
     mounts: dict[str, ASGIApp] = {}
-    if sandbox is not None:
-        mounts[SANDBOX_PREFIX] = create_sandbox_app(rt.engine, sandbox)
+    own_limits: dict[str, int] = {}
+    if sandbox is not None and sandbox_db is not None:
+        mounts[SANDBOX_PREFIX] = create_sandbox_app(sandbox_db, sandbox)
+        own_limits[SANDBOX_PREFIX] = sandbox.max_body_bytes  # it answers Braze's own 413
     app = create_app(ctx, registry, lifespan=lifespan, mounts=mounts)
-    return BodySizeLimit(app, rt.settings.max_body_bytes, exempt_prefixes=(SANDBOX_PREFIX,))
+    limited = BodyLimits(app, rt.settings.max_body_bytes, rt.settings.body_timeout_s, own_limits)
+    return SecurityHeaders(RequestLineGuard(limited), rt.settings.frame_ancestors)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from zeroparty.errors import ConfigurationError
 
@@ -29,6 +31,29 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+_CSP_SOURCE = re.compile(r"^(?:'self'|'none'|\*|(?:https?://)?(?:\*\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?)$")
+
+
+def _frame_ancestors(name: str, raw: str) -> str:
+    """A CSP source list: it lands in a header, so nothing but sources may pass."""
+    sources = raw.split()
+    if not sources or not all(_CSP_SOURCE.match(s) for s in sources):
+        raise ConfigurationError(
+            f"{name}: expected CSP sources separated by spaces, e.g. \"'self' https://www.example.com\", got '{raw}'"
+        )
+    return " ".join(sources)
+
+
+def _seconds(name: str, raw: str, low: float, high: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}: expected a number of seconds, got '{raw}'") from None
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name}: must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".zeroparty")
@@ -37,43 +62,50 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 64 * 1024
+    body_timeout_s: float = 5.0
+    frame_ancestors: str = "'self'"
     sqlite_busy_timeout_ms: int = 10_000
     lease_seconds: int = 60
     worker: bool = True
-    sandbox: bool = True
+    sandbox: bool = False
     sandbox_api_key: str | None = None
+    sandbox_database_url: str | None = None
     log_level: str = "INFO"
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'zeroparty.db'}"
 
+    @property
+    def sandbox_db_url(self) -> str:
+        """The sandbox keeps its own database: a development tool stays out of the product's schema."""
+        return self.sandbox_database_url or f"sqlite:///{self.data_dir / 'braze-sandbox.db'}"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        s = cls()
-        get = env.get
-        if v := get("ZEROPARTY_DATA_DIR"):
-            s = replace(s, data_dir=Path(v))
-        if v := get("ZEROPARTY_DATABASE_URL"):
-            s = replace(s, database_url=v)
-        if v := get("ZEROPARTY_SECRET_KEY"):
-            s = replace(s, secret_key=v)
-        if v := get("ZEROPARTY_HOST"):
-            s = replace(s, host=v)
-        if v := get("ZEROPARTY_PORT"):
-            s = replace(s, port=_int("ZEROPARTY_PORT", v, 0, 65535))
-        if v := get("ZEROPARTY_MAX_BODY_BYTES"):
-            s = replace(s, max_body_bytes=_int("ZEROPARTY_MAX_BODY_BYTES", v, 1024, 4 * 1024 * 1024))
-        if v := get("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS"):
-            s = replace(s, sqlite_busy_timeout_ms=_int("ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS", v, 0, 600_000))
-        if v := get("ZEROPARTY_LEASE_SECONDS"):
-            s = replace(s, lease_seconds=_int("ZEROPARTY_LEASE_SECONDS", v, 2, 3600))
-        if v := get("ZEROPARTY_WORKER"):
-            s = replace(s, worker=_bool("ZEROPARTY_WORKER", v))
-        if v := get("ZEROPARTY_SANDBOX"):
-            s = replace(s, sandbox=_bool("ZEROPARTY_SANDBOX", v))
-        if v := get("ZEROPARTY_SANDBOX_API_KEY"):
-            s = replace(s, sandbox_api_key=v)
-        if v := get("ZEROPARTY_LOG_LEVEL"):
-            s = replace(s, log_level=v.upper())
-        return s
+        values = {field: parse(name, raw) for name, (field, parse) in _VARIABLES.items() if (raw := env.get(name))}
+        return replace(cls(), **values)  # each parser returns its field's type
+
+
+def _text(_name: str, raw: str) -> str:
+    return raw
+
+
+# ZEROPARTY_* variable → (Settings field, parser that validates it and names the variable on error).
+_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "ZEROPARTY_DATA_DIR": ("data_dir", lambda _n, raw: Path(raw)),
+    "ZEROPARTY_DATABASE_URL": ("database_url", _text),
+    "ZEROPARTY_SECRET_KEY": ("secret_key", _text),
+    "ZEROPARTY_HOST": ("host", _text),
+    "ZEROPARTY_PORT": ("port", lambda n, raw: _int(n, raw, 0, 65535)),
+    "ZEROPARTY_MAX_BODY_BYTES": ("max_body_bytes", lambda n, raw: _int(n, raw, 1024, 4 * 1024 * 1024)),
+    "ZEROPARTY_BODY_TIMEOUT_SECONDS": ("body_timeout_s", lambda n, raw: _seconds(n, raw, 0.1, 300)),
+    "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
+    "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
+    "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),
+    "ZEROPARTY_WORKER": ("worker", _bool),
+    "ZEROPARTY_SANDBOX": ("sandbox", _bool),
+    "ZEROPARTY_SANDBOX_API_KEY": ("sandbox_api_key", _text),
+    "ZEROPARTY_SANDBOX_DATABASE_URL": ("sandbox_database_url", _text),
+    "ZEROPARTY_LOG_LEVEL": ("log_level", lambda _n, raw: raw.upper()),
+}

@@ -2,7 +2,9 @@
 
 ZeropartyError
 ├── InvalidInput            a caller's mistake; carries every (field, message) problem found
-│   └── NotFound            the thing named does not exist
+│   ├── MalformedInput      the input could not even be parsed (HTTP 400)
+│   ├── NotFound            the thing named does not exist
+│   └── Unauthorized        no valid credential was presented
 ├── ConfigurationError      settings or stored configuration are unusable
 └── DeliveryError           sending to a destination failed
     ├── RetryableDeliveryError   try again later (5xx, timeouts, connection errors, 429)
@@ -38,8 +40,16 @@ class InvalidInput(ZeropartyError):
         super().__init__("; ".join(str(e) for e in self.errors) or summary)
 
 
+class MalformedInput(InvalidInput):
+    """The input could not be parsed at all (not JSON, not UTF-8, nested too deep)."""
+
+
 class NotFound(InvalidInput):
     """The resource named by the caller does not exist."""
+
+
+class Unauthorized(InvalidInput):
+    """The request needs an operator credential and carries no valid one."""
 
 
 class ConfigurationError(ZeropartyError):

@@ -4,7 +4,6 @@ stores nothing."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support.stack import Stack, running_stack
+from zeroparty.adapters.db.engine import sqlite_dbapi
 
 GOOD: dict[str, Any] = {
     "answers": {"skin_type": "oily", "skin_goals": ["breakouts"], "routine_length": "none"},
@@ -26,7 +26,7 @@ def test_whole_response_is_recorded_and_reported(held_stack: Stack) -> None:
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["outcome"] == "clear_skin" and body["queued"] == 1
-    status = httpx.get(held_stack.base + r.headers["location"]).json()
+    status = httpx.get(held_stack.base + r.headers["location"], headers=held_stack.auth).json()
     assert status["email"] == "sam@example.com"
     assert status["answers"]["skin_goals"] == ["breakouts"]
     assert status["deliveries"][0]["state"] == "pending"
@@ -102,13 +102,13 @@ def test_oversized_body_is_413_when_streamed_without_length(held_stack: Stack) -
 
 
 def test_openapi_documents_the_capture_endpoint(held_stack: Stack) -> None:
-    spec = httpx.get(held_stack.base + "/openapi.json").json()
+    spec = httpx.get(held_stack.base + "/openapi.json", headers=held_stack.auth).json()
     assert "/api/v1/experiences/{slug}/responses" in spec["paths"]
 
 
 def test_a_locked_database_is_503_with_retry_after_and_nothing_half_stored(tmp_path: Path) -> None:
     with running_stack(tmp_path, worker=False, busy_timeout_ms=200) as stack:
-        blocker = sqlite3.connect(tmp_path / "zeroparty.db", isolation_level=None)
+        blocker = sqlite_dbapi().connect(tmp_path / "zeroparty.db", isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
         try:
             r = httpx.post(stack.base + URL, json=GOOD)

@@ -54,7 +54,7 @@ def test_validate_reports_unparsable_files(tmp_path: Path) -> None:
     bad.write_text("slug: [unclosed\n")
     done = run(tmp_path, "experiences", "validate", str(bad))
     assert done.returncode == 1
-    assert done.stdout.startswith("(file): cannot parse")
+    assert done.stdout.startswith(f"{bad}, line 2, column 1: YAML syntax error: ")
     missing = run(tmp_path, "experiences", "validate", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 1 and "cannot read" in missing.stdout
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import outbox
 from zeroparty.delivery.engine import EngineSettings
@@ -37,7 +37,9 @@ def states(stack: Stack) -> dict[str, int]:
 
 
 def track_requests(stack: Stack) -> list[dict[str, Any]]:
-    r = httpx.get(stack.sandbox + "/_sandbox/requests", params={"path": "/users/track", "limit": 1000})
+    r = httpx.get(
+        stack.sandbox + "/_sandbox/requests", params={"path": "/users/track", "limit": 1000}, headers=SANDBOX_AUTH
+    )
     requests: list[dict[str, Any]] = r.json()["requests"]
     return requests
 
@@ -86,10 +88,13 @@ def test_a_backlog_goes_out_in_full_batches_from_a_worker_process(held_stack: St
 
 def deliver_despite(stack: Stack, fault: dict[str, Any], email: str) -> dict[str, Any]:
     """Inject one fault script, submit a response, and wait for it to be delivered anyway."""
-    assert httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}).status_code == 200
+    assert (
+        httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}, headers=SANDBOX_AUTH).status_code
+        == 200
+    )
     created = httpx.post(stack.base + URL, json=response_for(email)).json()
     status: dict[str, Any] = wait_for(
-        lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}").json(),
+        lambda: httpx.get(f"{stack.base}/api/v1/responses/{created['id']}", headers=stack.auth).json(),
         lambda s: s["delivered"],
         timeout=15,
     )
@@ -141,14 +146,16 @@ def test_a_worker_killed_mid_request_loses_nothing(held_stack: Stack) -> None:
     for i in range(3):
         assert httpx.post(held_stack.base + URL, json=response_for(f"crash{i}@example.com")).status_code == 201
     fault = {"faults": [{"kind": "delay", "seconds": 30, "count": 1, "path": "/users/track"}]}
-    assert httpx.post(held_stack.sandbox + "/_sandbox/faults", json=fault).status_code == 200
+    assert httpx.post(held_stack.sandbox + "/_sandbox/faults", json=fault, headers=SANDBOX_AUTH).status_code == 200
     env = {**os.environ, "ZEROPARTY_DATA_DIR": str(held_stack.data_dir), "ZEROPARTY_LEASE_SECONDS": "4"}
     command = [sys.executable, "-m", "zeroparty", "worker"]
     first = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
     try:
         # The request has reached the sandbox (which now holds it) once the delay fault is used up.
         wait_for(
-            lambda: httpx.get(held_stack.sandbox + "/_sandbox/faults").json()["faults"], lambda f: f == [], timeout=20
+            lambda: httpx.get(held_stack.sandbox + "/_sandbox/faults", headers=SANDBOX_AUTH).json()["faults"],
+            lambda f: f == [],
+            timeout=20,
         )
         assert states(held_stack) == {"in_flight": 3}
     finally:

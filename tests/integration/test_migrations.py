@@ -1,44 +1,130 @@
-"""The schema built by the migrations is exactly the declared one, on SQLite and PostgreSQL."""
+"""The schemas built by the migrations are exactly the declared ones, on SQLite and PostgreSQL: the
+product's (adapters.db) and the sandbox's (its own MetaData and history), alone or sharing one
+database, migrated in either order, and from a database made before the sandbox moved out."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
-from tests.support.databases import fresh_postgres
+from tests.support.databases import database_url
 from zeroparty.adapters.db import migrate, schema  # noqa: F401  (declares the tables)
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.metadata import metadata
-from zeroparty.sandbox import tables  # noqa: F401
+from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+from zeroparty.sandbox import migrate as sandbox_migrate
+from zeroparty.sandbox.tables import metadata as sandbox_metadata
+
+BACKENDS = ["sqlite", "postgres"]
+LEGACY_SANDBOX = {"sandbox_profiles", "sandbox_aliases", "sandbox_events", "sandbox_purchases", "sandbox_email_states"}
+PRODUCT = set(metadata.tables) | {"alembic_version"}
+SANDBOX = set(sandbox_metadata.tables) | {"sandbox_alembic_version"}
 
 
-def diff(engine: Engine) -> list[object]:
+def diff(engine: Engine, declared: sa.MetaData) -> list[object]:
+    """What the database lacks or has in excess against `declared`, looking only at its tables."""
+
+    def ours(name: str | None, type_: str, _parents: object) -> bool:
+        return type_ != "table" or name in declared.tables
+
     with engine.connect() as conn:
-        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+        context = MigrationContext.configure(conn, opts={"include_name": ours})
+        return list(compare_metadata(context, declared))
 
 
-def test_sqlite_migrations_match_the_declared_schema(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def tables(engine: Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+def revision(engine: Engine, version_table: str) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text(f"SELECT version_num FROM {version_table}")).scalar_one())
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with database_url(request.param, tmp_path) as url:
+        e = create_engine(url)
+        try:
+            yield e
+        finally:
+            e.dispose()
+
+
+def test_product_migrations_match_the_declared_schema(engine: Engine) -> None:
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # idempotent: a second start changes nothing
-    assert diff(engine) == []
+    assert diff(engine, metadata) == []
+    assert tables(engine) == PRODUCT  # nothing of the sandbox's: 0004 drops what 0002 created
+    assert revision(engine, "alembic_version") == "0004"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    with fresh_postgres() as url:
-        yield url
+def test_sandbox_migrations_match_its_declared_schema(engine: Engine) -> None:
+    sandbox_migrate.upgrade(engine)
+    sandbox_migrate.upgrade(engine)
+    assert diff(engine, sandbox_metadata) == []
+    assert tables(engine) == SANDBOX  # a database of its own: none of the product's tables
+    assert revision(engine, "sandbox_alembic_version") == "0001"
 
 
-def test_postgres_migrations_match_the_declared_schema(pg_url: str) -> None:
-    engine = create_engine(pg_url)
-    try:
-        migrate.upgrade(engine)
-        assert diff(engine) == []
-    finally:
-        engine.dispose()
+def _product_first(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    sandbox_migrate.upgrade(engine)
+
+
+def _sandbox_first(engine: Engine) -> None:
+    sandbox_migrate.upgrade(engine)
+    migrate.upgrade(engine)
+
+
+@pytest.mark.parametrize("order", [_product_first, _sandbox_first], ids=["product-first", "sandbox-first"])
+def test_product_and_sandbox_share_one_database(engine: Engine, order: Callable[[Engine], None]) -> None:
+    order(engine)
+    order(engine)  # every later start finds both current
+    assert diff(engine, metadata) == [] and diff(engine, sandbox_metadata) == []
+    assert tables(engine) == PRODUCT | SANDBOX
+    assert (revision(engine, "alembic_version"), revision(engine, "sandbox_alembic_version")) == ("0004", "0001")
+
+
+def test_a_database_from_before_the_move_loses_the_old_sandbox_tables(engine: Engine) -> None:
+    command.upgrade(migrate.alembic_config(engine), "0003")  # the schema as released before 0004
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO sandbox_profiles (braze_id, fields, custom, data_points, created_at, updated_at) "
+                "VALUES ('b1', '{}', '{}', 0, :now, :now)"
+            ),
+            {"now": now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now},
+        )
+        conn.execute(sa.text("INSERT INTO sandbox_aliases VALUES ('n', 'l', 'b1')"))
+    assert tables(engine) >= LEGACY_SANDBOX
+    sandbox_migrate.upgrade(engine)  # the sandbox may even come first: its tables have other names
+    migrate.upgrade(engine)
+    assert tables(engine) == PRODUCT | SANDBOX
+    assert diff(engine, metadata) == [] and diff(engine, sandbox_metadata) == []
+
+
+def test_the_product_history_still_goes_down_and_up(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    command.downgrade(migrate.alembic_config(engine), "0003")
+    assert tables(engine) >= LEGACY_SANDBOX  # 0002's schema again, so 0002's own downgrade works
+    command.downgrade(migrate.alembic_config(engine), "base")
+    assert tables(engine) == {"alembic_version"}
+    migrate.upgrade(engine)
+    assert diff(engine, metadata) == []
+
+
+def test_the_sandbox_app_brings_its_schema_up_itself(engine: Engine) -> None:
+    create_sandbox_app(engine, SandboxConfig.single_key("k"))
+    assert tables(engine) == SANDBOX and diff(engine, sandbox_metadata) == []
+    create_sandbox_app(engine, SandboxConfig.single_key("k"))  # and again on the next start
+    assert revision(engine, "sandbox_alembic_version") == "0001"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.stack import Stack
+from tests.support.stack import SANDBOX_AUTH, Stack
 from tests.support.waiting import wait_for
 
 
@@ -40,7 +40,9 @@ def test_each_screen_is_stored_and_braze_hears_once_the_email_is_known(stack: St
             lambda v: v == ["breakouts"],
             timeout=5,
         )
-        last = httpx.get(stack.sandbox + "/_sandbox/requests", params={"path": "/users/track"}).json()["requests"][-1]
+        last = httpx.get(
+            stack.sandbox + "/_sandbox/requests", params={"path": "/users/track"}, headers=SANDBOX_AUTH
+        ).json()["requests"][-1]
         assert last["request_body"]["attributes"] == [{"email": "pages@example.com", "skin_goals": ["breakouts"]}]
 
 

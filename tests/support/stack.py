@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from starlette.types import ASGIApp
 
 from tests.support.definitions import sample
 from tests.support.server import serve
@@ -21,6 +22,7 @@ from zeroparty.delivery.engine import EngineSettings
 from zeroparty.sandbox import SandboxConfig
 
 SANDBOX_KEY = "sandbox-test-key-0001"
+SANDBOX_AUTH = {"Authorization": f"Bearer {SANDBOX_KEY}"}
 
 
 @dataclass
@@ -28,6 +30,16 @@ class Stack:
     base: str
     rt: Runtime
     data_dir: Path
+    token: str  # an operator API token, for the routes that need one
+    app: ASGIApp  # the assembled app, middleware and all
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     @property
     def sandbox(self) -> str:
@@ -44,7 +56,7 @@ class Stack:
         r = httpx.post(
             self.sandbox + "/users/export/ids",
             json={"email_address": email},
-            headers={"Authorization": f"Bearer {SANDBOX_KEY}"},
+            headers=SANDBOX_AUTH,
         )
         assert r.status_code == 201, r.text
         users = r.json()["users"]
@@ -52,15 +64,20 @@ class Stack:
         return users
 
     def sandbox_stats(self) -> dict[str, Any]:
-        r = httpx.get(self.sandbox + "/_sandbox/stats")
+        r = httpx.get(self.sandbox + "/_sandbox/stats", headers=SANDBOX_AUTH)
         assert r.status_code == 200, r.text
         stats = r.json()
         assert isinstance(stats, dict)
         return stats
 
 
-def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000) -> Settings:
-    return Settings(data_dir=data_dir, sandbox_api_key=SANDBOX_KEY, sqlite_busy_timeout_ms=busy_timeout_ms)
+def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000, body_timeout_s: float = 5.0) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        sandbox_api_key=SANDBOX_KEY,
+        sqlite_busy_timeout_ms=busy_timeout_ms,
+        body_timeout_s=body_timeout_s,
+    )
 
 
 @contextmanager
@@ -71,14 +88,15 @@ def running_stack(
     destination: bool = True,
     engine_settings: EngineSettings | None = None,
     busy_timeout_ms: int = 10_000,
+    body_timeout_s: float = 5.0,
+    sandbox: bool = True,
 ) -> Iterator[Stack]:
-    rt = open_runtime(settings_for(data_dir, busy_timeout_ms))
+    rt = open_runtime(settings_for(data_dir, busy_timeout_ms, body_timeout_s))
     rt.experiences.publish(sample(), datetime.now(UTC))
-    app = build_web_app(
-        rt, worker=worker, sandbox=SandboxConfig.single_key(SANDBOX_KEY), engine_settings=engine_settings
-    )
+    sandbox_config = SandboxConfig.single_key(SANDBOX_KEY) if sandbox else None
+    app = build_web_app(rt, worker=worker, sandbox=sandbox_config, engine_settings=engine_settings)
     with serve(app) as base:
-        stack = Stack(base, rt, data_dir)
+        stack = Stack(base, rt, data_dir, rt.tokens.create("tests", datetime.now(UTC)), app)
         if destination:
             rt.destinations.add_braze("sandbox", stack.sandbox, SANDBOX_KEY, datetime.now(UTC))
         yield stack

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from zeroparty.cli.common import DataDirOpt, set_data_dir
+
 app = typer.Typer(help="Interactive experiences that stream first-party data into Braze.", no_args_is_help=True)
 destinations_cli = typer.Typer(help="Where captured data is sent.", no_args_is_help=True)
 experiences_cli = typer.Typer(help="Experience definitions (YAML or JSON).", no_args_is_help=True)
 app.add_typer(destinations_cli, name="destinations")
 app.add_typer(experiences_cli, name="experiences")
+
+
+@app.callback()
+def root(data_dir: DataDirOpt = None) -> None:
+    """Interactive experiences that stream first-party data into Braze."""
+    # Given once here, it applies to whichever command follows (same meaning as ZEROPARTY_DATA_DIR).
+    set_data_dir(data_dir)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import fail, now, out, runtime, settings
+from zeroparty.cli.common import fail, now, out, plain, runtime, settings
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.errors import InvalidInput
 
@@ -35,7 +35,7 @@ def add_braze(
         rt.destinations.add_braze(name, url, key, now())
     except InvalidInput as exc:
         fail(str(exc))
-    out.print(f"Added Braze destination '{name}' → {url}")
+    out.print(plain(f"Added Braze destination '{name}' → {url}"))
 
 
 @destinations_cli.command("list")
@@ -45,7 +45,8 @@ def list_destinations() -> None:
     table = Table("name", "endpoint", "key", "status", "pending", "delivered", "dead")
     for d in rt.destinations.list():
         status = "active" if d.paused_reason is None else f"paused: {d.paused_reason}"
-        table.add_row(d.name, d.endpoint, d.key_hint, status, str(d.pending), str(d.delivered), str(d.dead))
+        cells = (d.name, d.endpoint, d.key_hint, status, d.pending, d.delivered, d.dead)
+        table.add_row(*(plain(cell) for cell in cells))
     out.print(table)
 
 
@@ -57,4 +58,4 @@ def resume_destination(name: str) -> None:
         rt.destinations.resume(name)
     except InvalidInput as exc:
         fail(str(exc))
-    out.print(f"Resumed '{name}'")
+    out.print(plain(f"Resumed '{name}'"))

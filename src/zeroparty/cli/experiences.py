@@ -10,21 +10,64 @@ import yaml
 from rich.table import Table
 
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import now, out, runtime, settings
+from zeroparty.cli.common import now, out, plain, runtime, settings
 from zeroparty.domain.definition import Experience, definition_problems
+from zeroparty.domain.untrusted import printable
+
+Problems = list[tuple[str, str]]
 
 
-def load_definition_file(path: Path) -> tuple[Experience | None, list[tuple[str, str]]]:
+def _where(path: Path, line: int, column: int) -> str:
+    """`file, line L, column C` (1-based), the way an editor counts."""
+    return f"{path}, line {line}, column {column}"
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, before any parsing
+        line, column = _line_and_column(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        kind = "control character" if code < 0x20 or 0x7F <= code <= 0x9F else "character"
+        return _where(path, line, column), f"YAML syntax error: {kind} U+{code:04X} is not allowed"
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        message = f"YAML syntax error: {exc.problem}"
+        if exc.context and exc.context_mark is not None:
+            # PyYAML names its own input "<unicode string>"; say where in the file instead.
+            start = exc.context_mark
+            message += f" ({exc.context} that started at line {start.line + 1}, column {start.column + 1})"
+        return _where(path, mark.line + 1, mark.column + 1), message
+    return str(path), f"YAML syntax error: {exc}"
+
+
+def _parse(path: Path, text: str) -> tuple[object, Problems]:
+    """The document in `text`; or a syntax problem naming the file, line and column."""
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text), []
+        return yaml.safe_load(text), []
+    except json.JSONDecodeError as exc:
+        return None, [(_where(path, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}")]
+    except yaml.YAMLError as exc:
+        return None, [_yaml_problem(path, text, exc)]
+    except RecursionError:
+        return None, [(str(path), "is nested too deeply to read")]
+
+
+def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return None, [("(file)", f"cannot read {path}: {exc.strerror}")]
     except UnicodeDecodeError:
-        return None, [("(file)", "is not UTF-8 text")]
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        return None, [("(file)", f"cannot parse: {exc}")]
+        return None, [("(file)", f"{path} is not UTF-8 text")]
+    data, problems = _parse(path, text)
+    if problems:
+        return None, [(printable(p), printable(m)) for p, m in problems]
     return definition_problems(data)
 
 
@@ -42,16 +85,20 @@ def _valid_definition(file: Path) -> Experience:
 def validate(file: Path) -> None:
     """Check a definition; prints `path: message` per problem and exits 1 if there is any."""
     exp = _valid_definition(file)
-    out.print(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)")
+    out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
 
 
 @experiences_cli.command("import")
 def import_(file: Path) -> None:
-    """Validate and publish a definition as a new immutable version."""
+    """Publish a definition as a new immutable version (nothing when it equals the current one)."""
     exp = _valid_definition(file)
     rt = runtime(settings())
-    pub = rt.experiences.publish(exp, now())
-    out.print(f"Published '{exp.slug}' version {pub.version}")
+    result = rt.experiences.publish_if_changed(exp, now())
+    version = result.published.version
+    if result.created:
+        out.print(plain(f"Published '{exp.slug}' version {version}"))
+    else:
+        out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
 
 
 @experiences_cli.command("list")
@@ -60,5 +107,5 @@ def list_experiences() -> None:
     rt = runtime(settings())
     table = Table("slug", "title", "version")
     for p in rt.experiences.list_published():
-        table.add_row(p.experience.slug, p.experience.title, str(p.version))
+        table.add_row(plain(p.experience.slug), plain(p.experience.title), plain(p.version))
     out.print(table)

@@ -3,22 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+import socket
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 import uvicorn
 
 from zeroparty import __version__
-from zeroparty.bootstrap import SANDBOX_PREFIX, build_web_app, build_worker, run_worker, sandbox_key
+from zeroparty.bootstrap import (
+    SANDBOX_PREFIX,
+    build_web_app,
+    build_worker,
+    run_worker,
+    sandbox_engine,
+    sandbox_key,
+)
 from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, runtime, settings
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket before anything else happens, so a taken port fails clearly and
+    changes nothing; uvicorn then serves on this very socket."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"port {port} on {host} is already in use; pick another with --port (or ZEROPARTY_PORT)")
+        fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+    return sock
+
+
+def run_server(asgi: Any, sock: socket.socket, log_level: str) -> None:
+    config = uvicorn.Config(asgi, log_level=log_level, timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
@@ -33,22 +64,19 @@ def serve(
     port: PortOpt = None,
     worker: Annotated[bool, typer.Option(envvar="ZEROPARTY_WORKER", help="Run delivery in this process.")] = True,
     sandbox: Annotated[
-        bool, typer.Option(envvar="ZEROPARTY_SANDBOX", help=f"Mount the Braze sandbox at {SANDBOX_PREFIX}.")
-    ] = True,
+        bool,
+        typer.Option(
+            envvar="ZEROPARTY_SANDBOX", help=f"Also mount the Braze sandbox at {SANDBOX_PREFIX} (development)."
+        ),
+    ] = False,
 ) -> None:
-    """Run the server (pages, JSON API; delivery and sandbox unless turned off)."""
+    """Run the server: pages, JSON API and delivery (the sandbox only with --sandbox)."""
     s = settings()
     configure_logging(s)
+    sock = listen(host or s.host, port if port is not None else s.port)
     rt = runtime(s)
     sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
-    asgi = build_web_app(rt, worker=worker, sandbox=sb)
-    uvicorn.run(
-        asgi,
-        host=host or s.host,
-        port=port if port is not None else s.port,
-        log_level=s.log_level.lower(),
-        timeout_graceful_shutdown=10,
-    )
+    run_server(build_web_app(rt, worker=worker, sandbox=sb), sock, s.log_level.lower())
 
 
 @app.command()
@@ -100,7 +128,6 @@ def sandbox_cmd(
             instance_host = urlsplit(resolve_endpoint(instance)).hostname
         except ValueError as exc:
             fail(f"--instance: {exc}")
-    rt = runtime(s)
     key = api_key or sandbox_key(s)
     config = SandboxConfig.single_key(
         key,
@@ -109,9 +136,11 @@ def sandbox_cmd(
         track_rate_limit=track_limit,
         legacy_per_array=legacy_per_array,
     )
+    sock = listen(host, port)
     where = "given with --api-key" if api_key else f"in {s.data_dir / 'sandbox.key'}"
     out.print(f"Braze sandbox on http://{host}:{port}  (API key {where}; profiles at /_sandbox/ui/)")
-    uvicorn.run(create_sandbox_app(rt.engine, config), host=host, port=port, log_level=s.log_level.lower())
+    # The standalone sandbox keeps only its own database; the product's is never opened.
+    run_server(create_sandbox_app(sandbox_engine(s), config), sock, s.log_level.lower())
 
 
 @app.command()
@@ -124,7 +153,8 @@ def demo(
     s = settings()
     configure_logging(s)
     host = host or s.host
-    port = port if port is not None else s.port
+    sock = listen(host, port if port is not None else s.port)
+    port = sock.getsockname()[1]  # the port actually served (0 picks a free one)
     rt = runtime(s)
     published = {p.experience.slug: p for p in rt.experiences.list_published()}
     files = (
@@ -141,8 +171,7 @@ def demo(
             rt.experiences.publish(exp, now())
     key = sandbox_key(s)
     sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
-    if not any(d.name == "braze-sandbox" for d in rt.destinations.list()):
-        rt.destinations.add_braze("braze-sandbox", sandbox_url, key, now())
+    rt.destinations.upsert_braze("braze-sandbox", sandbox_url, key, now())
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]zeroparty {__version__} demo[/bold] — data in {s.data_dir}/\n")
     for p in rt.experiences.list_published():
@@ -150,5 +179,4 @@ def demo(
     out.print(f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/")
     out.print(f"  Sandbox API:      {sandbox_url}  (API key: {key})")
     out.print(f"  JSON API docs:    {base}/docs\n  Ctrl-C stops.\n")
-    asgi = build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key))
-    uvicorn.run(asgi, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
+    run_server(build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key)), sock, "warning")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -39,8 +41,16 @@ class Outbox(Protocol):
     def ready_destinations(self, now: datetime) -> list[Destination]: ...
 
     def claim(
-        self, destination_id: int, owner: str, max_users: int, lease_s: float, now: datetime
-    ) -> list[ClaimedItem]: ...
+        self,
+        destination_id: int,
+        owner: str,
+        max_users: int,
+        lease_s: float,
+        now: datetime,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    ) -> list[ClaimedItem]:
+        """Lease up to `max_users` users' ready rows, counting an attempt on each. Rows whose lease
+        expired first go back to pending, or to dead when `policy` says their budget is spent."""
 
     def delivered(self, ids: Sequence[str], owner: str, now: datetime, status: int) -> None: ...
 

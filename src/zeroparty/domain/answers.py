@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +18,7 @@ from zeroparty.domain.definition import (
     SingleChoice,
     TextInput,
 )
+from zeroparty.domain.untrusted import text_problem
 from zeroparty.errors import FieldError, InvalidInput
 
 MAX_EMAIL = 254
@@ -32,48 +33,73 @@ def normalize_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
+def _single(el: SingleChoice, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be one option value (a string)")
+    if value not in {o.value for o in el.options}:
+        raise ValueError(f"'{value}' is not an option; expected one of {[o.value for o in el.options]}")
+    return value
+
+
+def _multi(el: MultiChoice, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of option values")
+    allowed = {o.value for o in el.options}
+    bad = [v for v in value if v not in allowed]
+    if bad:
+        raise ValueError(f"{bad} not among the options {sorted(allowed)}")
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat a value")
+    if el.max_selected is not None and len(value) > el.max_selected:
+        raise ValueError(f"at most {el.max_selected} may be selected")
+    return list(value)
+
+
+def _email(_el: EmailInput, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be an email address (a string)")
+    if len(value) > MAX_EMAIL:
+        raise ValueError(f"must be at most {MAX_EMAIL} characters")
+    return normalize_email(value)
+
+
+def _text(el: TextInput, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    problem = text_problem(value)  # a one-line text: no tab or line break either
+    if problem:
+        raise ValueError(problem)
+    text = value.strip()
+    if len(text) > el.max_length:
+        raise ValueError(f"must be at most {el.max_length} characters")
+    return text
+
+
+def _consent(_el: Consent, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+# Element type → the stored form of one answer, or ValueError saying what is wrong with it.
+_CHECKS: dict[type[Any], Callable[[Any, Any], Any]] = {
+    SingleChoice: _single,
+    MultiChoice: _multi,
+    EmailInput: _email,
+    TextInput: _text,
+    Consent: _consent,
+}
+
+
 def _check(el: Element, value: Any) -> Any:
-    """The stored form of one answer, or ValueError saying what is wrong with it."""
-    if isinstance(el, SingleChoice):
-        if not isinstance(value, str):
-            raise ValueError("must be one option value (a string)")
-        if value not in {o.value for o in el.options}:
-            raise ValueError(f"'{value}' is not an option; expected one of {[o.value for o in el.options]}")
-        return value
-    if isinstance(el, MultiChoice):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("must be a list of option values")
-        allowed = {o.value for o in el.options}
-        bad = [v for v in value if v not in allowed]
-        if bad:
-            raise ValueError(f"{bad} not among the options {sorted(allowed)}")
-        if len(set(value)) != len(value):
-            raise ValueError("must not repeat a value")
-        if el.max_selected is not None and len(value) > el.max_selected:
-            raise ValueError(f"at most {el.max_selected} may be selected")
-        return list(value)
-    if isinstance(el, EmailInput):
-        if not isinstance(value, str):
-            raise ValueError("must be an email address (a string)")
-        if len(value) > MAX_EMAIL:
-            raise ValueError(f"must be at most {MAX_EMAIL} characters")
-        return normalize_email(value)
-    if isinstance(el, TextInput):
-        if not isinstance(value, str):
-            raise ValueError("must be a string")
-        value = value.strip()
-        if len(value) > el.max_length:
-            raise ValueError(f"must be at most {el.max_length} characters")
-        return value
-    if isinstance(el, Consent):
-        if not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        return value
-    raise AssertionError(el)
+    # Encoding and control characters were checked where the input was parsed (domain.untrusted);
+    # what an element type adds (one line for a text input) is checked by its own function.
+    return _CHECKS[type(el)](el, value)
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value is False
+    """Nothing given: whitespace-only text counts as missing."""
+    return value is None or value == [] or value is False or (isinstance(value, str) and not value.strip())
 
 
 def validate_elements(

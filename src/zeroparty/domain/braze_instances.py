@@ -29,18 +29,46 @@ INSTANCES: dict[str, str] = {
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
+_NAMES = {url: name for name, url in INSTANCES.items()}
+
+
+def _use(url: str) -> str:
+    """The suggestion for an endpoint written almost right."""
+    name = _NAMES.get(url)
+    return f"use {url}" + (f" or the instance name {name}" if name else "")
+
+
+def _scheme_hint(value: str) -> str | None:
+    """For a bare host (`rest.iad-01.braze.com`): what it means with the scheme it needs, if known."""
+    if "://" in value:
+        return None
+    try:
+        url = resolve_endpoint("https://" + value)
+    except ValueError:
+        return None
+    if urlsplit(url).hostname in _LOOPBACK:  # the sandbox and test peers speak plain http
+        url = "http://" + value.rstrip("/")
+    scheme = url.split("://", 1)[0]
+    return f"'{value}' needs {scheme}:// in front: {_use(url)}"
+
+
 def resolve_endpoint(value: str) -> str:
     """The REST endpoint for an instance name or URL; ValueError saying why when it is not one."""
     value = value.strip()
     if value.upper() in INSTANCES:
         return INSTANCES[value.upper()]
+    hint = _scheme_hint(value)
+    if hint:
+        raise ValueError(hint)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"'{value}' is neither a Braze instance ({', '.join(INSTANCES)}) nor an http(s) URL")
     if parts.hostname in _LOOPBACK:
         return value.rstrip("/")
     if parts.scheme != "https":
-        raise ValueError("a Braze REST endpoint must use https")
+        secure = f"https://{parts.hostname}"
+        suggestion = f": {_use(secure)}" if secure in _NAMES else ""
+        raise ValueError(f"a Braze REST endpoint must use https{suggestion}")
     if parts.path not in ("", "/") or parts.query:
         raise ValueError("a Braze REST endpoint is a bare host, e.g. https://rest.iad-01.braze.com")
     base = f"https://{parts.hostname}"

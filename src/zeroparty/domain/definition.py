@@ -7,17 +7,57 @@ run as a model validator so one `Experience.model_validate` reports everything.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from zeroparty.domain.braze_fields import attribute_name_problem
-from zeroparty.domain.conditions import Condition, condition_references
+from zeroparty.domain.conditions import Condition, Line, condition_references
+from zeroparty.domain.untrusted import BLANK, definition_text_problem, kind_of, not_text, printable, text_problem
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
 IDENT = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"
+URL = r"^https?://"
+
+# The patterns above, in the words shown to authors.
+PATTERN_RULES = {
+    SLUG: "must be lowercase letters, digits and hyphens, starting with a letter or digit, at most 100 characters",
+    IDENT: "must be letters, digits and underscores, starting with a letter, at most 100 characters",
+    URL: "must start with https:// or http://",
+}
 
 Ident = Annotated[str, Field(pattern=IDENT, description="Letters, digits and _; starts with a letter.")]
+
+
+def _required_line(value: str) -> str:
+    problem = definition_text_problem(value, required=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _long_text(value: str | None) -> str | None:
+    problem = None if value is None else definition_text_problem(value, multiline=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# Required one-line texts (titles, labels, option values): whitespace only counts as missing.
+_REQUIRED = AfterValidator(_required_line)
+# Body and descriptions may hold tabs and line breaks.
+_LONG = AfterValidator(_long_text)
+LongText = Annotated[str | None, Field(max_length=5000), _LONG]
 
 
 class _Model(BaseModel):
@@ -25,15 +65,15 @@ class _Model(BaseModel):
 
 
 class Option(_Model):
-    value: Annotated[str, Field(min_length=1, max_length=255)]
-    label: Annotated[str, Field(min_length=1, max_length=500)]
+    value: Annotated[str, Field(min_length=1, max_length=255), _REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=500), _REQUIRED]
 
 
 class _Element(_Model):
     id: Ident
-    label: Annotated[str, Field(min_length=1, max_length=1000)]
+    label: Annotated[str, Field(min_length=1, max_length=1000), _REQUIRED]
     required: bool = False
-    attribute: Annotated[str | None, Field(description="Braze attribute name this element fills.")] = None
+    attribute: Annotated[Line | None, Field(description="Braze attribute name this element fills.")] = None
 
 
 class SingleChoice(_Element):
@@ -74,26 +114,26 @@ CHOICE_TYPES = frozenset({"single_choice", "multi_choice"})
 
 class Screen(_Model):
     id: Ident
-    title: Annotated[str, Field(min_length=1, max_length=500)]
-    body: Annotated[str | None, Field(max_length=5000)] = None
+    title: Annotated[str, Field(min_length=1, max_length=500), _REQUIRED]
+    body: LongText = None
     elements: Annotated[list[Element], Field(min_length=1, max_length=50)]
-    button: Annotated[str, Field(min_length=1, max_length=100)] = "Next"
+    button: Annotated[str, Field(min_length=1, max_length=100), _REQUIRED] = "Next"
 
 
 class Outcome(_Model):
     id: Ident
-    title: Annotated[str, Field(min_length=1, max_length=500)]
-    description: Annotated[str | None, Field(max_length=5000)] = None
-    url: Annotated[str | None, Field(max_length=2000, pattern=r"^https?://")] = None
+    title: Annotated[str, Field(min_length=1, max_length=500), _REQUIRED]
+    description: LongText = None
+    url: Annotated[Line | None, Field(max_length=2000, pattern=URL)] = None
     when: Condition | None = Field(default=None, description="Chosen when this holds; omit on the fallback.")
 
 
 class Experience(_Model):
     slug: Annotated[str, Field(pattern=SLUG)]
-    title: Annotated[str, Field(min_length=1, max_length=500)]
-    description: Annotated[str | None, Field(max_length=5000)] = None
+    title: Annotated[str, Field(min_length=1, max_length=500), _REQUIRED]
+    description: LongText = None
     screens: Annotated[list[Screen], Field(min_length=1, max_length=100)]
-    outcome_attribute: Annotated[str | None, Field(description="Braze attribute receiving the outcome id.")] = None
+    outcome_attribute: Annotated[Line | None, Field(description="Braze attribute receiving the outcome id.")] = None
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
 
     @model_validator(mode="after")
@@ -172,13 +212,9 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
                 problems.append((f"{opath}.when", "only the last outcome may be the fallback (no 'when')"))
             continue
         for element_id, value in condition_references(outcome.when):
-            if element_id not in elements:
-                problems.append((f"{opath}.when", f"unknown element '{element_id}'"))
-                continue
-            el = elements[element_id][1]
-            options = {o.value for o in el.options} if isinstance(el, SingleChoice | MultiChoice) else None
-            if options is not None and value is not None and value not in options:
-                problems.append((f"{opath}.when", f"'{value}' is not an option of '{element_id}'"))
+            problem = _reference_problem(elements, element_id, value)
+            if problem:
+                problems.append((f"{opath}.when", problem))
     if exp.outcomes and exp.outcomes[-1].when is not None:
         problems.append(
             (f"outcomes[{len(exp.outcomes) - 1}].when", "the last outcome must be a fallback without 'when'")
@@ -186,47 +222,123 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
     return problems
 
 
+def _reference_problem(elements: dict[str, tuple[Screen, Element]], element_id: str, value: str | bool) -> str | None:
+    """Why a condition cannot compare `element_id` with `value`, or None."""
+    if element_id not in elements:
+        return f"unknown element '{element_id}'"
+    el = elements[element_id][1]
+    if isinstance(el, SingleChoice | MultiChoice):
+        if isinstance(value, bool):
+            # YAML reads an unquoted yes/no as a boolean, which no option value can equal.
+            return (
+                f"'{element_id}' is a choice; compare it with an option value in quotes, "
+                f"not the boolean {str(value).lower()}"
+            )
+        if value not in {o.value for o in el.options}:
+            return f"'{value}' is not an option of '{element_id}'"
+    if isinstance(el, Consent) and not isinstance(value, bool):
+        return f"'{element_id}' is a consent; compare it with true or false"
+    return None
+
+
+ELEMENT_TYPES = ("single_choice", "multi_choice", "email", "text", "consent")
+_CONDITION_TAGS = frozenset({"Equals", "Includes", "OneOf", "All", "AnyOf", "Not"})
+
+
+def _is_member_tag(loc: tuple[int | str, ...], i: int) -> bool:
+    """Whether loc[i] names the union member tried (an element type, a condition class) rather
+    than a field: it says nothing to an author, whose document holds no such key there."""
+    part, before = loc[i], loc[max(i - 2, 0) : i]
+    if part in ELEMENT_TYPES:
+        return len(before) == 2 and before[0] == "elements" and isinstance(before[1], int)
+    if part in _CONDITION_TAGS:
+        return bool(before) and (before[-1] in ("when", "not") or (len(before) == 2 and before[0] in ("all", "any")))
+    return False
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for i, part in enumerate(loc):
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
-        elif part[:1].isupper() or (i > 0 and isinstance(loc[i - 1], int) and part in ELEMENT_TYPES):
-            continue  # union member names and discriminator tags say nothing to an author
-        else:
-            out += ("." if out else "") + part
+        elif not _is_member_tag(loc, i):
+            out += ("." if out else "") + str(part)
     return out or "(top level)"
 
 
-ELEMENT_TYPES = frozenset({"single_choice", "multi_choice", "email", "text", "consent"})
+def _ctx(err: ErrorDetails, key: str) -> object:
+    return err.get("ctx", {}).get(key)
+
+
+_TYPES = ", ".join(ELEMENT_TYPES)
+# pydantic error type -> the wording an author reads; None keeps pydantic's own message.
+_WORDING: dict[str, Callable[[ErrorDetails], str | None]] = {
+    "string_pattern_mismatch": lambda err: PATTERN_RULES.get(str(_ctx(err, "pattern"))),
+    "string_type": lambda err: not_text(err["input"]),
+    "string_unicode": lambda err: text_problem(str(err["input"])),
+    "string_too_short": lambda err: BLANK if _ctx(err, "min_length") == 1 else None,
+    "extra_forbidden": lambda err: "is not a field here; check the spelling",
+    "union_tag_invalid": lambda err: f"unknown type '{_ctx(err, 'tag')}'; use one of {_TYPES}",
+    "union_tag_not_found": lambda err: f"Field required (one of {_TYPES})",
+    "model_type": lambda err: f"should be a mapping of fields, not {kind_of(err['input'])}",
+    "model_attributes_type": lambda err: f"should be a mapping of fields, not {kind_of(err['input'])}",
+    "dict_type": lambda err: f"should be a mapping of fields, not {kind_of(err['input'])}",
+    "list_type": lambda err: f"should be a list, not {kind_of(err['input'])}",
+}
+
+
+def _message(err: ErrorDetails) -> str:
+    """The author-facing wording of one pydantic error."""
+    reword = _WORDING.get(err["type"])
+    return (reword(err) if reword else None) or err["msg"].removeprefix("Value error, ")
+
+
+def _problems_of(exc: ValidationError) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "value_error" and not loc:
+            # The semantic checks report all their problems in one error, one per line.
+            for line in _message(err).splitlines():
+                path, _, text = line.partition(": ")
+                problems.append((path, text))
+            continue
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "type")
+        problems.append((_path(loc), _message(err)))
+    return problems
 
 
 def definition_problems(data: object) -> tuple[Experience | None, list[tuple[str, str]]]:
-    """Validate raw definition data; (experience, []) when valid, else (None, [(path, message)])."""
+    """Validate raw definition data; (experience, []) when valid, else (None, [(path, message)]).
+
+    Paths and messages are printable as they are: whatever the input held, they hold no control
+    character or unpaired surrogate."""
+    if data is None:
+        return None, [
+            (
+                "(top level)",
+                "the definition is empty; it needs slug, title, screens and outcomes (see examples/skin-quiz.yaml)",
+            )
+        ]
+    if not isinstance(data, dict):
+        return None, [
+            ("(top level)", f"should be a mapping with slug, title, screens and outcomes, not {kind_of(data)}")
+        ]
     try:
         return Experience.model_validate(data), []
     except ValidationError as exc:
-        problems: list[tuple[str, str]] = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "value_error" and not err["loc"]:
-                for line in msg.splitlines():
-                    path, _, text = line.partition(": ")
-                    problems.append((path, text))
-            else:
-                problems.append((_path(tuple(err["loc"])), msg))
-        return None, list(dict.fromkeys(problems + _semantics_despite_other_errors(data)))
+        problems = _problems_of(exc) + _semantics_despite_other_errors(data)
+        return None, list(dict.fromkeys((printable(path), printable(message)) for path, message in problems))
 
 
-def _semantics_despite_other_errors(data: object) -> list[tuple[str, str]]:
+def _semantics_despite_other_errors(data: dict[Any, Any]) -> list[tuple[str, str]]:
     """When only unrelated fields are broken (a missing title, say), still check the screens and
     outcomes against each other, so an author sees every problem in one run."""
-    if not isinstance(data, dict):
-        return []
     try:
         screens = TypeAdapter(list[Screen]).validate_python(data.get("screens"))
         outcomes = TypeAdapter(list[Outcome]).validate_python(data.get("outcomes"))
-        outcome_attribute = TypeAdapter(str | None).validate_python(data.get("outcome_attribute"))
+        outcome_attribute = TypeAdapter(Line | None).validate_python(data.get("outcome_attribute"))
     except ValidationError:
         return []
     partial = Experience.model_construct(

@@ -22,3 +22,6 @@ class RetryPolicy:
 
     def exhausted(self, attempts: int, first_queued_at: datetime, now: datetime) -> bool:
         return attempts >= self.max_attempts and now - first_queued_at >= self.window
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()

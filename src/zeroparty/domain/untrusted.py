@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
+from datetime import date
 from typing import Any
 
-from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.errors import FieldError, InvalidInput, MalformedInput
 
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 20  # larger than any 64-bit integer; Braze's numbers are 64-bit at most
@@ -44,21 +46,35 @@ def is_blank(value: str) -> bool:
     return not value.strip()
 
 
+def is_canonical_uuid(value: str) -> bool:
+    """Ids we issue are lower-case hyphenated UUIDs; anything else names nothing (no lookup needed)."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def safe_for_output(value: str) -> str:
     """`value` with anything unencodable replaced, for echoing in an error message."""
     return _SURROGATE.sub("\ufffd", value)
 
 
-def tree_problems(doc: Any, root: str = "body", max_depth: int = MAX_DEPTH) -> list[FieldError]:
-    """Every text, key, number and nesting problem in a parsed JSON document, by field path.
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def tree_problems(doc: Any, max_depth: int = MAX_DEPTH) -> list[FieldError]:
+    """Every text, key, number and nesting problem in a parsed JSON document, by field path
+    (`answers.first_name`; `body` for the document itself).
 
     Iterative, so a deep document cannot exhaust the stack here either."""
     problems: list[FieldError] = []
-    stack: list[tuple[Any, str, int]] = [(doc, root, 0)]
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
         value, path, depth = stack.pop()
+        where = path or "body"
         if depth > max_depth:
-            problems.append(FieldError(path, f"is nested more than {max_depth} levels deep"))
+            problems.append(FieldError(where, f"is nested more than {max_depth} levels deep"))
             continue
         if isinstance(value, dict):
             for key, child in value.items():
@@ -66,17 +82,17 @@ def tree_problems(doc: Any, root: str = "body", max_depth: int = MAX_DEPTH) -> l
                     f"is longer than {MAX_KEY_LENGTH} characters" if len(key) > MAX_KEY_LENGTH else None
                 )
                 if key_problem:
-                    problems.append(FieldError(path, f"has a key that {key_problem}"))
+                    problems.append(FieldError(where, f"has a key that {key_problem}"))
                     continue
-                stack.append((child, f"{path}.{key}", depth + 1))
+                stack.append((child, _join(path, key), depth + 1))
         elif isinstance(value, list):
-            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
+            stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(value))
         elif isinstance(value, str):
             problem = text_problem(value, multiline=True)
             if problem:
-                problems.append(FieldError(path, problem))
+                problems.append(FieldError(where, problem))
         elif isinstance(value, float) and not math.isfinite(value):
-            problems.append(FieldError(path, "must be a finite number"))
+            problems.append(FieldError(where, "must be a finite number"))
     problems.reverse()  # the stack visits last fields first
     return problems
 
@@ -91,19 +107,72 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_json(raw: bytes, root: str = "body", max_depth: int = MAX_DEPTH) -> Any:
+def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON document in `raw`, checked by `tree_problems`; InvalidInput naming what is wrong.
 
     Bad UTF-8, NaN/Infinity, oversized numbers and absurd nesting are refused, never a crash."""
     try:
         doc = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
     except RecursionError:
-        raise InvalidInput(FieldError(root, f"is nested more than {max_depth} levels deep"), "malformed JSON") from None
+        raise MalformedInput(
+            FieldError("body", f"is nested more than {max_depth} levels deep"), "malformed JSON"
+        ) from None
     except UnicodeDecodeError:
-        raise InvalidInput(FieldError(root, "is not valid UTF-8"), "malformed JSON") from None
+        raise MalformedInput(FieldError("body", "is not valid UTF-8"), "malformed JSON") from None
     except ValueError as exc:  # JSONDecodeError, and the hooks' refusals
-        raise InvalidInput(FieldError(root, f"not valid JSON: {exc}"), "malformed JSON") from None
-    problems = tree_problems(doc, root, max_depth)
+        raise MalformedInput(FieldError("body", f"not valid JSON: {exc}"), "malformed JSON") from None
+    problems = tree_problems(doc, max_depth)
     if problems:
         raise InvalidInput(problems, "the request holds text or numbers that cannot be accepted")
     return doc
+
+
+BLANK = "is empty; it is required"
+_NOT_ONE_LINE = "must be one line: tabs and line breaks are allowed only in body and description"
+_UNPRINTABLE = re.compile("[\ud800-\udfff\x00-\x1f\x7f-\x9f]")
+
+
+def definition_text_problem(value: str, *, multiline: bool = False, required: bool = False) -> str | None:
+    """`text_problem` for a text an author wrote in a definition, saying in words what a single-line
+    text may not hold; whitespace-only counts as missing when the text is `required`."""
+    problem = text_problem(value, multiline=True)
+    if problem is None and not multiline and text_problem(value) is not None:
+        return _NOT_ONE_LINE
+    if problem is None and required and is_blank(value):
+        return BLANK
+    return problem
+
+
+def printable(value: str) -> str:
+    """`value` as a terminal may show it on one line: surrogates and control characters (escape
+    sequences included) become visible backslash escapes, so echoed input cannot act on the terminal."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], value)
+
+
+def kind_of(value: object) -> str:
+    """How a parsed value that is not what was expected reads to an author."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    for types, name in ((str, "text"), (int | float, "a number"), (list, "a list"), (dict, "a mapping")):
+        if isinstance(value, types):
+            return name
+    return "a " + type(value).__name__
+
+
+def not_text(value: object) -> str:
+    """Why a parsed value where text belongs is not text, with what YAML made of it."""
+    if isinstance(value, bool):
+        return (
+            f"YAML read this as the boolean {str(value).lower()}, not text "
+            "(unquoted yes/no, on/off and true/false are booleans); "
+            f'put it in quotes, e.g. "{"Yes" if value else "No"}"'
+        )
+    if value is None:
+        return BLANK
+    if isinstance(value, int | float):
+        return "YAML read this as a number, not text; put it in quotes"
+    if isinstance(value, date):
+        return "YAML read this as a date, not text; put it in quotes"
+    return f"should be text, not {kind_of(value)}"

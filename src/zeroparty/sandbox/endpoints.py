@@ -60,18 +60,21 @@ def _handler(model: type[M], act: Callable[[M, datetime], Answer]) -> Handler:
     return handle
 
 
-def braze_endpoints(
-    store: SandboxStore, identity: IdentityStore, config: SandboxConfig
-) -> dict[str, tuple[str, Handler]]:
-    """Path → (the key permission it needs, handler)."""
+class _Endpoints:
+    """The handlers, over the stores and the config they share."""
 
-    async def track(body: dict[str, Any], now: datetime) -> Answer:
+    def __init__(self, store: SandboxStore, identity: IdentityStore, config: SandboxConfig) -> None:
+        self.store = store
+        self.identity = identity
+        self.config = config
+
+    async def track(self, body: dict[str, Any], now: datetime) -> Answer:
         counts = count_objects(body)
-        if over_object_limit(counts, config.max_objects, config.legacy_per_array):
+        if over_object_limit(counts, self.config.max_objects, self.config.legacy_per_array):
             return Answer(400, {"message": "Max Input Length Exceeded"})
         if not any(counts.values()):
             return Answer(400, {"message": NO_VALID_DATA})
-        outcome = await run_in_threadpool(store.track, body, now)
+        outcome = await run_in_threadpool(self.store.track, body, now)
         if not any(outcome.processed.values()):
             return Answer(400, {"message": NO_VALID_DATA, "errors": outcome.errors})
         answer: dict[str, Any] = {"message": "success"}
@@ -80,66 +83,72 @@ def braze_endpoints(
             answer["errors"] = outcome.errors
         return Answer(201, answer, outcome.data_points, outcome.notes, outcome.processed)
 
-    async def export_ids(body: dict[str, Any], _now: datetime) -> Answer:
+    async def export_ids(self, body: dict[str, Any], _now: datetime) -> Answer:
         problem = rq.export_problem(body)
         if problem:
             return Answer(400, {"message": problem})
         req = parse(rq.Export, body)
         if isinstance(req, Answer):
             return req
-        users, invalid = await run_in_threadpool(store.export, req.model_dump(exclude_none=True))
+        users, invalid = await run_in_threadpool(self.store.export, req.model_dump(exclude_none=True))
         answer: dict[str, Any] = {"message": "success", "users": users}
         if invalid:
             answer["invalid_user_ids"] = invalid
         return Answer(201, answer)
 
-    async def merge(body: dict[str, Any], now: datetime) -> Answer:
+    async def merge(self, body: dict[str, Any], now: datetime) -> Answer:
         problem = rq.merge_problem(body)
         if problem:
             return Answer(400, {"message": problem})
         req = parse(rq.Merge, body)
         if isinstance(req, Answer):
             return req
-        await run_in_threadpool(identity.merge, req, now)
+        await run_in_threadpool(self.identity.merge, req, now)
         return Answer(202, dict(SUCCESS))  # asynchronous at Braze: accepted, not done
 
-    def alias_new(r: rq.AliasNew, now: datetime) -> Answer:
-        return Answer(201, {"aliases_processed": identity.alias_new(r, now), **SUCCESS})
+    def alias_new(self, r: rq.AliasNew, now: datetime) -> Answer:
+        return Answer(201, {"aliases_processed": self.identity.alias_new(r, now), **SUCCESS})
 
-    def alias_update(r: rq.AliasUpdates, _now: datetime) -> Answer:
-        identity.alias_update(r)
+    def alias_update(self, r: rq.AliasUpdates, _now: datetime) -> Answer:
+        self.identity.alias_update(r)
         return Answer(201, dict(SUCCESS))
 
-    def identify(r: rq.Identify, now: datetime) -> Answer:
-        return Answer(201, {"aliases_processed": identity.identify(r, now), **SUCCESS})
+    def identify(self, r: rq.Identify, now: datetime) -> Answer:
+        return Answer(201, {"aliases_processed": self.identity.identify(r, now), **SUCCESS})
 
-    def delete(r: rq.Delete, _now: datetime) -> Answer:
-        return Answer(201, {"deleted": identity.delete(r), **SUCCESS})
+    def delete(self, r: rq.Delete, _now: datetime) -> Answer:
+        return Answer(201, {"deleted": self.identity.delete(r), **SUCCESS})
 
-    def subscription_v1(r: rq.SubscriptionV1, now: datetime) -> Answer:
+    def subscription_v1(self, r: rq.SubscriptionV1, now: datetime) -> Answer:
         refs = rq.refs(r.external_id, r.email, r.phone)
-        identity.set_group_state(r.subscription_group_id, r.subscription_state, refs, now)
+        self.identity.set_group_state(r.subscription_group_id, r.subscription_state, refs, now)
         return Answer(201, dict(SUCCESS))
 
-    def subscription_v2(r: rq.SubscriptionV2, now: datetime) -> Answer:
+    def subscription_v2(self, r: rq.SubscriptionV2, now: datetime) -> Answer:
         for g in r.subscription_groups:
             refs = rq.refs(g.external_ids, g.emails, g.phones)
-            identity.set_group_state(g.subscription_group_id, g.subscription_state, refs, now)
+            self.identity.set_group_state(g.subscription_group_id, g.subscription_state, refs, now)
         return Answer(201, dict(SUCCESS))
 
-    def email_status(r: rq.EmailStatus, now: datetime) -> Answer:
-        identity.set_email_state(rq.as_list(r.email), r.subscription_state, now)
+    def email_status(self, r: rq.EmailStatus, now: datetime) -> Answer:
+        self.identity.set_email_state(rq.as_list(r.email), r.subscription_state, now)
         return Answer(201, dict(SUCCESS))
 
+
+def braze_endpoints(
+    store: SandboxStore, identity: IdentityStore, config: SandboxConfig
+) -> dict[str, tuple[str, Handler]]:
+    """Path → (the key permission it needs, handler)."""
+    e = _Endpoints(store, identity, config)
     return {
-        "/users/track": ("users.track", track),
-        "/users/export/ids": ("users.export.ids", export_ids),
-        "/users/alias/new": ("users.alias.new", _handler(rq.AliasNew, alias_new)),
-        "/users/alias/update": ("users.alias.update", _handler(rq.AliasUpdates, alias_update)),
-        "/users/identify": ("users.identify", _handler(rq.Identify, identify)),
-        "/users/merge": ("users.merge", merge),
-        "/users/delete": ("users.delete", _handler(rq.Delete, delete)),
-        "/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV1, subscription_v1)),
-        "/v2/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV2, subscription_v2)),
-        "/email/status": ("email.status", _handler(rq.EmailStatus, email_status)),
+        "/users/track": ("users.track", e.track),
+        "/users/export/ids": ("users.export.ids", e.export_ids),
+        "/users/alias/new": ("users.alias.new", _handler(rq.AliasNew, e.alias_new)),
+        "/users/alias/update": ("users.alias.update", _handler(rq.AliasUpdates, e.alias_update)),
+        "/users/identify": ("users.identify", _handler(rq.Identify, e.identify)),
+        "/users/merge": ("users.merge", e.merge),
+        "/users/delete": ("users.delete", _handler(rq.Delete, e.delete)),
+        "/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV1, e.subscription_v1)),
+        "/v2/subscription/status/set": ("subscription.status.set", _handler(rq.SubscriptionV2, e.subscription_v2)),
+        "/email/status": ("email.status", _handler(rq.EmailStatus, e.email_status)),
     }

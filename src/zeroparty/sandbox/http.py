@@ -1,5 +1,5 @@
 """The sandbox's HTTP surface: Braze's user-data paths at the root, the control API and the profile
-browser under /_sandbox/ (control.py).
+browser under /_sandbox/ (control.py, behind the sandbox's key: auth.py).
 
 Transport rules (https://www.braze.com/docs/api/basics, https://www.braze.com/docs/api/errors): Bearer
 key (401, also for a key sent to another instance), key permission (403 Access Denied), JSON content
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,11 +22,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from zeroparty.sandbox import migrate
+from zeroparty.sandbox.auth import INVALID_KEY, Access, bearer_key, known_key
 from zeroparty.sandbox.config import SandboxConfig
-from zeroparty.sandbox.control import control_routes
+from zeroparty.sandbox.control import TEMPLATES, control_routes
 from zeroparty.sandbox.endpoints import Answer, Handler, braze_endpoints
+from zeroparty.sandbox.faults import Fault
 from zeroparty.sandbox.identity import IdentityStore
 from zeroparty.sandbox.rules.nested import depth_over
 from zeroparty.sandbox.rules.ratelimit import fault_headers
@@ -35,9 +38,8 @@ from zeroparty.sandbox.state import LoggedRequest, SandboxState
 from zeroparty.sandbox.store import SandboxStore
 
 Clock = Callable[[], float]  # seconds since the epoch
-INVALID_KEY = "Invalid API Key"
+Headers = dict[str, str]
 PARSE_ERROR = "Error while parsing request body. Please check your syntax."
-_BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _DRAIN_LIMIT = 64 * 1024 * 1024  # past this an oversized body is not even read to its end
 _LOG_BODY_BYTES = 512 * 1024  # bodies kept in the request log; larger ones are logged as null
 _LOG_DEPTH = 64
@@ -91,25 +93,50 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 
 def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
-    """The Braze sandbox as an ASGI app over an already migrated database."""
+    """The Braze sandbox as an ASGI app over `engine`, whose sandbox schema it brings up to date
+    first (its own tables and migration history: the database may be its own or shared)."""
+    migrate.upgrade(engine)
     store = SandboxStore(engine, config.array_cap)
     state = SandboxState(config)
-    braze = braze_endpoints(store, IdentityStore(engine), config)
+    gateway = _Gateway(config, state, braze_endpoints(store, IdentityStore(engine), config), clock)
+    templates = Jinja2Templates(directory=TEMPLATES)
+    routes: list[BaseRoute] = [Route(p, gateway.endpoint, methods=["POST"]) for p in gateway.braze]
+    routes += control_routes(store, state, Access(config.api_keys, templates), templates)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _json_error, Exception: _json_error})
+    app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
+    return app
 
-    async def braze_endpoint(request: Request) -> Response:
+
+async def _json_error(_request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Internal Server Error")
+    return JSONResponse({"message": message}, status_code=status)
+
+
+class _Gateway:
+    """Braze's paths: the transport rules in Braze's order, then the endpoint, then the request log."""
+
+    def __init__(
+        self, config: SandboxConfig, state: SandboxState, braze: dict[str, tuple[str, Handler]], clock: Clock
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.braze = braze
+        self.clock = clock
+
+    async def endpoint(self, request: Request) -> Response:
         started = time.perf_counter()
         path = request.url.path.removeprefix(request.scope.get("root_path", ""))
-        permission, handler = braze[path]
-        raw = await _read_body(request, config.max_body_bytes)
-        now = clock()
+        raw = await _read_body(request, self.config.max_body_bytes)
+        now = self.clock()
         try:
-            answer, headers = await _answer(request, path, permission, handler, raw, now)
+            answer, headers = await self._answer(request, path, raw, now)
             dropped = False
         except _Drop:
             answer, headers, dropped = Answer(0, {"message": "connection dropped (fault)"}), {}, True
-        state.record(
+        self.state.record(
             LoggedRequest(
-                state.next_id(), datetime.fromtimestamp(now, UTC), request.method, path, answer.status,
+                self.state.next_id(), datetime.fromtimestamp(now, UTC), request.method, path, answer.status,
                 _loggable(raw), answer.body, (time.perf_counter() - started) * 1000, answer.data_points,
                 answer.notes,
             ),
@@ -119,59 +146,62 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = 
             return _DroppedAnswer()
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
-    async def _answer(
-        request: Request, path: str, permission: str, handler: Handler, raw: bytes | None, now: float
-    ) -> tuple[Answer, dict[str, str]]:
+    async def _answer(self, request: Request, path: str, raw: bytes | None, now: float) -> tuple[Answer, Headers]:
+        permission, handler = self.braze[path]
+        refused, headers = self._admit(request, path, permission, now)
+        if refused is not None:
+            return refused, headers
+        fault = self.state.faults.next_for(path)
+        if fault is not None and fault.kind == "status":
+            return self._injected_status(fault, headers, now)
+        if fault is not None and fault.kind == "delay":
+            await asyncio.sleep(fault.seconds or 0)
+        body = _json_body(request, raw)
+        if isinstance(body, Answer):
+            return body, headers
+        answer = await handler(body, datetime.fromtimestamp(now, UTC))
+        if fault is not None and fault.kind == "drop":
+            raise _Drop
+        return answer, headers
+
+    def _admit(self, request: Request, path: str, permission: str, now: float) -> tuple[Answer | None, Headers]:
+        """Instance, key, permission and rate limit: a refusal, or None and the rate-limit headers."""
         host = (request.headers.get("host") or "").rsplit(":", 1)[0].lower()
-        if config.instance_host and host != config.instance_host.lower():
+        if self.config.instance_host and host != self.config.instance_host.lower():
             return Answer(401, {"message": INVALID_KEY}), {}  # a key used against another instance
-        match = _BEARER.match(request.headers.get("authorization", ""))
-        key = match.group(1) if match else None
-        if key is None or key not in config.api_keys:
+        key = known_key(bearer_key(request), self.config.api_keys)
+        if key is None:
             return Answer(401, {"message": INVALID_KEY}), {}
-        limiter = state.limiters[path]
-        if permission not in config.api_keys[key]:
+        limiter = self.state.limiters[path]
+        if permission not in self.config.api_keys[key]:
             return Answer(403, {"message": "Access Denied"}), limiter.peek(key, now)
         decision = limiter.take(key, now)
         if not decision.allowed:
             return Answer(429, {"message": "API rate limit exceeded"}), decision.headers
-        fault = state.faults.next_for(path)
-        if fault is not None and fault.kind == "status":
-            status = fault.status or 500
-            headers = (
-                fault_headers(config.rate_limit_mode, fault.retry_after if fault.retry_after is not None else 1, now)
-                if status == 429
-                else decision.headers
-            )
-            return Answer(status, {"message": f"Injected fault: HTTP {status}"}), headers
-        if fault is not None and fault.kind == "delay":
-            await asyncio.sleep(fault.seconds or 0)
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json":
-            return Answer(415, {"message": "Content-Type must be application/json"}), decision.headers
-        if raw is None:
-            return Answer(413, {"message": "Request Entity Too Large"}), decision.headers
-        try:
-            body = parse_json(raw)
-        except ValueError:
-            return Answer(400, {"message": PARSE_ERROR}), decision.headers
-        if not isinstance(body, dict):
-            return Answer(400, {"message": PARSE_ERROR}), decision.headers
-        answer = await handler(body, datetime.fromtimestamp(now, UTC))
-        if fault is not None and fault.kind == "drop":
-            raise _Drop
-        return answer, decision.headers
+        return None, decision.headers
 
-    async def json_errors(request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        message = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Internal Server Error")
-        return JSONResponse({"message": message}, status_code=status)
+    def _injected_status(self, fault: Fault, headers: Headers, now: float) -> tuple[Answer, Headers]:
+        status = fault.status or 500
+        if status == 429:
+            retry_after = fault.retry_after if fault.retry_after is not None else 1
+            headers = fault_headers(self.config.rate_limit_mode, retry_after, now)
+        return Answer(status, {"message": f"Injected fault: HTTP {status}"}), headers
 
-    routes: list[BaseRoute] = [Route(p, braze_endpoint, methods=["POST"]) for p in braze]
-    routes += control_routes(store, state)
-    app = Starlette(routes=routes, exception_handlers={HTTPException: json_errors, Exception: json_errors})
-    app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
-    return app
+
+def _json_body(request: Request, raw: bytes | None) -> dict[str, Any] | Answer:
+    """The body as a JSON object, or the 415/413/400 answer Braze gives."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        return Answer(415, {"message": "Content-Type must be application/json"})
+    if raw is None:
+        return Answer(413, {"message": "Request Entity Too Large"})
+    try:
+        body = parse_json(raw)
+    except ValueError:
+        return Answer(400, {"message": PARSE_ERROR})
+    if not isinstance(body, dict):
+        return Answer(400, {"message": PARSE_ERROR})
+    return body
 
 
 def _loggable(raw: bytes | None) -> Any:

@@ -30,6 +30,7 @@ from zeroparty.sandbox.tables import (
 )
 
 P = sandbox_profiles.c
+LIKE_ESCAPE = "!"  # not a backslash, whose quoting differs between SQLite and PostgreSQL
 # Two requests creating the same user at once: the loser retries and finds it; a deadlock between
 # requests locking the same users in another order (PostgreSQL) is retried the same way.
 _ATTEMPTS = 3
@@ -239,16 +240,17 @@ class SandboxStore:
         return users, invalid
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Profiles whose email, external_id, phone or alias name contains `text` (all when empty)."""
-        like = f"%{text.lower()}%"
+        """Profiles whose email, external_id, phone or alias name contains `text` (all when empty).
+        `text` is matched literally: `%` and `_` are not wildcards."""
+        like = f"%{like_literal(text.lower())}%"
         with reader(self._engine).connect() as conn:
             alias_ids = sa.select(sandbox_aliases.c.braze_id).where(
-                sa.func.lower(sandbox_aliases.c.alias_name).like(like)
+                sa.func.lower(sandbox_aliases.c.alias_name).like(like, escape=LIKE_ESCAPE)
             )
             where = (
                 sa.or_(
-                    P.email.like(like), sa.func.lower(P.external_id).like(like), P.phone.like(like),
-                    P.braze_id == text, P.braze_id.in_(alias_ids),
+                    P.email.like(like, escape=LIKE_ESCAPE), sa.func.lower(P.external_id).like(like, escape=LIKE_ESCAPE),
+                    P.phone.like(like, escape=LIKE_ESCAPE), P.braze_id == text, P.braze_id.in_(alias_ids),
                 )
                 if text
                 else sa.true()
@@ -269,6 +271,11 @@ class SandboxStore:
         with self._engine.begin() as conn:
             for table in (sandbox_purchases, sandbox_events, sandbox_aliases, sandbox_profiles, sandbox_email_states):
                 conn.execute(sa.delete(table))
+
+
+def like_literal(text: str) -> str:
+    """`text` for a LIKE pattern that matches it literally: the escape character, `%` and `_` escaped."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
 
 
 def _matches(loaded: _Loaded, ident: Identifier) -> bool:

@@ -1,14 +1,30 @@
 """The sandbox's storage: Braze-like user profiles with their aliases, events and purchases, and the
-email subscription states Braze keeps per address (/email/status works for addresses no user has yet)."""
+email subscription states Braze keeps per address (/email/status works for addresses no user has yet).
+
+The sandbox has its own MetaData and its own migration history (migrations/, version table
+`sandbox_alembic_version`), so it can share a database with zeroparty or have one of its own. Its
+tables are named `braze_sandbox_*`: zeroparty's own history once created (and now drops) tables
+called `sandbox_*`, and the two must never collide whichever side is migrated first.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from zeroparty.adapters.db.metadata import UTCDateTime, metadata
+from zeroparty.adapters.db.metadata import UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 sandbox_profiles = sa.Table(
-    "sandbox_profiles",
+    "braze_sandbox_profiles",
     metadata,
     sa.Column("braze_id", sa.String(24), primary_key=True),
     sa.Column("external_id", sa.String(987), nullable=True, unique=True),
@@ -22,28 +38,28 @@ sandbox_profiles = sa.Table(
 )
 
 sandbox_aliases = sa.Table(
-    "sandbox_aliases",
+    "braze_sandbox_aliases",
     metadata,
     sa.Column("alias_name", sa.String(255), primary_key=True),
     sa.Column("alias_label", sa.String(255), primary_key=True),
-    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("braze_sandbox_profiles.braze_id"), nullable=False, index=True),
 )
 
 sandbox_events = sa.Table(
-    "sandbox_events",
+    "braze_sandbox_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("braze_sandbox_profiles.braze_id"), nullable=False, index=True),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("time", UTCDateTime, nullable=False),
     sa.Column("properties", sa.JSON, nullable=False),
 )
 
 sandbox_purchases = sa.Table(
-    "sandbox_purchases",
+    "braze_sandbox_purchases",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("braze_id", sa.String(24), sa.ForeignKey("sandbox_profiles.braze_id"), nullable=False, index=True),
+    sa.Column("braze_id", sa.String(24), sa.ForeignKey("braze_sandbox_profiles.braze_id"), nullable=False, index=True),
     sa.Column("product_id", sa.String(255), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("price", sa.Float, nullable=False),
@@ -53,7 +69,7 @@ sandbox_purchases = sa.Table(
 )
 
 sandbox_email_states = sa.Table(
-    "sandbox_email_states",
+    "braze_sandbox_email_states",
     metadata,
     sa.Column("email", sa.String(320), primary_key=True),
     sa.Column("state", sa.String(16), nullable=False),

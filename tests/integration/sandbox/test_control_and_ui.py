@@ -12,9 +12,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from tests.integration.sandbox.conftest import KEY, Sandbox, start
+from tests.integration.sandbox.conftest import AUTH, KEY, Sandbox, start
 from tests.support.server import serve
-from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 
@@ -45,11 +44,9 @@ def test_request_log_keeps_bodies_answers_latency_and_data_points(sandbox: Sandb
         "'time_zone': 'Nowhere' is not a value Braze sets; left unchanged",
     ]
     assert [e["id"] for e in sandbox.log(limit=2)] == [3, 4]  # the last N, oldest first
-    only = sandbox.client.get(sandbox.base + "/_sandbox/requests", params={"path": "/users/export/ids"}).json()[
-        "requests"
-    ]
+    only = sandbox.api.get("/_sandbox/requests", params={"path": "/users/export/ids"}).json()["requests"]
     assert [e["id"] for e in only] == [4]
-    assert sandbox.client.get(sandbox.base + "/_sandbox/requests", params={"limit": "x"}).status_code == 422
+    assert sandbox.api.get("/_sandbox/requests", params={"limit": "x"}).status_code == 422
 
 
 def test_stats_and_reset(sandbox: Sandbox) -> None:
@@ -66,7 +63,7 @@ def test_stats_and_reset(sandbox: Sandbox) -> None:
         "profiles": 1,
         "data_points": 2,
     }
-    assert sandbox.client.post(sandbox.base + "/_sandbox/reset").json() == {"message": "reset"}
+    assert sandbox.api.post("/_sandbox/reset").json() == {"message": "reset"}
     assert sandbox.stats() == {
         "requests_by_path": {},
         "requests_total": 0,
@@ -74,9 +71,7 @@ def test_stats_and_reset(sandbox: Sandbox) -> None:
         "profiles": 0,
         "data_points": 0,
     }
-    assert sandbox.log(limit=10) == [] and sandbox.client.get(sandbox.base + "/_sandbox/faults").json() == {
-        "faults": []
-    }
+    assert sandbox.log(limit=10) == [] and sandbox.api.get("/_sandbox/faults").json() == {"faults": []}
     sandbox.attrs(email="later@x.co")
     assert "email_subscribe" not in sandbox.export(email_address="later@x.co")[0]  # the address state went too
     assert [e["id"] for e in sandbox.log(limit=10)][-1] >= 1
@@ -89,15 +84,38 @@ def test_profiles_as_json(sandbox: Sandbox) -> None:
     ])  # fmt: skip
 
     def found(q: str) -> list[str | None]:
-        profiles = sandbox.client.get(sandbox.base + "/_sandbox/profiles", params={"q": q}).json()["profiles"]
+        profiles = sandbox.api.get("/_sandbox/profiles", params={"q": q}).json()["profiles"]
         return sorted(p.get("external_id") or p["user_aliases"][0]["alias_name"] for p in profiles)
 
     assert found("") == ["ada", "quiz-9"]
     assert found("ADA@") == ["ada"] and found("quiz-") == ["quiz-9"] and found("nobody") == []
     ada = sandbox.profile(external_ids=["ada"])
     assert ada["subscription_groups"][0]["subscription_state"] == "subscribed" and ada["data_points"] == 1
-    missing = sandbox.client.get(sandbox.base + "/_sandbox/profiles/nope")
+    missing = sandbox.api.get("/_sandbox/profiles/nope")
     assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
+
+
+LIKE_CASES = [
+    ("%", ["100%@x.co"]), ("_", ["a_b@x.co"]), ("!", ["bang!@x.co"]),
+    ("a_b", ["a_b@x.co"]), ("0%", ["100%@x.co"]), ("%@", ["100%@x.co"]), ("x.co", ["100%@x.co", "a_b@x.co", "axb@x.co", "bang!@x.co"]),
+]  # fmt: skip
+
+
+def search_is_literal(sandbox: Sandbox) -> None:
+    """`%`, `_` and the LIKE escape character in a search are plain characters, in the JSON API and
+    the browser; a search for `%` must not list every profile."""
+    emails = ["100%@x.co", "a_b@x.co", "axb@x.co", "bang!@x.co"]
+    r = sandbox.track(attributes=[{"external_id": f"like-{i}", "email": e} for i, e in enumerate(emails)])
+    assert r.json() == {"message": "success", "attributes_processed": 4}
+    for q, expected in LIKE_CASES:
+        profiles = sandbox.api.get("/_sandbox/profiles", params={"q": q}).json()["profiles"]
+        assert sorted(p["email"] for p in profiles) == expected, q
+        page = sandbox.browser.get("/_sandbox/ui/", params={"q": q}).text
+        assert sorted(re.findall(r'<a href="[^"]*/_sandbox/ui/profiles/[0-9a-f]+">([^<]+)</a>', page)) == expected, q
+
+
+def test_search_wildcards_are_literal(sandbox: Sandbox) -> None:
+    search_is_literal(sandbox)
 
 
 def test_the_request_log_keeps_the_configured_number(tmp_path: Path) -> None:
@@ -120,16 +138,16 @@ def test_profile_browser_search_and_page(sandbox: Sandbox) -> None:
         events=[{"external_id": "c-1", "name": "quiz_completed", "time": "2026-01-01T00:00:00Z"}],
         purchases=[{"external_id": "c-1", "product_id": "kit", "currency": "USD", "price": 5, "time": "2026-01-01T00:00:00Z"}],
     )  # fmt: skip
-    index = sandbox.client.get(sandbox.base + "/_sandbox/ui/")
+    index = sandbox.browser.get("/_sandbox/ui/")
     assert index.status_code == 200 and "text/html" in index.headers["content-type"]
     assert 'name="viewport"' in index.text and "<script>" not in index.text
     assert "viewer@example.com" in index.text and "other@example.com" in index.text
     for q, expected in (("VIEWER", ["viewer@example.com"]), ("c-2", ["other@example.com"]), ("anon-7", ["anon-7"])):
-        page = sandbox.client.get(sandbox.base + "/_sandbox/ui/", params={"q": q}).text
+        page = sandbox.browser.get("/_sandbox/ui/", params={"q": q}).text
         links = re.findall(r'<a href="[^"]*/_sandbox/ui/profiles/[0-9a-f]+">([^<]+)</a>', page)
         assert links == expected or (q == "anon-7" and len(links) == 1), (q, links)
     braze_id = sandbox.export(external_ids=["c-1"])[0]["braze_id"]
-    page = sandbox.client.get(f"{sandbox.base}/_sandbox/ui/profiles/{braze_id}").text
+    page = sandbox.browser.get(f"/_sandbox/ui/profiles/{braze_id}").text
     assert "\\u003cscript\\u003ealert(1)" in page and "<script>alert" not in page  # escaped
     for text in (
         "quiz_completed",
@@ -141,7 +159,7 @@ def test_profile_browser_search_and_page(sandbox: Sandbox) -> None:
     ):
         assert text in page
     assert KEY not in page and KEY not in index.text
-    missing = sandbox.client.get(sandbox.base + "/_sandbox/ui/profiles/nope")
+    missing = sandbox.browser.get("/_sandbox/ui/profiles/nope")
     assert missing.status_code == 404 and "No such profile" in missing.text
 
 
@@ -151,7 +169,7 @@ def test_request_log_page(sandbox: Sandbox) -> None:
         {"attributes": [{"external_id": "u1", "a": 1, "b": 2}]},
     )
     sandbox.post("/users/track", {"attributes": [{"nope": "<b>"}]})
-    page = sandbox.client.get(sandbox.base + "/_sandbox/ui/requests").text
+    page = sandbox.browser.get("/_sandbox/ui/requests").text
     assert page.count("/users/track") >= 2 and "\\u003cb\\u003e" in page and "<b>" not in page
     assert KEY not in page
 
@@ -159,7 +177,6 @@ def test_request_log_page(sandbox: Sandbox) -> None:
 @pytest.fixture
 def mounted(tmp_path: Path) -> Iterator[str]:
     engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    migrate.upgrade(engine)
     app = Starlette(routes=[Mount("/braze-sandbox", create_sandbox_app(engine, SandboxConfig.single_key(KEY)))])
     with serve(app) as base:
         yield base + "/braze-sandbox"
@@ -174,11 +191,17 @@ def test_mounted_under_a_prefix(mounted: str) -> None:
             client.post(mounted + "/users/track/", json=ONE, headers={"Authorization": f"Bearer {KEY}"}).status_code
             == 404
         )
-        [entry] = client.get(mounted + "/_sandbox/requests").json()["requests"]
+        [entry] = client.get(mounted + "/_sandbox/requests", headers=AUTH).json()["requests"]
         assert entry["path"] == "/users/track"
+        to_login = client.get(mounted + "/_sandbox/ui/")
+        assert (to_login.status_code, to_login.headers["location"]) == (303, "/braze-sandbox/_sandbox/ui/login")
+        signed_in = client.post(mounted + "/_sandbox/ui/login", data={"key": KEY})
+        assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/braze-sandbox/_sandbox/ui/")
+        assert "Path=/braze-sandbox/_sandbox/ui;" in signed_in.headers["set-cookie"]
         page = client.get(mounted + "/_sandbox/ui/").text
         hrefs = re.findall(r'href="([^"]+)"', page)
-        assert hrefs and all(h.startswith("/braze-sandbox/_sandbox/ui/") for h in hrefs), hrefs
-        assert 'action="/braze-sandbox/_sandbox/ui/"' in page
+        actions = re.findall(r'action="([^"]+)"', page)
+        assert hrefs and all(h.startswith("/braze-sandbox/_sandbox/ui/") for h in hrefs + actions), (hrefs, actions)
+        assert "/braze-sandbox/_sandbox/ui/" in actions and "/braze-sandbox/_sandbox/ui/logout" in actions
         for href in hrefs:
             assert client.get(mounted.removesuffix("/braze-sandbox") + href).status_code == 200

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.sandbox.conftest import KEY, NOW, Sandbox, start
+from tests.integration.sandbox.test_control_and_ui import search_is_literal
 from tests.integration.sandbox.test_track_profile import CUSTOM
 from tests.support.databases import database_url
 
@@ -96,3 +97,7 @@ def test_concurrent_creates_of_one_user_make_one_profile_on_sqlite(tmp_path: Pat
     for sandbox in start(tmp_path):
         assert _race(sandbox) == [201] * 16
         assert sandbox.stats()["profiles"] == 1 and sandbox.custom("racer") == {"n": 16, "tags": ["x"]}
+
+
+def test_search_wildcards_are_literal_on_postgres(pg: Sandbox) -> None:
+    search_is_literal(pg)

@@ -23,12 +23,12 @@ def test_scripted_statuses_are_served_in_order_then_normal_answers_resume(sandbo
         {"kind": "status", "status": 502, "count": 1},
     )
     assert r.status_code == 200 and len(r.json()["faults"]) == 3
-    assert sandbox.client.get(sandbox.base + "/_sandbox/faults").json() == r.json()
+    assert sandbox.api.get("/_sandbox/faults").json() == r.json()
     answers = [sandbox.post("/users/track", ONE) for _ in range(5)]
     assert [a.status_code for a in answers] == [503, 503, 429, 502, 201]
     assert answers[0].json() == {"message": "Injected fault: HTTP 503"}
     assert answers[0].headers["X-RateLimit-Limit"] == "3000"  # an injected 5xx still carries the limit headers
-    assert sandbox.client.get(sandbox.base + "/_sandbox/faults").json() == {"faults": []}  # all consumed
+    assert sandbox.api.get("/_sandbox/faults").json() == {"faults": []}  # all consumed
     assert sandbox.custom("u1") == {"n": 1}  # only the last request was applied
 
 
@@ -52,9 +52,7 @@ def test_drop_applies_the_request_but_sends_no_answer(sandbox: Sandbox) -> None:
     with pytest.raises(httpx.RemoteProtocolError):
         sandbox.post("/users/track", ONE)
     assert sandbox.custom("u1") == {"n": 1}
-    [entry] = sandbox.client.get(sandbox.base + "/_sandbox/requests", params={"path": "/users/track"}).json()[
-        "requests"
-    ]
+    [entry] = sandbox.api.get("/_sandbox/requests", params={"path": "/users/track"}).json()["requests"]
     assert entry["status"] == 0  # logged as dropped
     assert sandbox.post("/users/track", ONE).status_code == 201
 
@@ -73,7 +71,7 @@ def test_a_share_of_answers_can_fail(sandbox: Sandbox) -> None:
     sandbox.faults({"kind": "status", "status": 500, "ratio": 0.5})
     statuses = [sandbox.post("/users/track", ONE).status_code for _ in range(60)]
     assert 10 < statuses.count(500) < 50 and statuses.count(201) + statuses.count(500) == 60
-    assert sandbox.client.delete(sandbox.base + "/_sandbox/faults").json() == {"faults": []}
+    assert sandbox.api.delete("/_sandbox/faults").json() == {"faults": []}
     assert sandbox.post("/users/track", ONE).status_code == 201
 
 
@@ -96,16 +94,14 @@ def test_a_share_of_answers_can_fail(sandbox: Sandbox) -> None:
     ],
 )
 def test_bad_fault_specs_are_422_naming_the_field(sandbox: Sandbox, spec: dict[str, object], field: str) -> None:
-    r = sandbox.client.post(sandbox.base + "/_sandbox/faults", json=spec)
+    r = sandbox.api.post("/_sandbox/faults", json=spec)
     assert r.status_code == 422
     assert field in [e["field"] for e in r.json()["errors"]] and field in r.json()["message"]
-    assert sandbox.client.get(sandbox.base + "/_sandbox/faults").json() == {"faults": []}
+    assert sandbox.api.get("/_sandbox/faults").json() == {"faults": []}
 
 
 def test_unparsable_fault_body_is_422(sandbox: Sandbox) -> None:
-    r = sandbox.client.post(
-        sandbox.base + "/_sandbox/faults", content=b"{", headers={"Content-Type": "application/json"}
-    )
+    r = sandbox.api.post("/_sandbox/faults", content=b"{", headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and "message" in r.json()
 
 

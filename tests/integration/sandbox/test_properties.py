@@ -232,6 +232,4 @@ def test_identity_operations_never_5xx_and_keep_identifiers_unique(
     for alias in POOL_ALIASES:
         owners = sandbox.export(user_aliases=[alias])
         assert len(owners) <= 1 and all(alias in u["user_aliases"] for u in owners)
-    assert sandbox.stats()["profiles"] == len(
-        sandbox.client.get(sandbox.base + "/_sandbox/profiles").json()["profiles"]
-    )
+    assert sandbox.stats()["profiles"] == len(sandbox.api.get("/_sandbox/profiles").json()["profiles"])

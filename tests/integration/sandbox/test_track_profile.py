@@ -164,7 +164,7 @@ def test_subscription_groups_set_per_group_and_reach_users_with_the_same_email(s
     assert sandbox.profile(external_ids=["u"])["subscription_groups"] == expected
     other = [
         p
-        for p in sandbox.client.get(sandbox.base + "/_sandbox/profiles", params={"q": "same@x.co"}).json()["profiles"]
+        for p in sandbox.api.get("/_sandbox/profiles", params={"q": "same@x.co"}).json()["profiles"]
         if "external_id" not in p
     ]
     assert [(o["subscription_groups"], o["email_subscribe"]) for o in other] == [(expected, "opted_in")]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 import stat
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from zeroparty.adapters.crypto import SecretBox, key_hint, load_or_create_key
-from zeroparty.adapters.db.engine import check_sqlite_version, create_engine, reader, sqlite_version_affected
+from zeroparty.adapters.db.engine import create_engine, reader, sqlite_version_affected
 from zeroparty.config import Settings
 from zeroparty.errors import ConfigurationError
 
@@ -29,15 +28,6 @@ from zeroparty.errors import ConfigurationError
 )
 def test_wal_reset_bug_versions(version: str, affected: bool) -> None:
     assert sqlite_version_affected(version) is affected
-
-
-def test_affected_version_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="zeroparty.db"):
-        check_sqlite_version("3.40.1")
-        check_sqlite_version("3.51.3")
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "3.40.1" in warnings[0].getMessage()
-    assert any("3.51.3" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
 
 
 def test_sqlite_is_opened_for_durability(tmp_path: Path) -> None:

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
 from zeroparty.delivery.ports import ClaimedItem, Destination, SendResult
-from zeroparty.domain.braze_payload import BrazeLimits
+from zeroparty.domain.braze_payload import BrazeLimits, DeliveryPlan, UserObject, plan_delivery
+from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -43,7 +46,13 @@ class MemoryOutbox:
         return [Destination(1, "d", "http://braze.test", KEY, pause_expired=self.paused is not None)]
 
     def claim(
-        self, destination_id: int, owner: str, max_users: int, lease_s: float, now: datetime
+        self,
+        destination_id: int,
+        owner: str,
+        max_users: int,
+        lease_s: float,
+        now: datetime,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     ) -> list[ClaimedItem]:
         out = []
         for r in self.rows:
@@ -70,7 +79,7 @@ class MemoryOutbox:
     def release(self, ids: Sequence[str], owner: str, error: str, now: datetime) -> None:
         for r in self.rows:
             if r.id in ids:
-                r.state, r.attempts = "pending", r.attempts - 1
+                r.state, r.attempts, r.error = "pending", r.attempts - 1, error
 
     def pause(self, destination_id: int, reason: str, until: datetime | None) -> None:
         self.paused = (reason, until)
@@ -219,3 +228,121 @@ def test_a_pause_mid_claim_hands_back_the_batches_not_yet_sent() -> None:
     run(outbox, braze, limits=BrazeLimits(max_objects=2))  # two batches of two users
     assert len(braze.bodies) == 1  # the second batch is not sent into a known rate limit
     assert {(r.state, r.attempts) for r in outbox.rows} == {("pending", 0)}
+
+
+def test_an_object_that_cannot_be_encoded_is_dead_and_the_rest_delivered() -> None:
+    outbox = MemoryOutbox()
+    outbox.add("a@x.co", n=1)
+    outbox.add("bad@x.co", bio="half a pair: \ud83d")
+    outbox.add("c@x.co", n=3)
+    braze = ScriptedBraze(ok)
+    run(outbox, braze)
+    assert outbox.states() == {"a@x.co": "delivered", "bad@x.co": "dead", "c@x.co": "delivered"}
+    assert [o["email"] for o in braze.bodies[0]["attributes"]] == ["a@x.co", "c@x.co"]
+    reason = outbox.rows[1].error or ""
+    assert "'bio'" in reason and "not valid Unicode" in reason
+    assert "\ud83d" not in reason and "half a pair" not in reason
+
+
+def test_an_object_over_the_per_object_limit_is_dead_without_a_request() -> None:
+    outbox = MemoryOutbox()
+    outbox.add("big@x.co", blob="x" * 2000)
+    outbox.add("small@x.co", n=1)
+    braze = ScriptedBraze(ok)
+    run(outbox, braze, limits=BrazeLimits(max_object_bytes=1000))
+    assert outbox.states() == {"big@x.co": "dead", "small@x.co": "delivered"}
+    assert braze.bodies == [{"attributes": [{"email": "small@x.co", "n": 1}]}]
+    reason = outbox.rows[0].error or ""
+    assert "over Braze's limit of 1,000 bytes" in reason and "xxxx" not in reason
+
+
+def test_an_unexpected_error_while_sending_is_pinned_to_the_object_that_causes_it() -> None:
+    outbox = MemoryOutbox()
+    for i in range(8):
+        outbox.add(f"u{i}@x.co", n=i)
+
+    def answer(body: dict[str, Any]) -> SendResult | Exception:
+        if any(o["email"] == "u3@x.co" for o in body["attributes"]):
+            return RuntimeError("a bug in the transport")
+        return ok(body)
+
+    braze = ScriptedBraze(answer)
+    run(outbox, braze)
+    states = outbox.states()
+    assert states.pop("u3@x.co") == "pending"  # retried later, with the attempt counted
+    assert set(states.values()) == {"delivered"}
+    row = outbox.rows[3]
+    assert row.attempts == 1 and row.available_at > T0
+    assert row.error == "unexpected error while sending (RuntimeError); see the worker log"
+
+
+def test_an_unexpected_error_on_every_request_leaves_nothing_in_flight() -> None:
+    outbox = MemoryOutbox()
+    for i in range(3):
+        outbox.add(f"u{i}@x.co", n=i)
+    outbox.rows[0].attempts = 7  # its budget ends with this attempt
+    braze = ScriptedBraze(lambda _b: KeyError("boom"))
+    run(outbox, braze, now=T0 + timedelta(hours=4))
+    assert [(r.state, r.attempts) for r in outbox.rows] == [("dead", 8), ("pending", 1), ("pending", 1)]
+    assert (outbox.rows[0].error or "").startswith("retries exhausted: unexpected error while sending (KeyError)")
+
+
+def test_an_unexpected_error_while_settling_retries_the_batch() -> None:
+    class FailingAck(MemoryOutbox):
+        def delivered(self, ids: Sequence[str], owner: str, now: datetime, status: int) -> None:
+            raise RuntimeError("storage hiccup")
+
+    outbox = FailingAck()
+    outbox.add("a@x.co", n=1)
+    run(outbox, ScriptedBraze(ok))
+    assert outbox.rows[0].state == "pending"
+    assert outbox.rows[0].error == "unexpected error while settling the request (RuntimeError); see the worker log"
+
+
+def test_an_unexpected_error_while_planning_spares_the_other_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fussy(objects: Sequence[UserObject], limits: BrazeLimits) -> DeliveryPlan:
+        if any(o.email == "odd@x.co" for o in objects):
+            raise LookupError("a planner bug")
+        return plan_delivery(objects, limits)
+
+    monkeypatch.setattr("zeroparty.delivery.engine.plan_delivery", fussy)
+    outbox = MemoryOutbox()
+    outbox.add("a@x.co", n=1)
+    outbox.add("odd@x.co", n=2)
+    run(outbox, ScriptedBraze(ok))
+    assert outbox.states() == {"a@x.co": "delivered", "odd@x.co": "pending"}
+    assert "LookupError" in (outbox.rows[1].error or "")
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        KEY,
+        KEY.upper(),
+        KEY[:10],
+        KEY[-9:].upper(),
+        f"key={KEY[2:12].swapcase()}…",
+    ],
+)
+def test_echoes_of_the_key_are_scrubbed_from_stored_errors(echo: str) -> None:
+    outbox = MemoryOutbox()
+    outbox.add("a@x.co", n=1)
+    braze = ScriptedBraze(lambda _b: SendResult(401, {}, {"message": f"Invalid API key: {echo}"}))
+    run(outbox, braze)
+    assert outbox.paused is not None and "[redacted]" in outbox.paused[0]
+    for text in (outbox.paused[0], outbox.rows[0].error or ""):
+        assert not any(KEY[i : i + 8].lower() in text.lower() for i in range(len(KEY) - 7))
+
+
+def test_echoes_of_the_key_are_scrubbed_from_transport_errors_and_partial_failures() -> None:
+    outbox = MemoryOutbox()
+    outbox.add("a@x.co", n=1)
+    outbox.add("b@x.co", n=2)
+    braze = ScriptedBraze(lambda _b: RetryableDeliveryError(f"proxy said: bad token {KEY[:-2].upper()}"))
+    run(outbox, braze)
+    assert outbox.rows[0].error == "proxy said: bad token [redacted]"
+    body = {"message": "success", "errors": [{"type": f"not yours: {KEY}", "input_array": "attributes", "index": 1}]}
+    braze.answer = lambda _b: SendResult(201, {}, body)
+    run(outbox, braze, now=T0 + timedelta(minutes=1))
+    assert outbox.rows[1].state == "dead"
+    assert outbox.rows[1].error == "Braze rejected this profile update: not yours: [redacted]"

@@ -55,6 +55,24 @@ class SqlDestinations:
                 ).scalar_one()
             )
 
+    def upsert_braze(self, name: str, endpoint: str, api_key: str, now: datetime) -> None:
+        """Add the destination, or point the existing one at this endpoint and key and resume it
+        (the demo's sandbox destination follows the port and key the demo serves with)."""
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                sa.update(destinations)
+                .where(destinations.c.name == name)
+                .values(
+                    endpoint=endpoint,
+                    api_key_encrypted=self._box.seal(api_key),
+                    api_key_hint=key_hint(api_key),
+                    paused_reason=None,
+                    paused_until=None,
+                )
+            )
+        if done.rowcount == 0:
+            self.add_braze(name, endpoint, api_key, now)
+
     def list(self) -> list[DestinationView]:
         counts = (
             sa.select(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -47,11 +48,33 @@ def version_by_id(conn: Connection, version_id: int) -> Published:
     return _published(row.id, row.version, row.definition)
 
 
+def _canonical(definition: Any) -> str:
+    """One text per definition, whatever the key order it was stored or written in."""
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The outcome of publishing: the current version, and whether this call created it."""
+
+    published: Published
+    created: bool
+
+
 class SqlExperienceStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def publish(self, exp: Experience, now: datetime) -> Published:
+        """The version holding `exp`: a new one, or the latest when it already holds the same definition."""
+        return self.publish_if_changed(exp, now).published
+
+    def publish_if_changed(self, exp: Experience, now: datetime) -> Publication:
+        """Publish `exp` as a new version unless the latest version's definition is the same.
+
+        The comparison runs inside the write transaction, so two imports of one file cannot both
+        see "changed" on SQLite (BEGIN IMMEDIATE); on PostgreSQL the unique version number makes
+        the second one fail rather than duplicate."""
         definition = exp.model_dump(mode="json", by_alias=True, exclude_none=True)
         with self._engine.begin() as conn:
             exp_id = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == exp.slug)).scalar()
@@ -60,17 +83,20 @@ class SqlExperienceStore:
                     sa.insert(experiences).values(slug=exp.slug, created_at=now).returning(experiences.c.id)
                 ).scalar_one()
             last = conn.execute(
-                sa.select(sa.func.max(experience_versions.c.version)).where(
-                    experience_versions.c.experience_id == exp_id
-                )
-            ).scalar()
-            version = (last or 0) + 1
+                sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition)
+                .where(experience_versions.c.experience_id == exp_id)
+                .order_by(experience_versions.c.version.desc())
+                .limit(1)
+            ).first()
+            if last is not None and _canonical(last.definition) == _canonical(definition):
+                return Publication(Published(last.id, last.version, exp), created=False)
+            version = (last.version if last is not None else 0) + 1
             version_id = conn.execute(
                 sa.insert(experience_versions)
                 .values(experience_id=exp_id, version=version, definition=definition, published_at=now)
                 .returning(experience_versions.c.id)
             ).scalar_one()
-        return Published(version_id, version, exp)
+        return Publication(Published(version_id, version, exp), created=True)
 
     def published(self, slug: str) -> Published | None:
         with reader(self._engine).connect() as conn:

@@ -2,7 +2,8 @@
 
 Claiming keeps per-user order: only a user's head (their earliest unfinished row) is claimed
 directly, together with that user's other ready rows. Attempts are counted at claim time, so a worker
-that dies mid-batch still uses up an attempt. On PostgreSQL the candidate rows are locked with
+that dies mid-batch still uses up an attempt, and a row whose lease keeps expiring ends dead once
+the retry policy's budget is spent. On PostgreSQL the candidate rows are locked with
 FOR UPDATE SKIP LOCKED; on SQLite the BEGIN IMMEDIATE transaction serialises claimers.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
 from zeroparty.delivery.ports import ClaimedItem, Destination
+from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 log = logging.getLogger("zeroparty.outbox")
 
@@ -43,7 +45,13 @@ class SqlOutbox:
         ]
 
     def claim(
-        self, destination_id: int, owner: str, max_users: int, lease_s: float, now: datetime
+        self,
+        destination_id: int,
+        owner: str,
+        max_users: int,
+        lease_s: float,
+        now: datetime,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     ) -> list[ClaimedItem]:
         o = outbox.alias("o")
         p = outbox.alias("p")
@@ -72,7 +80,7 @@ class SqlOutbox:
             .limit(max_users)
         )
         with self._engine.begin() as conn:
-            self._recover_expired(conn, destination_id, now)
+            self._recover_expired(conn, destination_id, now, policy)
             if conn.dialect.name == "postgresql":
                 heads = heads.with_for_update(of=o, skip_locked=True)
             users = list(conn.execute(heads).scalars())
@@ -105,22 +113,51 @@ class SqlOutbox:
             ).all()
         return [ClaimedItem(r.id, r.user_key, dict(r.payload["attributes"]), r.attempts, r.created_at) for r in rows]
 
-    def _recover_expired(self, conn: Connection, destination_id: int, now: datetime) -> None:
-        recovered = conn.execute(
-            sa.update(outbox)
-            .where(
-                outbox.c.destination_id == destination_id,
-                outbox.c.state == "in_flight",
-                outbox.c.lease_expires_at < now,
-            )
-            .values(state="pending", lease_owner=None, lease_expires_at=None, last_error="lease expired")
+    def _recover_expired(self, conn: Connection, destination_id: int, now: datetime, policy: RetryPolicy) -> None:
+        """Settle rows whose worker vanished: the claim already counted their attempt, so a row
+        that keeps losing its lease still reaches the end of its retry budget."""
+        expired = sa.select(outbox.c.id, outbox.c.attempts, outbox.c.created_at).where(
+            outbox.c.destination_id == destination_id,
+            outbox.c.state == "in_flight",
+            outbox.c.lease_expires_at < now,
         )
-        if recovered.rowcount:
-            log.warning(
-                "recovered %d item(s) from expired leases",
-                recovered.rowcount,
-                extra={"action": "lease_expired"},
+        if conn.dialect.name == "postgresql":
+            expired = expired.with_for_update(skip_locked=True)
+        rows = conn.execute(expired).all()
+        if not rows:
+            return
+        dead = [r for r in rows if policy.exhausted(r.attempts, r.created_at, now)]
+        dead_ids = {r.id for r in dead}
+        back = [r.id for r in rows if r.id not in dead_ids]
+        self._settle_expired(conn, back, now, "retry", {"state": "pending"}, "lease expired")
+        for r in dead:  # one by one: the reason names each row's own attempts
+            queued = r.created_at.astimezone(UTC)
+            reason = (
+                f"lease expired and the retry budget is spent ({r.attempts} attempts since {queued:%Y-%m-%d %H:%M} UTC)"
             )
+            self._settle_expired(conn, [r.id], now, "dead", {"state": "dead"}, reason)
+        log.warning(
+            "recovered %d item(s) from expired leases, %d of them dead (retry budget spent)",
+            len(rows),
+            len(dead),
+            extra={"action": "lease_expired"},
+        )
+
+    @staticmethod
+    def _settle_expired(
+        conn: Connection, ids: list[str], now: datetime, outcome: str, values: dict[str, Any], detail: str
+    ) -> None:
+        if not ids:
+            return
+        conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.state == "in_flight", outbox.c.lease_expires_at < now)
+            .values(lease_owner=None, lease_expires_at=None, last_error=detail, **values)
+        )
+        conn.execute(
+            sa.insert(delivery_attempts),
+            [{"outbox_id": i, "at": now, "outcome": outcome, "status_code": None, "detail": detail} for i in ids],
+        )
 
     def _finish(
         self,

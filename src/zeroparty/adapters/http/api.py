@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -14,6 +13,7 @@ from zeroparty.adapters.db.responses import ResponseStatus
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.definition import Experience
+from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 
 
@@ -46,6 +46,7 @@ def _json_body_problem(content_type: str | None) -> JSONResponse | None:
 
 def router(ctx: AppContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["api"])
+    operator_only = [Depends(ctx.auth.require)]
 
     @api.post(
         "/experiences/{slug}/responses",
@@ -58,6 +59,7 @@ def router(ctx: AppContext) -> APIRouter:
             }
         },
         responses={
+            400: {"description": "malformed JSON (not UTF-8, bad syntax, nested too deep, a huge number)"},
             404: {"description": "unknown experience"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
@@ -69,13 +71,7 @@ def router(ctx: AppContext) -> APIRouter:
         problem = _json_body_problem(request.headers.get("content-type"))
         if problem:
             return problem
-        raw = await request.body()
-        try:
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return JSONResponse(
-                error_body("malformed JSON", [FieldError("body", f"not valid JSON: {exc}")]), status_code=400
-            )
+        data = parse_json(await request.body())
         try:
             body = ResponseIn.model_validate(data)
         except ValidationError as exc:
@@ -90,15 +86,20 @@ def router(ctx: AppContext) -> APIRouter:
             headers={"Location": f"/api/v1/responses/{done.response_id}"},
         )
 
-    @api.get("/responses/{response_id}", response_model=ResponseStatus)
+    @api.get(
+        "/responses/{response_id}",
+        response_model=ResponseStatus,
+        dependencies=operator_only,
+        responses={401: {"description": "no operator token"}, 404: {"description": "unknown response"}},
+    )
     async def response_status(response_id: str) -> ResponseStatus:
         """Where a response stands: answers, outcome, and delivery per destination."""
-        status = await run_in_threadpool(ctx.responses.status, response_id)
+        status = await run_in_threadpool(ctx.responses.status, response_id) if is_canonical_uuid(response_id) else None
         if status is None:
             raise NotFound(FieldError("response_id", f"no response '{response_id}'"))
         return status
 
-    @api.get("/experiences")
+    @api.get("/experiences", dependencies=operator_only, responses={401: {"description": "no operator token"}})
     async def list_experiences() -> list[dict[str, Any]]:
         found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
         return [{"slug": p.experience.slug, "title": p.experience.title, "version": p.version} for p in found]

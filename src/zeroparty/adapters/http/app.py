@@ -1,4 +1,4 @@
-"""The web application: hosted pages, JSON API, health and metrics."""
+"""The web application: hosted pages, JSON API, operator pages (login, docs, metrics), health."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
 from zeroparty import __version__
-from zeroparty.adapters.http import api, errors, pages
+from zeroparty.adapters.http import api, errors, operator, pages
 from zeroparty.adapters.http.context import AppContext
 
 HERE = Path(__file__).parent
@@ -30,20 +29,20 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     mounts: dict[str, ASGIApp] | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="zeroparty", version=__version__, lifespan=lifespan)
+    # FastAPI's own /docs and /openapi.json are open and load Swagger UI from a CDN; ours are neither.
+    app = FastAPI(
+        title="zeroparty", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for prefix, sub in (mounts or {}).items():
         app.mount(prefix, sub)
     app.include_router(api.router(ctx))
     app.include_router(pages.router(ctx))
+    app.include_router(operator.router(ctx, registry, app))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
     return app

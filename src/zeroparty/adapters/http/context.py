@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.responses import SqlResponses
+from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.services.capture import CaptureService
 
 
@@ -19,3 +20,4 @@ class AppContext:
     responses: SqlResponses
     destinations: SqlDestinations
     templates: Jinja2Templates
+    auth: OperatorAuth

@@ -10,21 +10,33 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
-from zeroparty.adapters.http.limits import BodyTooLarge, too_large_body
-from zeroparty.errors import FieldError, InvalidInput, NotFound
+from zeroparty.domain.untrusted import safe_for_output
+from zeroparty.errors import FieldError, InvalidInput, MalformedInput, NotFound, Unauthorized
 
 log = logging.getLogger("zeroparty.http")
 
 
 def error_body(detail: str, errors: list[FieldError]) -> dict[str, object]:
-    return {"detail": detail, "errors": [{"field": e.field, "message": e.message} for e in errors]}
+    # Field names can come from the caller (JSON keys); make sure the answer can always be encoded.
+    return {
+        "detail": safe_for_output(detail),
+        "errors": [{"field": safe_for_output(e.field), "message": safe_for_output(e.message)} for e in errors],
+    }
+
+
+def _status_of(exc: InvalidInput) -> int:
+    if isinstance(exc, Unauthorized):
+        return 401
+    if isinstance(exc, NotFound):
+        return 404
+    return 400 if isinstance(exc, MalformedInput) else 422
 
 
 def invalid_input_response(exc: InvalidInput) -> JSONResponse:
-    status = 404 if isinstance(exc, NotFound) else 422
-    return JSONResponse(
-        error_body(exc.summary if status == 422 else exc.errors[0].message, exc.errors), status_code=status
-    )
+    status = _status_of(exc)
+    detail = exc.errors[0].message if status == 404 else exc.summary
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(detail, exc.errors), status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -41,10 +53,6 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return JSONResponse({"detail": exc.detail, "errors": []}, status_code=exc.status_code, headers=exc.headers)
 
-    async def on_too_large(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, BodyTooLarge)
-        return JSONResponse(too_large_body(exc.max_bytes), status_code=413, headers={"Connection": "close"})
-
     async def on_storage_unavailable(_request: Request, exc: Exception) -> JSONResponse:
         # The database is down or locked past its busy timeout: nothing was stored; try again.
         log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
@@ -54,7 +62,6 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
     app.add_exception_handler(OperationalError, on_storage_unavailable)
-    app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(InvalidInput, on_invalid)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(HTTPException, on_http)

@@ -1,42 +1,68 @@
 """Hosted experience pages: one screen per request, plain HTML forms, no JavaScript needed.
 
 Every submit is validated and stored (partial capture) before redirecting (303) to the next
-screen; the last one shows the outcome.
+screen; the last one shows the outcome. The response id in a page's URL is the respondent's
+capability for their own screens; nothing else about other responses is reachable from here.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from zeroparty.adapters.http.context import AppContext
-from zeroparty.domain.definition import Consent, Experience, MultiChoice, Screen
-from zeroparty.errors import InvalidInput, NotFound
+from zeroparty.adapters.http.forms import parse_form
+from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
+from zeroparty.domain.untrusted import is_canonical_uuid
+from zeroparty.errors import InvalidInput, MalformedInput, NotFound
+from zeroparty.services.ports import Published
 
-MAX_FORM_FIELDS = 200
+_SLUG = re.compile(SLUG)
+_IDENT = re.compile(IDENT)
 
 
-def _form_values(screen: Screen, form: FormData) -> dict[str, Any]:
+def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    given: dict[str, list[str]] = {}
+    for name, value in pairs:
+        given.setdefault(name, []).append(value)
     raw: dict[str, Any] = {}
     for el in screen.elements:
         if isinstance(el, MultiChoice):
-            raw[el.id] = [v for v in form.getlist(el.id) if isinstance(v, str)]
+            raw[el.id] = given.get(el.id, [])
         elif isinstance(el, Consent):
-            raw[el.id] = el.id in form
-        elif el.id in form and isinstance(form[el.id], str):
-            raw[el.id] = form[el.id]
+            raw[el.id] = el.id in given
+        elif el.id in given:
+            raw[el.id] = given[el.id][0]
     return raw
 
 
-def router(ctx: AppContext) -> APIRouter:
-    pages = APIRouter(include_in_schema=False)
-    tpl = ctx.templates
+def _valid_path(slug: str, response_id: str | None = None, screen_id: str | None = None) -> bool:
+    """Path parameters that cannot name anything are refused before any lookup."""
+    return (
+        _SLUG.fullmatch(slug) is not None
+        and (response_id is None or is_canonical_uuid(response_id))
+        and (screen_id is None or _IDENT.fullmatch(screen_id) is not None)
+    )
+
+
+class Pages:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.tpl = ctx.templates
+
+    def not_found(self, request: Request, message: str) -> HTMLResponse:
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
+
+    def bad_request(self, request: Request, exc: MalformedInput) -> HTMLResponse:
+        message = "The form could not be read: " + "; ".join(str(e) for e in exc.errors)
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
 
     def render_screen(
+        self,
         request: Request,
         exp: Experience,
         screen: Screen,
@@ -60,96 +86,148 @@ def router(ctx: AppContext) -> APIRouter:
             if response_id is None
             else request.url_for("submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
         )
-        return tpl.TemplateResponse(
-            request,
-            "screen.html",
-            {
-                "exp": exp,
-                "screen": screen,
-                "values": values,
-                "errors": errors,
-                "action": action,
-                "back": back,
-                "step": index + 1,
-                "steps": len(exp.screens),
-            },
-            status_code=status,
-        )
+        # Problems with fields the screen does not show (a forged post) still need saying.
+        other = [m for f, m in errors.items() if f not in here and f not in elements]
+        context = {
+            "exp": exp,
+            "screen": screen,
+            "values": values,
+            "errors": errors,
+            "other_errors": other,
+            "action": action,
+            "back": back,
+            "step": index + 1,
+            "steps": len(exp.screens),
+        }
+        return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
-    def next_url(request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
+    def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
         if screen is None:
             return str(request.url_for("outcome", slug=slug, response_id=response_id))
         return str(request.url_for("show_screen", slug=slug, response_id=response_id, screen_id=screen.id))
 
-    async def submit(request: Request, slug: str, response_id: str | None, screen_id: str) -> Response:
+    async def version_for(self, slug: str, response_id: str | None) -> Published:
         if response_id is None:
-            pub = await run_in_threadpool(ctx.capture.published, slug)
-        else:  # a response stays on the version it started on
-            pub, _answers, _outcome = await run_in_threadpool(ctx.capture.progress, slug, response_id)
+            return await run_in_threadpool(self.ctx.capture.published, slug)
+        # A response stays on the version it started on.
+        pub, _answers, _outcome = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        return pub
+
+    async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        pub = await self.version_for(slug, response_id)
+        screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
-            return not_found(request, f"There is no screen '{screen_id}' here.")
-        async with request.form(max_fields=MAX_FORM_FIELDS, max_files=0) as form:
-            raw = _form_values(screen, form)
+            return self.not_found(request, f"There is no screen '{screen_id}' here.")
         try:
-            done = await run_in_threadpool(ctx.capture.submit_screen, slug, response_id, screen_id, raw)
+            pairs = parse_form(request.headers.get("content-type"), await request.body())
+        except MalformedInput as exc:
+            return self.bad_request(request, exc)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
-            return render_screen(request, pub.experience, screen, raw, errors, response_id, status=422)
-        return RedirectResponse(next_url(request, slug, done.response_id, done.next_screen), status_code=303)
+            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, status=422)
+        raw = _form_values(screen, pairs)
+        try:
+            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw)
+        except NotFound:
+            raise
+        except InvalidInput as exc:  # NotFound propagates: the caller answers 404
+            errors = {e.field: e.message for e in exc.errors}
+            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, status=422)
+        return RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
 
-    def not_found(request: Request, message: str) -> HTMLResponse:
-        return tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
+    async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
+        pub, answers, _outcome = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
+        if screen is None:
+            return self.not_found(request, f"There is no screen '{screen_id}' here.")
+        return self.render_screen(request, pub.experience, screen, answers, {}, response_id)
+
+    async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
+        pub, _answers, outcome_id = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        chosen = next((o for o in pub.experience.outcomes if o.id == outcome_id), None)
+        if chosen is None:
+            first = pub.experience.screens[0]
+            return RedirectResponse(self.next_url(request, slug, response_id, first), status_code=303)
+        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": pub.experience, "outcome": chosen})
+
+
+NO_EXPERIENCE = "There is no experience here."
+NO_RESPONSE = "This response does not exist."
+
+
+class GuardedPages(Pages):
+    """Each page refuses path parameters that cannot name anything, and answers 404 for unknown ones."""
+
+    async def start(self, request: Request, slug: str) -> Response:
+        if not _valid_path(slug):
+            return self.not_found(request, NO_EXPERIENCE)
+        try:
+            pub = await run_in_threadpool(self.ctx.capture.published, slug)
+        except NotFound:
+            return self.not_found(request, NO_EXPERIENCE)
+        return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None)
+
+    async def submit_first(self, request: Request, slug: str) -> Response:
+        if not _valid_path(slug):
+            return self.not_found(request, NO_EXPERIENCE)
+        try:
+            return await self.submit(request, slug, None, None)
+        except NotFound:
+            return self.not_found(request, NO_EXPERIENCE)
+
+    async def show_screen(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
+        if not _valid_path(slug, response_id, screen_id):
+            return self.not_found(request, NO_RESPONSE)
+        try:
+            return await self.show(request, slug, response_id, screen_id)
+        except NotFound:
+            return self.not_found(request, NO_RESPONSE)
+
+    async def submit_screen(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
+        if not _valid_path(slug, response_id, screen_id):
+            return self.not_found(request, NO_RESPONSE)
+        try:
+            return await self.submit(request, slug, response_id, screen_id)
+        except NotFound:
+            return self.not_found(request, NO_RESPONSE)
+
+    async def show_outcome(self, request: Request, slug: str, response_id: str) -> Response:
+        if not _valid_path(slug, response_id):
+            return self.not_found(request, NO_RESPONSE)
+        try:
+            return await self.outcome(request, slug, response_id)
+        except NotFound:
+            return self.not_found(request, NO_RESPONSE)
+
+
+def router(ctx: AppContext) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+    p = GuardedPages(ctx)
 
     @pages.get("/", response_class=HTMLResponse)
     async def index(request: Request) -> Response:
         found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
-        return tpl.TemplateResponse(request, "index.html", {"published": found})
+        return p.tpl.TemplateResponse(request, "index.html", {"published": found})
 
     @pages.get("/e/{slug}", response_class=HTMLResponse)
     async def start(request: Request, slug: str) -> Response:
-        try:
-            pub = await run_in_threadpool(ctx.capture.published, slug)
-        except NotFound:
-            return not_found(request, f"There is no experience '{slug}'.")
-        return render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None)
+        return await p.start(request, slug)
 
     @pages.post("/e/{slug}", name="submit_first")
     async def submit_first(request: Request, slug: str) -> Response:
-        try:
-            pub = await run_in_threadpool(ctx.capture.published, slug)
-            return await submit(request, slug, None, pub.experience.screens[0].id)
-        except NotFound:
-            return not_found(request, f"There is no experience '{slug}'.")
+        return await p.submit_first(request, slug)
 
     @pages.get("/e/{slug}/r/{response_id}/s/{screen_id}", name="show_screen", response_class=HTMLResponse)
     async def show_screen(request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        try:
-            pub, answers, _outcome = await run_in_threadpool(ctx.capture.progress, slug, response_id)
-        except NotFound:
-            return not_found(request, "This response does not exist.")
-        screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
-        if screen is None:
-            return not_found(request, f"There is no screen '{screen_id}' here.")
-        return render_screen(request, pub.experience, screen, answers, {}, response_id)
+        return await p.show_screen(request, slug, response_id, screen_id)
 
     @pages.post("/e/{slug}/r/{response_id}/s/{screen_id}", name="submit_screen")
     async def submit_screen(request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        try:
-            return await submit(request, slug, response_id, screen_id)
-        except NotFound:
-            return not_found(request, "This response does not exist.")
+        return await p.submit_screen(request, slug, response_id, screen_id)
 
     @pages.get("/e/{slug}/r/{response_id}/outcome", name="outcome", response_class=HTMLResponse)
     async def outcome(request: Request, slug: str, response_id: str) -> Response:
-        try:
-            pub, _answers, outcome_id = await run_in_threadpool(ctx.capture.progress, slug, response_id)
-        except NotFound:
-            return not_found(request, "This response does not exist.")
-        chosen = next((o for o in pub.experience.outcomes if o.id == outcome_id), None)
-        if chosen is None:
-            first = pub.experience.screens[0]
-            return RedirectResponse(next_url(request, slug, response_id, first), status_code=303)
-        return tpl.TemplateResponse(request, "outcome.html", {"exp": pub.experience, "outcome": chosen})
+        return await p.show_outcome(request, slug, response_id)
 
     return pages

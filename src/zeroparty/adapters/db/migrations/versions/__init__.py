@@ -1,0 +1,1 @@
+"""zeroparty's migrations; append-only: a released revision is never edited."""

@@ -1,0 +1,1 @@
+"""The sandbox's migrations, applied by `zeroparty.sandbox.migrate.upgrade`."""

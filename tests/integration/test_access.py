@@ -1,0 +1,142 @@
+"""Nothing is open by accident: every route of the assembled app (the demo's: pages, API, operator
+pages and the mounted sandbox) is either listed as public, with a reason, or refuses an anonymous
+request. A route added without a decision fails here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Mount, Route
+
+from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
+from zeroparty.adapters.http.access import PUBLIC_ROUTES, SELF_GUARDED_MOUNTS
+
+EXAMPLE_PARAMS = {
+    "slug": "skin-quiz",
+    "response_id": "00000000-0000-4000-8000-000000000000",
+    "screen_id": "about_you",
+    "braze_id": "000000000000000000000000",
+    "name": "swagger-ui.css",
+}
+
+
+def _inner_app(app: Any) -> Any:
+    """The routed application inside the middleware layers."""
+    while not hasattr(app, "routes"):
+        app = app.app
+    return app
+
+
+def _routes(app: Any, prefix: str = "") -> Iterator[tuple[str, str, bool]]:
+    """(method, path template, inside a self-guarded mount) for every route, mounts walked."""
+    for route in _inner_app(app).routes:
+        if isinstance(route, Mount):
+            if route.path in SELF_GUARDED_MOUNTS:
+                for method, path, _ in _routes(route.app, prefix + route.path):
+                    yield method, path, True
+            else:
+                yield "GET", prefix + route.path, False
+        elif isinstance(route, Route):
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                yield method, prefix + route.path, False
+        elif hasattr(route, "effective_route_contexts"):  # FastAPI keeps included routers as a unit
+            for included in route.effective_route_contexts():
+                for method in sorted(set(included.methods or {"GET"}) - {"HEAD"}):
+                    yield method, prefix + included.path, False
+
+
+def _concrete(template: str) -> str:
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: EXAMPLE_PARAMS.get(m.group(1), "x"), template)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("access"), worker=False) as s:
+        yield s
+
+
+def _all_routes(stack: Stack) -> list[tuple[str, str, bool]]:
+    asgi = stack.app
+    return sorted(set(_routes(asgi)))
+
+
+def test_every_public_route_exists_and_says_why(stack: Stack) -> None:
+    declared = {f"{m} {p}" for m, p, _guarded in _all_routes(stack)}
+    stale = sorted(set(PUBLIC_ROUTES) - declared)
+    assert not stale, f"listed as public but not served: {stale}"
+    assert all(len(reason) > 20 for reason in PUBLIC_ROUTES.values())
+
+
+def _refused(r: httpx.Response) -> bool:
+    if r.status_code in (401, 403):
+        return True
+    # Browser pages send an anonymous visitor to a login form instead.
+    return r.status_code == 303 and "login" in r.headers.get("location", "")
+
+
+def test_every_other_route_refuses_an_anonymous_request(stack: Stack) -> None:
+    routes = _all_routes(stack)
+    assert len(routes) > 20  # the walk reached the API, the pages, the operator pages and the sandbox
+    open_by_accident = []
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        for method, template, _guarded in routes:
+            if f"{method} {template}" in PUBLIC_ROUTES:
+                continue
+            r = c.request(method, _concrete(template), json={})
+            if not _refused(r):
+                open_by_accident.append(f"{method} {template} → {r.status_code}")
+    assert not open_by_accident, open_by_accident
+
+
+def test_a_wrong_or_revoked_token_is_refused_like_none(stack: Stack) -> None:
+    url = f"{stack.base}/api/v1/experiences"
+    assert httpx.get(url, headers={"Authorization": "Bearer zp_not-a-real-token"}).status_code == 401
+    token = stack.rt.tokens.create("short-lived", stack.now())
+    assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    stack.rt.tokens.revoke("short-lived", stack.now())
+    r = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.json()["errors"][0]["field"] == "authorization"
+
+
+def test_an_operator_token_opens_the_api_docs_and_metrics(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base, headers=stack.auth) as c:
+        assert c.get("/api/v1/experiences").json()[0]["slug"] == "skin-quiz"
+        assert "/api/v1/experiences/{slug}/responses" in c.get("/openapi.json").json()["paths"]
+        assert "zeroparty_outbox_items" in c.get("/metrics").text
+        assert c.get("/docs").status_code == 200
+        assert c.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_login_page_trades_a_token_for_a_session_cookie_good_for_reading_only(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        assert c.get("/docs").headers["location"].endswith("/login?next=/docs")
+        bad = c.post("/login", data={"token": "zp_wrong", "next": "/docs"})
+        assert bad.status_code == 401 and "not valid" in bad.text
+        good = c.post("/login", data={"token": stack.token, "next": "https://evil.example/"})
+        assert good.status_code == 303 and good.headers["location"] == "/docs"  # never off-site
+        cookie = good.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+        assert stack.token not in good.headers["set-cookie"]
+        assert c.get("/docs").status_code == 200
+        assert c.get("/metrics").status_code == 200
+        # The cookie never authorises a change (no cross-site request can use it).
+        assert c.post("/api/v1/experiences/skin-quiz/responses", content=b"{").status_code != 401
+        c.post("/logout")
+        assert c.get("/metrics").status_code == 401
+
+
+def test_the_sandbox_mount_is_refused_without_its_key_and_served_with_it(stack: Stack) -> None:
+    assert httpx.get(stack.sandbox + "/_sandbox/stats").status_code == 401
+    assert httpx.get(stack.sandbox + "/_sandbox/stats", headers=SANDBOX_AUTH).status_code == 200
+
+
+def test_serve_has_no_sandbox_unless_asked(tmp_path: Path) -> None:
+    with running_stack(tmp_path, worker=False, sandbox=False) as s:
+        assert httpx.get(s.base + "/braze-sandbox/_sandbox/stats", headers=SANDBOX_AUTH).status_code == 404
+        assert not [p for _m, p, _g in _routes(s.app) if p.startswith("/braze-sandbox")]
