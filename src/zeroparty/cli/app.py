@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from zeroparty.cli.common import DataDirOpt, set_data_dir
+from zeroparty.cli.common import DataDirOpt
 
 app = typer.Typer(help="Interactive experiences that stream first-party data into Braze.", no_args_is_help=True)
 destinations_cli = typer.Typer(help="Where captured data is sent.", no_args_is_help=True)
@@ -16,5 +18,7 @@ app.add_typer(experiences_cli, name="experiences")
 @app.callback()
 def root(data_dir: DataDirOpt = None) -> None:
     """Interactive experiences that stream first-party data into Braze."""
-    # Given once here, it applies to whichever command follows (same meaning as ZEROPARTY_DATA_DIR).
-    set_data_dir(data_dir)
+    # Given once here, it applies to whichever command follows: it *is* ZEROPARTY_DATA_DIR, which
+    # the settings read (and child processes inherit).
+    if data_dir is not None:
+        os.environ["ZEROPARTY_DATA_DIR"] = str(data_dir)

@@ -6,7 +6,6 @@ stored reason such as "[redacted]" would vanish, and ":name:" would turn into an
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -39,16 +38,6 @@ DataDirOpt = Annotated[
 ]
 
 
-class _Overrides:
-    """Global options given before the command name (set once by the root callback)."""
-
-    data_dir: Path | None = None
-
-
-def set_data_dir(path: Path | None) -> None:
-    _Overrides.data_dir = path
-
-
 def plain(value: object) -> Text:
     """`value` as literal text: no markup, no emoji codes, control characters other than line
     breaks shown escaped."""
@@ -57,10 +46,9 @@ def plain(value: object) -> Text:
 
 def settings() -> Settings:
     try:
-        s = Settings.from_env()
+        return Settings.from_env()
     except ConfigurationError as exc:
         fail(str(exc))
-    return s if _Overrides.data_dir is None else replace(s, data_dir=_Overrides.data_dir)
 
 
 def fail(message: str) -> NoReturn:
@@ -86,13 +74,13 @@ def sqlite_file(s: Settings) -> Path | None:
     return Path(url.database)
 
 
-def runtime(s: Settings) -> Runtime:
+def runtime(s: Settings, *, long_running: bool = False) -> Runtime:
     """The runtime; says so on stderr when this creates a new SQLite database, since a command run
     from another folder would otherwise silently start from an empty one."""
     db_file = sqlite_file(s)
     is_new = db_file is not None and not db_file.exists()
     try:
-        rt = open_runtime(s)
+        rt = open_runtime(s, long_running=long_running)
     except ConfigurationError as exc:
         fail(str(exc))
     if is_new and db_file is not None:

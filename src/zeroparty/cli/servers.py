@@ -24,7 +24,7 @@ from zeroparty.bootstrap import (
     sandbox_key,
 )
 from zeroparty.cli.app import app
-from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, runtime, settings
+from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, plain, runtime, settings
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
@@ -74,7 +74,7 @@ def serve(
     s = settings()
     configure_logging(s)
     sock = listen(host or s.host, port if port is not None else s.port)
-    rt = runtime(s)
+    rt = runtime(s, long_running=True)
     sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
     run_server(build_web_app(rt, worker=worker, sandbox=sb), sock, s.log_level.lower())
 
@@ -84,7 +84,7 @@ def worker() -> None:
     """Run a delivery worker on its own (SIGTERM or Ctrl-C stops it after its current batch)."""
     s = settings()
     configure_logging(s)
-    rt = runtime(s)
+    rt = runtime(s, long_running=True)
     engine, client = build_worker(rt)
 
     async def main() -> None:
@@ -156,7 +156,6 @@ def demo(
     sock = listen(host, port if port is not None else s.port)
     port = sock.getsockname()[1]  # the port actually served (0 picks a free one)
     rt = runtime(s)
-    published = {p.experience.slug: p for p in rt.experiences.list_published()}
     files = (
         sorted([*examples.glob("*.yaml"), *examples.glob("*.yml"), *examples.glob("*.json")])
         if examples.is_dir()
@@ -166,17 +165,22 @@ def demo(
         exp, problems = load_definition_file(path)
         if exp is None:
             fail(f"{path}: " + "; ".join(f"{p}: {m}" for p, m in problems))
-        current = published.get(exp.slug)
-        if current is None or current.experience != exp:
-            rt.experiences.publish(exp, now())
+        rt.experiences.publish_if_changed(exp, now())
     key = sandbox_key(s)
     sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
     rt.destinations.upsert_braze("braze-sandbox", sandbox_url, key, now())
     base = f"http://{host}:{port}"
-    out.print(f"\n[bold]zeroparty {__version__} demo[/bold] — data in {s.data_dir}/\n")
-    for p in rt.experiences.list_published():
-        out.print(f"  Experience:       {base}/e/{p.experience.slug}   ({p.experience.title})")
-    out.print(f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/")
-    out.print(f"  Sandbox API:      {sandbox_url}  (API key: {key})")
-    out.print(f"  JSON API docs:    {base}/docs\n  Ctrl-C stops.\n")
+    lines = [f"\nzeroparty {__version__} demo — data in {s.data_dir}/\n"]
+    lines += [
+        f"  Experience:       {base}/e/{p.experience.slug}   ({p.experience.title})"
+        for p in rt.experiences.list_published()
+    ]
+    lines += [
+        f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/   (sign in with the API key below)",
+        f"  Sandbox API:      {sandbox_url}  (API key: {key})",
+        f"  JSON API docs:    {base}/docs   (sign in with a token: zeroparty tokens create NAME)",
+        "  Ctrl-C stops.\n",
+    ]
+    for line in lines:
+        out.print(plain(line), highlight=False)
     run_server(build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key)), sock, "warning")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, now, out, runtime, settings
+from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
 from zeroparty.errors import InvalidInput
 
 tokens_cli = typer.Typer(help="Operator API tokens (Authorization: Bearer …).", no_args_is_help=True)
@@ -30,7 +29,7 @@ def create(name: Annotated[str, typer.Argument(help="What the token is for, e.g.
         fail(str(exc))
     # The token alone on stdout, so `TOKEN=$(zeroparty tokens create ci)` works; the advice on stderr.
     print(token)
-    err.print(f"Token '{escape(name)}' created. It is shown only this once: keep it somewhere safe.", highlight=False)
+    err.print(plain(f"Token '{name}' created. It is shown only this once: keep it somewhere safe."), highlight=False)
 
 
 @tokens_cli.command("list")
@@ -40,7 +39,7 @@ def list_tokens() -> None:
     table = Table("name", "token", "created", "last used", "status")
     for t in rt.tokens.list():
         status = "active" if t.revoked_at is None else f"revoked {_when(t.revoked_at)}"
-        table.add_row(escape(t.name), t.hint, _when(t.created_at), _when(t.last_used_at), status)
+        table.add_row(plain(t.name), plain(t.hint), _when(t.created_at), _when(t.last_used_at), status)
     out.print(table)
 
 
@@ -52,4 +51,4 @@ def revoke(name: str) -> None:
         rt.tokens.revoke(name, now())
     except InvalidInput as exc:
         fail(str(exc))
-    out.print(f"Revoked '{escape(name)}'", highlight=False)
+    out.print(plain(f"Revoked '{name}'"), highlight=False)

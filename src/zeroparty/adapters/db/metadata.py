@@ -1,4 +1,4 @@
-"""The one MetaData every table in zeroparty is declared on, and column types shared by them."""
+"""The MetaData the product's tables are declared on, and column types shared with the sandbox's."""
 
 from __future__ import annotations
 

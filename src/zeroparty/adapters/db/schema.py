@@ -1,5 +1,5 @@
-"""zeroparty's own tables (SQLAlchemy Core). The Braze sandbox declares its tables in
-`zeroparty.sandbox.tables` on the same MetaData. Migrations live in `migrations/versions/`."""
+"""zeroparty's tables (SQLAlchemy Core). Migrations live in `migrations/versions/`. The Braze sandbox
+is not part of this schema: it has its own MetaData and migrations (`zeroparty.sandbox`)."""
 
 from __future__ import annotations
 
