@@ -161,6 +161,11 @@ def build_web_app(
     if sandbox is not None and sandbox_db is not None:
         mounts[SANDBOX_PREFIX] = create_sandbox_app(sandbox_db, sandbox)
         own_limits[SANDBOX_PREFIX] = sandbox.max_body_bytes  # it answers Braze's own 413
-    app = create_app(ctx, registry, lifespan=lifespan, mounts=mounts)
-    limited = BodyLimits(app, rt.settings.max_body_bytes, rt.settings.body_timeout_s, own_limits)
-    return SecurityHeaders(RequestLineGuard(limited), rt.settings.frame_ancestors)
+    return at_the_edge(create_app(ctx, registry, lifespan=lifespan, mounts=mounts), rt.settings, own_limits)
+
+
+def at_the_edge(app: ASGIApp, settings: Settings, own_limits: dict[str, int] | None = None) -> ASGIApp:
+    """What every request passes first, whichever app serves it: security headers on the answer,
+    the request-line guard, then the body read whole within its size and time limits."""
+    limited = BodyLimits(app, settings.max_body_bytes, settings.body_timeout_s, own_limits)
+    return SecurityHeaders(RequestLineGuard(limited), settings.frame_ancestors)

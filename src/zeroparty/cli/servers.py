@@ -17,6 +17,7 @@ import uvicorn
 from zeroparty import __version__
 from zeroparty.bootstrap import (
     SANDBOX_PREFIX,
+    at_the_edge,
     build_web_app,
     build_worker,
     run_worker,
@@ -140,7 +141,9 @@ def sandbox_cmd(
     where = "given with --api-key" if api_key else f"in {s.data_dir / 'sandbox.key'}"
     out.print(f"Braze sandbox on http://{host}:{port}  (API key {where}; profiles at /_sandbox/ui/)")
     # The standalone sandbox keeps only its own database; the product's is never opened.
-    run_server(create_sandbox_app(sandbox_engine(s), config), sock, s.log_level.lower())
+    sandbox_app = create_sandbox_app(sandbox_engine(s), config)
+    # The sandbox answers Braze's own 413, so the edge only bounds the body's time ("" matches every path).
+    run_server(at_the_edge(sandbox_app, s, {"": config.max_body_bytes}), sock, s.log_level.lower())
 
 
 @app.command()
