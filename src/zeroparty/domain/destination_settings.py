@@ -1,0 +1,96 @@
+"""Per-destination settings, and what they make of a user's profile changes.
+
+The outbox holds each change once, under zeroparty's own names (attribute IDs, consent keys);
+every destination turns it into Braze's shape with its own settings when it sends: identity,
+renames and exclusions, subscription groups, the completion event, the batch limits and the
+request budget. Sources for the limits: https://www.braze.com/docs/api/api_limits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from zeroparty.domain.braze_fields import attribute_name_problem
+
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_EVENT_NAME = re.compile(r"^[^$\x00-\x1f][^\x00-\x1f]{0,254}$")
+
+Identity = Literal["email", "external_id", "user_alias"]
+
+
+class SubscriptionGroup(BaseModel):
+    """A Braze subscription group a consent key opts people into (email or SMS)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Annotated[str, Field(pattern=_UUID, description="The group's id, from Braze's dashboard.")]
+    channel: Literal["email", "sms"] = "email"
+
+
+class DestinationSettings(BaseModel):
+    """What a destination does with the changes it sends. Every field has Braze's safe default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    identity: Identity = Field(
+        "email",
+        description="How people are named in Braze: by email (default), by an external_id the brand "
+        "signs, or by a user alias (label `alias_label`, name = the email).",
+    )
+    alias_label: Annotated[str, Field(min_length=1, max_length=255)] = "zeroparty_email"
+    update_existing_only: bool | None = Field(
+        None, description="Braze's _update_existing_only; None leaves Braze's default for the identity."
+    )
+    max_objects: Annotated[int, Field(ge=1, le=75)] = Field(
+        75, description="Objects per /users/track request: 75, or 50 on Braze's MAU contracts."
+    )
+    legacy_per_array: bool = Field(False, description="Legacy contracts: the limit counts per array.")
+    requests_per_second: Annotated[float, Field(gt=0, le=1000)] = Field(
+        100.0,
+        description="This destination's share of the workspace's /users/track budget (3,000 per 3 s, shared by "
+        "every API client of the workspace).",
+    )
+    max_in_flight: Annotated[int, Field(ge=1, le=64)] = 8
+    renames: dict[str, str] = Field(default_factory=dict, description="Attribute ID → the name sent to Braze.")
+    exclude: frozenset[str] = Field(default_factory=frozenset, description="Attribute IDs never sent.")
+    subscription_groups: dict[str, SubscriptionGroup] = Field(
+        default_factory=dict, description="Consent key → the subscription group it opts into."
+    )
+    completion_event: str | None = Field(
+        None, description="Name of a custom event sent once per completed response; None sends none."
+    )
+
+    @field_validator("renames")
+    @classmethod
+    def _valid_renames(cls, renames: dict[str, str]) -> dict[str, str]:
+        for source, target in renames.items():
+            problem = attribute_name_problem(target)
+            if problem:
+                raise ValueError(f"renames.{source}: {problem}")
+        targets = list(renames.values())
+        dup = sorted({t for t in targets if targets.count(t) > 1})
+        if dup:
+            raise ValueError(f"renames: several attributes would be sent as {dup[0]!r}")
+        return renames
+
+    @field_validator("completion_event")
+    @classmethod
+    def _valid_event(cls, name: str | None) -> str | None:
+        if name is not None and not _EVENT_NAME.match(name):
+            raise ValueError("an event name is 1 to 255 characters, without control characters, not starting with '$'")
+        return name
+
+    @model_validator(mode="after")
+    def _renames_not_excluded(self) -> DestinationSettings:
+        both = sorted(set(self.renames) & self.exclude)
+        if both:
+            raise ValueError(f"'{both[0]}' is both renamed and excluded")
+        return self
+
+
+def braze_attributes(attributes: dict[str, Any], settings: DestinationSettings) -> dict[str, Any]:
+    """Attribute IDs to the names this destination sends, excluded ones dropped (pure renaming:
+    values and Braze's own fields pass through)."""
+    return {settings.renames.get(k, k): v for k, v in attributes.items() if k not in settings.exclude}
