@@ -32,7 +32,8 @@ from tests.support.stack import SANDBOX_KEY, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.schema import outbox  # noqa: E402
 from zeroparty.bootstrap import build_worker  # noqa: E402
-from zeroparty.domain.braze_payload import Change, coalesce, plan_batches  # noqa: E402
+from zeroparty.domain.braze_payload import Change, coalesce, plan_delivery, render  # noqa: E402
+from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
 
 URL = "/api/v1/experiences/skin-quiz/responses"
 
@@ -92,7 +93,7 @@ def backlog(n: int) -> None:
             print(f"capture only (delivery held):   {rate(n, time.perf_counter() - t):8.1f} responses/s")
         # Baseline: the same batches posted straight to the sandbox, no outbox, no acks.
         objs = coalesce(Change(str(i), f"base{i:06d}@example.com", {"skin_type": "dry"}) for i in range(n))
-        batches = plan_batches(objs)
+        batches = plan_delivery([render(o, DestinationSettings(), {}) for o in objs]).batches
         headers = {"Authorization": f"Bearer {SANDBOX_KEY}"}
         with httpx.Client() as c:
             t = time.perf_counter()

@@ -109,9 +109,15 @@ def build_worker(
     transport: httpx.AsyncBaseTransport | None = None,
     engine_settings: EngineSettings | None = None,
 ) -> tuple[DeliveryEngine, BrazeClient]:
-    settings = engine_settings or EngineSettings(lease_s=rt.settings.lease_seconds)
     # A request must end well inside the lease, or another worker may take the items meanwhile.
-    read_s = min(30.0, settings.lease_s / 2)
+    request_s = min(30.0, rt.settings.lease_seconds / 2)
+    settings = engine_settings or EngineSettings(
+        lease_s=rt.settings.lease_seconds,
+        batch_window_s=rt.settings.batch_window_ms / 1000,
+        settle_window_s=rt.settings.settle_seconds,
+        request_timeout_s=request_s,
+    )
+    read_s = min(settings.request_timeout_s, settings.lease_s / 2)
     client = BrazeClient(transport=transport, timeout=httpx.Timeout(read_s, connect=min(5.0, read_s)))
     return DeliveryEngine(rt.outbox, client, settings), client
 

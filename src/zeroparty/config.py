@@ -66,6 +66,8 @@ class Settings:
     frame_ancestors: str = "'self'"
     sqlite_busy_timeout_ms: int = 10_000
     lease_seconds: int = 60
+    batch_window_ms: int = 50
+    settle_seconds: float = 30.0
     worker: bool = True
     sandbox: bool = False
     sandbox_api_key: str | None = None
@@ -103,6 +105,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),
+    "ZEROPARTY_BATCH_WINDOW_MS": ("batch_window_ms", lambda n, raw: _int(n, raw, 0, 10_000)),
+    "ZEROPARTY_SETTLE_SECONDS": ("settle_seconds", lambda n, raw: _seconds(n, raw, 0, 3600)),
     "ZEROPARTY_WORKER": ("worker", _bool),
     "ZEROPARTY_SANDBOX": ("sandbox", _bool),
     "ZEROPARTY_SANDBOX_API_KEY": ("sandbox_api_key", _text),

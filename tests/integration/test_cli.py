@@ -75,7 +75,7 @@ def test_import_publishes_new_immutable_versions(tmp_path: Path) -> None:
 
 def test_add_braze_takes_the_key_from_env_and_never_shows_or_stores_it_in_clear(tmp_path: Path) -> None:
     key = "braze-rest-key-4f1c9a7e-secret-9z8y"
-    done = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "US-03", key=key)
+    done = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "US-03", "--no-verify", key=key)
     assert done.returncode == 0, done.stderr
     assert key not in done.stdout + done.stderr
     listed = run(tmp_path, "destinations", "list")
@@ -88,18 +88,32 @@ def test_add_braze_takes_the_key_from_env_and_never_shows_or_stores_it_in_clear(
 
 
 def test_add_braze_prompts_for_the_key_when_not_in_env(tmp_path: Path) -> None:
-    done = run(tmp_path, "destinations", "add-braze", "eu", "--endpoint", "EU-01", stdin="prompted-key-123456\n")
+    done = run(
+        tmp_path, "destinations", "add-braze", "eu", "--endpoint", "EU-01", "--no-verify", stdin="prompted-key-123456\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "prompted-key-123456" not in done.stdout
     assert "eu" in run(tmp_path, "destinations", "list").stdout
 
 
 def test_add_braze_refuses_a_bad_endpoint_or_duplicate_name(tmp_path: Path) -> None:
-    bad = run(tmp_path, "destinations", "add-braze", "x", "--endpoint", "https://rest.iad-99.braze.com", key="k" * 20)
+    bad = run(
+        tmp_path,
+        "destinations",
+        "add-braze",
+        "x",
+        "--endpoint",
+        "https://rest.iad-99.braze.com",
+        "--no-verify",
+        key="k" * 20,
+    )
     assert bad.returncode == 1
     assert "--endpoint" in bad.stderr and "not a documented Braze REST host" in bad.stderr
-    assert run(tmp_path, "destinations", "add-braze", "x", "--endpoint", "US-01", key="k" * 20).returncode == 0
-    again = run(tmp_path, "destinations", "add-braze", "x", "--endpoint", "US-01", key="k" * 20)
+    assert (
+        run(tmp_path, "destinations", "add-braze", "x", "--endpoint", "US-01", "--no-verify", key="k" * 20).returncode
+        == 0
+    )
+    again = run(tmp_path, "destinations", "add-braze", "x", "--endpoint", "US-01", "--no-verify", key="k" * 20)
     assert again.returncode == 1 and "already exists" in again.stderr
 
 

@@ -90,7 +90,16 @@ def test_control_characters_in_a_definition_are_refused(tmp_path: Path) -> None:
 
 
 def test_an_endpoint_without_https_gets_the_url_to_use(tmp_path: Path) -> None:
-    done = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "rest.iad-01.braze.com", key="k" * 20)
+    done = run(
+        tmp_path,
+        "destinations",
+        "add-braze",
+        "prod",
+        "--endpoint",
+        "rest.iad-01.braze.com",
+        "--no-verify",
+        key="k" * 20,
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "error: --endpoint: 'rest.iad-01.braze.com' needs https:// in front: use https://rest.iad-01.braze.com "
@@ -157,7 +166,9 @@ def test_data_dir_option_applies_to_every_command(tmp_path: Path) -> None:
 
 
 def test_stored_text_is_printed_literally(tmp_path: Path) -> None:
-    added = run(tmp_path, "destinations", "add-braze", "[b]prod[/b]", "--endpoint", "US-03", key="k" * 20)
+    added = run(
+        tmp_path, "destinations", "add-braze", "[b]prod[/b]", "--endpoint", "US-03", "--no-verify", key="k" * 20
+    )
     assert added.returncode == 0, added.stderr
     assert "Added Braze destination '[b]prod[/b]'" in added.stdout
     reason = "Braze refused the API key (key …kkkk [redacted] [bold]x[/bold] :smile:)"

@@ -19,7 +19,15 @@ from tests.integration.test_outbox_store import World
 from tests.support.databases import database_url
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
-from zeroparty.adapters.db.schema import delivery_attempts, destinations, experience_versions, outbox, responses
+from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.schema import (
+    delivery_attempts,
+    delivery_queue,
+    destinations,
+    experience_versions,
+    outbox,
+    responses,
+)
 from zeroparty.domain.retry import RetryPolicy
 
 GOOD = {"first_name": "Kim", "skin_type": "dry"}
@@ -61,14 +69,25 @@ def outbox_row(dest_id: int, response_id: str, email: str, attributes: dict[str,
 
 
 def inject(engine: sa.Engine, rows: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
-    """Queue (email, attributes, column overrides) rows in one transaction, one response each."""
+    """Queue (email, attributes, column overrides) rows in one transaction, one response each; a
+    row injected in flight leaves its user leased by the owner it names, as a vanished worker would."""
     with engine.begin() as conn:
         dest_id = conn.execute(sa.select(destinations.c.id)).scalar_one()
         now = datetime.now(UTC)
+        enqueue_users(conn, [dest_id], [email for email, _, _ in rows], now)
         values = [
             outbox_row(dest_id, new_response(conn, email, now), email, attrs, **state) for email, attrs, state in rows
         ]
         conn.execute(sa.insert(outbox), values)
+        for email, _, state in rows:
+            if state.get("state") == "in_flight":
+                conn.execute(
+                    sa.update(delivery_queue)
+                    .where(delivery_queue.c.user_key == email)
+                    .values(
+                        state="leased", lease_owner=state["lease_owner"], lease_expires_at=state["lease_expires_at"]
+                    )
+                )
 
 
 def by_email(stack: Stack) -> dict[str, Any]:
@@ -158,7 +177,7 @@ def test_rows_left_in_flight_by_a_vanished_worker_end_dead_or_get_delivered(stac
     assert rows["recent@example.com"].attempts == policy.max_attempts + 1
     assert rows["fresh@example.com"].attempts == 2
     for email in ("recent@example.com", "fresh@example.com"):
-        assert attempts_of(stack, rows[email].id) == [("retry", "lease expired"), ("delivered", None)]
+        assert attempts_of(stack, rows[email].id) == [("retry", "lease expired: outcome unknown"), ("delivered", None)]
         assert stack.export_by_email(email)[0]["first_name"] == "Kim"
 
 
@@ -177,22 +196,25 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
 
 def test_a_claim_settles_expired_leases_by_the_policy_it_is_given(world: World) -> None:
     policy = RetryPolicy(max_attempts=2, window=timedelta(minutes=30))
+
+    def claim(owner: str, at: datetime) -> list[int]:
+        got = world.outbox.claim(world.dest_id, owner, 75, 10, at, policy=policy)
+        return [i.attempts for u in got.users for i in u.items]
+
     for email in ("a@x.co", "b@x.co"):
         world.respond(email)
-    assert len(world.outbox.claim(world.dest_id, "w1", 75, 10, T0, policy)) == 2
-    assert world.outbox.claim(world.dest_id, "w2", 75, 10, T0 + timedelta(seconds=11), policy) != []
+    assert claim("w1", T0) == [1, 1]
+    assert claim("w2", T0 + timedelta(seconds=11)) == [2, 2]
     assert world.states() == [("a@x.co", "in_flight", 2), ("b@x.co", "in_flight", 2)]
     # Two attempts used, but the window is not: back to pending and claimed again.
-    later = T0 + timedelta(minutes=10)
-    assert [i.attempts for i in world.outbox.claim(world.dest_id, "w3", 75, 10, later, policy)] == [3, 3]
+    assert claim("w3", T0 + timedelta(minutes=10)) == [3, 3]
     # Now both are spent: dead, and nothing is handed out.
-    end = T0 + timedelta(minutes=31)
-    assert world.outbox.claim(world.dest_id, "w4", 75, 10, end, policy) == []
+    assert claim("w4", T0 + timedelta(minutes=31)) == []
     assert world.states() == [("a@x.co", "dead", 3), ("b@x.co", "dead", 3)]
     with world.engine.connect() as conn:
         outcomes = conn.execute(
             sa.select(delivery_attempts.c.outcome, delivery_attempts.c.detail).order_by(delivery_attempts.c.id)
         ).all()
     assert [o for o, _ in outcomes] == ["retry", "retry", "retry", "retry", "dead", "dead"]
-    assert all(d == "lease expired" for _, d in outcomes[:4])
+    assert all(d == "lease expired: outcome unknown" for _, d in outcomes[:4])
     assert all((d or "").startswith("lease expired and the retry budget is spent (3 attempts") for _, d in outcomes[4:])

@@ -77,6 +77,9 @@ def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000, body_timeout_s: 
         sandbox_api_key=SANDBOX_KEY,
         sqlite_busy_timeout_ms=busy_timeout_ms,
         body_timeout_s=body_timeout_s,
+        # Short windows keep tests quick; tests about the windows set their own.
+        batch_window_ms=5,
+        settle_seconds=0.5,
     )
 
 

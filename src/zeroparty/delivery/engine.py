@@ -1,8 +1,9 @@
-"""The delivery engine: claim → coalesce per user → plan → send → classify → ack.
+"""The delivery engine: lease users → render for the destination → batch → send (several requests in
+flight) → settle each answer by a plan decided in pure code, applied in one transaction.
 
-At-least-once: an item leaves the outbox only after Braze accepted it (delivered) or after its
-retry budget is spent or it can never be accepted (dead). Whatever goes wrong with one object is
-pinned to that object; every other object of the claim is still delivered. See docs/delivery.md.
+At-least-once: a row leaves the outbox only as delivered (Braze accepted it, or already held every
+value it carries) or dead (it can never be accepted, or its retry budget is spent). Whatever goes
+wrong with one object is pinned to that object. See docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -10,26 +11,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from zeroparty.delivery.ports import BrazeSender, ClaimedItem, Destination, Outbox, SendResult
+from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox
 from zeroparty.domain.braze_payload import (
     Batch,
     BrazeLimits,
     Change,
-    DeliveryPlan,
-    Unsendable,
-    UserObject,
-    coalesce,
+    NotSendable,
+    Rendered,
+    UserChanges,
     plan_delivery,
+    render,
 )
-from zeroparty.domain.classify import Accepted, AuthFailed, RateLimited, Rejected, Transient, classify
+from zeroparty.domain.classify import WrongEndpoint, classify, reset_in
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.pacing import CircuitBreaker, RequestBudget
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.scrub import scrub, scrub_json
+from zeroparty.domain.settle import (
+    Broken,
+    Outcome,
+    Resend,
+    RowState,
+    SettleContext,
+    SettlePlan,
+    Unknown,
+    plan_settle,
+)
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
@@ -39,20 +53,38 @@ log = logging.getLogger("zeroparty.delivery")
 class EngineSettings:
     lease_s: float = 60.0
     idle_poll_s: float = 1.0
-    limits: BrazeLimits = BrazeLimits()
+    batch_window_s: float = 0.05  # a partial batch waits this long for company (docs/delivery.md)
+    settle_window_s: float = 30.0  # after an unknown outcome, before everything current goes again
+    request_timeout_s: float = 30.0  # total deadline of one request, never past the lease
     policy: RetryPolicy = RetryPolicy()
+    max_request_bytes: int = 4 * 1024 * 1024
+    max_object_bytes: int = 100 * 1024
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class _Broken:
-    """An object whose planning failed in a way the planner does not know: retried, not dead."""
+@dataclass
+class _Pace:
+    """What one worker knows of one destination: its request budget, its breaker, its requests."""
 
-    obj: UserObject
-    error: Exception
+    budget: RequestBudget
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    inflight: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+@dataclass
+class _Lease:
+    """One claim in progress: the users leased, when, and what each row has been through."""
+
+    dest: Destination
+    users: dict[str, ClaimedUser]
+    rows: dict[str, RowState]
+    started: float  # monotonic
+    strips: dict[str, int] = field(default_factory=dict)
+    alone: set[str] = field(default_factory=set)
+    notes: dict[str, str] = field(default_factory=dict)  # item id → what became of part of it, until settled
 
 
 class DeliveryEngine:
@@ -63,16 +95,18 @@ class DeliveryEngine:
         settings: EngineSettings = EngineSettings(),
         clock: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._outbox = outbox
         self._sender = sender
         self._settings = settings
         self._clock = clock
+        self._mono = monotonic
         self._rng = rng or random.Random()
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._traceback_logged = False  # one traceback per claim: a systemic bug must not flood the log
+        self._paces: dict[int, _Pace] = {}
 
     def wake(self) -> None:
         """Safe to call from any thread: new rows are waiting."""
@@ -86,182 +120,256 @@ class DeliveryEngine:
         while not stop.is_set():
             self._wake.clear()
             try:
-                handled = await self.drain_once()
-            except Exception:  # keep the worker alive; the lease makes the rows claimable again
+                due = await self.pump()
+            except Exception:  # keep the worker alive; leases make the users claimable again
                 log.exception("delivery pass failed", extra={"action": "pass_error"})
-                handled = 0
-            if handled == 0:
-                waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
-                await asyncio.wait(waiters, timeout=self._settings.idle_poll_s, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
+                due = None
+            await self._idle(
+                stop, min(due, self._settings.idle_poll_s) if due is not None else self._settings.idle_poll_s
+            )
+        await self.finish()
         log.info("delivery worker %s stopped", self.owner, extra={"action": "worker_stop"})
 
+    async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
+        inflight = [t for p in self._paces.values() for t in p.inflight]
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        await asyncio.wait([*waiters, *inflight], timeout=max(timeout, 0.001), return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()
+
+    async def finish(self) -> None:
+        """Wait for every request in flight to be answered and settled."""
+        tasks = [t for p in self._paces.values() for t in p.inflight]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def drain_once(self) -> int:
-        """One pass over every ready destination; returns how many items were handled."""
+        """Lease and deliver whatever is ready now, waiting for every answer; returns users handled.
+        (Tests and the benchmark use it; `run` pipelines the same steps.)"""
         handled = 0
+        while True:
+            before = sum(len(p.inflight) for p in self._paces.values())
+            started = await self._pump_count()
+            await self.finish()
+            handled += started
+            if started == 0 and before == 0:
+                return handled
+
+    async def pump(self) -> float | None:
+        """Start every request the destinations' budgets, breakers and free slots allow; return
+        seconds until something may be due (None: nothing known to be waiting)."""
+        return (await self._pump(count_only=False))[1]
+
+    async def _pump_count(self) -> int:
+        return (await self._pump(count_only=True))[0]
+
+    async def _pump(self, *, count_only: bool) -> tuple[int, float | None]:
+        due: list[float] = []
+        started = 0
         for dest in await asyncio.to_thread(self._outbox.ready_destinations, self._clock()):
-            items = await asyncio.to_thread(
-                self._outbox.claim,
-                dest.id,
-                self.owner,
-                self._settings.limits.max_objects,
-                self._settings.lease_s,
-                self._clock(),
-                self._settings.policy,
-            )
-            if items:
-                handled += len(items)
-                await self._deliver_claim(dest, items)
-        return handled
+            n, wait = await self._fill(dest, window=not count_only)
+            started += n
+            if wait is not None:
+                due.append(wait)
+        return started, min(due) if due else None
 
-    async def _deliver_claim(self, dest: Destination, items: list[ClaimedItem]) -> None:
-        """Settle every claimed item, whatever happens to any one of them."""
-        self._traceback_logged = False
-        by_id = {i.id: i for i in items}
-        plan, broken = self._plan(dest, coalesce(Change(i.id, i.user_key, i.attributes) for i in items))
-        for bad in plan.unsendable:
-            await self._dead_letter(dest, bad)
-        for b in broken:
-            reason = f"unexpected error while preparing the request ({type(b.error).__name__}); see the worker log"
-            await self._schedule_retry(b.obj.item_ids, by_id, reason)
-        for n, batch in enumerate(plan.batches):
-            try:
-                going_on = await self._deliver(dest, batch, by_id)
-            except Exception as exc:  # a bug while settling: retry what is left rather than strand it in flight
-                self._log_unexpected(dest, "settling a batch", exc)
-                reason = f"unexpected error while settling the request ({type(exc).__name__}); see the worker log"
-                await self._schedule_retry(batch.item_ids(), by_id, reason)
-                continue
-            if not going_on:
-                # The destination was paused: hand the rest back without using their attempt.
-                rest = [i for b in plan.batches[n + 1 :] for i in b.item_ids()]
-                if rest:
-                    await asyncio.to_thread(self._outbox.release, rest, self.owner, "destination paused", self._clock())
-                break
+    def _pace(self, dest: Destination) -> _Pace:
+        pace = self._paces.get(dest.id)
+        if pace is None or pace.budget.rate != dest.settings.requests_per_second:
+            pace = _Pace(RequestBudget(dest.settings.requests_per_second), inflight=pace.inflight if pace else set())
+            self._paces[dest.id] = pace
+        return pace
 
-    def _plan(self, dest: Destination, objects: list[UserObject]) -> tuple[DeliveryPlan, list[_Broken]]:
-        try:
-            return plan_delivery(objects, self._settings.limits), []
-        except Exception as exc:  # the planner met something it does not know: find the object, spare the rest
-            self._log_unexpected(dest, "planning a request", exc)
-        plannable: list[UserObject] = []
-        unsendable: list[Unsendable] = []
-        broken: list[_Broken] = []
-        for obj in objects:
-            try:
-                alone = plan_delivery([obj], self._settings.limits)
-            except Exception as exc:
-                broken.append(_Broken(obj, exc))
-                continue
-            unsendable.extend(alone.unsendable)
-            if not alone.unsendable:
-                plannable.append(obj)
-        plan = plan_delivery(plannable, self._settings.limits)
-        return DeliveryPlan(plan.batches, (*plan.unsendable, *unsendable)), broken
+    async def _fill(self, dest: Destination, *, window: bool) -> tuple[int, float | None]:
+        """Claim and start requests for `dest` while slots are free; (users started, seconds until due)."""
+        pace = self._pace(dest)
+        started = 0
+        while len(pace.inflight) < (1 if pace.breaker.state != "closed" else dest.settings.max_in_flight):
+            now_m = self._mono()
+            wait = pace.budget.wait(now_m)
+            if wait > 0:
+                return started, wait
+            if not pace.breaker.allows(now_m):
+                return started, pace.breaker.retry_in(now_m) or None
+            claim = await self._claim(dest, window)
+            if not claim.users:
+                pace.breaker.probing = False  # nothing to probe with
+                return started, claim.wait_s
+            started += len(claim.users)
+            task = asyncio.create_task(self._deliver_claim(dest, pace, claim))
+            pace.inflight.add(task)
+            task.add_done_callback(pace.inflight.discard)
+        return started, None
 
-    async def _dead_letter(self, dest: Destination, bad: Unsendable) -> None:
-        log.error(
-            "dead-lettering %d item(s) for %s: %s",
-            len(bad.obj.item_ids),
-            dest.name,
-            bad.reason,
-            extra={"action": "unsendable"},
+    async def _claim(self, dest: Destination, window: bool) -> Claim:
+        s = self._settings
+        return await asyncio.to_thread(
+            self._outbox.claim,
+            dest.id,
+            self.owner,
+            dest.settings.max_objects,
+            s.lease_s,
+            self._clock(),
+            window_s=s.batch_window_s if window else 0.0,
+            settle_window_s=s.settle_window_s,
+            policy=s.policy,
         )
-        await asyncio.to_thread(self._outbox.dead, list(bad.obj.item_ids), self.owner, bad.reason, self._clock())
 
-    async def _deliver(self, dest: Destination, batch: Batch, by_id: dict[str, ClaimedItem]) -> bool:
-        """Send one batch and settle its items; False when the destination is now paused."""
+    # -- one claim ---------------------------------------------------------------------------------
+
+    async def _deliver_claim(self, dest: Destination, pace: _Pace, claim: Claim) -> None:
+        """Settle every leased user, whatever happens to any one of them."""
+        lease = _Lease(
+            dest,
+            {u.user_key: u for u in claim.users},
+            {i.id: RowState(i.attempts, i.created_at) for u in claim.users for i in u.items},
+            self._mono(),
+        )
         try:
-            result = await self._sender.post_track(dest.endpoint, dest.api_key, batch.body())
-        except RetryableDeliveryError as exc:
-            await self._schedule_retry(batch.item_ids(), by_id, scrub(str(exc), dest.api_key))
-            return True
-        except TerminalDeliveryError as exc:
-            reason = f"{scrub(str(exc), dest.api_key)}; fix the destination, then resume"
-            await self._pause(dest, batch.item_ids(), reason)
-            return False
-        except Exception as exc:  # nothing the sender knows of: pin it on the object that causes it
-            self._log_unexpected(dest, "sending a request", exc)
-            if len(batch.objects) > 1:
-                return await self._split(dest, batch, by_id)
-            reason = f"unexpected error while sending ({type(exc).__name__}); see the worker log"
-            await self._schedule_retry(batch.item_ids(), by_id, reason)
-            return True
-        return await self._settle(dest, batch, by_id, result)
+            await self._deliver(lease, pace, [(u, UserChanges(u.user_key, _changes(u)), 0, False) for u in claim.users])
+        except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
+            self._log_unexpected(dest, "delivering a claim", exc)
+            await asyncio.to_thread(self._outbox.release_users, dest.id, self.owner, list(lease.users), self._clock())
 
-    async def _settle(self, dest: Destination, batch: Batch, by_id: dict[str, ClaimedItem], result: SendResult) -> bool:
-        now = self._clock()
-        # Braze's answers can quote the key it refused, whole or cut short: keep it out of the outbox and logs.
-        body = scrub_json(result.body, dest.api_key)
-        verdict = classify(result.status, result.headers, body, len(batch.objects), now.timestamp())
-        ids = batch.item_ids()
-        if isinstance(verdict, Accepted):
-            await self._accepted(dest, batch, verdict, now, result.status)
-        elif isinstance(verdict, Rejected):
-            if verdict.splittable:
-                return await self._split(dest, batch, by_id)
-            await asyncio.to_thread(self._outbox.dead, ids, self.owner, verdict.reason, now)
-        elif isinstance(verdict, AuthFailed):
-            await self._pause(dest, ids, f"Braze refused the API key ({verdict.reason}); update the key, then resume")
+    async def _deliver(
+        self, lease: _Lease, pace: _Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
+    ) -> None:
+        dest = lease.dest
+        rendered: list[Rendered] = []
+        unsendable: list[tuple[tuple[str, ...], str]] = []
+        done: list[str] = []
+        for claimed, changes, strips, alone in todo:
+            lease.strips[claimed.user_key] = strips
+            if alone:
+                lease.alone.add(claimed.user_key)
+            try:
+                rendered.append(render(changes, dest.settings, claimed.accepted, claimed.full))
+            except NotSendable as exc:
+                unsendable.append((changes.item_ids, f"cannot be sent to this destination: {exc}"))
+                done.append(claimed.user_key)
+        plan = plan_delivery(rendered, _limits(dest.settings, self._settings))
+        quiet = SettlePlan(
+            delivered=tuple(i for u in plan.settled for i in u.item_ids),
+            accepted={u.user.user_key: u.sent for u in plan.settled},
+            dead=tuple(unsendable) + tuple((u.user.item_ids, u.reason) for u in plan.unsendable),
+            points_saved=sum(u.points_saved for u in plan.settled),
+        )
+        done += [u.user.user_key for u in plan.settled] + [u.user.user.user_key for u in plan.unsendable]
+        if quiet.delivered or quiet.dead:
+            await self._apply(lease, quiet, done)
+        for n, batch in enumerate(plan.batches):
+            if not await self._send(lease, pace, batch):
+                rest = [u.user.user_key for b in plan.batches[n + 1 :] for u in b.users]
+                await asyncio.to_thread(self._outbox.release_users, dest.id, self.owner, rest, self._clock())
+                return
+
+    async def _send(self, lease: _Lease, pace: _Pace, batch: Batch) -> bool:
+        """Send one batch, settle it, send what its answer says to send again; False once the
+        destination is paused (the caller hands the rest back)."""
+        dest = lease.dest
+        outcome = await self._post(lease, pace, batch)
+        ctx = SettleContext(
+            lease.rows,
+            self._settings.policy,
+            self._clock(),
+            timedelta(seconds=self._settings.settle_window_s),
+            self._rng,
+            dict(lease.strips),
+            frozenset(lease.alone),
+            dest.settings.renames,
+        )
+        plan = plan_settle(batch, outcome, ctx)
+        again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}
+        done = [u.user.user_key for u in batch.users if u.user.user_key not in again]
+        await self._apply(lease, plan, done)
+        pace.breaker.record(plan.health, self._mono())
+        self._log(dest, batch, plan)
+        if plan.health == "ok" and dest.pause_expired:
+            await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, self._clock())
+        if plan.pause is not None:
             return False
-        elif isinstance(verdict, RateLimited):
-            until = now + timedelta(seconds=verdict.wait_s)
-            log.warning("rate limited by %s for %.1fs", dest.name, verdict.wait_s, extra={"action": "rate_limited"})
-            await asyncio.to_thread(self._outbox.pause, dest.id, f"rate limited ({verdict.reason})", until)
-            await asyncio.to_thread(self._outbox.release, ids, self.owner, verdict.reason, now)
-            return False
-        elif isinstance(verdict, Transient):
-            await self._schedule_retry(ids, by_id, verdict.reason)
+        for half in plan.resend_batches:
+            await self._deliver(lease, pace, [self._again(lease, r) for r in half])
+        if plan.resend:
+            await self._deliver(lease, pace, [self._again(lease, r) for r in plan.resend])
         return True
 
-    async def _accepted(self, dest: Destination, batch: Batch, verdict: Accepted, now: datetime, status: int) -> None:
-        failed_ids = {i for idx, o in enumerate(batch.objects) if idx in verdict.failed for i in o.item_ids}
-        ok_ids = [i for i in batch.item_ids() if i not in failed_ids]
-        if ok_ids:
-            await asyncio.to_thread(self._outbox.delivered, ok_ids, self.owner, now, status)
-            if dest.pause_expired:
-                await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, now)
-        for idx, obj in enumerate(batch.objects):
-            if idx in verdict.failed:
-                reason = f"Braze rejected this profile update: {verdict.failed[idx]}"
-                await asyncio.to_thread(self._outbox.dead, list(obj.item_ids), self.owner, reason, now)
-        log.info("delivered %d item(s) to %s", len(ok_ids), dest.name, extra={"action": "delivered"})
+    def _again(self, lease: _Lease, resend: Resend) -> tuple[ClaimedUser, UserChanges, int, bool]:
+        return lease.users[resend.user.user_key], resend.user, resend.strips, resend.alone
 
-    async def _split(self, dest: Destination, batch: Batch, by_id: dict[str, ClaimedItem]) -> bool:
-        """Send each half on its own, isolating the object that spoils the batch."""
-        half = len(batch.objects) // 2
-        first, second = Batch(batch.objects[:half]), Batch(batch.objects[half:])
-        if await self._deliver(dest, first, by_id):
-            return await self._deliver(dest, second, by_id)
-        await asyncio.to_thread(
-            self._outbox.release, second.item_ids(), self.owner, "destination paused", self._clock()
-        )
-        return False
+    async def _apply(self, lease: _Lease, plan: SettlePlan, done: Sequence[str]) -> None:
+        # A note made when a field was stripped belongs to the row when the resend delivers it.
+        lease.notes.update(plan.notes)
+        notes = {i: lease.notes[i] for i in plan.delivered if i in lease.notes}
+        plan = replace(plan, notes={**plan.notes, **notes})
+        versions = {u: lease.users[u].version for u in done if u in lease.users}
+        await asyncio.to_thread(self._outbox.settle, lease.dest.id, self.owner, plan, versions, self._clock())
 
-    async def _pause(self, dest: Destination, ids: list[str], reason: str) -> None:
-        """Every item would fail the same way: stop sending to this destination until resumed."""
-        log.error("pausing %s: %s", dest.name, reason, extra={"action": "destination_paused"})
-        await asyncio.to_thread(self._outbox.pause, dest.id, reason, None)
-        await asyncio.to_thread(self._outbox.release, ids, self.owner, reason, self._clock())
-
-    async def _schedule_retry(self, ids: Sequence[str], by_id: dict[str, ClaimedItem], error: str) -> None:
+    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
+        """Braze's verdict on the batch, or what kept it from one. A request never outlives its
+        lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
+        dest = lease.dest
+        while (wait := pace.budget.wait(self._mono())) > 0:  # resends spend the budget too
+            await asyncio.sleep(wait)
+        pace.budget.take(self._mono())
+        left = self._settings.lease_s - (self._mono() - lease.started)
+        deadline = min(self._settings.request_timeout_s, left * 0.8)
+        if deadline <= 0:
+            return Unknown("the lease ran out before the request could go")
+        try:
+            result = await asyncio.wait_for(
+                self._sender.post_track(dest.endpoint, dest.api_key, batch.body()), deadline
+            )
+        except TimeoutError:
+            return Unknown(f"no answer within {deadline:.1f} s")
+        except RetryableDeliveryError as exc:
+            # A transport failure may have happened after Braze took the request: treat it as unknown.
+            return Unknown(scrub(str(exc), dest.api_key))
+        except TerminalDeliveryError as exc:
+            return WrongEndpoint(scrub(str(exc), dest.api_key))
+        except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
+            self._log_unexpected(dest, "sending a request", exc)
+            return Broken(f"unexpected error while sending ({type(exc).__name__}); see the worker log")
         now = self._clock()
-        policy = self._settings.policy
-        for item_id in ids:
-            item = by_id[item_id]
-            if policy.exhausted(item.attempts, item.created_at, now):
-                await asyncio.to_thread(self._outbox.dead, [item_id], self.owner, f"retries exhausted: {error}", now)
-            else:
-                at = now + timedelta(seconds=policy.backoff(item.attempts, self._rng))
-                await asyncio.to_thread(self._outbox.retry_at, [item_id], self.owner, at, error, now)
-        log.warning("delivery failed, will retry: %s", error, extra={"action": "retry_scheduled"})
+        pace.budget.observe(_remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
+        body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
+        objects = sum(u.objects for u in batch.users)
+        return classify(result.status, result.headers, body, objects, now.timestamp())
+
+    def _log(self, dest: Destination, batch: Batch, plan: SettlePlan) -> None:
+        if plan.pause is not None:
+            log.error("pausing %s: %s", dest.name, plan.pause.reason, extra={"action": "destination_paused"})
+        elif plan.retry:
+            log.warning(
+                "delivery to %s failed, will retry: %s",
+                dest.name,
+                plan.retry[0].reason,
+                extra={"action": "retry_scheduled"},
+            )
+        if plan.delivered:
+            log.info("delivered %d item(s) to %s", len(plan.delivered), dest.name, extra={"action": "delivered"})
+        for ids, reason in plan.dead:
+            log.error("dead-lettered %d item(s) for %s: %s", len(ids), dest.name, reason, extra={"action": "dead"})
 
     def _log_unexpected(self, dest: Destination, doing: str, exc: Exception) -> None:
         # The exception's text may quote data or whatever the transport saw: scrub it like Braze's answers.
-        if self._traceback_logged:
-            log.error("unexpected %s while %s for %s", type(exc).__name__, doing, dest.name)
-            return
-        self._traceback_logged = True
         text = scrub("".join(traceback.format_exception(exc)), dest.api_key)
         log.error("unexpected error while %s for %s:\n%s", doing, dest.name, text, extra={"action": "unexpected"})
+
+
+def _changes(user: ClaimedUser) -> tuple[Change, ...]:
+    return tuple(Change(i.id, user.user_key, i.attributes, i.groups, i.completion) for i in user.items)
+
+
+def _limits(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:
+    return BrazeLimits(
+        settings.max_objects, settings.legacy_per_array, engine.max_request_bytes, engine.max_object_bytes
+    )
+
+
+def _remaining(headers: Mapping[str, str]) -> int | None:
+    found = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-remaining")
+    try:
+        return int(found) if found is not None else None
+    except ValueError:
+        return None

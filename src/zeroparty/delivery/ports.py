@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from zeroparty.domain.settle import SettlePlan
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,7 @@ class Destination:
     name: str
     endpoint: str
     api_key: str
+    settings: DestinationSettings = field(default_factory=DestinationSettings)
     pause_expired: bool = False  # it was paused until a time now past; clear that on success
 
 
@@ -26,6 +29,25 @@ class ClaimedItem:
     attributes: dict[str, Any]
     attempts: int  # including the claim that handed it over
     created_at: datetime
+    groups: Mapping[str, str] = field(default_factory=dict)
+    completion: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedUser:
+    """One leased user: their pending rows, in order, and what the destination last accepted."""
+
+    user_key: str
+    version: int  # of the queue row when claimed; settling compares it to keep rows queued meanwhile
+    items: tuple[ClaimedItem, ...]
+    accepted: Mapping[str, Any]
+    full: bool  # an earlier outcome was unknown: send everything current
+
+
+@dataclass(frozen=True)
+class Claim:
+    users: tuple[ClaimedUser, ...] = ()
+    wait_s: float | None = None  # nothing claimed yet: worth asking again after this long
 
 
 @dataclass(frozen=True)
@@ -36,7 +58,8 @@ class SendResult:
 
 
 class Outbox(Protocol):
-    """Durable queue of profile changes. Every ack names the lease owner; a stale ack is ignored."""
+    """Durable queue of profile changes, leased per user. Every write names the lease owner; a
+    write from a worker whose lease was taken over changes nothing."""
 
     def ready_destinations(self, now: datetime) -> list[Destination]: ...
 
@@ -47,23 +70,28 @@ class Outbox(Protocol):
         max_users: int,
         lease_s: float,
         now: datetime,
+        *,
+        window_s: float = 0.0,
+        settle_window_s: float = 0.0,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    ) -> list[ClaimedItem]:
-        """Lease up to `max_users` users' ready rows, counting an attempt on each. Rows whose lease
-        expired first go back to pending, or to dead when `policy` says their budget is spent."""
+    ) -> Claim:
+        """Lease up to `max_users` ready users with all their pending rows, counting an attempt on
+        each row. Fewer than `max_users` are only leased once the oldest has waited `window_s`
+        (batches fill under load). Users whose lease expired are settled first: their rows' outcome
+        is unknown, so they wait `settle_window_s` and then send everything current."""
 
-    def delivered(self, ids: Sequence[str], owner: str, now: datetime, status: int) -> None: ...
-
-    def retry_at(self, ids: Sequence[str], owner: str, at: datetime, error: str, now: datetime) -> None: ...
-
-    def dead(self, ids: Sequence[str], owner: str, error: str, now: datetime) -> None: ...
-
-    def release(self, ids: Sequence[str], owner: str, error: str, now: datetime) -> None:
-        """Back to pending without using up an attempt (rate limits, paused destinations)."""
+    def settle(
+        self, destination_id: int, owner: str, plan: SettlePlan, versions: Mapping[str, int], now: datetime
+    ) -> None:
+        """Apply one request's plan in one transaction. Users in `versions` are done with: their
+        lease ends, and they are queued again when rows arrived meanwhile."""
 
     def pause(self, destination_id: int, reason: str, until: datetime | None) -> None: ...
 
     def unpause_if_expired(self, destination_id: int, now: datetime) -> None: ...
+
+    def release_users(self, destination_id: int, owner: str, users: Sequence[str], now: datetime) -> None:
+        """Hand leased users back unsent, without using an attempt (stopping, or a pause)."""
 
 
 class BrazeSender(Protocol):

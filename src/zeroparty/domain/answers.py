@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -10,15 +13,18 @@ from email_validator import EmailNotValidError, validate_email
 from zeroparty.domain.definition import (
     CHOICE_TYPES,
     Consent,
+    DateInput,
     Element,
     EmailInput,
     Experience,
     MultiChoice,
+    NumberInput,
     Screen,
     SingleChoice,
     TextInput,
 )
-from zeroparty.domain.untrusted import text_problem
+from zeroparty.domain.standard_fields import FieldContext, normalise, normalise_dob, parse_date
+from zeroparty.domain.untrusted import MAX_INT_DIGITS, text_problem
 from zeroparty.errors import FieldError, InvalidInput
 
 MAX_EMAIL = 254
@@ -33,7 +39,7 @@ def normalize_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
-def _single(el: SingleChoice, value: Any) -> str:
+def _single(el: SingleChoice, value: Any, _ctx: FieldContext) -> str:
     if not isinstance(value, str):
         raise ValueError("must be one option value (a string)")
     if value not in {o.value for o in el.options}:
@@ -41,7 +47,7 @@ def _single(el: SingleChoice, value: Any) -> str:
     return value
 
 
-def _multi(el: MultiChoice, value: Any) -> list[str]:
+def _multi(el: MultiChoice, value: Any, _ctx: FieldContext) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("must be a list of option values")
     allowed = {o.value for o in el.options}
@@ -55,7 +61,7 @@ def _multi(el: MultiChoice, value: Any) -> list[str]:
     return list(value)
 
 
-def _email(_el: EmailInput, value: Any) -> str:
+def _email(_el: EmailInput, value: Any, _ctx: FieldContext) -> str:
     if not isinstance(value, str):
         raise ValueError("must be an email address (a string)")
     if len(value) > MAX_EMAIL:
@@ -63,38 +69,101 @@ def _email(_el: EmailInput, value: Any) -> str:
     return normalize_email(value)
 
 
-def _text(el: TextInput, value: Any) -> str:
+def _one_line(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
     problem = text_problem(value)  # a one-line text: no tab or line break either
     if problem:
         raise ValueError(problem)
-    text = value.strip()
+    return value.strip()
+
+
+def _text(el: TextInput, value: Any, ctx: FieldContext) -> str:
+    text = _one_line(value)
     if len(text) > el.max_length:
         raise ValueError(f"must be at most {el.max_length} characters")
-    return text
+    # A Braze standard field gets the format Braze takes (gender code, E.164 phone, …).
+    return text if el.attribute is None else normalise(el.attribute, text, ctx)
 
 
-def _consent(_el: Consent, value: Any) -> bool:
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _as_number(value: Any) -> int | float:
+    """A JSON number, or the text of one (a form post): 12, -3.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be a number")
+    number: int | float
+    if isinstance(value, str):
+        text = value.strip()
+        if not _DECIMAL.fullmatch(text) or len(text) > MAX_INT_DIGITS + 2:
+            raise ValueError("must be a number such as 12 or 3.5")
+        number = int(text) if text.lstrip("+-").isdigit() else float(text)
+    else:
+        number = value
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    if isinstance(number, int) and len(str(abs(number))) > MAX_INT_DIGITS:
+        raise ValueError(f"must have at most {MAX_INT_DIGITS} digits")
+    return number
+
+
+def _number(el: NumberInput, value: Any, _ctx: FieldContext) -> int | float:
+    number = _as_number(value)
+    if el.integer:
+        if number != int(number):
+            raise ValueError("must be a whole number")
+        number = int(number)
+    if el.min is not None and number < el.min:
+        raise ValueError(f"must be at least {el.min:g}")
+    if el.max is not None and number > el.max:
+        raise ValueError(f"must be at most {el.max:g}")
+    return number
+
+
+# Braze stores a top-level time attribute with a year above 3000 as a string
+# (https://www.braze.com/docs/user_guide/data/activation/custom_data/custom_attributes/).
+MAX_YEAR = 3000
+
+
+def _date(el: DateInput, value: Any, ctx: FieldContext) -> str:
+    text = _one_line(value)
+    if el.attribute == "dob":
+        return normalise_dob(text, ctx)
+    day = parse_date(text, ctx.date_order)
+    if day.year > MAX_YEAR:
+        raise ValueError(f"must be a date before the year {MAX_YEAR + 1}")
+    return day.isoformat()
+
+
+def _consent(_el: Consent, value: Any, _ctx: FieldContext) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
     return value
 
 
 # Element type → the stored form of one answer, or ValueError saying what is wrong with it.
-_CHECKS: dict[type[Any], Callable[[Any, Any], Any]] = {
+_CHECKS: dict[type[Any], Callable[[Any, Any, FieldContext], Any]] = {
     SingleChoice: _single,
     MultiChoice: _multi,
     EmailInput: _email,
     TextInput: _text,
+    NumberInput: _number,
+    DateInput: _date,
     Consent: _consent,
 }
 
 
-def _check(el: Element, value: Any) -> Any:
+def _check(el: Element, value: Any, ctx: FieldContext) -> Any:
     # Encoding and control characters were checked where the input was parsed (domain.untrusted);
     # what an element type adds (one line for a text input) is checked by its own function.
-    return _CHECKS[type(el)](el, value)
+    return _CHECKS[type(el)](el, value, ctx)
+
+
+def _context(exp: Experience | None, el: Element, today: date | None) -> FieldContext:
+    if exp is not None:
+        return exp.field_context(el, today)
+    return FieldContext(phone_country=el.phone_country if isinstance(el, TextInput) else None, today=today)
 
 
 def _is_blank(value: Any) -> bool:
@@ -103,9 +172,15 @@ def _is_blank(value: Any) -> bool:
 
 
 def validate_elements(
-    elements: list[Element], raw: Mapping[str, Any], prefix: str = ""
+    elements: list[Element],
+    raw: Mapping[str, Any],
+    prefix: str = "",
+    exp: Experience | None = None,
+    today: date | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
-    """Check the values given for these elements; return (clean values, problems)."""
+    """Check the values given for these elements; return (clean values, problems). `exp` gives
+    the defaults standard fields are read with (phone country, date order); `today` bounds a
+    date of birth."""
     clean: dict[str, Any] = {}
     problems: list[FieldError] = []
     for el in elements:
@@ -115,7 +190,7 @@ def validate_elements(
                 problems.append(FieldError(prefix + el.id, "is required"))
             continue
         try:
-            clean[el.id] = _check(el, value)
+            clean[el.id] = _check(el, value, _context(exp, el, today))
         except ValueError as exc:
             problems.append(FieldError(prefix + el.id, str(exc)))
         else:
@@ -124,8 +199,10 @@ def validate_elements(
     return clean, problems
 
 
-def validate_screen(screen: Screen, raw: Mapping[str, Any]) -> dict[str, Any]:
-    clean, problems = validate_elements(list(screen.elements), raw)
+def validate_screen(
+    screen: Screen, raw: Mapping[str, Any], exp: Experience | None = None, today: date | None = None
+) -> dict[str, Any]:
+    clean, problems = validate_elements(list(screen.elements), raw, exp=exp, today=today)
     unknown = sorted(set(raw) - {el.id for el in screen.elements})
     problems += [FieldError(k, f"is not an element of screen '{screen.id}'") for k in unknown]
     if problems:
@@ -139,11 +216,13 @@ def missing_required(exp: Experience, answers: Mapping[str, Any]) -> list[FieldE
         FieldError(el.id, f"is required (screen '{screen.id}')")
         for screen in exp.screens
         for el in screen.elements
-        if validate_elements([el], {el.id: answers[el.id]} if el.id in answers else {})[1]
+        if validate_elements([el], {el.id: answers[el.id]} if el.id in answers else {}, exp=exp)[1]
     ]
 
 
-def validate_whole_response(exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+def validate_whole_response(
+    exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any], today: date | None = None
+) -> dict[str, Any]:
     """A complete response in one call: choices under `answers`, form inputs under `inputs`."""
     elements = exp.elements()
     problems: list[FieldError] = []
@@ -163,7 +242,8 @@ def validate_whole_response(exp: Experience, answers: Mapping[str, Any], inputs:
     for screen in exp.screens:
         for el in screen.elements:
             group = "answers" if el.type in CHOICE_TYPES else "inputs"
-            values, errs = validate_elements([el], {el.id: merged[el.id]} if el.id in merged else {}, f"{group}.")
+            given = {el.id: merged[el.id]} if el.id in merged else {}
+            values, errs = validate_elements([el], given, f"{group}.", exp, today)
             clean.update(values)
             problems += errs
     if problems:

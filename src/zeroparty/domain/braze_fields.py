@@ -38,6 +38,22 @@ RESERVED = frozenset(
 )
 
 
+# Braze's other profile fields: Braze sets them itself or they are not what an answer describes; a
+# custom attribute cannot take these names either (Braze would store the value in its own field).
+OTHER_PROFILE_FIELDS = frozenset(
+    {
+        "date_of_first_session",
+        "date_of_last_session",
+        "marked_email_as_spam_at",
+        "email_open_tracking_disabled",
+        "email_click_tracking_disabled",
+        "facebook",
+        "twitter",
+        "bio",
+    }
+)
+
+
 def attribute_name_problem(name: str) -> str | None:
     """Why `name` cannot be a Braze attribute we write, or None when it can."""
     if not name or not name.strip():
@@ -48,4 +64,7 @@ def attribute_name_problem(name: str) -> str | None:
         return "attribute name must not start with '$' (Braze operator prefix)"
     if name in RESERVED:
         return f"'{name}' is a Braze identifier or control field, not an attribute an element can fill"
+    if name in OTHER_PROFILE_FIELDS:
+        writable = ", ".join(sorted(WRITABLE_PROFILE_FIELDS))
+        return f"'{name}' is a Braze profile field zeroparty does not write; the writable ones are {writable}"
     return None

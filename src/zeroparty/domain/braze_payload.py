@@ -1,72 +1,198 @@
-"""Building `/users/track` request bodies: coalesce per user, set aside the objects that can never
-be sent, then batch the rest within Braze's limits.
+"""Building `/users/track` request bodies: coalesce per user, render each user for one destination
+(identity, renames, only what Braze does not hold yet, the completion event), set aside what can
+never be sent, then batch the rest within Braze's limits.
 
 Limits (https://www.braze.com/docs/api/api_limits): 75 objects combined per request (legacy
-contracts: 75 per array), 4 MB per request; 100 KB per object.
+contracts: 75 per array; MAU contracts 50), 4 MB per request; 100 KB per object.
+Data points (https://www.braze.com/docs/user_guide/data/data_points/): every attribute sent costs
+one, "at face value" even when unchanged; subscription states and identifiers are free.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from zeroparty.domain.classify import ObjectRef
+from zeroparty.domain.destination_settings import DestinationSettings, braze_attributes
+
+# Standard fields that cost no data point (subscription state); identifiers cost none either.
+FREE_FIELDS = frozenset({"email_subscribe", "push_subscribe", "email"})
+GROUP_KEY = "$group:"  # state key prefix for a subscription group's state
 
 
 @dataclass(frozen=True)
 class BrazeLimits:
     max_objects: int = 75
+    legacy_per_array: bool = False
     max_request_bytes: int = 4 * 1024 * 1024
     max_object_bytes: int = 100 * 1024
 
 
 @dataclass(frozen=True)
 class Change:
-    """One queued profile change: outbox row `item_id` sets `attributes` on the user `email`."""
+    """One queued profile change (outbox row `item_id`) for the user `user_key` (their email)."""
 
     item_id: str
-    email: str
+    user_key: str
     attributes: dict[str, Any]
+    groups: Mapping[str, str] = field(default_factory=dict)  # consent key → subscribed / unsubscribed
+    completion: Mapping[str, Any] | None = None  # set when the change completed a response
 
 
 @dataclass(frozen=True)
-class UserObject:
-    """One attributes object: every change for one user, later changes winning."""
+class UserChanges:
+    """Every queued change for one user (`rows`, in order), merged: later values win, every
+    completion is kept."""
 
-    email: str
-    attributes: dict[str, Any]
-    item_ids: tuple[str, ...]
+    user_key: str
+    rows: tuple[Change, ...]
 
-    def to_braze(self) -> dict[str, Any]:
-        return {"email": self.email, **self.attributes}
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return {k: v for row in self.rows for k, v in row.attributes.items()}
+
+    @property
+    def groups(self) -> dict[str, str]:
+        return {k: v for row in self.rows for k, v in row.groups.items()}
+
+    @property
+    def completions(self) -> tuple[Mapping[str, Any], ...]:
+        return tuple(row.completion for row in self.rows if row.completion is not None)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(row.item_id for row in self.rows)
+
+
+def coalesce(changes: Iterable[Change]) -> list[UserChanges]:
+    """Group changes per user, in first-seen user order, each user's rows in their order."""
+    merged: dict[str, list[Change]] = {}
+    for ch in changes:
+        merged.setdefault(ch.user_key, []).append(ch)
+    return [UserChanges(user, tuple(rows)) for user, rows in merged.items()]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One user as one destination receives it: an attributes object (None when Braze already
+    holds every value), the completion events, and what sending them would record as accepted."""
+
+    user: UserChanges
+    attributes: dict[str, Any] | None
+    events: tuple[dict[str, Any], ...]
+    sent: dict[str, Any]  # state key → value, recorded once Braze accepts
+    points_sent: int
+    points_saved: int
+
+    @property
+    def objects(self) -> int:
+        return (self.attributes is not None) + len(self.events)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return self.user.item_ids
+
+
+class NotSendable(ValueError):
+    """This user cannot be sent to this destination as configured; the message says why."""
+
+
+def identifier(user_key: str, settings: DestinationSettings) -> dict[str, Any]:
+    """How this destination names the user (https://www.braze.com/docs/api/objects_filters/user_attributes_object)."""
+    if settings.identity == "email":
+        ident: dict[str, Any] = {"email": user_key}
+    elif settings.identity == "user_alias":
+        ident = {"user_alias": {"alias_name": user_key, "alias_label": settings.alias_label}}
+    else:
+        raise NotSendable("identity external_id needs a signed external id, which this response does not carry")
+    if settings.update_existing_only is not None:
+        ident["_update_existing_only"] = settings.update_existing_only
+    elif settings.identity == "user_alias":
+        ident["_update_existing_only"] = False  # an alias only creates a profile when told so
+    return ident
+
+
+def _costs_a_point(name: str) -> bool:
+    return name not in FREE_FIELDS and not name.startswith(GROUP_KEY)
+
+
+def render(
+    user: UserChanges, settings: DestinationSettings, accepted: Mapping[str, Any], full: bool = False
+) -> Rendered:
+    """`user` for this destination, leaving out every value Braze is known to hold already (the
+    record of what it last accepted), unless `full`: after a request whose outcome is unknown the
+    record cannot be trusted, so everything current goes out again."""
+    wanted: dict[str, Any] = braze_attributes(user.attributes, settings)
+    if settings.identity == "user_alias":
+        wanted.setdefault("email", user.user_key)
+    groups = {
+        GROUP_KEY + settings.subscription_groups[key].id: state
+        for key, state in user.groups.items()
+        if key in settings.subscription_groups
+    }
+    fresh = {k: v for k, v in {**wanted, **groups}.items() if full or k not in accepted or accepted[k] != v}
+    saved = sum(1 for k in {**wanted, **groups} if k not in fresh and _costs_a_point(k))
+    attributes: dict[str, Any] | None = None
+    if fresh:
+        attributes = identifier(user.user_key, settings)
+        attributes.update({k: v for k, v in fresh.items() if not k.startswith(GROUP_KEY)})
+        subscriptions = [
+            {"subscription_group_id": k.removeprefix(GROUP_KEY), "subscription_state": v}
+            for k, v in fresh.items()
+            if k.startswith(GROUP_KEY)
+        ]
+        if subscriptions:
+            attributes["subscription_groups"] = subscriptions
+    events = tuple(_event(user.user_key, c, settings) for c in user.completions) if settings.completion_event else ()
+    sent_points = sum(1 for k in fresh if _costs_a_point(k)) + len(events)
+    return Rendered(user, attributes, events, fresh, sent_points, saved)
+
+
+def _event(user_key: str, completion: Mapping[str, Any], settings: DestinationSettings) -> dict[str, Any]:
+    """The completion event (https://www.braze.com/docs/api/objects_filters/event_object); the
+    response id in its properties makes a resent duplicate recognisable."""
+    ident = {k: v for k, v in identifier(user_key, settings).items() if k != "_update_existing_only"}
+    properties = {k: completion.get(k) for k in ("experience", "version", "outcome", "response_id")}
+    return {**ident, "name": settings.completion_event, "time": completion.get("time"), "properties": properties}
 
 
 @dataclass(frozen=True)
 class Batch:
-    objects: tuple[UserObject, ...] = field(default_factory=tuple)
+    users: tuple[Rendered, ...] = ()
 
     def body(self) -> dict[str, Any]:
-        return {"attributes": [o.to_braze() for o in self.objects]}
+        body: dict[str, Any] = {}
+        attributes = [u.attributes for u in self.users if u.attributes is not None]
+        events = [e for u in self.users for e in u.events]
+        if attributes:
+            body["attributes"] = attributes
+        if events:
+            body["events"] = events
+        return body
 
     def item_ids(self) -> list[str]:
-        return [i for o in self.objects for i in o.item_ids]
+        return [i for u in self.users for i in u.item_ids]
 
-
-def coalesce(changes: Iterable[Change]) -> list[UserObject]:
-    """Merge changes per user, in first-seen user order; within a user later values win."""
-    merged: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for ch in changes:
-        attrs, ids = merged.setdefault(ch.email, ({}, []))
-        attrs.update(ch.attributes)
-        ids.append(ch.item_id)
-    return [UserObject(email, attrs, tuple(ids)) for email, (attrs, ids) in merged.items()]
+    def locate(self, ref: ObjectRef) -> Rendered | None:
+        """The user an `errors` entry (input array, index) points at."""
+        array, index = ref
+        if array == "attributes":
+            owners = [u for u in self.users if u.attributes is not None]
+        elif array == "events":
+            owners = [u for u in self.users for _ in u.events]
+        else:
+            return None
+        return owners[index] if 0 <= index < len(owners) else None
 
 
 @dataclass(frozen=True)
 class Unsendable:
-    """An object no request can carry; `reason` says what is wrong without quoting the value."""
+    """A user no request can carry; `reason` says what is wrong without quoting the value."""
 
-    obj: UserObject
+    user: Rendered
     reason: str
 
 
@@ -74,6 +200,7 @@ class Unsendable:
 class DeliveryPlan:
     batches: tuple[Batch, ...]
     unsendable: tuple[Unsendable, ...]
+    settled: tuple[Rendered, ...]  # nothing Braze does not hold already: done without a request
 
 
 def encoded_size(obj: Any) -> int:
@@ -84,53 +211,70 @@ def encoded_size(obj: Any) -> int:
     return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
 
 
-def plan_delivery(objects: Sequence[UserObject], limits: BrazeLimits = BrazeLimits()) -> DeliveryPlan:
-    """Set aside the objects that can never be sent, with the reason, and batch the others, so
-    one poisoned object cannot hold up the rest of a claim."""
-    sized: list[tuple[UserObject, int]] = []
-    unsendable: list[Unsendable] = []
-    for obj in objects:
+def _problem(user: Rendered, limits: BrazeLimits) -> tuple[str | None, int]:
+    """(why this user cannot be sent, or None; the bytes it adds to a request)."""
+    total = 0
+    for obj in [user.attributes] * (user.attributes is not None) + list(user.events):
         try:
-            size = encoded_size(obj.to_braze())
+            size = encoded_size(obj)
         except (ValueError, TypeError, RecursionError) as exc:
-            unsendable.append(Unsendable(obj, f"cannot be sent to Braze: {_encoding_problem(obj, exc)}"))
-            continue
+            return f"cannot be sent to Braze: {_encoding_problem(obj, exc)}", 0
         if size > limits.max_object_bytes:
-            reason = (
+            return (
                 f"cannot be sent to Braze: the profile update is {size:,} bytes, "
                 f"over Braze's limit of {limits.max_object_bytes:,} bytes per object"
-            )
-            unsendable.append(Unsendable(obj, reason))
+            ), 0
+        total += size + 1
+    return None, total
+
+
+def plan_delivery(users: Sequence[Rendered], limits: BrazeLimits = BrazeLimits()) -> DeliveryPlan:
+    """Set aside the users that can never be sent (with the reason) and those with nothing to send,
+    and batch the others, so one poisoned object cannot hold up the rest of a claim."""
+    sized: list[tuple[Rendered, int]] = []
+    unsendable: list[Unsendable] = []
+    settled: list[Rendered] = []
+    for user in users:
+        if user.objects == 0:
+            settled.append(user)
             continue
-        sized.append((obj, size))
-    return DeliveryPlan(tuple(_pack(sized, limits)), tuple(unsendable))
+        problem, size = _problem(user, limits)
+        if problem is not None:
+            unsendable.append(Unsendable(user, problem))
+        else:
+            sized.append((user, size))
+    return DeliveryPlan(tuple(_pack(sized, limits)), tuple(unsendable), tuple(settled))
 
 
-def plan_batches(objects: Sequence[UserObject], limits: BrazeLimits = BrazeLimits()) -> list[Batch]:
-    """Pack objects known to be sendable, in order, into as few requests as the limits allow."""
-    return _pack([(o, encoded_size(o.to_braze())) for o in objects], limits)
+_EMPTY_BODY = len(b'{"attributes":[],"events":[]}')
 
 
-def _pack(sized: Sequence[tuple[UserObject, int]], limits: BrazeLimits) -> list[Batch]:
+def _fits(current: list[Rendered], user: Rendered, limits: BrazeLimits) -> bool:
+    if limits.legacy_per_array:
+        attrs = sum(u.attributes is not None for u in current) + (user.attributes is not None)
+        events = sum(len(u.events) for u in current) + len(user.events)
+        return attrs <= limits.max_objects and events <= limits.max_objects
+    return sum(u.objects for u in current) + user.objects <= limits.max_objects
+
+
+def _pack(sized: Sequence[tuple[Rendered, int]], limits: BrazeLimits) -> list[Batch]:
     batches: list[Batch] = []
-    current: list[UserObject] = []
-    size = len(b'{"attributes":[]}')
-    for obj, encoded in sized:
-        obj_size = encoded + 1
-        if current and (len(current) >= limits.max_objects or size + obj_size > limits.max_request_bytes):
+    current: list[Rendered] = []
+    size = _EMPTY_BODY
+    for user, user_size in sized:
+        if current and (not _fits(current, user, limits) or size + user_size > limits.max_request_bytes):
             batches.append(Batch(tuple(current)))
-            current, size = [], len(b'{"attributes":[]}')
-        current.append(obj)
-        size += obj_size
+            current, size = [], _EMPTY_BODY
+        current.append(user)
+        size += user_size
     if current:
         batches.append(Batch(tuple(current)))
     return batches
 
 
-def _encoding_problem(obj: UserObject, exc: BaseException) -> str:
+def _encoding_problem(obj: Any, exc: BaseException) -> str:
     """Which field cannot be encoded and why, naming the field but never its value."""
-    fields: list[tuple[str, Any]] = [("email", obj.email), *obj.attributes.items()]
-    for name, value in fields:
+    for name, value in obj.items() if isinstance(obj, dict) else []:
         try:
             encoded_size({name: value})
         except (ValueError, TypeError, RecursionError) as field_exc:

@@ -2,12 +2,15 @@
 
 Rules from https://www.braze.com/docs/api/errors and
 https://www.braze.com/docs/api/endpoints/user_data/post_user_track : 201 (any 2xx) is accepted,
-possibly with per-object `errors` ({type, input_array, index}); 400 rejects the request; 401/403
-are key problems; 413 is too large; 429 is rate limiting with reset headers; 5xx are transient.
+possibly with per-object `errors` ({type, input_array, index}); a 400 rejects the request, and when
+it lists `errors` by index only those objects are bad (the rest were valid but not applied);
+401/403 are key problems; 404 is a wrong endpoint (a wrong instance or URL); 413 is too large; 429
+is rate limiting with reset headers; 5xx are transient.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -17,18 +20,30 @@ from typing import Any
 # (https://www.braze.com/docs/api/api_limits vs the MAU section of post_user_track).
 _EPOCH_THRESHOLD = 1_000_000_000
 DEFAULT_RATE_LIMIT_WAIT_S = 3.0
+# Braze's per-object messages quote the field they refuse: "'gender' is not valid".
+_QUOTED_FIELD = re.compile(r"'([^'\s]{1,255})'")
+
+ObjectRef = tuple[str, int]  # (input array, index in it), as Braze's `errors` entries name them
 
 
 @dataclass(frozen=True)
 class Accepted:
-    """2xx. `failed` maps an attributes index to Braze's error text for that object."""
+    """2xx. `failed` maps a refused object to Braze's text for it; the others were applied."""
 
-    failed: Mapping[int, str] = field(default_factory=dict)
+    failed: Mapping[ObjectRef, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectsRejected:
+    """400 naming the bad objects by index: nothing was applied, the unnamed objects are valid."""
+
+    failed: Mapping[ObjectRef, str]
+    reason: str
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """The request as sent will never be accepted (400 and other 4xx)."""
+    """The request as sent will never be accepted (400 without detail, 413, other 4xx)."""
 
     reason: str
     splittable: bool  # several objects: one of them may be the culprit
@@ -36,6 +51,13 @@ class Rejected:
 
 @dataclass(frozen=True)
 class AuthFailed:
+    reason: str
+
+
+@dataclass(frozen=True)
+class WrongEndpoint:
+    """404: the destination's REST endpoint (instance or URL) is wrong; every request would fail."""
+
     reason: str
 
 
@@ -50,28 +72,43 @@ class Transient:
     reason: str
 
 
-Verdict = Accepted | Rejected | AuthFailed | RateLimited | Transient
+Verdict = Accepted | ObjectsRejected | Rejected | AuthFailed | WrongEndpoint | RateLimited | Transient
+
+
+def field_named(message: str) -> str | None:
+    """The field a Braze per-object message names (the first quoted name), if any."""
+    found = _QUOTED_FIELD.search(message)
+    return found.group(1) if found else None
+
+
+def _object_errors(body: Any) -> dict[ObjectRef, str]:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    failed: dict[ObjectRef, str] = {}
+    for err in errors if isinstance(errors, list) else []:
+        if not isinstance(err, dict):
+            continue
+        array, index = err.get("input_array"), err.get("index")
+        if isinstance(array, str) and isinstance(index, int) and not isinstance(index, bool):
+            failed[(array, index)] = str(err.get("type", "rejected by Braze"))[:500]
+    return failed
 
 
 def classify(status: int, headers: Mapping[str, str], body: Any, n_objects: int, now_epoch: float) -> Verdict:
     message = body.get("message") if isinstance(body, dict) else None
     detail = f"HTTP {status}" + (f": {message}" if message else "")
     if 200 <= status < 300:
-        failed: dict[int, str] = {}
-        errors = body.get("errors") if isinstance(body, dict) else None
-        for err in errors if isinstance(errors, list) else []:
-            if isinstance(err, dict) and err.get("input_array") == "attributes" and isinstance(err.get("index"), int):
-                failed[err["index"]] = str(err.get("type", "rejected by Braze"))
-        return Accepted(failed)
+        return Accepted(_object_errors(body))
+    if status == 400 and (failed := _object_errors(body)):
+        return ObjectsRejected(failed, detail)
     if status in (401, 403):
         return AuthFailed(detail)
+    if status == 404:
+        return WrongEndpoint(detail)
     if status in (408, 429):
         return RateLimited(rate_limit_wait(headers, now_epoch), detail)
-    if status == 413:
-        return Rejected(detail, splittable=n_objects > 1)
     if status >= 500:
         return Transient(detail)
-    return Rejected(detail, splittable=status == 400 and n_objects > 1)
+    return Rejected(detail, splittable=status in (400, 413) and n_objects > 1)
 
 
 def rate_limit_wait(headers: Mapping[str, str], now_epoch: float) -> float:
@@ -82,13 +119,21 @@ def rate_limit_wait(headers: Mapping[str, str], now_epoch: float) -> float:
             seconds = _seconds(h[name], now_epoch)
             if seconds is not None:
                 return seconds
-    if "x-ratelimit-reset" in h:
-        try:
-            reset = float(h["x-ratelimit-reset"])
-        except ValueError:
-            return DEFAULT_RATE_LIMIT_WAIT_S
-        return max(0.0, reset - now_epoch) if reset > _EPOCH_THRESHOLD else max(0.0, reset)
-    return DEFAULT_RATE_LIMIT_WAIT_S
+    reset = reset_in(h, now_epoch)
+    return DEFAULT_RATE_LIMIT_WAIT_S if reset is None else reset
+
+
+def reset_in(headers: Mapping[str, str], now_epoch: float) -> float | None:
+    """Seconds until the rate-limit window resets (X-RateLimit-Reset: an epoch second or seconds
+    left, both documented), or None when the header is missing or unreadable."""
+    raw = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-reset")
+    try:
+        reset = float(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if reset is None:
+        return None
+    return max(0.0, reset - now_epoch) if reset > _EPOCH_THRESHOLD else max(0.0, reset)
 
 
 def _seconds(value: str, now_epoch: float) -> float | None:

@@ -8,6 +8,7 @@ run as a model validator so one `Experience.model_validate` reports everything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,20 +24,35 @@ from pydantic_core import ErrorDetails
 
 from zeroparty.domain.braze_fields import attribute_name_problem
 from zeroparty.domain.conditions import Condition, Line, condition_references
+from zeroparty.domain.standard_fields import (
+    DIALING,
+    STANDARD_FIELDS,
+    DateOrder,
+    FieldContext,
+    option_problem,
+    target_problem,
+)
 from zeroparty.domain.untrusted import BLANK, definition_text_problem, kind_of, not_text, printable, text_problem
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
 IDENT = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"
 URL = r"^https?://"
+COUNTRY = r"^[A-Za-z]{2}$"
 
 # The patterns above, in the words shown to authors.
 PATTERN_RULES = {
     SLUG: "must be lowercase letters, digits and hyphens, starting with a letter or digit, at most 100 characters",
     IDENT: "must be letters, digits and underscores, starting with a letter, at most 100 characters",
     URL: "must start with https:// or http://",
+    COUNTRY: "must be a two-letter ISO 3166-1 country code such as GB",
 }
 
 Ident = Annotated[str, Field(pattern=IDENT, description="Letters, digits and _; starts with a letter.")]
+CountryCode = Annotated[
+    str,
+    Field(pattern=COUNTRY, description="ISO 3166-1 alpha-2 code national phone numbers are read in."),
+    AfterValidator(str.upper),
+]
 
 
 def _required_line(value: str) -> str:
@@ -44,6 +60,10 @@ def _required_line(value: str) -> str:
     if problem:
         raise ValueError(problem)
     return value
+
+
+def _optional_line(value: str | None) -> str | None:
+    return None if value is None else _required_line(value)
 
 
 def _long_text(value: str | None) -> str | None:
@@ -67,6 +87,16 @@ class _Model(BaseModel):
 class Option(_Model):
     value: Annotated[str, Field(min_length=1, max_length=255), _REQUIRED]
     label: Annotated[str, Field(min_length=1, max_length=500), _REQUIRED]
+    braze_value: Annotated[
+        str | None,
+        Field(min_length=1, max_length=255, description="Sent to Braze instead of `value` (e.g. F for gender)."),
+        AfterValidator(_optional_line),
+    ] = None
+
+    @property
+    def sent(self) -> str:
+        """What Braze receives when this option is chosen."""
+        return self.value if self.braze_value is None else self.braze_value
 
 
 class _Element(_Model):
@@ -97,18 +127,67 @@ class EmailInput(_Element):
 class TextInput(_Element):
     type: Literal["text"]
     max_length: Annotated[int, Field(ge=1, le=255)] = 255
+    phone_country: CountryCode | None = None
+
+
+class NumberInput(_Element):
+    """A number: sent to Braze as a number attribute."""
+
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+    integer: bool | None = Field(None, description="Only whole numbers.")
+
+
+class DateInput(_Element):
+    """A calendar date: sent to Braze as a time attribute (or as `dob`)."""
+
+    type: Literal["date"]
+
+
+ConsentPurpose = Literal["email_marketing", "subscription_group", "custom"]
 
 
 class Consent(_Element):
-    """A checkbox. `email_marketing` sets Braze's `email_subscribe` to `opted_in` when ticked;
-    `custom` writes true/false to `attribute`."""
+    """A checkbox, sent when the response completes (its final state). `email_marketing` sets
+    Braze's `email_subscribe` (`opted_in` when ticked; `unsubscribed` when an opt-out box is
+    ticked); `subscription_group` subscribes to (or, opt-out, unsubscribes from) the group the
+    destination maps the consent key to; `custom` writes true/false to `attribute`."""
 
     type: Literal["consent"]
-    purpose: Literal["email_marketing", "custom"] = "email_marketing"
+    purpose: ConsentPurpose = "email_marketing"
+    meaning: Literal["opt_in", "opt_out"] | None = Field(
+        None, description="opt_in (default): ticking gives consent; opt_out: ticking withdraws it."
+    )
+    subscription_group: Annotated[
+        str | None, Field(pattern=IDENT, description="Consent key; each destination maps it to a group id.")
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_implies_purpose(cls, data: Any) -> Any:
+        # `subscription_group: newsletter` alone says what the box is for.
+        if isinstance(data, dict) and data.get("subscription_group") is not None and "purpose" not in data:
+            return {**data, "purpose": "subscription_group"}
+        return data
+
+    @property
+    def opt_out(self) -> bool:
+        return self.meaning == "opt_out"
+
+    @property
+    def consent_key(self) -> str:
+        """What the consent is about: the group's key, `email_marketing`, or the custom attribute."""
+        if self.purpose == "subscription_group":
+            return str(self.subscription_group)
+        return self.purpose if self.purpose == "email_marketing" else str(self.attribute)
 
 
-Element = Annotated[SingleChoice | MultiChoice | EmailInput | TextInput | Consent, Field(discriminator="type")]
-INPUT_TYPES = frozenset({"email", "text", "consent"})
+Element = Annotated[
+    SingleChoice | MultiChoice | EmailInput | TextInput | NumberInput | DateInput | Consent,
+    Field(discriminator="type"),
+]
+INPUT_TYPES = frozenset({"email", "text", "number", "date", "consent"})
 CHOICE_TYPES = frozenset({"single_choice", "multi_choice"})
 
 
@@ -134,6 +213,11 @@ class Experience(_Model):
     description: LongText = None
     screens: Annotated[list[Screen], Field(min_length=1, max_length=100)]
     outcome_attribute: Annotated[Line | None, Field(description="Braze attribute receiving the outcome id.")] = None
+    completion_attribute: Annotated[
+        Line | None, Field(description="Braze time attribute set to the completion time.")
+    ] = None
+    phone_country: CountryCode | None = None
+    date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
 
     @model_validator(mode="after")
@@ -149,14 +233,99 @@ class Experience(_Model):
     def email_element(self) -> EmailInput | None:
         return next((el for _s, el in self.elements().values() if isinstance(el, EmailInput)), None)
 
+    def field_context(self, el: Element | None = None, today: date | None = None) -> FieldContext:
+        """How an element's values are normalised for Braze's standard fields."""
+        own = el.phone_country if isinstance(el, TextInput) else None
+        return FieldContext(phone_country=own or self.phone_country, date_order=self.date_order or "dmy", today=today)
 
-def semantic_problems(exp: Experience) -> list[tuple[str, str]]:
+
+Problems = list[tuple[str, str]]
+
+
+def _email_problems(el: EmailInput, path: str, _exp: Experience) -> Problems:
+    if el.attribute is not None:
+        return [(f"{path}.attribute", "an email element always maps to Braze 'email'")]
+    return []
+
+
+def _consent_problems(el: Consent, path: str, _exp: Experience) -> Problems:
+    problems: Problems = []
+    wants_attribute = el.purpose == "custom"
+    if wants_attribute and el.attribute is None:
+        problems.append((f"{path}.attribute", "a custom consent needs an attribute to write to"))
+    if not wants_attribute and el.attribute is not None:
+        target = "'email_subscribe'" if el.purpose == "email_marketing" else "the subscription group"
+        problems.append((f"{path}.attribute", f"{el.purpose} consent maps to {target}"))
+    if el.purpose == "subscription_group" and el.subscription_group is None:
+        problems.append((f"{path}.subscription_group", "a subscription_group consent needs a consent key"))
+    if el.purpose != "subscription_group" and el.subscription_group is not None:
+        problems.append(
+            (f"{path}.subscription_group", f"only a subscription_group consent names one; this is {el.purpose}")
+        )
+    if el.purpose == "custom" and el.meaning is not None:
+        problems.append((f"{path}.meaning", "a custom consent writes true/false as ticked; meaning does not apply"))
+    if el.opt_out and el.required:
+        problems.append((f"{path}.required", "an opt-out box cannot be required"))
+    return problems
+
+
+def _choice_problems(el: SingleChoice | MultiChoice, path: str, exp: Experience) -> Problems:
+    values = [o.value for o in el.options]
+    problems = [(f"{path}.options", f"duplicate option value '{dup}'") for dup in sorted(_repeated(values))]
+    if isinstance(el, SingleChoice) and el.attribute in STANDARD_FIELDS:
+        ctx = exp.field_context(el)
+        for oi, option in enumerate(el.options):
+            problem = option_problem(el.attribute, option.sent, ctx)
+            if problem:
+                where = "braze_value" if option.braze_value is not None else "value"
+                problems.append((f"{path}.options[{oi}].{where}", problem))
+    return problems
+
+
+def _text_problems(el: TextInput, path: str, _exp: Experience) -> Problems:
+    if el.phone_country is not None and el.attribute != "phone":
+        return [(f"{path}.phone_country", "only an element filling 'phone' reads phone numbers")]
+    return []
+
+
+def _number_problems(el: NumberInput, path: str, _exp: Experience) -> Problems:
+    if el.min is not None and el.max is not None and el.min > el.max:
+        return [(f"{path}.max", f"must not be below min ({el.min:g})")]
+    return []
+
+
+def _repeated(values: list[str]) -> set[str]:
+    return {v for v in values if values.count(v) > 1}
+
+
+# Element type -> the checks only that type needs.
+_ELEMENT_CHECKS: dict[type[Any], Callable[[Any, str, Experience], Problems]] = {
+    EmailInput: _email_problems,
+    Consent: _consent_problems,
+    SingleChoice: _choice_problems,
+    MultiChoice: _choice_problems,
+    TextInput: _text_problems,
+    NumberInput: _number_problems,
+}
+
+
+def _element_problems(el: Element, path: str, exp: Experience, attributes: dict[str, str]) -> Problems:
+    check = _ELEMENT_CHECKS.get(type(el))
+    problems = check(el, path, exp) if check else []
+    if el.attribute is not None:
+        _check_attribute(el.attribute, f"{path}.attribute", attributes, problems)
+        problem = target_problem(el.type, el.attribute)
+        if problem:
+            problems.append((f"{path}.attribute", problem))
+    return problems
+
+
+def semantic_problems(exp: Experience) -> Problems:
     """Checks that span several parts of a definition; each problem is (path, message)."""
-    problems: list[tuple[str, str]] = []
+    problems: Problems = []
     seen_screens: set[str] = set()
     seen_elements: dict[str, str] = {}
     attributes: dict[str, str] = {}
-    emails = 0
     for si, screen in enumerate(exp.screens):
         spath = f"screens[{si}]"
         if screen.id in seen_screens:
@@ -167,25 +336,44 @@ def semantic_problems(exp: Experience) -> list[tuple[str, str]]:
             if el.id in seen_elements:
                 problems.append((f"{epath}.id", f"duplicate element id '{el.id}' (first at {seen_elements[el.id]})"))
             seen_elements.setdefault(el.id, epath)
-            if isinstance(el, EmailInput):
-                emails += 1
-                if el.attribute is not None:
-                    problems.append((f"{epath}.attribute", "an email element always maps to Braze 'email'"))
-            elif isinstance(el, Consent) and el.purpose == "email_marketing" and el.attribute is not None:
-                problems.append((f"{epath}.attribute", "email_marketing consent maps to 'email_subscribe'"))
-            elif isinstance(el, Consent) and el.purpose == "custom" and el.attribute is None:
-                problems.append((f"{epath}.attribute", "a custom consent needs an attribute to write to"))
-            if isinstance(el, SingleChoice | MultiChoice):
-                values = [o.value for o in el.options]
-                for dup in sorted({v for v in values if values.count(v) > 1}):
-                    problems.append((f"{epath}.options", f"duplicate option value '{dup}'"))
-            if el.attribute is not None:
-                _check_attribute(el.attribute, f"{epath}.attribute", attributes, problems)
-    if emails > 1:
+            problems.extend(_element_problems(el, epath, exp, attributes))
+    if sum(isinstance(el, EmailInput) for _s, el in exp.elements().values()) > 1:
         problems.append(("screens", "at most one email element: it is the Braze identifier"))
-    if exp.outcome_attribute is not None:
-        _check_attribute(exp.outcome_attribute, "outcome_attribute", attributes, problems)
+    problems.extend(_experience_problems(exp, attributes))
     problems.extend(_outcome_problems(exp))
+    return problems
+
+
+def _experience_problems(exp: Experience, attributes: dict[str, str]) -> Problems:
+    problems: Problems = []
+    for path, name, what in (
+        ("outcome_attribute", exp.outcome_attribute, "the outcome id"),
+        ("completion_attribute", exp.completion_attribute, "the completion time"),
+    ):
+        if name is None:
+            continue
+        _check_attribute(name, path, attributes, problems)
+        if name in STANDARD_FIELDS:
+            problems.append((path, f"'{name}' is one of Braze's standard fields; {what} goes to a custom attribute"))
+    countries = [("phone_country", exp.phone_country)] + [
+        (f"screens[{si}].elements[{ei}].phone_country", el.phone_country)
+        for si, screen in enumerate(exp.screens)
+        for ei, el in enumerate(screen.elements)
+        if isinstance(el, TextInput)
+    ]
+    asked: dict[str, str] = {}
+    for si, screen in enumerate(exp.screens):
+        for ei, el in enumerate(screen.elements):
+            if isinstance(el, Consent) and el.purpose != "custom":
+                # Two boxes for one consent would send whichever came last.
+                path = f"screens[{si}].elements[{ei}]"
+                if el.consent_key in asked:
+                    problems.append((path, f"consent '{el.consent_key}' is already asked by {asked[el.consent_key]}"))
+                asked.setdefault(el.consent_key, path)
+    known = ", ".join(sorted(DIALING))
+    for path, country in countries:
+        if country is not None and country not in DIALING:
+            problems.append((path, f"'{country}' is not a country whose numbers zeroparty reads; use one of {known}"))
     return problems
 
 
@@ -238,10 +426,12 @@ def _reference_problem(elements: dict[str, tuple[Screen, Element]], element_id: 
             return f"'{value}' is not an option of '{element_id}'"
     if isinstance(el, Consent) and not isinstance(value, bool):
         return f"'{element_id}' is a consent; compare it with true or false"
+    if isinstance(el, NumberInput | DateInput):
+        return f"'{element_id}' is a {el.type}; conditions compare choices, texts and consents"
     return None
 
 
-ELEMENT_TYPES = ("single_choice", "multi_choice", "email", "text", "consent")
+ELEMENT_TYPES = ("single_choice", "multi_choice", "email", "text", "number", "date", "consent")
 _CONDITION_TAGS = frozenset({"Equals", "Includes", "OneOf", "All", "AnyOf", "Not"})
 
 
@@ -339,6 +529,9 @@ def _semantics_despite_other_errors(data: dict[Any, Any]) -> list[tuple[str, str
         screens = TypeAdapter(list[Screen]).validate_python(data.get("screens"))
         outcomes = TypeAdapter(list[Outcome]).validate_python(data.get("outcomes"))
         outcome_attribute = TypeAdapter(Line | None).validate_python(data.get("outcome_attribute"))
+        completion_attribute = TypeAdapter(Line | None).validate_python(data.get("completion_attribute"))
+        phone_country = TypeAdapter(CountryCode | None).validate_python(data.get("phone_country"))
+        date_order = TypeAdapter(DateOrder | None).validate_python(data.get("date_order"))
     except ValidationError:
         return []
     partial = Experience.model_construct(
@@ -347,5 +540,8 @@ def _semantics_despite_other_errors(data: dict[Any, Any]) -> list[tuple[str, str
         screens=screens,
         outcomes=outcomes,
         outcome_attribute=outcome_attribute,
+        completion_attribute=completion_attribute,
+        phone_country=phone_country,
+        date_order=date_order,
     )
     return semantic_problems(partial)

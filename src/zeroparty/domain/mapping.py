@@ -1,29 +1,74 @@
-"""From answers to Braze profile changes: attribute IDs are Braze attribute names."""
+"""From answers to Braze profile changes: attribute IDs are Braze attribute names.
+
+Each element's value goes out as the Braze type it is
+(https://www.braze.com/docs/user_guide/data/activation/custom_data/data_types/): a choice as a string
+(its option's `braze_value` when it has one), a multi-choice as an array of strings, a number as a
+number, a consent as a boolean, a date as a time (ISO 8601; `dob` takes YYYY-MM-DD). Top-level time
+attributes take an ISO 8601 string; `{"$time": …}` is only for times inside nested objects, which
+no element writes. Consents follow `domain.consent`: held until the response completes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from zeroparty.domain.definition import Consent, EmailInput, Experience
+from zeroparty.domain.consent import OPTED_IN, ConsentChanges, final_consents, settled_changes
+from zeroparty.domain.definition import (
+    Consent,
+    DateInput,
+    Element,
+    EmailInput,
+    Experience,
+    MultiChoice,
+    SingleChoice,
+)
 
-# https://www.braze.com/docs/api/objects_filters/user_attributes_object : email_subscribe values.
-OPTED_IN = "opted_in"
+__all__ = ["OPTED_IN", "Changes", "Progress", "changes_to_send", "completion_info", "profile_attributes"]
+
+
+def iso_time(moment: datetime) -> str:
+    """ISO 8601 in UTC, to the second: 2026-05-01T09:30:00Z."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _single(el: SingleChoice, value: Any) -> Any:
+    return next((o.sent for o in el.options if o.value == value), value)
+
+
+def _multi(el: MultiChoice, value: Any) -> Any:
+    sent = {o.value: o.sent for o in el.options}
+    return [sent.get(v, v) for v in value]
+
+
+def _date(el: DateInput, value: Any) -> Any:
+    # Braze's dob takes a plain date; a custom time attribute a full ISO 8601 time (midnight UTC).
+    return value if el.attribute == "dob" else f"{value}T00:00:00Z"
+
+
+# Element type -> its answer as Braze takes it; types not listed send the stored value as it is.
+_BRAZE_VALUE: dict[type[Any], Callable[[Any, Any], Any]] = {
+    SingleChoice: _single,
+    MultiChoice: _multi,
+    DateInput: _date,
+}
+
+
+def braze_value(el: Element, value: Any) -> Any:
+    convert = _BRAZE_VALUE.get(type(el))
+    return convert(el, value) if convert else value
 
 
 def profile_attributes(exp: Experience, answers: Mapping[str, Any], outcome_id: str | None) -> dict[str, Any]:
-    """Braze attributes (name -> value) that these answers set. The email is the identifier and is
-    not among them. An unticked marketing box sets nothing: not consenting is not unsubscribing."""
+    """Braze attributes (name -> value) these answers set, consents aside (`domain.consent`
+    decides when those go out). The email is the identifier and is not among them."""
     attrs: dict[str, Any] = {}
     for element_id, (_screen, el) in exp.elements().items():
-        if element_id not in answers or isinstance(el, EmailInput):
+        if element_id not in answers or isinstance(el, EmailInput | Consent) or el.attribute is None:
             continue
-        value = answers[element_id]
-        if isinstance(el, Consent) and el.purpose == "email_marketing":
-            if value is True:
-                attrs["email_subscribe"] = OPTED_IN
-        elif el.attribute is not None:
-            attrs[el.attribute] = value
+        attrs[el.attribute] = braze_value(el, answers[element_id])
     if outcome_id is not None and exp.outcome_attribute is not None:
         attrs[exp.outcome_attribute] = outcome_id
     return attrs
@@ -37,23 +82,65 @@ def respondent_email(exp: Experience, answers: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def changes_to_send(
-    exp: Experience,
-    before: Mapping[str, Any],
-    after: Mapping[str, Any],
-    outcome_before: str | None,
-    outcome_after: str | None,
-) -> tuple[str | None, dict[str, Any]]:
-    """(email, attributes) a screen submit must send: only what changed, unless the respondent's
-    email is new, in which case everything captured so far (it could not be sent without it)."""
-    email = respondent_email(exp, after)
+@dataclass(frozen=True)
+class Progress:
+    """Where a response stands: its answers, its outcome, whether it has completed."""
+
+    answers: Mapping[str, Any]
+    outcome_id: str | None = None
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one submit sends for `email`; nothing when `email` is None or everything is empty."""
+
+    email: str | None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    subscription_groups: dict[str, str] = field(default_factory=dict)
+    completes: bool = False  # the completion goes out with these changes
+
+
+def _consent_changes(exp: Experience, before: Progress, after: Progress, full: bool) -> ConsentChanges:
+    if after.completed and (full or not before.completed):
+        return final_consents(exp, after.answers)
+    if before.completed:
+        return settled_changes(exp, before.answers, after.answers)
+    return ConsentChanges({}, {})  # not settled yet: held
+
+
+def changes_to_send(exp: Experience, before: Progress, after: Progress, now: datetime) -> Changes:
+    """What a submit must send: only what changed, unless the respondent's email is new, in which
+    case everything captured so far (it could not be sent without it). Consents go out with the
+    submit that completes the response, as their final state; after that, as they change."""
+    email = respondent_email(exp, after.answers)
     if email is None:
-        return None, {}
-    now_attrs = profile_attributes(exp, after, outcome_after)
-    if respondent_email(exp, before) != email:
-        return email, now_attrs
-    was = profile_attributes(exp, before, outcome_before)
-    changed = {k: v for k, v in now_attrs.items() if k not in was or was[k] != v}
-    # An answer withdrawn on a revisited screen unsets its attribute (Braze: null unsets).
-    changed.update({k: None for k in was if k not in now_attrs and k != "email_subscribe"})
-    return email, changed
+        return Changes(None)
+    now_attrs = profile_attributes(exp, after.answers, after.outcome_id)
+    full = respondent_email(exp, before.answers) != email
+    if full:
+        attrs = now_attrs
+    else:
+        was = profile_attributes(exp, before.answers, before.outcome_id)
+        attrs = {k: v for k, v in now_attrs.items() if k not in was or was[k] != v}
+        # An answer withdrawn on a revisited screen unsets its attribute (Braze: null unsets).
+        attrs.update({k: None for k in was if k not in now_attrs})
+    consents = _consent_changes(exp, before, after, full)
+    attrs.update(consents.attributes)
+    completes = after.completed and (full or not before.completed)
+    if completes and exp.completion_attribute is not None:
+        attrs[exp.completion_attribute] = iso_time(now)
+    return Changes(email, attrs, consents.subscription_groups, completes)
+
+
+def completion_info(
+    exp: Experience, version: int, outcome_id: str | None, response_id: str, now: datetime
+) -> dict[str, Any]:
+    """The completion a destination may turn into a custom event (`DestinationSettings.completion_event`)."""
+    return {
+        "experience": exp.slug,
+        "version": version,
+        "outcome": outcome_id,
+        "response_id": response_id,
+        "time": iso_time(now),
+    }

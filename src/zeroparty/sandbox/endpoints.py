@@ -17,11 +17,11 @@ from starlette.concurrency import run_in_threadpool
 
 from zeroparty.sandbox import requests as rq
 from zeroparty.sandbox.config import SandboxConfig
+from zeroparty.sandbox.faults import FaultScript
 from zeroparty.sandbox.identity import IdentityStore
-from zeroparty.sandbox.rules.validation import count_objects, over_object_limit
+from zeroparty.sandbox.rules.validation import NO_VALID_DATA, count_objects, over_object_limit
 from zeroparty.sandbox.store import SandboxStore
 
-NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
 SUCCESS = {"message": "success"}
 M = TypeVar("M", bound=BaseModel)
 
@@ -63,10 +63,13 @@ def _handler(model: type[M], act: Callable[[M, datetime], Answer]) -> Handler:
 class _Endpoints:
     """The handlers, over the stores and the config they share."""
 
-    def __init__(self, store: SandboxStore, identity: IdentityStore, config: SandboxConfig) -> None:
+    def __init__(
+        self, store: SandboxStore, identity: IdentityStore, config: SandboxConfig, faults: FaultScript
+    ) -> None:
         self.store = store
         self.identity = identity
         self.config = config
+        self.faults = faults
 
     async def track(self, body: dict[str, Any], now: datetime) -> Answer:
         counts = count_objects(body)
@@ -74,7 +77,9 @@ class _Endpoints:
             return Answer(400, {"message": "Max Input Length Exceeded"})
         if not any(counts.values()):
             return Answer(400, {"message": NO_VALID_DATA})
-        outcome = await run_in_threadpool(self.store.track, body, now)
+        # Scripted per-object rejections (control API) join Braze's own validation.
+        forced = self.faults.rejections("/users/track", body)
+        outcome = await run_in_threadpool(self.store.track, body, now, forced)
         if not any(outcome.processed.values()):
             return Answer(400, {"message": NO_VALID_DATA, "errors": outcome.errors})
         answer: dict[str, Any] = {"message": "success"}
@@ -136,10 +141,10 @@ class _Endpoints:
 
 
 def braze_endpoints(
-    store: SandboxStore, identity: IdentityStore, config: SandboxConfig
+    store: SandboxStore, identity: IdentityStore, config: SandboxConfig, faults: FaultScript
 ) -> dict[str, tuple[str, Handler]]:
     """Path → (the key permission it needs, handler)."""
-    e = _Endpoints(store, identity, config)
+    e = _Endpoints(store, identity, config, faults)
     return {
         "/users/track": ("users.track", e.track),
         "/users/export/ids": ("users.export.ids", e.export_ids),

@@ -98,7 +98,7 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = 
     migrate.upgrade(engine)
     store = SandboxStore(engine, config.array_cap)
     state = SandboxState(config)
-    gateway = _Gateway(config, state, braze_endpoints(store, IdentityStore(engine), config), clock)
+    gateway = _Gateway(config, state, braze_endpoints(store, IdentityStore(engine), config, state.faults), clock)
     templates = Jinja2Templates(directory=TEMPLATES)
     routes: list[BaseRoute] = [Route(p, gateway.endpoint, methods=["POST"]) for p in gateway.braze]
     routes += control_routes(store, state, Access(config.api_keys, templates), templates)
@@ -152,15 +152,15 @@ class _Gateway:
         if refused is not None:
             return refused, headers
         fault = self.state.faults.next_for(path)
-        if fault is not None and fault.kind == "status":
+        if fault is not None and fault.spec.kind == "status":
             return self._injected_status(fault, headers, now)
-        if fault is not None and fault.kind == "delay":
-            await asyncio.sleep(fault.seconds or 0)
+        if fault is not None and fault.spec.kind == "delay":
+            await asyncio.sleep(fault.spec.seconds or 0)
         body = _json_body(request, raw)
         if isinstance(body, Answer):
             return body, headers
         answer = await handler(body, datetime.fromtimestamp(now, UTC))
-        if fault is not None and fault.kind == "drop":
+        if fault is not None and fault.spec.kind == "drop":
             raise _Drop
         return answer, headers
 
@@ -181,11 +181,13 @@ class _Gateway:
         return None, decision.headers
 
     def _injected_status(self, fault: Fault, headers: Headers, now: float) -> tuple[Answer, Headers]:
-        status = fault.status or 500
+        status = fault.spec.status or 500
         if status == 429:
-            retry_after = fault.retry_after if fault.retry_after is not None else 1
+            retry_after = fault.spec.retry_after if fault.spec.retry_after is not None else 1
             headers = fault_headers(self.config.rate_limit_mode, retry_after, now)
-        return Answer(status, {"message": f"Injected fault: HTTP {status}"}), headers
+        elif status == 401:
+            headers = {}  # Braze's 401 comes before any key is known: no rate-limit headers
+        return Answer(status, fault.status_body()), headers
 
 
 def _json_body(request: Request, raw: bytes | None) -> dict[str, Any] | Answer:

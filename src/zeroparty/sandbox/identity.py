@@ -8,7 +8,9 @@ Semantics follow Braze's pages:
 - https://www.braze.com/docs/api/endpoints/user_data/post_user_identify: with no user holding the
   external_id, the unidentified profile takes it; otherwise the fields found only on the unidentified
   profile are merged into the identified one and the unidentified profile is removed — unless the
-  identified user already has an alias with the same label.
+  identified user already has an alias with the same label. Since August 7, 2023 every call merges
+  ("this endpoint will merge data for all calls", https://github.com/braze-inc/braze-docs/pull/5763),
+  so the older `merge_behavior: "none"` no longer leaves data behind.
 - https://www.braze.com/docs/api/endpoints/user_data/post_users_merge: the listed fields, custom
   attributes, events and purchases are merged "if they're not found on the target user"; a skipped
   merge still answers 202.
@@ -39,18 +41,21 @@ MERGED_FIELDS = (
 )  # fmt: skip
 
 
-def _fold(conn: Connection, keep: Row[Any], gone: Row[Any], now: datetime, merge_data: bool) -> None:
-    """Fold `gone` into `keep`, then remove `gone`. Its aliases follow unless `keep` already has an
-    alias with that label; with merge_data, fields and custom attributes `keep` lacks, and all events
-    and purchases, move over."""
+def _fold(conn: Connection, keep: Row[Any], gone: Row[Any], now: datetime) -> None:
+    """Fold `gone` into `keep`, then remove `gone`: the fields and custom attributes `keep` lacks, and
+    all events and purchases, move over; its aliases follow unless `keep` already has an alias with
+    that label."""
     fields, custom = dict(keep.fields), dict(keep.custom)
-    if merge_data:
-        for key in MERGED_FIELDS:
-            if fields.get(key) is None and gone.fields.get(key) is not None:
-                fields[key] = gone.fields[key]
-        custom = {**gone.custom, **custom}
-        for table in (sandbox_events, sandbox_purchases):
-            conn.execute(sa.update(table).where(table.c.braze_id == gone.braze_id).values(braze_id=keep.braze_id))
+    for key in MERGED_FIELDS:
+        if fields.get(key) is None and gone.fields.get(key) is not None:
+            fields[key] = gone.fields[key]
+            if key == "email" and "email_subscribe" in gone.fields and "email_subscribe" not in fields:
+                # The state belongs to the address (every profile sharing it changes with it, see
+                # store.py), so it comes along with the address (a sandbox choice).
+                fields["email_subscribe"] = gone.fields["email_subscribe"]
+    custom = {**gone.custom, **custom}
+    for table in (sandbox_events, sandbox_purchases):
+        conn.execute(sa.update(table).where(table.c.braze_id == gone.braze_id).values(braze_id=keep.braze_id))
     taken = q.alias_labels(conn, keep.braze_id)
     conn.execute(
         sa.update(sandbox_aliases)
@@ -58,8 +63,7 @@ def _fold(conn: Connection, keep: Row[Any], gone: Row[Any], now: datetime, merge
         .values(braze_id=keep.braze_id)
     )
     q.delete_profiles(conn, [gone.braze_id])
-    points = keep.data_points + (gone.data_points if merge_data else 0)
-    q.save_profile(conn, keep.braze_id, fields, custom, now, data_points=points)
+    q.save_profile(conn, keep.braze_id, fields, custom, now, data_points=keep.data_points + gone.data_points)
 
 
 def _find(conn: Connection, ref: rq.UserRef) -> Row[Any] | None:
@@ -103,7 +107,6 @@ class IdentityStore:
                 )
 
     def identify(self, body: rq.Identify, now: datetime) -> int:
-        merge = body.merge_behavior == "merge"
         with self._engine.begin() as conn:
             pairs: list[tuple[str, Row[Any] | None, str | None]] = []
             for item in body.aliases_to_identify:
@@ -131,7 +134,7 @@ class IdentityStore:
                         .values(external_id=external_id, updated_at=now)
                     )
                 elif label is None or label not in q.alias_labels(conn, identified.braze_id):
-                    _fold(conn, identified, anonymous, now, merge)
+                    _fold(conn, identified, anonymous, now)  # every call merges, whatever merge_behavior says
         return len(pairs)
 
     def merge(self, body: rq.Merge, now: datetime) -> None:
@@ -140,7 +143,7 @@ class IdentityStore:
                 gone, keep = _find(conn, u.identifier_to_merge), _find(conn, u.identifier_to_keep)
                 if gone is None or keep is None or gone.braze_id == keep.braze_id:
                     continue  # Braze still answers 202 when it skips a merge
-                _fold(conn, keep, gone, now, merge_data=True)
+                _fold(conn, keep, gone, now)
 
     def delete(self, body: rq.Delete) -> int:
         with self._engine.begin() as conn:

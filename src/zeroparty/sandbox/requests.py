@@ -92,7 +92,9 @@ class Identify(_Body):
     aliases_to_identify: Annotated[list[AliasToIdentify], Field(max_length=MAX_IDS)] = []
     emails_to_identify: Annotated[list[EmailToIdentify], Field(max_length=MAX_IDS)] = []
     phone_numbers_to_identify: Annotated[list[PhoneToIdentify], Field(max_length=MAX_IDS)] = []
-    # The current page merges data by default; older pages offered "none" to leave it behind.
+    # Accepted for older clients and ignored: since August 7, 2023 every call merges data
+    # (https://github.com/braze-inc/braze-docs/pull/5763, on
+    # https://www.braze.com/docs/api/endpoints/user_data/post_user_identify).
     merge_behavior: Literal["none", "merge"] = "merge"
 
     @model_validator(mode="after")

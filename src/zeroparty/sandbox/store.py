@@ -60,8 +60,12 @@ class SandboxStore:
 
     # -- /users/track --------------------------------------------------------------------------
 
-    def track(self, body: Mapping[str, Any], now: datetime) -> TrackOutcome:
+    def track(
+        self, body: Mapping[str, Any], now: datetime, forced: Mapping[tuple[str, int], str] | None = None
+    ) -> TrackOutcome:
+        """Apply a /users/track body; `forced` rejects more objects by (array, index), with their type."""
         valid: list[tuple[str, Mapping[str, Any]]] = []
+        forced = forced or {}
         out = TrackOutcome()
         for array in ARRAYS:
             items = body.get(array)
@@ -69,7 +73,7 @@ class SandboxStore:
                 continue
             out.processed[array] = 0
             for index, obj in enumerate(items):
-                problem = object_problem(array, obj)
+                problem = object_problem(array, obj) or forced.get((array, index))
                 if problem:
                     out.errors.append({"type": problem, "input_array": array, "index": index})
                 else:

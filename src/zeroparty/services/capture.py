@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zeroparty.domain.answers import missing_required, validate_screen, validate_whole_response
+from zeroparty.domain.consent import consent_records
 from zeroparty.domain.definition import Outcome, Screen
-from zeroparty.domain.mapping import changes_to_send
+from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import CaptureStore, CaptureUnit, Published, ResponseWrite, StoredResponse
@@ -52,53 +53,58 @@ class CaptureService:
             return pub, stored.answers, stored.outcome_id
 
     def submit_screen(self, slug: str, response_id: str | None, screen_id: str, raw: Mapping[str, Any]) -> Submitted:
+        now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
-                pub, before, outcome_before, is_new = _published(unit, slug), {}, None, True
+                pub, before, is_new = _published(unit, slug), Progress({}), True
                 response_id = str(uuid.uuid4())
             else:
                 pub, stored = _response_of(unit, slug, response_id)
-                before, outcome_before, is_new = stored.answers, stored.outcome_id, False
+                before = Progress(stored.answers, stored.outcome_id, stored.completed_at is not None)
+                is_new = False
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
             if index is None:
                 raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
             screen = exp.screens[index]
-            clean = validate_screen(screen, raw)
-            after = {k: v for k, v in before.items() if k not in {el.id for el in screen.elements}} | clean
+            clean = validate_screen(screen, raw, exp, now.date())
+            answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
             last = index == len(exp.screens) - 1
             outcome = None
             if last:
-                missing = missing_required(exp, after)
+                missing = missing_required(exp, answers)
                 if missing:
                     raise InvalidInput(missing, "earlier screens are incomplete")
-                outcome = choose_outcome(exp, after)
-            outcome_id = outcome.id if outcome else outcome_before
-            email, changes = changes_to_send(exp, before, after, outcome_before, outcome_id)
+                outcome = choose_outcome(exp, answers)
+            after = Progress(answers, outcome.id if outcome else before.outcome_id, before.completed or last)
+            changes = changes_to_send(exp, before, after, now)
             write = ResponseWrite(
                 response_id=response_id,
                 version_id=pub.version_id,
                 channel="page",
                 is_new=is_new,
                 answers={el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean},
-                email=email,
-                outcome_id=outcome_id,
+                email=changes.email,
+                outcome_id=after.outcome_id,
                 completed=last,
-                changes=changes,
+                changes=changes.attributes,
                 cleared=frozenset({el.id for el in screen.elements} - set(clean)),
+                **_extras(pub, response_id, after, changes, before, now),
             )
-            queued = unit.write(write, self._clock())
+            queued = unit.write(write, now)
         if queued:
             self._notify()
         return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
 
     def submit_whole(self, slug: str, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> Submitted:
+        now = self._clock()
         with self._store.unit() as unit:
             pub = _published(unit, slug)
             exp = pub.experience
-            clean = validate_whole_response(exp, answers, inputs)
+            clean = validate_whole_response(exp, answers, inputs, now.date())
             outcome = choose_outcome(exp, clean)
-            email, changes = changes_to_send(exp, {}, clean, None, outcome.id)
+            before, after = Progress({}), Progress(clean, outcome.id, completed=True)
+            changes = changes_to_send(exp, before, after, now)
             screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()}
             response_id = str(uuid.uuid4())
             write = ResponseWrite(
@@ -107,15 +113,31 @@ class CaptureService:
                 channel="api",
                 is_new=True,
                 answers={k: (screen_of[k], v) for k, v in clean.items()},
-                email=email,
+                email=changes.email,
                 outcome_id=outcome.id,
                 completed=True,
-                changes=changes,
+                changes=changes.attributes,
+                **_extras(pub, response_id, after, changes, before, now),
             )
-            queued = unit.write(write, self._clock())
+            queued = unit.write(write, now)
         if queued:
             self._notify()
         return Submitted(response_id, None, outcome, queued)
+
+
+def _extras(
+    pub: Published, response_id: str, after: Progress, changes: Changes, before: Progress, now: datetime
+) -> dict[str, Any]:
+    """The parts of a write beyond answers and attributes: subscription groups, the completion,
+    and the consent records."""
+    completion = (
+        completion_info(pub.experience, pub.version, after.outcome_id, response_id, now) if changes.completes else None
+    )
+    return {
+        "subscription_groups": changes.subscription_groups,
+        "completion": completion,
+        "consents": tuple(consent_records(pub.experience, before.answers, after.answers)),
+    }
 
 
 def _published(unit: CaptureUnit, slug: str) -> Published:

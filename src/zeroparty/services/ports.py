@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from zeroparty.domain.consent import ConsentRecord
 from zeroparty.domain.definition import Experience
 
 
@@ -38,8 +39,22 @@ class ResponseWrite:
     email: str | None
     outcome_id: str | None
     completed: bool
-    changes: dict[str, Any]  # Braze attributes to send for `email`; empty: nothing to send
+    changes: dict[str, Any]  # Braze attributes to send for `email`
     cleared: frozenset[str] = frozenset()  # answers withdrawn on a revisited screen
+    subscription_groups: dict[str, str] = field(default_factory=dict)  # consent key -> subscribed | unsubscribed
+    completion: dict[str, Any] | None = None  # set when this submit completes the response
+    consents: tuple[ConsentRecord, ...] = ()  # consents given or withdrawn by this submit, for audit
+
+    def outbox_payload(self) -> dict[str, Any] | None:
+        """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,
+        consent keys); None when there is nothing to send or no email to send it for."""
+        if self.email is None or not (self.changes or self.subscription_groups or self.completion):
+            return None
+        return {
+            "attributes": self.changes,
+            "subscription_groups": self.subscription_groups,
+            "completion": self.completion,
+        }
 
 
 class CaptureUnit(Protocol):
@@ -52,7 +67,8 @@ class CaptureUnit(Protocol):
     def version(self, version_id: int) -> Published: ...
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
-        """Store the response, its answers and one outbox row per destination; return rows queued."""
+        """Store the response, its answers, its consent records and one outbox row per destination
+        (`w.outbox_payload()`); return rows queued."""
         ...
 
 

@@ -75,6 +75,142 @@ def test_a_share_of_answers_can_fail(sandbox: Sandbox) -> None:
     assert sandbox.post("/users/track", ONE).status_code == 201
 
 
+NO_VALID = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"message": NO_VALID}),
+        (401, {"message": "Invalid API Key"}),
+        (403, {"message": "Access Denied"}),
+        (404, {"message": "Not Found"}),
+    ],
+)
+def test_whole_request_4xx_faults_answer_brazes_bodies(sandbox: Sandbox, status: int, body: dict[str, Any]) -> None:
+    sandbox.faults({"kind": "status", "status": status, "count": 2, "path": "/users/track"})
+    answers = [sandbox.post("/users/track", ONE) for _ in range(3)]
+    assert [(a.status_code, a.json()) for a in answers[:2]] == [(status, body)] * 2
+    assert answers[2].status_code == 201
+    assert ("X-RateLimit-Limit" in answers[0].headers) is (status != 401)  # a real 401 knows no key
+    assert sandbox.log(limit=3)[0]["status"] == status
+    assert sandbox.custom("u1") == {"n": 1}  # only the last request was applied
+
+
+def test_a_400_fault_with_indexes_lists_them_in_errors(sandbox: Sandbox) -> None:
+    sandbox.faults(
+        {"kind": "status", "status": 400, "count": 1, "indexes": [0, 2]},
+        {"kind": "status", "status": 400, "count": 1, "indexes": [1], "input_array": "events", "field": "name"},
+        {"kind": "status", "status": 400, "count": 1, "indexes": [0], "field": "gender", "message": "'gender' is odd"},
+    )
+    bodies = [sandbox.post("/users/track", ONE).json() for _ in range(3)]
+    assert bodies == [
+        {
+            "message": NO_VALID,
+            "errors": [
+                {"type": "Injected fault: object rejected", "input_array": "attributes", "index": 0},
+                {"type": "Injected fault: object rejected", "input_array": "attributes", "index": 2},
+            ],
+        },
+        {"message": NO_VALID, "errors": [{"type": "'name' is not valid", "input_array": "events", "index": 1}]},
+        {"message": NO_VALID, "errors": [{"type": "'gender' is odd", "input_array": "attributes", "index": 0}]},
+    ]
+
+
+def test_a_4xx_fault_on_another_path(sandbox: Sandbox) -> None:
+    sandbox.faults({"kind": "status", "status": 403, "count": 1, "path": "/users/identify"})
+    body = {"aliases_to_identify": [{"external_id": "c", "user_alias": {"alias_name": "a", "alias_label": "l"}}]}
+    assert sandbox.post("/users/track", ONE).status_code == 201
+    r = sandbox.post("/users/identify", body)
+    assert (r.status_code, r.json()) == (403, {"message": "Access Denied"})
+    assert sandbox.post("/users/identify", body).status_code == 201
+
+
+# -- per-object rejections ---------------------------------------------------------------------------
+
+MIXED = {
+    "attributes": [
+        {"external_id": "a", "gender": "F", "n": 1},
+        {"external_id": "b", "email": "X@Example.com", "gender": "M", "n": 2},
+        {"email": "x@example.com", "n": 3},
+    ],
+    "events": [{"email": "x@example.com", "name": "e", "time": "2026-01-02T03:04:05Z"}],
+}
+
+
+def test_reject_by_email_refuses_every_object_carrying_it_and_applies_the_rest(sandbox: Sandbox) -> None:
+    r = sandbox.faults({"kind": "reject", "identifier": {"email": "x@example.com"}, "field": "gender", "count": 1})
+    assert r.json()["faults"] == [
+        {"kind": "reject", "identifier": {"email": "x@example.com"}, "field": "gender", "remaining": 1}
+    ]
+    answer = sandbox.post("/users/track", MIXED)
+    assert (answer.status_code, answer.json()) == (
+        201,
+        {
+            "message": "success",
+            "attributes_processed": 1,
+            "events_processed": 0,
+            "errors": [
+                {"type": "'gender' is not valid", "input_array": "attributes", "index": 1},
+                {"type": "'gender' is not valid", "input_array": "attributes", "index": 2},
+                {"type": "'gender' is not valid", "input_array": "events", "index": 0},
+            ],
+        },
+    )
+    assert sandbox.custom("a") == {"n": 1} and sandbox.export(external_ids=["b"]) == []
+    assert sandbox.export(email_address="x@example.com") == []
+    assert sandbox.api.get("/_sandbox/faults").json() == {"faults": []}  # used up
+    assert sandbox.post("/users/track", MIXED).json() == {
+        "message": "success",
+        "attributes_processed": 3,
+        "events_processed": 1,
+    }
+
+
+def test_reject_by_external_id_counts_only_requests_that_carry_it(sandbox: Sandbox) -> None:
+    sandbox.faults(
+        {"kind": "reject", "identifier": {"external_id": "b"}, "field": "gender", "count": 2,
+         "message": "The value provided for the 'gender' field is not valid."}
+    )  # fmt: skip
+    assert sandbox.post("/users/track", ONE).json() == {"message": "success", "attributes_processed": 1}
+    for _ in range(2):
+        r = sandbox.post("/users/track", MIXED)
+        assert r.status_code == 201
+        assert r.json()["errors"] == [
+            {"type": "The value provided for the 'gender' field is not valid.", "input_array": "attributes", "index": 1}
+        ]
+    assert "errors" not in sandbox.post("/users/track", MIXED).json()
+
+
+def test_reject_of_every_object_is_brazes_400(sandbox: Sandbox) -> None:
+    sandbox.faults({"kind": "reject", "identifier": {"external_id": "u1"}, "field": "n", "count": 1})
+    r = sandbox.post("/users/track", ONE)
+    assert (r.status_code, r.json()) == (
+        400,
+        {"message": NO_VALID, "errors": [{"type": "'n' is not valid", "input_array": "attributes", "index": 0}]},
+    )
+    assert sandbox.stats()["profiles"] == 0
+
+
+def test_reject_by_ratio(sandbox: Sandbox) -> None:
+    sandbox.faults({"kind": "reject", "identifier": {"external_id": "u1"}, "field": "n", "ratio": 0.5})
+    statuses = [sandbox.post("/users/track", ONE).status_code for _ in range(60)]
+    assert 10 < statuses.count(400) < 50 and statuses.count(201) + statuses.count(400) == 60
+    assert len(sandbox.api.get("/_sandbox/faults").json()["faults"]) == 1  # a ratio fault stays
+    assert sandbox.api.delete("/_sandbox/faults").json() == {"faults": []}
+    assert sandbox.post("/users/track", ONE).status_code == 201
+
+
+def test_reject_and_whole_request_faults_keep_their_own_counts(sandbox: Sandbox) -> None:
+    sandbox.faults(
+        {"kind": "reject", "identifier": {"external_id": "u1"}, "field": "n", "count": 1},
+        {"kind": "status", "status": 503, "count": 1},
+    )
+    assert sandbox.post("/users/track", ONE).status_code == 503  # the reject is not used up by it
+    assert sandbox.post("/users/track", ONE).status_code == 400
+    assert sandbox.post("/users/track", ONE).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("spec", "field"),
     [
@@ -89,6 +225,67 @@ def test_a_share_of_answers_can_fail(sandbox: Sandbox) -> None:
         ({"faults": [{"kind": "status", "status": 500, "count": 1, "path": "users/track"}]}, "faults.0.path"),
         ({"faults": [{"kind": "explode", "count": 1}]}, "faults.0.kind"),
         ({"faults": [{"kind": "drop", "count": 1, "color": "red"}]}, "faults.0.color"),
+        ({"faults": [{"kind": "status", "status": 402, "count": 1}]}, "faults.0.status"),
+        ({"faults": [{"kind": "reject", "field": "gender", "count": 1}]}, "faults.0.identifier"),
+        ({"faults": [{"kind": "reject", "identifier": {"email": "x@example.com"}, "count": 1}]}, "faults.0.field"),
+        ({"faults": [{"kind": "reject", "identifier": {}, "field": "gender", "count": 1}]}, "faults.0.identifier"),
+        (
+            {
+                "faults": [
+                    {"kind": "reject", "identifier": {"email": "a@x.co", "external_id": "u"}, "field": "g", "count": 1}
+                ]
+            },
+            "faults.0.identifier",
+        ),
+        (
+            {"faults": [{"kind": "reject", "identifier": {"phone": "+15555550100"}, "field": "g", "count": 1}]},
+            "faults.0.identifier.phone",
+        ),
+        (
+            {"faults": [{"kind": "reject", "identifier": {"external_id": "u"}, "field": "", "count": 1}]},
+            "faults.0.field",
+        ),
+        ({"faults": [{"kind": "reject", "identifier": {"external_id": "u"}, "field": "gender"}]}, "faults.0"),
+        (
+            {
+                "faults": [
+                    {
+                        "kind": "reject",
+                        "identifier": {"external_id": "u"},
+                        "field": "gender",
+                        "count": 1,
+                        "message": "bad value",
+                    }
+                ]
+            },
+            "faults.0.message",
+        ),
+        (
+            {
+                "faults": [
+                    {
+                        "kind": "reject",
+                        "identifier": {"external_id": "u"},
+                        "field": "gender",
+                        "count": 1,
+                        "path": "/users/identify",
+                    }
+                ]
+            },
+            "faults.0.path",
+        ),
+        (
+            {"faults": [{"kind": "status", "status": 500, "count": 1, "identifier": {"external_id": "u"}}]},
+            "faults.0.identifier",
+        ),
+        ({"faults": [{"kind": "status", "status": 500, "count": 1, "field": "gender"}]}, "faults.0.field"),
+        ({"faults": [{"kind": "drop", "count": 1, "message": "x"}]}, "faults.0.message"),
+        ({"faults": [{"kind": "status", "status": 500, "count": 1, "indexes": [0]}]}, "faults.0.indexes"),
+        ({"faults": [{"kind": "status", "status": 400, "count": 1, "indexes": [-1]}]}, "faults.0.indexes.0"),
+        ({"faults": [{"kind": "status", "status": 400, "count": 1, "indexes": []}]}, "faults.0.indexes"),
+        ({"faults": [{"kind": "status", "status": 400, "count": 1, "input_array": "people"}]}, "faults.0.input_array"),
+        ({"faults": [{"kind": "status", "status": 401, "count": 1, "input_array": "events"}]}, "faults.0.input_array"),
+        ({"faults": [{"kind": "status", "status": 400, "count": 1, "field": "gender"}]}, "faults.0"),
         ({"faults": []}, "faults"),
         ({"nope": 1}, "faults"),
     ],

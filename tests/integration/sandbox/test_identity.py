@@ -69,16 +69,53 @@ def test_identify_folds_the_anonymous_profile_into_the_identified_one(sandbox: S
     assert sandbox.stats()["profiles"] == 1
 
 
-def test_identify_with_merge_behavior_none_keeps_only_the_alias(sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("behavior", ["none", "merge", None])
+def test_identify_merges_data_whatever_merge_behavior_says(sandbox: Sandbox, behavior: str | None) -> None:
+    """Since August 7, 2023 every /users/identify call merges (braze-inc/braze-docs PR 5763)."""
     sandbox.attrs(external_id="cust-3", plan="pro")
     anonymous(sandbox, quiz="done")
-    sandbox.post(
-        "/users/identify",
-        {"aliases_to_identify": [{"external_id": "cust-3", "user_alias": ALIAS}], "merge_behavior": "none"},
-    )
+    body: dict[str, Any] = {"aliases_to_identify": [{"external_id": "cust-3", "user_alias": ALIAS}]}
+    if behavior is not None:
+        body["merge_behavior"] = behavior
+    assert sandbox.post("/users/identify", body).status_code == 201
     [user] = sandbox.export(external_ids=["cust-3"])
-    assert user["custom_attributes"] == {"plan": "pro"} and user["custom_events"] == []
+    assert user["custom_attributes"] == {"plan": "pro", "quiz": "done"}
+    assert [e["name"] for e in user["custom_events"]] == ["finished"]
     assert user["user_aliases"] == [ALIAS] and sandbox.stats()["profiles"] == 1
+
+
+@pytest.mark.parametrize("behavior", ["none", "merge", None])
+def test_emails_to_identify_merges_the_email_only_profile_into_the_identified_one(
+    sandbox: Sandbox, behavior: str | None
+) -> None:
+    sandbox.attrs(external_id="cust-5", plan="pro", first_name="Ada")
+    sandbox.track(
+        attributes=[
+            {
+                "email": "Quiz@x.co",
+                "quiz": "done",
+                "plan": "free",
+                "last_name": "Lovelace",
+                "email_subscribe": "opted_in",
+            }
+        ],
+        events=[{"email": "quiz@x.co", "name": "finished", "time": NOW}],
+        purchases=[{"email": "quiz@x.co", "product_id": "p", "currency": "USD", "price": 1, "time": NOW}],
+    )
+    body: dict[str, Any] = {
+        "emails_to_identify": [{"external_id": "cust-5", "email": "quiz@X.co", "prioritization": MRU}]
+    }
+    if behavior is not None:
+        body["merge_behavior"] = behavior
+    r = sandbox.post("/users/identify", body)
+    assert (r.status_code, r.json()) == (201, {"aliases_processed": 1, "message": "success"})
+    [user] = sandbox.export(external_ids=["cust-5"])
+    assert user["custom_attributes"] == {"plan": "pro", "quiz": "done"}  # the identified profile's values win
+    assert (user["first_name"], user["last_name"], user["email"]) == ("Ada", "Lovelace", "quiz@x.co")
+    assert user["email_subscribe"] == "opted_in"  # the address's state comes with the address
+    assert [e["name"] for e in user["custom_events"]] == ["finished"]
+    assert [p["name"] for p in user["purchases"]] == ["p"]
+    assert sandbox.stats()["profiles"] == 1
 
 
 def test_identify_does_not_combine_when_the_user_has_an_alias_with_that_label(sandbox: Sandbox) -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from zeroparty import USER_AGENT
-from zeroparty.adapters.braze.client import BrazeClient
+from zeroparty.adapters.braze.client import BrazeClient, Timed
 from zeroparty.delivery.ports import SendResult
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
@@ -62,3 +62,45 @@ def test_transport_failures_are_retryable(error: Exception) -> None:
 def test_an_unusable_endpoint_is_terminal() -> None:
     with pytest.raises(TerminalDeliveryError, match="cannot be used"):
         send(None, endpoint="ftp://rest.iad-01.braze.com")  # the real transport refuses it before any I/O
+
+
+def call(handler: object, fn: str, *args: str) -> object:
+    async def go() -> object:
+        client = BrazeClient(transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+        try:
+            return await getattr(client, fn)("https://rest.iad-03.braze.com", "key-123", *args)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def test_verify_posts_an_empty_track_body_with_the_partner_user_agent() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(400, json={"message": "Valid data must be provided in the 'attributes' …"})
+
+    timed = call(handler, "verify")
+    [req] = seen
+    assert str(req.url) == "https://rest.iad-03.braze.com/users/track" and json.loads(req.content) == {}
+    assert req.headers["user-agent"] == USER_AGENT and req.headers["authorization"] == "Bearer key-123"
+    assert isinstance(timed, Timed) and timed.result.status == 400 and timed.latency_ms >= 0
+
+
+def test_export_and_delete_by_email_use_brazes_documented_bodies() -> None:
+    seen: list[tuple[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, json.loads(request.content)))
+        return httpx.Response(201, json={"message": "success"})
+
+    call(handler, "export_by_email", "a@x.co", ["email"])  # type: ignore[arg-type]
+    call(handler, "delete_by_email", "a@x.co")
+    call(handler, "delete_by_alias", "a@x.co", "zeroparty_email")
+    assert seen == [
+        ("/users/export/ids", {"email_address": "a@x.co", "fields_to_export": ["email"]}),
+        ("/users/delete", {"email_addresses": [{"email": "a@x.co", "prioritization": ["most_recently_updated"]}]}),
+        ("/users/delete", {"user_aliases": [{"alias_name": "a@x.co", "alias_label": "zeroparty_email"}]}),
+    ]

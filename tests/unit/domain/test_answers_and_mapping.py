@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.support.definitions import sample
 from zeroparty.domain.answers import validate_screen, validate_whole_response
-from zeroparty.domain.mapping import changes_to_send, profile_attributes
+from zeroparty.domain.mapping import Changes, Progress, changes_to_send, profile_attributes
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import InvalidInput
 
 EXP = sample()
+NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 FULL: dict[str, Any] = {
     "skin_type": "dry",
     "skin_goals": ["hydration", "fine_lines"],
@@ -77,7 +79,7 @@ def test_outcome_rules() -> None:
     assert choose_outcome(EXP, {"skin_type": "normal", "skin_goals": ["fine_lines"]}).id == "everyday_glow"
 
 
-def test_attributes_use_attribute_ids_and_consent_maps_to_email_subscribe() -> None:
+def test_attributes_use_attribute_ids_and_consent_waits_for_completion() -> None:
     clean = validate_whole_response(EXP, *split(FULL))
     attrs = profile_attributes(EXP, clean, "hydration_boost")
     assert attrs == {
@@ -85,27 +87,30 @@ def test_attributes_use_attribute_ids_and_consent_maps_to_email_subscribe() -> N
         "skin_goals": ["hydration", "fine_lines"],
         "routine_length": "short",
         "first_name": "Ada",
-        "email_subscribe": "opted_in",
         "skin_quiz_routine": "hydration_boost",
     }
+    sent = changes_to_send(EXP, Progress({}), Progress(clean, "hydration_boost", completed=True), NOW)
+    assert sent.attributes == {**attrs, "email_subscribe": "opted_in"}
+    assert sent.completes
 
 
 def test_unticked_consent_sets_nothing() -> None:
     clean = validate_whole_response(EXP, *split({**FULL, "marketing_opt_in": False}))
-    assert "email_subscribe" not in profile_attributes(EXP, clean, None)
+    sent = changes_to_send(EXP, Progress({}), Progress(clean, "hydration_boost", completed=True), NOW)
+    assert "email_subscribe" not in sent.attributes
 
 
 def test_changes_before_email_are_held_then_sent_in_full() -> None:
     first = {"skin_type": "dry"}
-    assert changes_to_send(EXP, {}, first, None, None) == (None, {})
+    assert changes_to_send(EXP, Progress({}), Progress(first), NOW) == Changes(None)
     with_email = {**first, "email": "a@b.co"}
-    email, attrs = changes_to_send(EXP, first, with_email, None, None)
-    assert email == "a@b.co" and attrs == {"skin_type": "dry"}
+    sent = changes_to_send(EXP, Progress(first), Progress(with_email), NOW)
+    assert sent.email == "a@b.co" and sent.attributes == {"skin_type": "dry"}
 
 
 def test_after_email_only_changes_are_sent() -> None:
     before = {"skin_type": "dry", "email": "a@b.co", "skin_goals": ["hydration"]}
     after = {"skin_type": "oily", "email": "a@b.co"}
-    email, attrs = changes_to_send(EXP, before, after, None, "clear_skin")
-    assert email == "a@b.co"
-    assert attrs == {"skin_type": "oily", "skin_quiz_routine": "clear_skin", "skin_goals": None}
+    sent = changes_to_send(EXP, Progress(before), Progress(after, "clear_skin"), NOW)
+    assert sent.email == "a@b.co"
+    assert sent.attributes == {"skin_type": "oily", "skin_quiz_routine": "clear_skin", "skin_goals": None}

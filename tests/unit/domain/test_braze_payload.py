@@ -1,102 +1,123 @@
+"""Rendering users for a destination and batching them within Braze's limits (pure)."""
+
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 
 from zeroparty.domain.braze_payload import (
+    Batch,
     BrazeLimits,
     Change,
-    UserObject,
+    NotSendable,
+    Rendered,
     coalesce,
-    encoded_size,
-    plan_batches,
     plan_delivery,
+    render,
 )
+from zeroparty.domain.destination_settings import DestinationSettings, SubscriptionGroup
+
+DEFAULT = DestinationSettings()
+GROUP = "9b1f3c1e-6f0e-4a53-9d1a-2b7c8e1d0f55"
+DONE = {"experience": "quiz", "version": 2, "outcome": "calm", "response_id": "r1", "time": "2026-01-01T00:00:00Z"}
 
 
-def test_coalesce_merges_per_user_later_wins_in_first_seen_order() -> None:
-    objs = coalesce(
-        [
-            Change("1", "a@x.co", {"k": 1, "j": 1}),
-            Change("2", "b@x.co", {"k": 5}),
-            Change("3", "a@x.co", {"k": 2}),
-        ]
+def user(*rows: dict[str, Any], key: str = "a@x.co") -> Any:
+    [u] = coalesce(Change(f"i{n}", key, attrs) for n, attrs in enumerate(rows))
+    return u
+
+
+def test_coalesce_keeps_each_users_rows_in_order_and_later_values_win() -> None:
+    changes = [Change("1", "a", {"x": 1, "y": 1}), Change("2", "b", {"x": 9}), Change("3", "a", {"x": 2})]
+    a, b = coalesce(changes)
+    assert (a.user_key, a.item_ids, a.attributes) == ("a", ("1", "3"), {"x": 2, "y": 1})
+    assert (b.user_key, b.item_ids) == ("b", ("2",))
+
+
+def test_only_values_braze_does_not_hold_are_sent_and_the_rest_is_counted_as_saved() -> None:
+    r = render(user({"skin": "dry", "goal": "calm", "email_subscribe": "opted_in"}), DEFAULT, {"skin": "dry"})
+    assert r.attributes == {"email": "a@x.co", "goal": "calm", "email_subscribe": "opted_in"}
+    assert (r.points_sent, r.points_saved) == (1, 1)  # the subscription state costs no data point
+    same = render(user({"skin": "dry"}), DEFAULT, {"skin": "dry"})
+    assert same.attributes is None and same.objects == 0 and same.points_saved == 1
+
+
+def test_after_an_unknown_outcome_everything_current_goes_again() -> None:
+    r = render(user({"skin": "dry"}), DEFAULT, {"skin": "dry"}, full=True)
+    assert r.attributes == {"email": "a@x.co", "skin": "dry"}
+
+
+def test_renames_exclusions_alias_identity_groups_and_the_completion_event() -> None:
+    settings = DestinationSettings(
+        identity="user_alias",
+        renames={"skin": "skin_type"},
+        exclude=frozenset({"secret"}),
+        subscription_groups={"news": SubscriptionGroup(id=GROUP)},
+        completion_event="quiz_completed",
     )
-    assert [(o.email, o.attributes, o.item_ids) for o in objs] == [
-        ("a@x.co", {"k": 2, "j": 1}, ("1", "3")),
-        ("b@x.co", {"k": 5}, ("2",)),
-    ]
-    assert objs[0].to_braze() == {"email": "a@x.co", "k": 2, "j": 1}
+    [u] = coalesce(
+        [Change("1", "a@x.co", {"skin": "dry", "secret": 1}, {"news": "subscribed", "unknown": "subscribed"}, DONE)]
+    )
+    r = render(u, settings, {})
+    assert r.attributes == {
+        "user_alias": {"alias_name": "a@x.co", "alias_label": "zeroparty_email"},
+        "_update_existing_only": False,
+        "skin_type": "dry",
+        "email": "a@x.co",
+        "subscription_groups": [{"subscription_group_id": GROUP, "subscription_state": "subscribed"}],
+    }
+    assert r.events == (
+        {
+            "user_alias": {"alias_name": "a@x.co", "alias_label": "zeroparty_email"},
+            "name": "quiz_completed",
+            "time": DONE["time"],
+            "properties": {"experience": "quiz", "version": 2, "outcome": "calm", "response_id": "r1"},
+        },
+    )
+    assert r.objects == 2
+    assert render(u, settings, r.sent).attributes is None  # a second time: nothing new to say
 
 
-def test_batches_hold_at_most_75_objects() -> None:
-    objs = coalesce(Change(str(i), f"u{i}@x.co", {"n": i}) for i in range(1000))
-    batches = plan_batches(objs)
-    assert len(batches) == math.ceil(1000 / 75)
-    assert all(len(b.objects) <= 75 for b in batches)
-    assert sum(len(b.objects) for b in batches) == 1000
+def test_external_id_identity_needs_an_external_id() -> None:
+    with pytest.raises(NotSendable, match="external id"):
+        render(user({"x": 1}), DestinationSettings(identity="external_id"), {})
 
 
-def test_batches_respect_the_byte_limit() -> None:
-    objs = coalesce(Change(str(i), f"u{i}@x.co", {"blob": "x" * 200}) for i in range(50))
-    limits = BrazeLimits(max_request_bytes=2000)
-    batches = plan_batches(objs, limits)
-    assert len(batches) > 1
-    assert all(encoded_size(b.body()) <= 2000 for b in batches)
+def rendered(n: int, **attrs: Any) -> list[Rendered]:
+    return [render(user({"x": 1, **attrs}, key=f"u{i}@x.co"), DEFAULT, {}) for i in range(n)]
 
 
-def obj(email: str, **attributes: Any) -> UserObject:
-    return UserObject(email, attributes, (email,))
+def test_batches_hold_at_most_the_object_limit_combined() -> None:
+    plan = plan_delivery(rendered(160), BrazeLimits())
+    assert [len(b.users) for b in plan.batches] == [75, 75, 10]
+    assert [len(b.users) for b in plan_delivery(rendered(120), BrazeLimits(max_objects=50)).batches] == [50, 50, 20]
 
 
-@pytest.mark.parametrize(
-    ("bad", "reason"),
-    [
-        (
-            obj("b@x.co", bio="pair \udc00 half"),
-            "cannot be sent to Braze: attribute 'bio' is not valid Unicode text "
-            "(it holds a lone surrogate, which UTF-8 cannot encode)",
-        ),
-        (
-            obj("b\ud800@x.co", n=1),
-            "cannot be sent to Braze: the email address is not valid Unicode text "
-            "(it holds a lone surrogate, which UTF-8 cannot encode)",
-        ),
-        (
-            UserObject("b@x.co", {"na\ud800me": 1}, ("b@x.co",)),
-            "cannot be sent to Braze: an attribute name is not valid Unicode text "
-            "(it holds a lone surrogate, which UTF-8 cannot encode)",
-        ),
-        (
-            obj("b@x.co", score=float("nan")),
-            "cannot be sent to Braze: attribute 'score' holds a number JSON cannot carry (NaN or infinity)",
-        ),
-        (
-            obj("b@x.co", when=object()),
-            "cannot be sent to Braze: attribute 'when' holds a value JSON cannot carry (TypeError)",
-        ),
-        (
-            obj("b@x.co", blob="x" * 200_000),
-            "cannot be sent to Braze: the profile update is 200,028 bytes, over Braze's limit of 102,400 bytes per object",
-        ),
-    ],
-)
-def test_objects_that_can_never_be_sent_are_set_aside_with_a_reason(bad: UserObject, reason: str) -> None:
-    plan = plan_delivery([obj("a@x.co", n=1), bad, obj("c@x.co", n=3)])
-    assert [[o.email for o in b.objects] for b in plan.batches] == [["a@x.co", "c@x.co"]]
-    assert [(u.obj, u.reason) for u in plan.unsendable] == [(bad, reason)]
+def test_events_count_towards_the_limit_unless_the_contract_counts_per_array() -> None:
+    settings = DestinationSettings(completion_event="done")
+    users = [render(coalesce([Change(str(i), f"u{i}", {"x": 1}, {}, DONE)])[0], settings, {}) for i in range(75)]
+    assert [len(b.users) for b in plan_delivery(users, BrazeLimits()).batches] == [37, 37, 1]
+    assert [len(b.users) for b in plan_delivery(users, BrazeLimits(legacy_per_array=True)).batches] == [75]
 
 
-def test_an_object_exactly_at_the_limit_is_sent() -> None:
-    at_limit = obj("a@x.co", blob="x" * (100 * 1024 - len('{"email":"a@x.co","blob":""}')))
-    assert encoded_size(at_limit.to_braze()) == 100 * 1024
-    plan = plan_delivery([at_limit])
-    assert plan.unsendable == () and len(plan.batches) == 1
+def test_objects_that_can_never_be_sent_are_set_aside_naming_the_field_never_the_value() -> None:
+    good = rendered(2)
+    bad = render(user({"bio": "lone \ud800"}, key="bad@x.co"), DEFAULT, {})
+    huge = render(user({"bio": "y" * (110 * 1024)}, key="huge@x.co"), DEFAULT, {})
+    plan = plan_delivery([good[0], bad, huge, good[1]])
+    assert [u.user.user_key for b in plan.batches for u in b.users] == ["u0@x.co", "u1@x.co"]
+    reasons = {u.user.user.user_key: u.reason for u in plan.unsendable}
+    assert "attribute 'bio' is not valid Unicode text" in reasons["bad@x.co"] and "\ud800" not in reasons["bad@x.co"]
+    assert "over Braze's limit of 102,400 bytes per object" in reasons["huge@x.co"]
 
 
-def test_plan_delivery_batches_like_plan_batches() -> None:
-    objs = coalesce(Change(str(i), f"u{i}@x.co", {"blob": "x" * 200}) for i in range(200))
-    limits = BrazeLimits(max_request_bytes=5000)
-    assert list(plan_delivery(objs, limits).batches) == plan_batches(objs, limits)
+def test_an_errors_entry_points_at_its_user() -> None:
+    settings = DestinationSettings(completion_event="done")
+    a = render(coalesce([Change("1", "a", {"x": 1})])[0], settings, {})
+    b = render(coalesce([Change("2", "b", {}, {}, DONE)])[0], settings, {})  # an event, no attributes
+    c = render(coalesce([Change("3", "c", {"x": 1}, {}, DONE)])[0], settings, {})
+    batch = Batch((a, b, c))
+    assert [len(batch.body()["attributes"]), len(batch.body()["events"])] == [2, 2]
+    assert batch.locate(("attributes", 1)) is c and batch.locate(("events", 0)) is b
+    assert batch.locate(("events", 5)) is None and batch.locate(("purchases", 0)) is None

@@ -5,7 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from zeroparty.domain.classify import Accepted, AuthFailed, RateLimited, Rejected, Transient, classify, rate_limit_wait
+from zeroparty.domain.classify import (
+    Accepted,
+    AuthFailed,
+    ObjectsRejected,
+    RateLimited,
+    Rejected,
+    Transient,
+    WrongEndpoint,
+    classify,
+    field_named,
+    rate_limit_wait,
+)
 from zeroparty.domain.retry import RetryPolicy
 
 NOW = 1_800_000_000.0
@@ -14,7 +25,20 @@ NOW = 1_800_000_000.0
 def test_success_and_partial_failure() -> None:
     assert classify(201, {}, {"message": "success"}, 3, NOW) == Accepted({})
     body = {"message": "success", "errors": [{"type": "bad email", "input_array": "attributes", "index": 1}]}
-    assert classify(201, {}, body, 3, NOW) == Accepted({1: "bad email"})
+    assert classify(201, {}, body, 3, NOW) == Accepted({("attributes", 1): "bad email"})
+
+
+def test_a_400_naming_objects_by_index_is_told_apart_and_the_field_is_read_from_the_message() -> None:
+    body = {
+        "message": "Valid data must be provided",
+        "errors": [{"type": "'gender' is not valid", "input_array": "attributes", "index": 2}],
+    }
+    verdict = classify(400, {}, body, 3, NOW)
+    assert verdict == ObjectsRejected(
+        {("attributes", 2): "'gender' is not valid"}, "HTTP 400: Valid data must be provided"
+    )
+    assert field_named("'gender' is not valid") == "gender" and field_named("invalid object") is None
+    assert isinstance(classify(404, {}, {"message": "Not Found"}, 1, NOW), WrongEndpoint)
 
 
 @pytest.mark.parametrize(

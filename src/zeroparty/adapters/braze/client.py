@@ -6,6 +6,8 @@ here; the engine scrubs again whatever it stores or logs."""
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,6 +18,18 @@ from zeroparty.domain.scrub import scrub
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
+# The prioritization Braze requires when deleting by email picks one profile; the most recently
+# updated is the one /users/track by email last wrote to when no profile carries an external_id
+# (https://www.braze.com/docs/api/endpoints/user_data/post_user_delete, "Deleting users by email").
+DELETE_PRIORITIZATION = ("most_recently_updated",)
+
+
+@dataclass(frozen=True)
+class Timed:
+    """An answer and how long it took, request sent to answer read."""
+
+    result: SendResult
+    latency_ms: float
 
 
 class BrazeClient:
@@ -31,6 +45,34 @@ class BrazeClient:
 
     async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
         return await self.post(endpoint, "/users/track", api_key, body)
+
+    async def verify(self, endpoint: str, api_key: str) -> Timed:
+        """Check a key without writing anything: `/users/track` with an empty body. Braze checks the
+        key and its permission first (401 / 403), then refuses the empty batch with a 400; see
+        `domain/verify.py` for what each answer means."""
+        return await self.timed_post(endpoint, "/users/track", api_key, {})
+
+    async def export_by_email(self, endpoint: str, api_key: str, email: str, fields: list[str]) -> SendResult:
+        """`/users/export/ids` for one address
+        (https://www.braze.com/docs/api/endpoints/export/user_data/post_users_identifier)."""
+        return await self.post(
+            endpoint, "/users/export/ids", api_key, {"email_address": email, "fields_to_export": fields}
+        )
+
+    async def delete_by_email(self, endpoint: str, api_key: str, email: str) -> SendResult:
+        """`/users/delete` for the profile this address names
+        (https://www.braze.com/docs/api/endpoints/user_data/post_user_delete)."""
+        target = {"email": email, "prioritization": list(DELETE_PRIORITIZATION)}
+        return await self.post(endpoint, "/users/delete", api_key, {"email_addresses": [target]})
+
+    async def delete_by_alias(self, endpoint: str, api_key: str, alias_name: str, alias_label: str) -> SendResult:
+        body = {"user_aliases": [{"alias_name": alias_name, "alias_label": alias_label}]}
+        return await self.post(endpoint, "/users/delete", api_key, body)
+
+    async def timed_post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> Timed:
+        started = time.perf_counter()
+        result = await self.post(endpoint, path, api_key, body)
+        return Timed(result, (time.perf_counter() - started) * 1000)
 
     async def post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> SendResult:
         url = endpoint.rstrip("/") + path

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.experiences import latest_published, version_by_id
-from zeroparty.adapters.db.schema import answers, destinations, outbox, responses
+from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.schema import answers, consent_records, destinations, outbox, responses
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
 
@@ -79,10 +80,13 @@ class SqlCaptureUnit:
                     for k, (s, v) in w.answers.items()
                 ],
             )
-        if not (w.changes and w.email):
+        _insert_consents(conn, w, now)
+        payload = w.outbox_payload()
+        if payload is None or w.email is None:
             return 0
         dest_ids = conn.execute(sa.select(destinations.c.id)).scalars().all()
         if dest_ids:
+            enqueue_users(conn, dest_ids, [w.email], now)  # first: it orders writers for one user
             conn.execute(
                 sa.insert(outbox),
                 [
@@ -91,7 +95,7 @@ class SqlCaptureUnit:
                         "destination_id": d,
                         "response_id": w.response_id,
                         "user_key": w.email,
-                        "payload": {"attributes": w.changes},
+                        "payload": payload,
                         "state": "pending",
                         "attempts": 0,
                         "available_at": now,
@@ -101,6 +105,26 @@ class SqlCaptureUnit:
                 ],
             )
         return len(dest_ids)
+
+
+def _insert_consents(conn: Connection, w: ResponseWrite, now: datetime) -> None:
+    """The audit record of each consent this submit gave or withdrew, in the response's transaction."""
+    if w.consents:
+        conn.execute(
+            sa.insert(consent_records),
+            [
+                {
+                    "response_id": w.response_id,
+                    "element_id": c.element_id,
+                    "purpose": c.purpose,
+                    "consent_key": c.consent_key,
+                    "given": c.given,
+                    "text": c.text,
+                    "recorded_at": now,
+                }
+                for c in w.consents
+            ],
+        )
 
 
 class SqlCaptureStore:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from pydantic import ValidationError
+from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox, key_hint
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import destinations, outbox
-from zeroparty.errors import FieldError, InvalidInput, NotFound
+from zeroparty.adapters.db.metadata import metadata
+from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.errors import ConfigurationError, FieldError, InvalidInput, NotFound
+
+WAITING = ("pending", "in_flight")
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,48 @@ class DestinationView:
     pending: int
     delivered: int
     dead: int
+    settings: DestinationSettings = field(default_factory=DestinationSettings)
+
+
+@dataclass(frozen=True)
+class BrazeConnection:
+    """What it takes to call Braze for one destination. Holds the key in clear: never print it."""
+
+    id: int
+    name: str
+    endpoint: str
+    api_key: str = field(repr=False)
+    key_hint: str
+    paused_reason: str | None
+    settings: DestinationSettings
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What removing a destination deleted with it."""
+
+    outbox_rows: int
+    waiting: int  # of them, rows not yet delivered (pending or in flight)
+    attempts: int
+
+
+def _settings(stored: Any, name: str) -> DestinationSettings:
+    try:
+        return DestinationSettings.model_validate(stored or {})
+    except ValidationError as exc:
+        raise ConfigurationError(f"the stored settings of destination '{name}' are not valid: {exc}") from None
+
+
+def _missing(name: str) -> NotFound:
+    return NotFound(FieldError("name", f"no destination named '{name}'"))
+
+
+def _dependents() -> list[sa.Table]:
+    """Tables whose rows belong to a destination (a foreign key to destinations.id), children first:
+    removing a destination removes them too, including tables the delivery engine adds later."""
+    return [
+        t for t in reversed(metadata.sorted_tables) if any(fk.column.table is destinations for fk in t.foreign_keys)
+    ]
 
 
 class SqlDestinations:
@@ -35,7 +83,9 @@ class SqlDestinations:
         self._engine = engine
         self._box = box
 
-    def add_braze(self, name: str, endpoint: str, api_key: str, now: datetime) -> int:
+    def add_braze(
+        self, name: str, endpoint: str, api_key: str, now: datetime, settings: DestinationSettings | None = None
+    ) -> int:
         with self._engine.begin() as conn:
             taken = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).first()
             if taken:
@@ -50,6 +100,7 @@ class SqlDestinations:
                         api_key_encrypted=self._box.seal(api_key),
                         api_key_hint=key_hint(api_key),
                         created_at=now,
+                        settings=(settings or DestinationSettings()).model_dump(mode="json"),
                     )
                     .returning(destinations.c.id)
                 ).scalar_one()
@@ -102,6 +153,7 @@ class SqlDestinations:
                 int(r.pending or 0),
                 int(r.delivered or 0),
                 int(r.dead or 0),
+                _settings(r.settings, r.name),
             )
             for r in rows
         ]
@@ -112,4 +164,90 @@ class SqlDestinations:
                 sa.update(destinations).where(destinations.c.name == name).values(paused_reason=None, paused_until=None)
             )
             if done.rowcount == 0:
-                raise NotFound(FieldError("name", f"no destination named '{name}'"))
+                raise _missing(name)
+
+    def connection(self, name: str) -> BrazeConnection:
+        with reader(self._engine).connect() as conn:
+            r = conn.execute(sa.select(destinations).where(destinations.c.name == name)).first()
+        if r is None:
+            raise _missing(name)
+        return BrazeConnection(
+            r.id,
+            r.name,
+            r.endpoint,
+            self._box.open(r.api_key_encrypted),
+            r.api_key_hint,
+            r.paused_reason,
+            _settings(r.settings, r.name),
+        )
+
+    def settings(self, name: str) -> DestinationSettings:
+        with reader(self._engine).connect() as conn:
+            stored = conn.execute(sa.select(destinations.c.settings).where(destinations.c.name == name)).first()
+        if stored is None:
+            raise _missing(name)
+        return _settings(stored.settings, name)
+
+    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> None:
+        """Store `settings` (and a new `endpoint`, if given) for the destination."""
+        values: dict[str, Any] = {"settings": settings.model_dump(mode="json")}
+        if endpoint is not None:
+            values["endpoint"] = endpoint
+        with self._engine.begin() as conn:
+            done = conn.execute(sa.update(destinations).where(destinations.c.name == name).values(**values))
+        if done.rowcount == 0:
+            raise _missing(name)
+
+    def update_key(self, name: str, api_key: str) -> str | None:
+        """Replace the key and resume the destination; the pause reason it had, if any."""
+        with self._engine.begin() as conn:
+            row = conn.execute(sa.select(destinations.c.paused_reason).where(destinations.c.name == name)).first()
+            if row is None:
+                raise _missing(name)
+            conn.execute(
+                sa.update(destinations)
+                .where(destinations.c.name == name)
+                .values(
+                    api_key_encrypted=self._box.seal(api_key),
+                    api_key_hint=key_hint(api_key),
+                    paused_reason=None,
+                    paused_until=None,
+                )
+            )
+        return str(row.paused_reason) if row.paused_reason is not None else None
+
+    def remove(self, name: str, *, force: bool = False) -> Removed:
+        """Delete the destination with its outbox rows and delivery history, in one transaction.
+        Refused while rows still wait to be delivered, unless `force`."""
+        with self._engine.begin() as conn:
+            dest_id = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).scalar()
+            if dest_id is None:
+                raise _missing(name)
+            counts = self._outbox_counts(conn, dest_id)
+            if counts.waiting and not force:
+                raise InvalidInput(
+                    FieldError(
+                        "NAME",
+                        f"'{name}' still has {counts.waiting} outbox row(s) waiting to be delivered (pending or in "
+                        "flight); let them be delivered first, or pass --force to drop them with the destination",
+                    )
+                )
+            rows = sa.select(outbox.c.id).where(outbox.c.destination_id == dest_id).scalar_subquery()
+            conn.execute(sa.delete(delivery_attempts).where(delivery_attempts.c.outbox_id.in_(rows)))
+            for table in _dependents():
+                column = next(fk.parent for fk in table.foreign_keys if fk.column.table is destinations)
+                conn.execute(sa.delete(table).where(column == dest_id))
+            conn.execute(sa.delete(destinations).where(destinations.c.id == dest_id))
+        return counts
+
+    @staticmethod
+    def _outbox_counts(conn: Connection, dest_id: int) -> Removed:
+        mine = outbox.c.destination_id == dest_id
+        total = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
+        waiting = conn.execute(sa.select(sa.func.count()).where(mine, outbox.c.state.in_(WAITING))).scalar_one()
+        attempts = conn.execute(
+            sa.select(sa.func.count()).where(
+                delivery_attempts.c.outbox_id.in_(sa.select(outbox.c.id).where(mine).scalar_subquery())
+            )
+        ).scalar_one()
+        return Removed(int(total), int(waiting), int(attempts))

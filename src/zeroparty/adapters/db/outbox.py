@@ -1,17 +1,14 @@
-"""The outbox as the delivery engine sees it: claim with a lease, ack with the lease owner.
-
-Claiming keeps per-user order: only a user's head (their earliest unfinished row) is claimed
-directly, together with that user's other ready rows. Attempts are counted at claim time, so a worker
-that dies mid-batch still uses up an attempt, and a row whose lease keeps expiring ends dead once
-the retry policy's budget is spent. On PostgreSQL the candidate rows are locked with
-FOR UPDATE SKIP LOCKED; on SQLite the BEGIN IMMEDIATE transaction serialises claimers.
+"""The outbox as the delivery engine sees it: users leased from `delivery_queue`, their rows read and
+settled with the lease owner named. The SQL that claims is one named query, `claim_candidates`
+(docs/delivery.md, "Claiming"); everything a request's answer changes is written by `settle` in one
+transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +16,41 @@ from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
-from zeroparty.delivery.ports import ClaimedItem, Destination
+from zeroparty.adapters.db.queue import enqueue_users, upsert
+from zeroparty.adapters.db.schema import (
+    delivery_attempts,
+    delivery_counters,
+    delivery_queue,
+    delivery_state,
+    destinations,
+    outbox,
+)
+from zeroparty.delivery.ports import Claim, ClaimedItem, ClaimedUser, Destination
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.pacing import claim_now
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from zeroparty.domain.settle import SettlePlan
 
 log = logging.getLogger("zeroparty.outbox")
+
+Q = delivery_queue.c
+R = outbox.c
+_RECOVER_AT_ONCE = 100
+
+
+def claim_candidates(destination_id: int, now: datetime, limit: int, postgres: bool) -> sa.Select[Any]:
+    """The ready users of a destination, oldest first, at most `limit`.
+
+    Reads only `ix_delivery_queue_ready` up to `limit` rows, so its cost does not grow with the
+    backlog. On PostgreSQL the rows are locked with SKIP LOCKED: a user another claimer (or a
+    capture enqueueing for that user) holds is skipped, never waited for, never shared."""
+    query = (
+        sa.select(Q.user_key, Q.version, Q.full_resend, Q.available_at)
+        .where(Q.destination_id == destination_id, Q.state == "ready", Q.available_at <= now)
+        .order_by(Q.available_at)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True) if postgres else query
 
 
 class SqlOutbox:
@@ -35,12 +62,19 @@ class SqlOutbox:
         d = destinations.c
         with reader(self._engine).connect() as conn:
             rows = conn.execute(
-                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted, d.paused_reason).where(
+                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted, d.paused_reason, d.settings).where(
                     sa.or_(d.paused_reason.is_(None), sa.and_(d.paused_until.is_not(None), d.paused_until <= now))
                 )
             ).all()
         return [
-            Destination(r.id, r.name, r.endpoint, self._box.open(r.api_key_encrypted), r.paused_reason is not None)
+            Destination(
+                r.id,
+                r.name,
+                r.endpoint,
+                self._box.open(r.api_key_encrypted),
+                DestinationSettings.model_validate(r.settings or {}),
+                r.paused_reason is not None,
+            )
             for r in rows
         ]
 
@@ -51,182 +85,345 @@ class SqlOutbox:
         max_users: int,
         lease_s: float,
         now: datetime,
+        *,
+        window_s: float = 0.0,
+        settle_window_s: float = 0.0,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    ) -> list[ClaimedItem]:
-        o = outbox.alias("o")
-        p = outbox.alias("p")
-        # A user's head is their earliest unfinished row. Only heads are claimed directly, and with
-        # them every ready row of the same user; a later row is never a head while an earlier one
-        # is pending or in flight, so two workers can never hold one user's rows at once.
-        earlier_unfinished = (
-            sa.select(p.c.seq)
-            .where(
-                p.c.destination_id == o.c.destination_id,
-                p.c.user_key == o.c.user_key,
-                p.c.seq < o.c.seq,
-                p.c.state.in_(["pending", "in_flight"]),
-            )
-            .exists()
-        )
-        heads = (
-            sa.select(o.c.user_key)
-            .where(
-                o.c.destination_id == destination_id,
-                o.c.state == "pending",
-                o.c.available_at <= now,
-                ~earlier_unfinished,
-            )
-            .order_by(o.c.seq)
-            .limit(max_users)
-        )
+    ) -> Claim:
         with self._engine.begin() as conn:
-            self._recover_expired(conn, destination_id, now, policy)
-            if conn.dialect.name == "postgresql":
-                heads = heads.with_for_update(of=o, skip_locked=True)
-            users = list(conn.execute(heads).scalars())
-            if not users:
-                return []
-            picked = list(
-                conn.execute(
-                    sa.select(outbox.c.seq).where(
-                        outbox.c.destination_id == destination_id,
-                        outbox.c.user_key.in_(users),
-                        outbox.c.state == "pending",
-                        outbox.c.available_at <= now,
-                    )
-                ).scalars()
-            )
+            self._recover_expired(conn, destination_id, now, settle_window_s, policy)
+            postgres = conn.dialect.name == "postgresql"
+            candidates = conn.execute(claim_candidates(destination_id, now, max_users, postgres)).all()
+            if not candidates:
+                return Claim()
+            oldest_age = (now - candidates[0].available_at).total_seconds()
+            go, wait = claim_now(len(candidates), max_users, oldest_age, window_s)
+            if not go:
+                return Claim(wait_s=wait)  # the transaction ends: SKIP LOCKED locks are let go
+            users = [c.user_key for c in candidates]
             conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.seq.in_(picked))
-                .values(
-                    state="in_flight",
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_s),
-                    attempts=outbox.c.attempts + 1,
+                sa.update(delivery_queue)
+                .where(Q.destination_id == destination_id, Q.user_key.in_(users))
+                .values(state="leased", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s))
+            )
+            items = self._lease_rows(conn, destination_id, users, owner, now + timedelta(seconds=lease_s))
+            accepted = self._accepted(conn, destination_id, users)
+            for c in candidates:
+                if c.user_key not in items:  # nothing pending (all settled by recovery): forget the user
+                    self._end_lease(conn, destination_id, owner, c.user_key, c.version, now)
+            candidates = [c for c in candidates if c.user_key in items]
+        return Claim(
+            tuple(
+                ClaimedUser(
+                    c.user_key, c.version, tuple(items.get(c.user_key, ())), accepted.get(c.user_key, {}), c.full_resend
+                )
+                for c in candidates
+            )
+        )
+
+    def _lease_rows(
+        self, conn: Connection, destination_id: int, users: list[str], owner: str, expires: datetime
+    ) -> dict[str, list[ClaimedItem]]:
+        mine = sa.and_(R.destination_id == destination_id, R.user_key.in_(users), R.state == "pending")
+        conn.execute(
+            sa.update(outbox)
+            .where(mine)
+            .values(state="in_flight", lease_owner=owner, lease_expires_at=expires, attempts=R.attempts + 1)
+        )
+        rows = conn.execute(
+            sa.select(R.id, R.user_key, R.payload, R.attempts, R.created_at)
+            .where(
+                R.destination_id == destination_id,
+                R.user_key.in_(users),
+                R.state == "in_flight",
+                R.lease_owner == owner,
+            )
+            .order_by(R.seq)
+        ).all()
+        items: dict[str, list[ClaimedItem]] = {}
+        for r in rows:
+            payload = r.payload or {}
+            items.setdefault(r.user_key, []).append(
+                ClaimedItem(
+                    r.id,
+                    r.user_key,
+                    dict(payload.get("attributes") or {}),
+                    r.attempts,
+                    r.created_at,
+                    dict(payload.get("subscription_groups") or {}),
+                    payload.get("completion"),
                 )
             )
-            rows = conn.execute(
-                sa.select(outbox.c.id, outbox.c.user_key, outbox.c.payload, outbox.c.attempts, outbox.c.created_at)
-                .where(outbox.c.seq.in_(picked))
-                .order_by(outbox.c.seq)
-            ).all()
-        return [ClaimedItem(r.id, r.user_key, dict(r.payload["attributes"]), r.attempts, r.created_at) for r in rows]
+        return items
 
-    def _recover_expired(self, conn: Connection, destination_id: int, now: datetime, policy: RetryPolicy) -> None:
-        """Settle rows whose worker vanished: the claim already counted their attempt, so a row
-        that keeps losing its lease still reaches the end of its retry budget."""
-        expired = sa.select(outbox.c.id, outbox.c.attempts, outbox.c.created_at).where(
-            outbox.c.destination_id == destination_id,
-            outbox.c.state == "in_flight",
-            outbox.c.lease_expires_at < now,
+    def _accepted(self, conn: Connection, destination_id: int, users: list[str]) -> dict[str, dict[str, Any]]:
+        rows = conn.execute(
+            sa.select(delivery_state.c.user_key, delivery_state.c["values"]).where(
+                delivery_state.c.destination_id == destination_id, delivery_state.c.user_key.in_(users)
+            )
+        ).all()
+        return {r.user_key: dict(r[1]) for r in rows}
+
+    def _recover_expired(
+        self, conn: Connection, destination_id: int, now: datetime, settle_window_s: float, policy: RetryPolicy
+    ) -> None:
+        """Users whose worker died (or overran its lease): the outcome of what was in flight is
+        unknown. Rows out of budget end dead; the rest wait out the settle window and then go again
+        with everything current."""
+        query = (
+            sa.select(Q.user_key, Q.lease_owner)
+            .where(Q.destination_id == destination_id, Q.state == "leased", Q.lease_expires_at < now)
+            .limit(_RECOVER_AT_ONCE)
         )
         if conn.dialect.name == "postgresql":
-            expired = expired.with_for_update(skip_locked=True)
-        rows = conn.execute(expired).all()
-        if not rows:
-            return
-        dead = [r for r in rows if policy.exhausted(r.attempts, r.created_at, now)]
-        dead_ids = {r.id for r in dead}
-        back = [r.id for r in rows if r.id not in dead_ids]
-        self._settle_expired(conn, back, now, "retry", {"state": "pending"}, "lease expired")
-        for r in dead:  # one by one: the reason names each row's own attempts
-            queued = r.created_at.astimezone(UTC)
-            reason = (
-                f"lease expired and the retry budget is spent ({r.attempts} attempts since {queued:%Y-%m-%d %H:%M} UTC)"
+            query = query.with_for_update(skip_locked=True)
+        expired = conn.execute(query).all()
+        for user in expired:
+            self._recover_user(conn, destination_id, user.user_key, user.lease_owner, now, settle_window_s, policy)
+        if expired:
+            log.warning("recovered %d user(s) from expired leases", len(expired), extra={"action": "lease_expired"})
+
+    def _recover_user(
+        self,
+        conn: Connection,
+        destination_id: int,
+        user_key: str,
+        owner: str | None,
+        now: datetime,
+        settle_window_s: float,
+        policy: RetryPolicy,
+    ) -> None:
+        rows = conn.execute(
+            sa.select(R.id, R.attempts, R.created_at).where(
+                R.destination_id == destination_id,
+                R.user_key == user_key,
+                R.state == "in_flight",
+                R.lease_owner == owner,
             )
-            self._settle_expired(conn, [r.id], now, "dead", {"state": "dead"}, reason)
-        log.warning(
-            "recovered %d item(s) from expired leases, %d of them dead (retry budget spent)",
-            len(rows),
-            len(dead),
-            extra={"action": "lease_expired"},
+        ).all()
+        spent = [r.id for r in rows if policy.exhausted(r.attempts, r.created_at, now)]
+        again = [r.id for r in rows if r.id not in spent]
+        if spent:
+            since = min(r.created_at for r in rows if r.id in spent)
+            reason = (
+                f"lease expired and the retry budget is spent "
+                f"({max(r.attempts for r in rows)} attempts since {since:%Y-%m-%d %H:%M} UTC)"
+            )
+            values = {"state": "dead", "lease_owner": None, "lease_expires_at": None, "last_error": reason}
+            self._rows(conn, spent, owner, now, "dead", values, reason)
+        if again:
+            values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "last_error": "lease expired"}
+            self._rows(conn, again, owner, now, "retry", values, "lease expired: outcome unknown")
+        conn.execute(
+            sa.update(delivery_queue)
+            .where(Q.destination_id == destination_id, Q.user_key == user_key)
+            .values(
+                state="ready",
+                lease_owner=None,
+                lease_expires_at=None,
+                available_at=now + timedelta(seconds=settle_window_s),
+                full_resend=True,
+            )
         )
 
-    @staticmethod
-    def _settle_expired(
-        conn: Connection, ids: list[str], now: datetime, outcome: str, values: dict[str, Any], detail: str
+    # -- settling --------------------------------------------------------------------------------
+
+    def settle(
+        self, destination_id: int, owner: str, plan: SettlePlan, versions: Mapping[str, int], now: datetime
+    ) -> None:
+        with self._engine.begin() as conn:
+            self._settle_rows(conn, owner, plan, now)
+            self._record_accepted(conn, destination_id, plan.accepted, now)
+            self._count(conn, destination_id, plan)
+            retried = {r.user_key: r for r in plan.retry}
+            for user_key, version in versions.items():
+                retry = retried.get(user_key)
+                if retry is not None:
+                    self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
+                else:
+                    self._end_lease(conn, destination_id, owner, user_key, version, now)
+            if plan.pause is not None:
+                self._pause(conn, destination_id, plan.pause.reason, plan.pause.until)
+
+    def _settle_rows(self, conn: Connection, owner: str, plan: SettlePlan, now: datetime) -> None:
+        done = {"lease_owner": None, "lease_expires_at": None}
+        delivered = [i for i in plan.delivered if i not in plan.notes]
+        self._rows(
+            conn,
+            delivered,
+            owner,
+            now,
+            "delivered",
+            {**done, "state": "delivered", "delivered_at": now, "last_error": None},
+            None,
+        )
+        for item_id, note in plan.notes.items():
+            if item_id in plan.delivered:
+                self._rows(
+                    conn,
+                    [item_id],
+                    owner,
+                    now,
+                    "delivered",
+                    {**done, "state": "delivered", "delivered_at": now, "last_error": note},
+                    note,
+                )
+        for ids, reason in plan.dead:
+            self._rows(conn, list(ids), owner, now, "dead", {**done, "state": "dead", "last_error": reason}, reason)
+        for retry in plan.retry:
+            self._rows(
+                conn,
+                list(retry.item_ids),
+                owner,
+                now,
+                "retry",
+                {**done, "state": "pending", "last_error": retry.reason},
+                retry.reason,
+            )
+        for _user, ids in plan.release:
+            reason = plan.pause.reason if plan.pause else "handed back"
+            values = {**done, "state": "pending", "attempts": R.attempts - 1, "last_error": reason}
+            self._rows(conn, list(ids), owner, now, "released", values, reason)
+
+    def _rows(
+        self,
+        conn: Connection,
+        ids: Sequence[str],
+        owner: str | None,
+        now: datetime,
+        outcome: str,
+        values: dict[str, Any],
+        detail: str | None,
     ) -> None:
         if not ids:
             return
-        conn.execute(
+        done = conn.execute(
             sa.update(outbox)
-            .where(outbox.c.id.in_(ids), outbox.c.state == "in_flight", outbox.c.lease_expires_at < now)
-            .values(lease_owner=None, lease_expires_at=None, last_error=detail, **values)
+            .where(R.id.in_(list(ids)), R.state == "in_flight", R.lease_owner == owner)
+            .values(**values)
         )
+        if done.rowcount != len(ids):
+            # Our lease expired and another worker took these rows over: leave them be.
+            log.warning(
+                "stale ack: %d of %d item(s) no longer leased by %s",
+                len(ids) - done.rowcount,
+                len(ids),
+                owner,
+                extra={"action": "stale_ack"},
+            )
         conn.execute(
             sa.insert(delivery_attempts),
             [{"outbox_id": i, "at": now, "outcome": outcome, "status_code": None, "detail": detail} for i in ids],
         )
 
-    def _finish(
-        self,
-        ids: Sequence[str],
-        owner: str,
-        now: datetime,
-        outcome: str,
-        values: dict[str, Any],
-        status: int | None,
-        detail: str | None,
+    def _record_accepted(
+        self, conn: Connection, destination_id: int, accepted: Mapping[str, Mapping[str, Any]], now: datetime
     ) -> None:
-        if not ids:
+        for user_key, values in accepted.items():
+            if not values:
+                continue
+            old = conn.execute(
+                sa.select(delivery_state.c["values"]).where(
+                    delivery_state.c.destination_id == destination_id, delivery_state.c.user_key == user_key
+                )
+            ).scalar()
+            merged = {**(old or {}), **values}
+            upsert(
+                conn,
+                delivery_state,
+                {"destination_id": destination_id, "user_key": user_key, "values": merged, "updated_at": now},
+                ["destination_id", "user_key"],
+                {"values": merged, "updated_at": now},
+            )
+
+    def _count(self, conn: Connection, destination_id: int, plan: SettlePlan) -> None:
+        if not (plan.points_sent or plan.points_saved or plan.health != "neutral"):
+            return
+        requests = int(plan.health != "neutral")
+        c = delivery_counters.c
+        upsert(
+            conn,
+            delivery_counters,
+            {
+                "destination_id": destination_id,
+                "requests": requests,
+                "points_sent": plan.points_sent,
+                "points_saved": plan.points_saved,
+            },
+            ["destination_id"],
+            {
+                "requests": c.requests + requests,
+                "points_sent": c.points_sent + plan.points_sent,
+                "points_saved": c.points_saved + plan.points_saved,
+            },
+        )
+
+    def _requeue(
+        self, conn: Connection, destination_id: int, owner: str, user_key: str, at: datetime, *, full: bool
+    ) -> None:
+        conn.execute(
+            sa.update(delivery_queue)
+            .where(Q.destination_id == destination_id, Q.user_key == user_key, Q.lease_owner == owner)
+            .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=at, full_resend=full)
+        )
+
+    def _end_lease(
+        self, conn: Connection, destination_id: int, owner: str, user_key: str, version: int, now: datetime
+    ) -> None:
+        """Forget the user when nothing was queued for them meanwhile; otherwise queue them again.
+        A capture enqueueing for this user bumps `version` under a row lock, so on PostgreSQL this
+        delete waits for it and then finds the version changed."""
+        pending = (
+            sa.select(R.seq)
+            .where(R.destination_id == destination_id, R.user_key == user_key, R.state == "pending")
+            .exists()
+        )
+        gone = conn.execute(
+            sa.delete(delivery_queue).where(
+                Q.destination_id == destination_id,
+                Q.user_key == user_key,
+                Q.lease_owner == owner,
+                Q.version == version,
+                ~pending,
+            )
+        )
+        if gone.rowcount == 0:
+            self._requeue(conn, destination_id, owner, user_key, now, full=False)
+
+    def release_users(self, destination_id: int, owner: str, users: Sequence[str], now: datetime) -> None:
+        if not users:
             return
         with self._engine.begin() as conn:
-            done = conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id.in_(list(ids)), outbox.c.state == "in_flight", outbox.c.lease_owner == owner)
-                .values(lease_owner=None, lease_expires_at=None, **values)
-            )
-            if done.rowcount != len(ids):
-                # Our lease expired and another worker owns (or finished) some rows: leave them be.
-                log.warning(
-                    "stale ack: %d of %d item(s) no longer leased by %s",
-                    len(ids) - done.rowcount,
-                    len(ids),
-                    owner,
-                    extra={"action": "stale_ack"},
+            ids = (
+                conn.execute(
+                    sa.select(R.id).where(
+                        R.destination_id == destination_id,
+                        R.user_key.in_(list(users)),
+                        R.state == "in_flight",
+                        R.lease_owner == owner,
+                    )
                 )
+                .scalars()
+                .all()
+            )
+            values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "attempts": R.attempts - 1}
+            self._rows(conn, list(ids), owner, now, "released", values, "handed back unsent")
             conn.execute(
-                sa.insert(delivery_attempts),
-                [{"outbox_id": i, "at": now, "outcome": outcome, "status_code": status, "detail": detail} for i in ids],
+                sa.update(delivery_queue)
+                .where(Q.destination_id == destination_id, Q.user_key.in_(list(users)), Q.lease_owner == owner)
+                .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=now)
             )
 
-    def delivered(self, ids: Sequence[str], owner: str, now: datetime, status: int) -> None:
-        self._finish(
-            ids,
-            owner,
-            now,
-            "delivered",
-            {"state": "delivered", "delivered_at": now, "last_error": None},
-            status,
-            None,
+    def _pause(self, conn: Connection, destination_id: int, reason: str, until: datetime | None) -> None:
+        conn.execute(
+            sa.update(destinations)
+            .where(destinations.c.id == destination_id)
+            .values(paused_reason=reason, paused_until=until)
         )
-
-    def retry_at(self, ids: Sequence[str], owner: str, at: datetime, error: str, now: datetime) -> None:
-        self._finish(
-            ids,
-            owner,
-            now,
-            "retry",
-            {"state": "pending", "available_at": at, "last_error": error},
-            None,
-            error,
-        )
-
-    def dead(self, ids: Sequence[str], owner: str, error: str, now: datetime) -> None:
-        self._finish(ids, owner, now, "dead", {"state": "dead", "last_error": error}, None, error)
-
-    def release(self, ids: Sequence[str], owner: str, error: str, now: datetime) -> None:
-        values = {"state": "pending", "attempts": outbox.c.attempts - 1, "last_error": error}
-        self._finish(ids, owner, now, "released", values, None, error)
 
     def pause(self, destination_id: int, reason: str, until: datetime | None) -> None:
         with self._engine.begin() as conn:
-            conn.execute(
-                sa.update(destinations)
-                .where(destinations.c.id == destination_id)
-                .values(paused_reason=reason, paused_until=until)
-            )
+            self._pause(conn, destination_id, reason, until)
 
     def unpause_if_expired(self, destination_id: int, now: datetime) -> None:
         with self._engine.begin() as conn:
@@ -239,3 +436,23 @@ class SqlOutbox:
                 )
                 .values(paused_reason=None, paused_until=None)
             )
+
+    def requeue_dead(self, ids: Sequence[str], now: datetime) -> int:
+        """Replay: dead rows go back to pending (same id, history kept) and their users are queued."""
+        with self._engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(R.id, R.destination_id, R.user_key).where(R.id.in_(list(ids)), R.state == "dead")
+            ).all()
+            if not rows:
+                return 0
+            conn.execute(
+                sa.update(outbox)
+                .where(R.id.in_([r.id for r in rows]))
+                .values(state="pending", attempts=0, last_error=None, created_at=now)
+            )
+            for dest in {r.destination_id for r in rows}:
+                enqueue_users(conn, [dest], sorted({r.user_key for r in rows if r.destination_id == dest}), now)
+        return len(rows)
+
+
+__all__ = ["SqlOutbox", "claim_candidates", "enqueue_users"]

@@ -62,6 +62,8 @@ destinations = sa.Table(
     # A paused destination gets no requests until paused_until (if set) or until resumed by hand.
     sa.Column("paused_reason", sa.Text, nullable=True),
     sa.Column("paused_until", UTCDateTime, nullable=True),
+    # DestinationSettings as JSON; `{}` is every default (domain/destination_settings.py).
+    sa.Column("settings", sa.JSON, nullable=False, server_default="{}"),
 )
 
 # One row per profile change to send to one destination. `seq` gives the per-user order;
@@ -100,6 +102,44 @@ delivery_attempts = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
 )
 
+# One row per (destination, user) with work queued: the unit a worker leases. While a worker holds it
+# no other can claim that user, whatever the order numbers of the user's rows (docs/delivery.md,
+# "Claiming"). `version` grows with every enqueue, so settling never drops a row queued meanwhile.
+delivery_queue = sa.Table(
+    "delivery_queue",
+    metadata,
+    sa.Column("destination_id", sa.Integer, sa.ForeignKey("destinations.id"), primary_key=True),
+    sa.Column("user_key", sa.String(320), primary_key=True),
+    sa.Column("state", sa.String(10), nullable=False),  # ready | leased
+    sa.Column("available_at", UTCDateTime, nullable=False),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("full_resend", sa.Boolean, nullable=False),  # an outcome was unknown: send everything current
+    sa.Index("ix_delivery_queue_ready", "destination_id", "state", "available_at"),
+)
+
+# What each destination last accepted for each user, under the names it received: a value equal to
+# the one recorded here is not sent again (it would cost a data point and change nothing).
+delivery_state = sa.Table(
+    "delivery_state",
+    metadata,
+    sa.Column("destination_id", sa.Integer, sa.ForeignKey("destinations.id"), primary_key=True),
+    sa.Column("user_key", sa.String(320), primary_key=True),
+    sa.Column("values", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Running totals per destination, for `zeroparty deliveries` and /metrics.
+delivery_counters = sa.Table(
+    "delivery_counters",
+    metadata,
+    sa.Column("destination_id", sa.Integer, sa.ForeignKey("destinations.id"), primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("points_sent", sa.Integer, nullable=False),
+    sa.Column("points_saved", sa.Integer, nullable=False),
+)
+
 # Operator API tokens. Only a SHA-256 digest of each token is kept (tokens are 256-bit random, so a
 # fast hash is enough); `hint` is what may be shown of it.
 api_tokens = sa.Table(
@@ -112,4 +152,34 @@ api_tokens = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_used_at", UTCDateTime, nullable=True),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# Every consent given or withdrawn, with the exact text shown, written with the response it belongs
+# to (domain/consent.py). `consent_key` is `email_marketing`, a subscription group's key or the
+# attribute of a custom consent; `given` is false for a withdrawal.
+consent_records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("response_id", sa.String(36), sa.ForeignKey("responses.id"), nullable=False, index=True),
+    sa.Column("element_id", sa.String(100), nullable=False),
+    sa.Column("purpose", sa.String(30), nullable=False),
+    sa.Column("consent_key", sa.String(255), nullable=False),
+    sa.Column("given", sa.Boolean, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# One row per `zeroparty people erase` run. The address is kept only as a SHA-256 of its normalised
+# form, so the log proves an erasure to whoever knows the address without holding it.
+# `destinations` lists each destination called: [{"destination", "outcome", "done"}]; a later run
+# retries those not done.
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("email_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("responses", sa.Integer, nullable=False),
+    sa.Column("destinations", sa.JSON, nullable=False),
 )

@@ -81,7 +81,9 @@ def field_problem(key: str, value: Any) -> str | None:
     if key in ("email_open_tracking_disabled", "email_click_tracking_disabled"):
         return None if isinstance(value, bool) else f"'{key}' must be true or false"
     if key == "current_location":
-        return None if _is_location(value) else "BAD_LOCATION_UPDATE"
+        return (
+            None if _is_location(value) else "'current_location' must be a longitude and latitude (BAD_LOCATION_UPDATE)"
+        )
     if key in ("facebook", "twitter"):
         return None if isinstance(value, dict) else f"'{key}' must be an object"
     if key == "subscription_groups":
@@ -162,28 +164,28 @@ def _is_location(value: Any) -> bool:
 
 def _groups_problem(groups: Any) -> str | None:
     if not isinstance(groups, list):
-        return "BAD_SUBSCRIPTION_GROUP_ARRAY"
+        return "'subscription_groups' must be an array (BAD_SUBSCRIPTION_GROUP_ARRAY)"
     for group in groups:
         if not isinstance(group, dict):
-            return "BAD_SUBSCRIPTION_GROUP_HASH"
+            return "'subscription_groups' entries must be objects (BAD_SUBSCRIPTION_GROUP_HASH)"
         if not is_uuid(group.get("subscription_group_id")):
-            return "BAD_SUBSCRIPTION_GROUP_ID"
+            return "'subscription_groups' entries need a UUID subscription_group_id (BAD_SUBSCRIPTION_GROUP_ID)"
         if group.get("subscription_state") not in GROUP_STATES:
-            return "BAD_SUBSCRIPTION_GROUP_STATE"
+            return "'subscription_groups' states must be subscribed or unsubscribed (BAD_SUBSCRIPTION_GROUP_STATE)"
     return None
 
 
 def _push_tokens_problem(tokens: Any) -> str | None:
     if not isinstance(tokens, list):
-        return "BAD_PUSH_TOKEN_VALUE"
+        return "'push_tokens' must be an array of objects (BAD_PUSH_TOKEN_VALUE)"
     for token in tokens:
         if not isinstance(token, dict):
-            return "BAD_PUSH_TOKEN_VALUE"
+            return "'push_tokens' must be an array of objects (BAD_PUSH_TOKEN_VALUE)"
         if not isinstance(token.get("app_id"), str) or not token["app_id"]:
-            return "BAD_PUSH_TOKEN_APP_ID"
+            return "'push_tokens' entries need an app_id (BAD_PUSH_TOKEN_APP_ID)"
         if not isinstance(token.get("token"), str) or not token["token"]:
-            return "BAD_PUSH_TOKEN_STRING"
+            return "'push_tokens' entries need a token string (BAD_PUSH_TOKEN_STRING)"
         device = token.get("device_id")
         if device is not None and not (isinstance(device, str) and 8 <= len(device.encode()) <= 255):
-            return "BAD_DEVICE_ID"  # device_id must be 8 to 255 bytes
+            return "'push_tokens' device_id must be 8 to 255 bytes (BAD_DEVICE_ID)"
     return None

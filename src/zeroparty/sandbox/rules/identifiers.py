@@ -11,6 +11,11 @@ from typing import Any, Literal
 PRIMARY = ("external_id", "user_alias", "braze_id")
 MAX_EXTERNAL_ID_BYTES = 987  # EXTERNAL_USER_ID_TOO_LARGE (https://www.braze.com/docs/api/errors)
 
+# The two rejections about the whole object rather than one field (the first is the sentence public
+# client tests show); every other rejection quotes the one field it is about.
+IDENTIFIER_REQUIRED = "'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required"
+ONLY_ONE_PRIMARY = "Only one of external_id, user_alias or braze_id may be provided"
+
 Kind = Literal["external_id", "user_alias", "braze_id", "email", "phone"]
 
 
@@ -27,7 +32,7 @@ class IdentifierProblem(ValueError):
 def identify(obj: Mapping[str, Any]) -> Identifier:
     primaries = [k for k in PRIMARY if obj.get(k) is not None]
     if len(primaries) > 1:
-        raise IdentifierProblem("Only one of 'external_id', 'user_alias' or 'braze_id' may be provided")
+        raise IdentifierProblem(ONLY_ONE_PRIMARY)
     if primaries:
         kind = primaries[0]
         value = obj[kind]
@@ -35,7 +40,7 @@ def identify(obj: Mapping[str, Any]) -> Identifier:
             if not isinstance(value, dict) or not all(
                 isinstance(value.get(k), str) and value.get(k) for k in ("alias_name", "alias_label")
             ):
-                raise IdentifierProblem("'user_alias' must be an object with string 'alias_name' and 'alias_label'")
+                raise IdentifierProblem("'user_alias' must be an object with string alias_name and alias_label")
             return Identifier("user_alias", (value["alias_name"], value["alias_label"]))
         if not isinstance(value, str) or not value:
             raise IdentifierProblem(f"'{kind}' must be a non-empty string")
@@ -46,7 +51,7 @@ def identify(obj: Mapping[str, Any]) -> Identifier:
         value = obj.get(kind)
         if isinstance(value, str) and value:
             return Identifier("email" if kind == "email" else "phone", value.lower() if kind == "email" else value)
-    raise IdentifierProblem("'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required")
+    raise IdentifierProblem(IDENTIFIER_REQUIRED)
 
 
 def update_existing_only(obj: Mapping[str, Any], ident: Identifier, array: str) -> bool:

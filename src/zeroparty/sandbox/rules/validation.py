@@ -21,6 +21,8 @@ from zeroparty.sandbox.rules.nested import MAX_DEPTH, depth_over
 from zeroparty.sandbox.rules.times import parse_time
 
 ARRAYS = ("attributes", "events", "purchases")
+# The 400 when no object of a /users/track request is valid (the text public client tests show).
+NO_VALID_DATA = "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."
 MAX_STRING = 255
 MAX_QUANTITY = 100
 CONTROL_KEYS = frozenset({"_update_existing_only", "_merge_objects", "push_token_import"})
@@ -70,9 +72,9 @@ def attributes_problem(obj: Any) -> str | None:
     if obj.get("push_token_import") is True and (
         obj.get("external_id") is not None or obj.get("braze_id") is not None or not obj.get("push_tokens")
     ):
-        return "BAD_PUSH_TOKEN_IMPORT"
+        return "'push_token_import' needs push_tokens and no external_id or braze_id (BAD_PUSH_TOKEN_IMPORT)"
     if "email_subscription_info" in obj:
-        return "INVALID_ATTRIBUTE_EMAIL_SUBSCRIPTION_INFO"
+        return "'email_subscription_info' is not valid (INVALID_ATTRIBUTE_EMAIL_SUBSCRIPTION_INFO)"
     for key, value in obj.items():
         if key in CONTROL_KEYS or key in IDENTIFIER_KEYS or key in IGNORED_FIELDS:
             continue
@@ -86,7 +88,11 @@ def custom_value_problem(key: str, value: Any) -> str | None:
     """Names, values and operator shapes for one custom attribute. Values inside nested objects are
     not judged here: Braze drops those updates instead of rejecting the object (see nested.py)."""
     if not key or len(key) > MAX_STRING:
-        return f"Attribute name '{key[:40]}' must be 1 to {MAX_STRING} characters"
+        return f"Attribute name '{key}' must be 1 to {MAX_STRING} characters"
+    if key.startswith("$"):
+        # Braze's SDKs refuse names that "cannot begin with a $"
+        # (https://js.appboycdn.com/web-sdk/4.5/doc/classes/braze.user.html); `$` marks operators.
+        return f"Attribute name '{key}' must not start with $"
     if isinstance(value, str):
         return None if len(value) <= MAX_STRING else f"Attribute '{key}' string values must be at most 255 characters"
     if isinstance(value, float) and not math.isfinite(value):
@@ -99,7 +105,7 @@ def custom_value_problem(key: str, value: Any) -> str | None:
         return f"Attribute '{key}' is nested more than {MAX_DEPTH} levels deep"
     ops = set(value)
     if ops == {"inc"}:
-        return None if _is_number(value["inc"]) else f"Attribute '{key}': 'inc' takes a number"
+        return None if _is_number(value["inc"]) else f"Attribute '{key}': inc takes a number"
     if ops and ops <= {"add", "remove"}:
         for op in sorted(ops):
             problem = _array_problem(key, value[op], op, primitives_only=True)
@@ -107,14 +113,14 @@ def custom_value_problem(key: str, value: Any) -> str | None:
                 return problem
         return None
     if ops == {"$time"}:
-        return None if isinstance(value["$time"], str) else f"Attribute '{key}': '$time' takes a date string"
+        return None if isinstance(value["$time"], str) else f"Attribute '{key}': $time takes a date string"
     if ops & {"$add", "$remove", "$update"}:
         return _object_array_ops_problem(key, value, ops)
     return None
 
 
 def _array_problem(key: str, items: Any, op: str | None = None, primitives_only: bool = False) -> str | None:
-    where = f"Attribute '{key}': '{op}'" if op else f"Attribute '{key}'"
+    where = f"Attribute '{key}': {op}" if op else f"Attribute '{key}'"
     if not isinstance(items, list):
         return f"{where} takes an array of strings, numbers or booleans"
     if all(isinstance(v, _PRIMITIVE) for v in items):
@@ -134,17 +140,17 @@ def _array_problem(key: str, items: Any, op: str | None = None, primitives_only:
 
 def _object_array_ops_problem(key: str, value: dict[str, Any], ops: set[str]) -> str | None:
     if not ops <= {"$add", "$remove", "$update"}:
-        return f"Attribute '{key}': '$add', '$remove' and '$update' cannot be mixed with other keys"
+        return f"Attribute '{key}': $add, $remove and $update cannot be mixed with other keys"
     for op in sorted(ops):
         items = value[op]
         if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
-            return f"Attribute '{key}': '{op}' takes an array of objects"
+            return f"Attribute '{key}': {op} takes an array of objects"
         if op != "$add" and not all(
             isinstance(v.get("$identifier_key"), str) and "$identifier_value" in v for v in items
         ):
-            return f"Attribute '{key}': '{op}' items need '$identifier_key' and '$identifier_value'"
+            return f"Attribute '{key}': {op} items need $identifier_key and $identifier_value"
         if op == "$update" and not all(isinstance(v.get("$new_object"), dict) for v in items):
-            return f"Attribute '{key}': '$update' items need a '$new_object' object"
+            return f"Attribute '{key}': $update items need a $new_object object"
     return None
 
 
@@ -157,15 +163,17 @@ def _properties_problem(props: Any, max_bytes: int) -> str | None:
         return None
     if not isinstance(props, dict):
         return "'properties' must be an object"
+    # The rejected field is 'properties'; the property itself is named without quotes, so the
+    # quoted name stays the object's field (see "Per-field rejection texts" in the docs).
     for key, value in props.items():
         if not key or len(key) > MAX_STRING:
-            return f"Property name '{key[:40]}' must be 1 to 255 characters"
+            return "'properties' names must be 1 to 255 characters"
         if key.startswith("$"):
-            return f"Property name '{key}' must not start with '$'"
+            return f"'properties' names must not start with $ ({key})"
         if key in RESERVED_PROPERTIES:
-            return f"'{key}' is a reserved property name"
+            return f"'properties' must not use the reserved name {key}"
         if isinstance(value, str) and len(value) > MAX_STRING:
-            return f"Property '{key}' string values must be at most 255 characters"
+            return f"'properties' string values must be at most 255 characters ({key})"
     if depth_over(props, MAX_DEPTH):
         return f"'properties' are nested more than {MAX_DEPTH} levels deep"
     if any(isinstance(v, list | dict) for v in props.values()):

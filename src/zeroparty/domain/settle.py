@@ -1,0 +1,301 @@
+"""What to do with a batch once Braze has answered (or not): one `SettlePlan` per request, decided
+here in pure code and applied by the outbox in one transaction (docs/delivery.md, "Settling").
+
+- Accepted objects: their rows are delivered and what they carried becomes the record of what
+  Braze holds (so it is never sent again unchanged).
+- An object Braze refuses is never dead-lettered whole at once: the field its message names is
+  stripped and the rest resent; without a named field its rows are resent one by one; only a row
+  refused on its own is dead, with Braze's reason for *it*.
+- A 400 that names bad objects by index: the others were valid but not applied, so they are resent.
+- A request whose outcome is unknown (timeout, dropped connection) may still be applied later: its
+  users wait out a settle window and then send everything current, so the newest values win.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from zeroparty.domain.braze_payload import Batch, Change, Rendered, UserChanges
+from zeroparty.domain.classify import (
+    Accepted,
+    AuthFailed,
+    ObjectRef,
+    ObjectsRejected,
+    RateLimited,
+    Rejected,
+    Transient,
+    Verdict,
+    WrongEndpoint,
+    field_named,
+)
+from zeroparty.domain.retry import RetryPolicy
+
+MAX_STRIPS = 3  # fields stripped from one user before its rows are tried one by one
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """The request never reached Braze (connection refused, DNS): nothing was applied."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The request may have reached Braze (timeout, connection dropped mid-answer)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Something unexpected happened while sending (a bug, not Braze): pin it on one object."""
+
+    reason: str
+
+
+Outcome = Verdict | NotSent | Unknown | Broken
+
+
+@dataclass(frozen=True)
+class RowState:
+    attempts: int  # including the claim that handed the row over
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Retry:
+    user_key: str
+    item_ids: tuple[str, ...]
+    at: datetime
+    reason: str
+    full: bool  # the outcome was unknown: next time send everything current
+
+
+@dataclass(frozen=True)
+class Resend:
+    """Send this user again within the same lease: whole, stripped of a refused field, or one row."""
+
+    user: UserChanges
+    strips: int = 0  # fields stripped so far
+    alone: bool = False  # a single row sent on its own after its object was refused
+
+
+@dataclass(frozen=True)
+class Pause:
+    reason: str
+    until: datetime | None  # None: until an operator resumes it
+
+
+@dataclass(frozen=True)
+class SettlePlan:
+    delivered: tuple[str, ...] = ()
+    accepted: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # user → values Braze now holds
+    dead: tuple[tuple[tuple[str, ...], str], ...] = ()  # (item ids, reason)
+    retry: tuple[Retry, ...] = ()
+    release: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (user, item ids) back without using an attempt
+    resend: tuple[Resend, ...] = ()
+    resend_batches: tuple[tuple[Resend, ...], ...] = ()  # halves of a batch to send apart
+    notes: Mapping[str, str] = field(default_factory=dict)  # item id → what happened to part of it
+    pause: Pause | None = None
+    points_sent: int = 0
+    points_saved: int = 0
+    health: Literal["ok", "failed", "neutral"] = "neutral"  # for the circuit breaker
+
+
+@dataclass(frozen=True)
+class SettleContext:
+    rows: Mapping[str, RowState]
+    policy: RetryPolicy
+    now: datetime
+    settle_window: timedelta
+    rng: random.Random
+    strips: Mapping[str, int] = field(default_factory=dict)  # user → fields already stripped
+    alone: frozenset[str] = frozenset()  # users whose single row was sent on its own
+    renames: Mapping[str, str] = field(default_factory=dict)  # attribute ID → the name Braze knows
+
+
+def plan_settle(batch: Batch, outcome: Outcome, ctx: SettleContext) -> SettlePlan:
+    """The whole decision for one answered (or failed) request."""
+    return _DECISIONS[type(outcome)](batch, outcome, ctx)
+
+
+def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
+    failed = _failed_users(batch, outcome.failed)
+    plans = [_refused(user, failed[user.user.user_key], ctx) for user in batch.users if user.user.user_key in failed]
+    ok = [u for u in batch.users if u.user.user_key not in failed]
+    base = SettlePlan(
+        delivered=tuple(i for u in ok for i in u.item_ids),
+        accepted={u.user.user_key: u.sent for u in ok},
+        points_sent=sum(u.points_sent for u in ok),
+        points_saved=sum(u.points_saved for u in batch.users),
+        health="ok",
+    )
+    return _merge(base, *plans)
+
+
+def _objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
+    # Nothing was applied: the objects not named were valid and go again, without the bad ones.
+    failed = _failed_users(batch, outcome.failed)
+    plans = [_refused(user, failed[user.user.user_key], ctx) for user in batch.users if user.user.user_key in failed]
+    valid = tuple(
+        Resend(u.user, ctx.strips.get(u.user.user_key, 0)) for u in batch.users if u.user.user_key not in failed
+    )
+    return _merge(SettlePlan(resend=valid, health="ok"), *plans)
+
+
+def _failed_users(batch: Batch, failed: Mapping[ObjectRef, str]) -> dict[str, str]:
+    """User → Braze's message for the first of their objects it refused."""
+    users: dict[str, str] = {}
+    for ref, message in failed.items():
+        user = batch.locate(ref)
+        if user is not None:
+            users.setdefault(user.user.user_key, message)
+    return users
+
+
+def _refused(user: Rendered, message: str, ctx: SettleContext) -> SettlePlan:
+    """One user's object was refused: strip the named field, else try its rows one by one."""
+    key = user.user.user_key
+    reason = f"Braze rejected this profile update: {message}"
+    strips = ctx.strips.get(key, 0)
+    name = field_named(message)
+    if name is not None and strips < MAX_STRIPS and key not in ctx.alone:
+        stripped = _strip(user, name, ctx.renames)
+        if stripped is not None:
+            kept, gone = stripped
+            notes = {i: f"Braze refused attribute '{name}': {message}" for row in kept.rows for i in [row.item_id]}
+            dead = ((gone, reason),) if gone else ()
+            return SettlePlan(resend=(Resend(kept, strips + 1),), dead=dead, notes=notes)
+    if len(user.user.rows) > 1 and key not in ctx.alone:
+        return SettlePlan(resend=tuple(Resend(UserChanges(key, (row,)), strips, alone=True) for row in user.user.rows))
+    return SettlePlan(dead=((user.item_ids, reason),))
+
+
+def _strip(user: Rendered, braze_name: str, renames: Mapping[str, str]) -> tuple[UserChanges, tuple[str, ...]] | None:
+    """The user without the refused field, and the rows that carried nothing else; None when the
+    field is not one the object sent (or nothing would be left)."""
+    if user.attributes is None or braze_name not in user.attributes or braze_name not in user.sent:
+        return None
+    # The message names Braze's name; rows hold attribute IDs, which a destination may rename.
+    kept: list[Change] = []
+    gone: list[str] = []
+    for row in user.user.rows:
+        rest = {k: v for k, v in row.attributes.items() if renames.get(k, k) != braze_name}
+        if rest or row.groups or row.completion is not None:
+            kept.append(replace(row, attributes=rest))
+        else:
+            gone.append(row.item_id)
+    if not kept:
+        return None
+    return UserChanges(user.user.user_key, tuple(kept)), tuple(gone)
+
+
+def _rejected(batch: Batch, outcome: Rejected, ctx: SettleContext) -> SettlePlan:
+    if outcome.splittable and len(batch.users) > 1:
+        half = len(batch.users) // 2
+        halves = tuple(
+            tuple(Resend(u.user, ctx.strips.get(u.user.user_key, 0)) for u in part)
+            for part in (batch.users[:half], batch.users[half:])
+        )
+        return SettlePlan(resend_batches=halves)
+    if len(batch.users) == 1 and len(batch.users[0].user.rows) > 1 and batch.users[0].user.user_key not in ctx.alone:
+        return _refused(batch.users[0], outcome.reason, replace(ctx, strips={batch.users[0].user.user_key: MAX_STRIPS}))
+    return SettlePlan(dead=tuple((u.item_ids, f"Braze rejected the request: {outcome.reason}") for u in batch.users))
+
+
+def _paused(batch: Batch, reason: str, until: datetime | None) -> SettlePlan:
+    return SettlePlan(
+        release=tuple((u.user.user_key, u.item_ids) for u in batch.users), pause=Pause(reason, until), health="neutral"
+    )
+
+
+def _auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> SettlePlan:
+    return _paused(batch, f"Braze refused the API key ({outcome.reason}); update the key", None)
+
+
+def _wrong_endpoint(batch: Batch, outcome: WrongEndpoint, _ctx: SettleContext) -> SettlePlan:
+    reason = f"Braze answered {outcome.reason}: check the destination's REST endpoint (instance); then resume"
+    return _paused(batch, reason, None)
+
+
+def _rate_limited(batch: Batch, outcome: RateLimited, ctx: SettleContext) -> SettlePlan:
+    until = ctx.now + timedelta(seconds=outcome.wait_s)
+    return _paused(batch, f"rate limited ({outcome.reason})", until)
+
+
+def _retry_all(batch: Batch, reason: str, ctx: SettleContext, *, full: bool, at_least: timedelta) -> SettlePlan:
+    retries: list[Retry] = []
+    dead: list[tuple[tuple[str, ...], str]] = []
+    for user in batch.users:
+        live: list[str] = []
+        worst = 0
+        for item_id in user.item_ids:
+            row = ctx.rows[item_id]
+            if ctx.policy.exhausted(row.attempts, row.created_at, ctx.now):
+                dead.append(((item_id,), f"retries exhausted: {reason}"))
+            else:
+                live.append(item_id)
+                worst = max(worst, row.attempts)
+        if live:
+            wait = max(timedelta(seconds=ctx.policy.backoff(worst, ctx.rng)), at_least)
+            retries.append(Retry(user.user.user_key, tuple(live), ctx.now + wait, reason, full))
+    return SettlePlan(retry=tuple(retries), dead=tuple(dead), health="failed")
+
+
+def _transient(batch: Batch, outcome: Transient, ctx: SettleContext) -> SettlePlan:
+    return _retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0))
+
+
+def _not_sent(batch: Batch, outcome: NotSent, ctx: SettleContext) -> SettlePlan:
+    return _retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0))
+
+
+def _unknown(batch: Batch, outcome: Unknown, ctx: SettleContext) -> SettlePlan:
+    reason = f"outcome unknown ({outcome.reason}); will resend everything current after the settle window"
+    return _retry_all(batch, reason, ctx, full=True, at_least=ctx.settle_window)
+
+
+def _broken(batch: Batch, outcome: Broken, ctx: SettleContext) -> SettlePlan:
+    if len(batch.users) > 1:  # find the object that causes it: send each half on its own
+        return _rejected(batch, Rejected(outcome.reason, splittable=True), ctx)
+    return replace(_retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0)), health="neutral")
+
+
+# Each outcome's decider; every kind of Outcome has exactly one.
+_DECISIONS: dict[type[Any], Callable[[Batch, Any, SettleContext], SettlePlan]] = {
+    Accepted: _accepted,
+    ObjectsRejected: _objects_rejected,
+    Rejected: _rejected,
+    AuthFailed: _auth_failed,
+    WrongEndpoint: _wrong_endpoint,
+    RateLimited: _rate_limited,
+    Transient: _transient,
+    NotSent: _not_sent,
+    Unknown: _unknown,
+    Broken: _broken,
+}
+
+
+def _merge(base: SettlePlan, *plans: SettlePlan) -> SettlePlan:
+    out = base
+    for p in plans:
+        out = SettlePlan(
+            delivered=out.delivered + p.delivered,
+            accepted={**out.accepted, **p.accepted},
+            dead=out.dead + p.dead,
+            retry=out.retry + p.retry,
+            release=out.release + p.release,
+            resend=out.resend + p.resend,
+            resend_batches=out.resend_batches + p.resend_batches,
+            notes={**out.notes, **p.notes},
+            pause=out.pause or p.pause,
+            points_sent=out.points_sent + p.points_sent,
+            points_saved=out.points_saved + p.points_saved,
+            health=out.health if out.health != "neutral" else p.health,
+        )
+    return out

@@ -1,0 +1,126 @@
+"""`zeroparty destinations test NAME`: a synthetic response through the real mapping and the
+destination's settings, sent to a real sandbox over HTTP, and what comes back."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.test_cli import free_port, run
+from tests.integration.test_cli_destinations import FULL, TRACK_ONLY, errors, sandbox
+from tests.support.definitions import SAMPLE
+
+
+@pytest.fixture
+def braze(tmp_path: Path) -> Iterator[str]:
+    with sandbox(tmp_path) as base:
+        yield base
+
+
+SENT = re.compile(r"^POST (\S+)/users/track\n(\{.*?\n\})\n", re.S | re.M)
+
+
+def sent_body(stdout: str) -> dict[str, Any]:
+    match = SENT.search(stdout)
+    assert match, stdout
+    body = json.loads(match.group(2))
+    assert isinstance(body, dict)
+    return body
+
+
+def profile(base: str, email: str) -> list[dict[str, Any]]:
+    r = httpx.post(
+        base + "/users/export/ids", json={"email_address": email}, headers={"Authorization": f"Bearer {FULL}"}
+    )
+    assert r.status_code == 201, r.text
+    users = r.json()["users"]
+    assert isinstance(users, list)
+    return users
+
+
+def test_the_test_sends_the_mapped_renamed_object_and_shows_the_profile(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "experiences", "import", str(SAMPLE)).returncode == 0
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    assert run(tmp_path, "destinations", "set", "prod", "renames.skin_type=skin", "exclude+=first_name").returncode == 0
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"Test send to 'prod' ({braze}) with experience 'skin-quiz'.\n")
+    [obj] = sent_body(done.stdout)["attributes"]
+    email = obj["email"]
+    assert re.fullmatch(r"zeroparty-test\+[0-9a-f]{8}@example\.com", email)
+    # What the engine would send for this destination: renamed, excluded, no consent.
+    assert obj == {
+        "email": email,
+        "skin": "dry",
+        "skin_goals": ["hydration"],
+        "routine_length": "none",
+        "skin_quiz_routine": "hydration_boost",
+    }
+    assert re.search(r"^Braze answered HTTP 201 in \d+ ms:\n\{\n  \"message\": \"success\"", done.stdout, re.M)
+    assert "Profile as Braze holds it (/users/export/ids):" in done.stdout and '"skin": "dry"' in done.stdout
+    assert done.stdout.rstrip().endswith("Test passed: Braze accepted the profile for 'prod'.")
+    assert FULL not in done.stdout + done.stderr
+    [held] = profile(braze, email)
+    assert held["custom_attributes"]["skin"] == "dry" and "skin_type" not in held["custom_attributes"]
+
+
+def test_without_an_experience_a_synthetic_set_is_sent(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 0, done.stderr
+    assert "with a synthetic set of attributes (no experience)" in done.stdout
+    [obj] = sent_body(done.stdout)["attributes"]
+    assert obj["zeroparty_test"] is True and set(obj) == {"email", "zeroparty_test", "zeroparty_test_sent_at"}
+
+
+def test_a_key_that_may_not_export_still_passes_without_the_profile(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=TRACK_ONLY).returncode == 0
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 0, done.stderr
+    assert "Profile: not shown: the key may not export (no users.export.ids permission, HTTP 403)" in done.stdout
+    [obj] = sent_body(done.stdout)["attributes"]
+    assert len(profile(braze, obj["email"])) == 1  # it was written all the same
+
+
+def test_a_refused_key_fails_with_the_verdict(tmp_path: Path, braze: str) -> None:
+    added = run(
+        tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, "--no-verify", key="bad-key-0123456789"
+    )
+    assert added.returncode == 0, added.stderr
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 1
+    assert "Braze answered HTTP 401" in done.stdout
+    assert errors(done).startswith("error: test failed: the key was refused (HTTP 401 'Invalid API Key')")
+
+
+def test_a_paused_destination_fails_even_when_braze_accepts(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    with sqlite3.connect(tmp_path / "zeroparty.db") as db:
+        db.execute("UPDATE destinations SET paused_reason = 'Braze refused the API key (401)'")
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 1
+    assert "Braze answered HTTP 201" in done.stdout
+    assert errors(done).strip() == (
+        "error: Braze accepted the test, but 'prod' is paused (Braze refused the API key (401)): nothing is "
+        "delivered until `zeroparty destinations resume prod` (or update-key)"
+    )
+
+
+def test_an_unreachable_destination_fails(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    assert (
+        run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, "--no-verify", key=FULL).returncode
+        == 0
+    )
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 1
+    assert errors(done).startswith(f"error: 'prod' is unreachable: could not reach {closed} (ConnectError")
+    missing = run(tmp_path, "destinations", "test", "nope")
+    assert missing.returncode == 1 and "name: no destination named 'nope'" in errors(missing)

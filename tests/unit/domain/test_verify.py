@@ -1,0 +1,148 @@
+"""Verdicts on Braze's answers to the operator commands' calls, and the settings syntax."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from tests.support.definitions import sample
+from zeroparty.domain.destination_config import (
+    apply_assignments,
+    destination_file,
+    summary,
+    synthetic_attributes,
+    synthetic_object,
+)
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.verify import delete_outcome, email_sha256_hex, instance_of, key_verdict, track_succeeded
+from zeroparty.errors import InvalidInput
+
+US03 = "https://rest.iad-03.braze.com"
+LOCAL = "http://127.0.0.1:9000"
+EMPTY = {"message": "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields."}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status", "body", "kind"),
+    [
+        (US03, 400, EMPTY, "ok"),
+        (LOCAL, 201, {"message": "success"}, "ok"),
+        (LOCAL, 401, {"message": "Invalid API Key"}, "bad_key"),
+        (US03, 401, {"message": "Invalid API Key"}, "wrong_instance"),
+        (US03, 403, {"message": "Access Denied"}, "missing_permission"),
+        (US03, 404, "<html>", "not_braze"),
+        (US03, 429, {"message": "API rate limit exceeded"}, "rate_limited"),
+        (US03, 503, {"message": "down"}, "unreachable"),
+        (US03, 400, {"message": "Error while parsing request body."}, "unexpected"),
+    ],
+)
+def test_key_verdicts(endpoint: str, status: int, body: Any, kind: str) -> None:
+    assert key_verdict(endpoint, status, body).kind == kind
+
+
+def test_a_refused_key_at_an_instance_says_it_may_belong_to_another_one() -> None:
+    verdict = key_verdict(US03, 401, {"message": "Invalid API Key"})
+    assert "refused by US-03 (https://rest.iad-03.braze.com" in verdict.message
+    assert "belongs to another instance" in verdict.message and "EU-01" in verdict.message
+    assert instance_of(US03 + "/") == "US-03" and instance_of(LOCAL) is None
+    missing = key_verdict(US03, 403, {"message": "Access Denied"}).message
+    assert missing.startswith("the key is valid but lacks the users.track permission")
+
+
+def test_outcomes_of_sends_and_deletes() -> None:
+    assert track_succeeded(201, {"message": "success"})
+    assert not track_succeeded(201, {"message": "success", "errors": [{"type": "x", "index": 0}]})
+    assert not track_succeeded(400, EMPTY)
+    assert delete_outcome(201, {"deleted": 1, "message": "success"}) == (
+        True,
+        "deleted in Braze (HTTP 201, deleted: 1)",
+    )
+    done, why = delete_outcome(403, {"message": "Access Denied"})
+    assert not done and "users.delete" in why
+    assert email_sha256_hex("ada@example.com") == hashlib.sha256(b"ada@example.com").hexdigest()
+
+
+def test_assignments_cover_scalars_maps_and_sets() -> None:
+    uuid = "6f1c1e5a-7b9e-4a3c-9d2e-1f0a2b3c4d5e"
+    s = apply_assignments(
+        DestinationSettings(),
+        [
+            "max_objects=50",
+            "renames.skin_type=skin",
+            "exclude+=first_name,last_name",
+            "exclude-=last_name",
+            f"subscription_groups.marketing_opt_in={uuid}",
+            "subscription_groups.marketing_opt_in.channel=sms",
+            "legacy_per_array=true",
+        ],
+    )
+    assert s.max_objects == 50 and s.renames == {"skin_type": "skin"} and s.exclude == {"first_name"}
+    assert s.subscription_groups["marketing_opt_in"].channel == "sms" and s.legacy_per_array
+    assert summary(s) == (
+        "max_objects=50; legacy_per_array=True; renames skin_type→skin; exclude first_name; "
+        "groups marketing_opt_in→sms:6f1c1e5a…"
+    )
+    back = apply_assignments(
+        s,
+        [
+            "max_objects=",
+            "renames.skin_type=",
+            "exclude=",
+            "subscription_groups.marketing_opt_in=",
+            "legacy_per_array=",
+        ],
+    )
+    assert back == DestinationSettings() and summary(back) == "defaults"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        ("max_objects=90", "max_objects: must be less than or equal to 75"),
+        ("colour=red", "colour: unknown setting 'colour'; the settings are identity, "),
+        ("max_objects", "max_objects: expected key=value"),
+        ("identity=phone", "identity: must be 'email', 'external_id' or 'user_alias'"),
+        ("renames.skin_type=$skin", "renames.skin_type: "),
+        ("subscription_groups.opt_in=123", "subscription_groups.opt_in.id: must be a subscription group id"),
+        ("max_objects+=1", "max_objects: += works on sets (exclude); use = here"),
+        ("exclude.a=b", "exclude.a: 'exclude' is a set"),
+        ("completion_event=$done", "completion_event: an event name is 1 to 255 characters"),
+    ],
+)
+def test_a_bad_assignment_names_its_key(assignment: str, problem: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        apply_assignments(DestinationSettings(), [assignment])
+    assert str(caught.value.errors[0]).startswith(problem)
+
+
+def test_renamed_and_excluded_at_once_is_refused_on_exclude() -> None:
+    with pytest.raises(InvalidInput, match="exclude: 'first_name' is both renamed and excluded"):
+        apply_assignments(DestinationSettings(), ["renames.first_name=fn", "exclude+=first_name"])
+
+
+def test_destination_files_name_every_problem_and_never_take_a_key() -> None:
+    good = destination_file({"name": "prod", "endpoint": "US-03", "settings": {"max_objects": 50}})
+    assert good.endpoint == US03 and good.settings.max_objects == 50
+    with pytest.raises(InvalidInput) as caught:
+        destination_file({"endpoint": "US-99", "api_key": "secret", "settings": {"max_objects": 0, "colour": 1}})
+    problems = [str(e) for e in caught.value.errors]
+    assert problems[0].startswith("api_key: a key never goes in a file")
+    assert "name: is required: 1 to 100 characters" in problems
+    assert any(p.startswith("endpoint: 'US-99' is neither") for p in problems)
+    assert "settings.max_objects: must be greater than or equal to 1" in problems
+    assert any(p.startswith("settings.colour: unknown setting 'colour'") for p in problems)
+
+
+def test_the_synthetic_object_goes_through_the_mapping_and_the_settings() -> None:
+    settings = DestinationSettings(renames={"skin_type": "skin"}, exclude=frozenset({"first_name"}))
+    attrs = synthetic_attributes(sample(), "2026-01-01T00:00:00+00:00")
+    assert attrs["skin_type"] == "dry" and "email_subscribe" not in attrs  # no consent is ever given
+    obj = synthetic_object("t@example.com", attrs, settings, "abcd")
+    assert obj["email"] == "t@example.com" and obj["skin"] == "dry"
+    assert "skin_type" not in obj and "first_name" not in obj
+    alias = synthetic_object("t@example.com", {}, DestinationSettings(identity="user_alias"), "abcd")
+    assert alias["user_alias"] == {"alias_name": "t@example.com", "alias_label": "zeroparty_email"}
+    assert alias["_update_existing_only"] is False
+    assert synthetic_attributes(None, "now") == {"zeroparty_test": True, "zeroparty_test_sent_at": "now"}
