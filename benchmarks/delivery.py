@@ -1,23 +1,34 @@
-"""Capture and delivery figures on this machine, against the built-in sandbox over loopback.
+"""Delivery figures on this machine, each beside a baseline measured in the same run.
 
-Prints, each with a baseline measured in the same run:
-- capture: JSON-API responses recorded per second, against bare HTTP round trips (GET /healthz);
-- trickle latency: commit → delivered for responses sent one at a time (the worker is woken by
-  the commit, so this should be a few milliseconds, far below the 1 s idle poll);
-- backlog drain: items per second when a held backlog is released, against posting the very
-  same batches straight to the sandbox (the engine's overhead over the bare transport).
+Against a minimal Braze-compatible sink that answers after `--delay-ms` (benchmarks/sink.py, its own
+process, so the receiving side costs next to nothing), and against the built-in sandbox:
 
-Usage: python benchmarks/delivery.py [--responses N] [--backlog N]
+1. throughput: updates/s of one worker vs a plain client with the same number of requests in
+   flight posting the same full batches (target ≥ 0.8×), and requests per 1,000 updates (≤ 14);
+2. backlog: drain rate with 5k vs 50k pending (target ≥ 0.9×: claiming does not slow with the backlog);
+3. live load: objects per request, requests/s and end-to-end p50/p99 at 200 and 2,000 responses/s
+   offered (target p99 ≤ 250 ms at 200/s, ≥ 74 objects per request at saturation);
+4. data points: an identical re-submission and a one-change re-submission (targets 0 and 1).
+
+Usage: python benchmarks/delivery.py [--delay-ms 50] [--inflight 8] [--updates 15000] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,106 +39,306 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.stack import SANDBOX_KEY, running_stack  # noqa: E402
+from tests.support.definitions import sample  # noqa: E402
+from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
-from zeroparty.adapters.db.schema import outbox  # noqa: E402
-from zeroparty.bootstrap import build_worker  # noqa: E402
-from zeroparty.domain.braze_payload import Change, coalesce, plan_delivery, render  # noqa: E402
+from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
+from zeroparty.adapters.db.schema import delivery_counters, outbox, responses  # noqa: E402
+from zeroparty.bootstrap import Runtime, build_worker, open_runtime  # noqa: E402
+from zeroparty.config import Settings  # noqa: E402
+from zeroparty.delivery.engine import EngineSettings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
 
-URL = "/api/v1/experiences/skin-quiz/responses"
+KEY = "bench-key-0123456789"
 
 
-def body(i: int) -> dict[str, Any]:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_up(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def sink(delay_ms: float) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "sink.py"), str(port), str(delay_ms)])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base + "/stats")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def sandbox_process(data_dir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
+    env["ZEROPARTY_DATA_DIR"] = str(data_dir)
+    args = ["sandbox", "--port", str(port), "--api-key", KEY, "--track-limit", "1000000"]
+    proc = subprocess.Popen([sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_up(base + "/_sandbox/ui/login")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def sink_stats(base: str) -> dict[str, int]:
+    stats: dict[str, int] = httpx.get(base + "/stats").json()
+    return stats
+
+
+def sandbox_requests(base: str) -> int:
+    stats = httpx.get(base + "/_sandbox/stats", headers={"Authorization": f"Bearer {KEY}"}).json()
+    return int(sum(stats["requests_by_path"].get("/users/track", {}).values()))
+
+
+@dataclass
+class World:
+    rt: Runtime
+    dest_id: int
+
+
+@contextmanager
+def world(endpoint: str, inflight: int) -> Iterator[World]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rt = open_runtime(Settings(data_dir=Path(tmp)))
+        rt.experiences.publish(sample(), datetime.now(UTC))
+        settings = DestinationSettings(max_in_flight=inflight, requests_per_second=1000)
+        dest_id = rt.destinations.add_braze("bench", endpoint, KEY, datetime.now(UTC), settings=settings)
+        try:
+            yield World(rt, dest_id)
+        finally:
+            rt.engine.dispose()
+
+
+def queue_users(w: World, prefix: str, n: int, start: int = 0) -> None:
+    """Queue one fresh response per user straight into the store (as capture would), fast."""
+    now = datetime.now(UTC)
+    version_id = w.rt.experiences.published("skin-quiz").version_id  # type: ignore[union-attr]
+    emails = [f"{prefix}{i:06d}@example.com" for i in range(start, start + n)]
+    ids = [str(uuid.uuid4()) for _ in emails]
+    with w.rt.engine.begin() as conn:
+        conn.execute(
+            sa.insert(responses),
+            [
+                {"id": rid, "experience_version_id": version_id, "channel": "api", "email": e, "created_at": now,
+                 "updated_at": now, "completed_at": now}
+                for rid, e in zip(ids, emails, strict=True)
+            ],
+        )  # fmt: skip
+        enqueue_users(conn, [w.dest_id], emails, now)
+        conn.execute(
+            sa.insert(outbox),
+            [
+                {"id": str(uuid.uuid4()), "destination_id": w.dest_id, "response_id": rid, "user_key": e,
+                 "payload": {"attributes": {"skin_type": "dry", "first_name": "Bench"}}, "state": "pending",
+                 "attempts": 0, "available_at": now, "created_at": now}
+                for rid, e in zip(ids, emails, strict=True)
+            ],
+        )  # fmt: skip
+
+
+def delivered(w: World) -> int:
+    with w.rt.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one())
+
+
+def run_engine_until(w: World, done: Callable[[], bool], settings: EngineSettings, *, timeout: float = 300) -> float:
+    """Run a worker until `done()`; seconds taken."""
+    engine, client = build_worker(w.rt, engine_settings=settings)
+
+    async def main() -> float:
+        stop = asyncio.Event()
+        task = asyncio.create_task(engine.run(stop))
+        t0 = time.perf_counter()
+        deadline = t0 + timeout
+        while not await asyncio.to_thread(done):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the worker did not finish in time")
+            await asyncio.sleep(0.02)
+        took = time.perf_counter() - t0
+        stop.set()
+        await task
+        await client.aclose()
+        return took
+
+    return asyncio.run(main())
+
+
+def plain_client(base: str, updates: int, inflight: int) -> float:
+    """Updates/s posting full 75-object batches with `inflight` requests at a time: the ceiling."""
+    bodies = [
+        {"attributes": [{"email": f"p{b:05d}{i:02d}@example.com", "skin_type": "dry", "first_name": "Bench"}
+                        for i in range(75)]}
+        for b in range(updates // 75)
+    ]  # fmt: skip
+
+    async def main() -> float:
+        queue = list(bodies)
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}) as client:
+
+            async def one() -> None:
+                while queue:
+                    r = await client.post(base + "/users/track", json=queue.pop())
+                    assert r.status_code == 201
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(inflight)))
+            return time.perf_counter() - t0
+
+    return len(bodies) * 75 / asyncio.run(main())
+
+
+def throughput(
+    base: str, updates: int, inflight: int, requests_seen: Callable[[str], int]
+) -> tuple[float, float, float]:
+    """(engine updates/s, plain client updates/s, requests per 1,000 updates)."""
+    plain = plain_client(base, updates, inflight)
+    with world(base, inflight) as w:
+        queue_users(w, "t", updates)
+        before = requests_seen(base)
+        took = run_engine_until(w, lambda: delivered(w) >= updates, EngineSettings(batch_window_s=0.0))
+        requests = requests_seen(base) - before
+    return updates / took, plain, requests * 1000 / updates
+
+
+def drain_rate(base: str, n: int, inflight: int) -> float:
+    with world(base, inflight) as w:
+        queue_users(w, "d", n)
+        took = run_engine_until(w, lambda: delivered(w) >= n, EngineSettings(batch_window_s=0.0))
+    return n / took
+
+
+def live(base: str, rate: int, seconds: float, inflight: int) -> dict[str, float]:
+    """Offer `rate` responses/s for `seconds` (in 10 ms slices, one transaction each, waking the
+    worker like capture does); objects per request, requests/s, end-to-end latency."""
+    with world(base, inflight) as w:
+        engine, client = build_worker(w.rt, engine_settings=EngineSettings(batch_window_s=0.05))
+        total = int(rate * seconds)
+        before = sink_stats(base)
+
+        def produce() -> None:
+            sent, t0 = 0, time.perf_counter()
+            while sent < total:
+                due = min(total, int((time.perf_counter() - t0) * rate) + 1)
+                if due > sent:
+                    queue_users(w, "l", due - sent, start=sent)
+                    engine.wake()
+                    sent = due
+                time.sleep(0.01)
+
+        async def main() -> float:
+            stop = asyncio.Event()
+            task = asyncio.create_task(engine.run(stop))
+            t0 = time.perf_counter()
+            producer = threading.Thread(target=produce)
+            producer.start()
+            while await asyncio.to_thread(delivered, w) < total:
+                await asyncio.sleep(0.05)
+            took = time.perf_counter() - t0
+            producer.join()
+            stop.set()
+            await task
+            await client.aclose()
+            return took
+
+        took = asyncio.run(main())
+        after = sink_stats(base)
+        with w.rt.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbox.c.created_at, outbox.c.delivered_at)).all()
+    lat = sorted((r.delivered_at - r.created_at).total_seconds() * 1000 for r in rows)
+    requests = after["requests"] - before["requests"]
     return {
-        "answers": {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short"},
-        "inputs": {"email": f"bench{i:06d}@example.com", "first_name": "Bench", "marketing_opt_in": True},
+        "objects_per_request": (after["objects"] - before["objects"]) / max(requests, 1),
+        "requests_per_s": requests / took,
+        "p50_ms": statistics.median(lat),
+        "p99_ms": lat[int(len(lat) * 0.99) - 1],
     }
 
 
-def rate(n: int, seconds: float) -> float:
-    return n / seconds if seconds > 0 else float("inf")
+def data_points() -> tuple[int, int]:
+    """Data points Braze (the sandbox) counts for an identical re-submission and a one-change one."""
+    url = "/api/v1/experiences/skin-quiz/responses"
 
+    def body(name: str) -> dict[str, Any]:
+        return {
+            "answers": {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short"},
+            "inputs": {"email": "dp@example.com", "first_name": name, "marketing_opt_in": True},
+        }
 
-def capture_and_trickle(n: int) -> None:
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        running_stack(Path(tmp)) as stack,
-        httpx.Client(base_url=stack.base) as c,
-    ):
-        c.get("/healthz")
-        t = time.perf_counter()
-        for _ in range(n):
-            c.get("/healthz")
-        base_rps = rate(n, time.perf_counter() - t)
-        t = time.perf_counter()
-        for i in range(n):
-            assert c.post(URL, json=body(i)).status_code == 201
-            # one at a time: wait for delivery so each response is a trickle of one
-            deadline = time.monotonic() + 5
+    with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack, httpx.Client() as c:
+
+        def settled(n: int) -> int:
+            deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
                 with stack.rt.engine.connect() as conn:
-                    if conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one() > i:
+                    if conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one() >= n:
                         break
-                time.sleep(0.001)
-        total = time.perf_counter() - t
+                time.sleep(0.02)
+            points: int = c.get(stack.sandbox + "/_sandbox/stats", headers=SANDBOX_AUTH).json()["data_points"]
+            return points
+
+        c.post(stack.base + url, json=body("Ada"))
+        first = settled(1)
+        c.post(stack.base + url, json=body("Ada"))
+        identical = settled(2) - first
+        c.post(stack.base + url, json=body("Ida"))
+        one_change = settled(3) - first - identical
         with stack.rt.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbox.c.created_at, outbox.c.delivered_at)).all()
-        lat = sorted((r.delivered_at - r.created_at).total_seconds() * 1000 for r in rows)
-        print(
-            f"capture+deliver, one at a time: {rate(n, total):8.1f} responses/s  "
-            f"(bare GET round trips: {base_rps:8.1f}/s)"
-        )
-        print(
-            f"trickle latency commit→delivered: p50 {statistics.median(lat):6.1f} ms  "
-            f"p95 {lat[int(len(lat) * 0.95) - 1]:6.1f} ms  max {lat[-1]:6.1f} ms  (n={n})"
-        )
-
-
-def backlog(n: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp), worker=False) as stack:
-        with httpx.Client(base_url=stack.base) as c:
-            t = time.perf_counter()
-            for i in range(n):
-                assert c.post(URL, json=body(i)).status_code == 201
-            print(f"capture only (delivery held):   {rate(n, time.perf_counter() - t):8.1f} responses/s")
-        # Baseline: the same batches posted straight to the sandbox, no outbox, no acks.
-        objs = coalesce(Change(str(i), f"base{i:06d}@example.com", {"skin_type": "dry"}) for i in range(n))
-        batches = plan_delivery([render(o, DestinationSettings(), {}) for o in objs]).batches
-        headers = {"Authorization": f"Bearer {SANDBOX_KEY}"}
-        with httpx.Client() as c:
-            t = time.perf_counter()
-            for b in batches:
-                assert c.post(stack.sandbox + "/users/track", json=b.body(), headers=headers).status_code == 201
-            direct = rate(n, time.perf_counter() - t)
-        engine, client = build_worker(stack.rt)
-
-        async def drain() -> float:
-            t0 = time.perf_counter()
-            while await engine.drain_once():
-                pass
-            await client.aclose()
-            return time.perf_counter() - t0
-
-        took = asyncio.run(drain())
-        with stack.rt.engine.connect() as conn:
-            done = conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one()
-        assert done == n, done
-        engine_rate = rate(n, took)
-        print(
-            f"backlog drain ({n} items, {len(batches)} requests): {engine_rate:8.1f} items/s; "
-            f"direct POST of the same batches: {direct:8.1f} items/s; ratio {engine_rate / direct:5.2f}"
-        )
+            saved = conn.execute(sa.select(delivery_counters.c.points_saved)).scalar_one()
+    print(f"    (the sender counted {saved} data points saved over the three submissions)")
+    return identical, one_change
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--responses", type=int, default=200)
-    parser.add_argument("--backlog", type=int, default=3000)
+    parser.add_argument("--delay-ms", type=float, default=50.0)
+    parser.add_argument("--inflight", type=int, default=8)
+    parser.add_argument("--updates", type=int, default=15_000)
+    parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke check")
     args = parser.parse_args()
-    print(f"zeroparty delivery benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    capture_and_trickle(args.responses)
-    backlog(args.backlog)
+    small = 5_000 if not args.quick else 1_000
+    large = 50_000 if not args.quick else 5_000
+    updates = args.updates if not args.quick else 3_000
+    print(f"zeroparty delivery benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    print(f"sink answers after {args.delay_ms:g} ms; {args.inflight} requests in flight")
+    with sink(args.delay_ms) as base:
+        engine_rate, plain, per_1000 = throughput(base, updates, args.inflight, lambda b: sink_stats(b)["requests"])
+        print(f"1. throughput: worker {engine_rate:8.0f} updates/s, plain client {plain:8.0f}/s, "
+              f"ratio {engine_rate / plain:4.2f} (target ≥ 0.8); "
+              f"{per_1000:.1f} requests per 1,000 updates (≤ 14)")  # fmt: skip
+        r_small = drain_rate(base, small, args.inflight)
+        r_large = drain_rate(base, large, args.inflight)
+        print(f"2. backlog drain: {small:,} pending {r_small:8.0f}/s, {large:,} pending {r_large:8.0f}/s, "
+              f"ratio {r_large / r_small:4.2f} (target ≥ 0.9)")  # fmt: skip
+        for rate in (200, 2000):
+            f = live(base, rate, 5.0 if not args.quick else 2.0, args.inflight)
+            print(f"3. live {rate:5d} responses/s: {f['objects_per_request']:5.1f} objects/request, "
+                  f"{f['requests_per_s']:6.1f} requests/s, end-to-end p50 {f['p50_ms']:6.1f} ms, "
+                  f"p99 {f['p99_ms']:6.1f} ms")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp, sandbox_process(Path(tmp)) as sb:
+        engine_rate, plain, per_1000 = throughput(sb, min(updates, 6_000), args.inflight, sandbox_requests)
+        print(f"1'. against the sandbox: worker {engine_rate:8.0f} updates/s, plain client {plain:8.0f}/s, "
+              f"ratio {engine_rate / plain:4.2f}; {per_1000:.1f} requests per 1,000 updates")  # fmt: skip
+    identical, one_change = data_points()
+    print(f"4. data points: identical re-submission {identical} (target 0), one change {one_change} (target 1)")
 
 
 if __name__ == "__main__":

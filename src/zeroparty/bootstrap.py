@@ -78,7 +78,7 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         destinations=SqlDestinations(engine, box),
         responses=SqlResponses(engine),
         outbox=SqlOutbox(engine, box),
-        capture=CaptureService(SqlCaptureStore(engine)),
+        capture=CaptureService(SqlCaptureStore(engine, box)),
         tokens=SqlTokens(engine),
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
     )
@@ -140,7 +140,7 @@ def build_web_app(
     """The whole server as one ASGI app; with `worker`, delivery runs inside it."""
     delivery = build_worker(rt, transport, engine_settings) if worker else None
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
-    capture = CaptureService(SqlCaptureStore(rt.engine), notify=delivery[0].wake) if delivery else rt.capture
+    capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=delivery[0].wake) if delivery else rt.capture
 
     sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
 

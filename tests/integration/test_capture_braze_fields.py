@@ -143,7 +143,12 @@ def test_the_completing_submit_carries_each_consents_final_state(vip: Stack) -> 
     assert first["subscription_groups"] == {}
     assert completing["subscription_groups"] == {"newsletter": "subscribed"}
     assert completing["attributes"]["gender"] == "P"
-    assert withdrawal == {"attributes": {}, "subscription_groups": {"newsletter": "unsubscribed"}, "completion": None}
+    assert withdrawal == {
+        "attributes": {},
+        "subscription_groups": {"newsletter": "unsubscribed"},
+        "completion": None,
+        "external_id": None,
+    }
 
 
 def test_a_page_shows_the_new_inputs_and_a_bad_date_is_shown_again(vip: Stack) -> None:

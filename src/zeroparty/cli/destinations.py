@@ -14,14 +14,18 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import httpx
 import typer
 import yaml
+from rich.progress import Progress
 from rich.table import Table
 
 from zeroparty.adapters.braze.client import BrazeClient, Timed
+from zeroparty.adapters.db.backfill import CHUNK as BACKFILL_CHUNK
+from zeroparty.adapters.db.backfill import SqlBackfill
 from zeroparty.adapters.db.destinations import BrazeConnection
 from zeroparty.bootstrap import Runtime
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
 from zeroparty.delivery.ports import SendResult
+from zeroparty.domain.backfill import parse_since
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.domain.destination_config import (
     apply_assignments,
@@ -366,3 +370,45 @@ def _test_verdict(name: str, dest: BrazeConnection, result: SendResult) -> None:
             f"`zeroparty destinations resume {name}` (or update-key)"
         )
     out.print(plain(f"Test passed: Braze accepted the profile for '{name}'."), highlight=False)
+
+
+# -- backfill --------------------------------------------------------------------------------------
+
+
+@destinations_cli.command("backfill")
+def backfill(
+    name: Annotated[str, typer.Argument(help="The destination to send the existing responses to.")],
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only responses created at or after this ISO date (YYYY-MM-DD, midnight UTC) or time."),
+    ] = None,
+) -> None:
+    """Send a destination each respondent's current profile, as their stored answers make it.
+
+    Queued in the outbox like any response: values the destination already holds are not sent
+    again, so running it twice costs nothing. Responses without an email are skipped."""
+    try:
+        start = parse_since(since) if since is not None else None
+    except ValueError as exc:
+        fail(f"--since: {exc}")
+    rt = runtime(settings())
+    dest = _connection(rt, name)
+    store = SqlBackfill(rt.engine)
+    emails = store.respondents(start)
+    queued = 0
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task("Queueing profiles", total=len(emails))  # a description is markup: no names
+        for n in range(0, len(emails), BACKFILL_CHUNK):
+            chunk = emails[n : n + BACKFILL_CHUNK]
+            queued += store.queue(dest.id, chunk, start, now())
+            progress.advance(task, len(chunk))
+    window = f" created since {start:%Y-%m-%d %H:%M:%S} UTC" if start is not None else ""
+    out.print(
+        plain(
+            f"Queued {queued} profile(s) for '{name}' from {len(emails)} respondent(s) with responses{window}; "
+            "values it already holds are not sent again."
+        ),
+        highlight=False,
+    )
+    if dest.paused_reason is not None:
+        out.print(plain(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes."), highlight=False)

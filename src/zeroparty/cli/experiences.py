@@ -1,18 +1,22 @@
-"""`zeroparty experiences …`: validate, import and list experience definitions."""
+"""`zeroparty experiences …`: validate, import and list experience definitions; make the secret an
+experience's external id tokens are signed with."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 import yaml
 from rich.table import Table
 
+from zeroparty.adapters.db.capture import SqlExperienceSecrets
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import now, out, plain, runtime, settings
+from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
 from zeroparty.domain.definition import Experience, definition_problems
 from zeroparty.domain.untrusted import printable
+from zeroparty.errors import InvalidInput, NotFound
 
 Problems = list[tuple[str, str]]
 
@@ -109,3 +113,27 @@ def list_experiences() -> None:
     for p in rt.experiences.list_published():
         table.add_row(plain(p.experience.slug), plain(p.experience.title), plain(p.version))
     out.print(table)
+
+
+@experiences_cli.command("secret")
+def secret(
+    slug: Annotated[str, typer.Argument(help="The experience whose external id tokens the secret signs.")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Replace the current secret; tokens signed with it are refused.")
+    ] = False,
+) -> None:
+    """Make the secret the brand's server signs external id tokens with, and print it once."""
+    rt = runtime(settings())
+    try:
+        made = SqlExperienceSecrets(rt.engine, rt.box).create(slug, now(), rotate=rotate)
+    except (InvalidInput, NotFound) as exc:
+        fail(str(exc))
+    # The secret alone on stdout, so `SECRET=$(zeroparty experiences secret quiz)` works.
+    print(made)
+    err.print(
+        plain(
+            f"Secret for '{slug}' {'rotated' if rotate else 'created'}. It is shown only this once: put it in the "
+            "brand's server configuration. Tokens: docs/experiences.md, 'Signed external ids'."
+        ),
+        highlight=False,
+    )

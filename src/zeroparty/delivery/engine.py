@@ -14,12 +14,14 @@ import random
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox
 from zeroparty.domain.braze_payload import (
+    IDENTIFY_MAX,
     Batch,
     BrazeLimits,
     Change,
@@ -72,6 +74,7 @@ class _Pace:
     budget: RequestBudget
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     inflight: set[asyncio.Task[None]] = field(default_factory=set)
+    busy: int = 0  # batches being sent or settled: the slots in use
 
 
 @dataclass
@@ -82,6 +85,7 @@ class _Lease:
     users: dict[str, ClaimedUser]
     rows: dict[str, RowState]
     started: float  # monotonic
+    paused: bool = False  # an answer paused the destination: batches not yet sent go back unsent
     strips: dict[str, int] = field(default_factory=dict)
     alone: set[str] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # item id → what became of part of it, until settled
@@ -181,59 +185,90 @@ class DeliveryEngine:
         return pace
 
     async def _fill(self, dest: Destination, *, window: bool) -> tuple[int, float | None]:
-        """Claim and start requests for `dest` while slots are free; (users started, seconds until due)."""
+        """Claim and start requests for `dest` while slots are free; (users started, seconds until due).
+        One claim fills every free slot: a transaction per batch would cost more than the batch."""
         pace = self._pace(dest)
         started = 0
-        while len(pace.inflight) < (1 if pace.breaker.state != "closed" else dest.settings.max_in_flight):
+        while (free := (1 if pace.breaker.state != "closed" else dest.settings.max_in_flight) - pace.busy) > 0:
             now_m = self._mono()
             wait = pace.budget.wait(now_m)
             if wait > 0:
                 return started, wait
             if not pace.breaker.allows(now_m):
                 return started, pace.breaker.retry_in(now_m) or None
-            claim = await self._claim(dest, window)
+            claim = await self._claim(dest, window, free)
             if not claim.users:
                 pace.breaker.probing = False  # nothing to probe with
                 return started, claim.wait_s
             started += len(claim.users)
-            task = asyncio.create_task(self._deliver_claim(dest, pace, claim))
-            pace.inflight.add(task)
-            task.add_done_callback(pace.inflight.discard)
+            self._launch(dest, pace, claim)
         return started, None
 
-    async def _claim(self, dest: Destination, window: bool) -> Claim:
+    def _spawn(self, pace: _Pace, work: Coroutine[Any, Any, None], *, slot: bool) -> None:
+        if slot:
+            pace.busy += 1
+        task = asyncio.create_task(work)
+        pace.inflight.add(task)
+        task.add_done_callback(pace.inflight.discard)
+        if slot:
+            task.add_done_callback(lambda _t: setattr(pace, "busy", pace.busy - 1))
+
+    async def _claim(self, dest: Destination, window: bool, slots: int) -> Claim:
         s = self._settings
         return await asyncio.to_thread(
             self._outbox.claim,
             dest.id,
             self.owner,
-            dest.settings.max_objects,
+            dest.settings.max_objects * slots,
             s.lease_s,
             self._clock(),
             window_s=s.batch_window_s if window else 0.0,
             settle_window_s=s.settle_window_s,
             policy=s.policy,
+            full_batch=dest.settings.max_objects,
         )
 
     # -- one claim ---------------------------------------------------------------------------------
 
-    async def _deliver_claim(self, dest: Destination, pace: _Pace, claim: Claim) -> None:
-        """Settle every leased user, whatever happens to any one of them."""
+    def _launch(self, dest: Destination, pace: _Pace, claim: Claim) -> None:
+        """Start one task per batch of the claim (and one to settle what needs no request)."""
         lease = _Lease(
             dest,
             {u.user_key: u for u in claim.users},
             {i.id: RowState(i.attempts, i.created_at) for u in claim.users for i in u.items},
             self._mono(),
         )
+        todo = [(u, UserChanges(u.user_key, _changes(u)), 0, False) for u in claim.users]
         try:
-            await self._deliver(lease, pace, [(u, UserChanges(u.user_key, _changes(u)), 0, False) for u in claim.users])
+            batches, quiet, done = self._prepare(lease, todo)
         except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
-            self._log_unexpected(dest, "delivering a claim", exc)
-            await asyncio.to_thread(self._outbox.release_users, dest.id, self.owner, list(lease.users), self._clock())
+            self._log_unexpected(dest, "preparing a claim", exc)
+            self._spawn(pace, self._release(lease, list(lease.users)), slot=False)
+            return
+        if quiet.delivered or quiet.dead:
+            self._spawn(pace, self._apply(lease, quiet, done), slot=False)
+        for batch in batches:
+            self._spawn(pace, self._guarded(lease, pace, batch), slot=True)
 
-    async def _deliver(
-        self, lease: _Lease, pace: _Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
-    ) -> None:
+    async def _guarded(self, lease: _Lease, pace: _Pace, batch: Batch) -> None:
+        """One batch, whatever happens to it: a bug hands its users back."""
+        users = [u.user.user_key for u in batch.users]
+        try:
+            if lease.paused:  # another batch of the claim paused the destination meanwhile
+                await self._release(lease, users)
+            else:
+                await self._send(lease, pace, batch)
+        except Exception as exc:
+            self._log_unexpected(lease.dest, "delivering a batch", exc)
+            await self._release(lease, users)
+
+    async def _release(self, lease: _Lease, users: list[str]) -> None:
+        await asyncio.to_thread(self._outbox.release_users, lease.dest.id, self.owner, users, self._clock())
+
+    def _prepare(
+        self, lease: _Lease, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
+    ) -> tuple[tuple[Batch, ...], SettlePlan, list[str]]:
+        """Render and batch users: (batches to send, the plan for what needs no request, its users)."""
         dest = lease.dest
         rendered: list[Rendered] = []
         unsendable: list[tuple[tuple[str, ...], str]] = []
@@ -255,12 +290,21 @@ class DeliveryEngine:
             points_saved=sum(u.points_saved for u in plan.settled),
         )
         done += [u.user.user_key for u in plan.settled] + [u.user.user.user_key for u in plan.unsendable]
+        return plan.batches, quiet, done
+
+    async def _deliver(
+        self, lease: _Lease, pace: _Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
+    ) -> None:
+        """Resends within a batch's task: prepared the same way, sent one batch after another."""
+        batches, quiet, done = self._prepare(lease, todo)
         if quiet.delivered or quiet.dead:
             await self._apply(lease, quiet, done)
-        for n, batch in enumerate(plan.batches):
-            if not await self._send(lease, pace, batch):
-                rest = [u.user.user_key for b in plan.batches[n + 1 :] for u in b.users]
-                await asyncio.to_thread(self._outbox.release_users, dest.id, self.owner, rest, self._clock())
+        for n, batch in enumerate(batches):
+            if lease.paused:  # paused by another batch of the claim: hand this one and the rest back
+                await self._release(lease, [u.user.user_key for b in batches[n:] for u in b.users])
+                return
+            if not await self._send(lease, pace, batch):  # this answer paused it (its users handed back)
+                await self._release(lease, [u.user.user_key for b in batches[n + 1 :] for u in b.users])
                 return
 
     async def _send(self, lease: _Lease, pace: _Pace, batch: Batch) -> bool:
@@ -287,6 +331,7 @@ class DeliveryEngine:
         if plan.health == "ok" and dest.pause_expired:
             await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, self._clock())
         if plan.pause is not None:
+            lease.paused = True
             return False
         for half in plan.resend_batches:
             await self._deliver(lease, pace, [self._again(lease, r) for r in half])
@@ -316,6 +361,12 @@ class DeliveryEngine:
         deadline = min(self._settings.request_timeout_s, left * 0.8)
         if deadline <= 0:
             return Unknown("the lease ran out before the request could go")
+        if any(u.identify is not None for u in batch.users):
+            started = self._mono()
+            first = await self._identify(dest, batch, deadline / 2)
+            if first is not None:
+                return first
+            deadline -= self._mono() - started
         try:
             result = await asyncio.wait_for(
                 self._sender.post_track(dest.endpoint, dest.api_key, batch.body()), deadline
@@ -335,6 +386,33 @@ class DeliveryEngine:
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
         return classify(result.status, result.headers, body, objects, now.timestamp())
+
+    async def _identify(self, dest: Destination, batch: Batch, deadline: float) -> Outcome | None:
+        """Fold the marked users' email-only profiles into their identified ones before the first
+        /users/track names them by external_id, which would otherwise make a second profile
+        (identify_emails; docs/delivery.md, "Identity"). None when Braze took every call; otherwise
+        the batch's outcome, read as a /users/track answer would be (the track is not sent)."""
+        entries = [u.identify for u in batch.users if u.identify is not None]
+        for start in range(0, len(entries), IDENTIFY_MAX):
+            chunk = entries[start : start + IDENTIFY_MAX]
+            try:
+                result = await asyncio.wait_for(
+                    self._sender.post_identify(dest.endpoint, dest.api_key, chunk), deadline
+                )
+            except TimeoutError:
+                return Unknown(f"/users/identify: no answer within {deadline:.1f} s")
+            except RetryableDeliveryError as exc:
+                return Unknown(scrub(f"/users/identify: {exc}", dest.api_key))
+            except TerminalDeliveryError as exc:
+                return WrongEndpoint(scrub(str(exc), dest.api_key))
+            except Exception as exc:
+                self._log_unexpected(dest, "identifying users", exc)
+                return Broken(f"unexpected error while identifying ({type(exc).__name__}); see the worker log")
+            if not 200 <= result.status < 300:
+                body = scrub_json(result.body, dest.api_key)
+                objects = sum(u.objects for u in batch.users)
+                return classify(result.status, result.headers, body, objects, self._clock().timestamp())
+        return None
 
     def _log(self, dest: Destination, batch: Batch, plan: SettlePlan) -> None:
         if plan.pause is not None:
@@ -358,7 +436,7 @@ class DeliveryEngine:
 
 
 def _changes(user: ClaimedUser) -> tuple[Change, ...]:
-    return tuple(Change(i.id, user.user_key, i.attributes, i.groups, i.completion) for i in user.items)
+    return tuple(Change(i.id, user.user_key, i.attributes, i.groups, i.completion, i.external_id) for i in user.items)
 
 
 def _limits(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:

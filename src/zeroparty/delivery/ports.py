@@ -31,6 +31,7 @@ class ClaimedItem:
     created_at: datetime
     groups: Mapping[str, str] = field(default_factory=dict)
     completion: Mapping[str, Any] | None = None
+    external_id: str | None = None  # the signed external id of the response the row came from
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,11 @@ class Outbox(Protocol):
         window_s: float = 0.0,
         settle_window_s: float = 0.0,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        full_batch: int | None = None,
     ) -> Claim:
         """Lease up to `max_users` ready users with all their pending rows, counting an attempt on
-        each row. Fewer than `max_users` are only leased once the oldest has waited `window_s`
-        (batches fill under load). Users whose lease expired are settled first: their rows' outcome
+        each row. Fewer than `full_batch` (default `max_users`) are only leased once the oldest has
+        waited `window_s` (batches fill under load). Users whose lease expired are settled first: their rows' outcome
         is unknown, so they wait `settle_window_s` and then send everything current."""
 
     def settle(
@@ -98,4 +100,8 @@ class BrazeSender(Protocol):
     async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
         """POST /users/track; raises RetryableDeliveryError on transport failures and timeouts,
         TerminalDeliveryError when the destination itself is unusable (a malformed endpoint)."""
+        ...
+
+    async def post_identify(self, endpoint: str, api_key: str, emails_to_identify: list[dict[str, Any]]) -> SendResult:
+        """POST /users/identify with `emails_to_identify` (at most 50 entries); raises like post_track."""
         ...

@@ -21,6 +21,16 @@ from zeroparty.domain.destination_settings import DestinationSettings, braze_att
 # Standard fields that cost no data point (subscription state); identifiers cost none either.
 FREE_FIELDS = frozenset({"email_subscribe", "push_subscribe", "email"})
 GROUP_KEY = "$group:"  # state key prefix for a subscription group's state
+# State keys (never sent as attributes): the external id the destination last wrote the user's
+# values under, and the one /users/identify last folded the user's email-only profile into.
+EXTERNAL_ID_KEY = "$external_id"
+IDENTIFIED_KEY = "$identified"
+NO_EXTERNAL_ID = "this destination names people by external_id; the response carried no signed external id"
+# /users/identify picks the profile to fold in by this ordered rule: an email-only profile, the most
+# recently updated when there are several (Braze merges nothing when the rule leaves more than one,
+# https://www.braze.com/docs/api/endpoints/user_data/post_user_identify).
+IDENTIFY_PRIORITIZATION = ("unidentified", "most_recently_updated")
+IDENTIFY_MAX = 50  # entries per /users/identify request (same page)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Change:
     attributes: dict[str, Any]
     groups: Mapping[str, str] = field(default_factory=dict)  # consent key → subscribed / unsubscribed
     completion: Mapping[str, Any] | None = None  # set when the change completed a response
+    external_id: str | None = None  # the signed external id of the response the change came from
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,12 @@ class UserChanges:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(row.item_id for row in self.rows)
 
+    @property
+    def external_id(self) -> str | None:
+        """The latest external id among the rows: when a brand names the same email by a new id,
+        the later one wins for everything sent from then on."""
+        return next((row.external_id for row in reversed(self.rows) if row.external_id is not None), None)
+
 
 def coalesce(changes: Iterable[Change]) -> list[UserChanges]:
     """Group changes per user, in first-seen user order, each user's rows in their order."""
@@ -86,6 +103,8 @@ class Rendered:
     sent: dict[str, Any]  # state key → value, recorded once Braze accepts
     points_sent: int
     points_saved: int
+    # The /users/identify entry to post before this user's attributes (identify_emails), or None.
+    identify: dict[str, Any] | None = None
 
     @property
     def objects(self) -> int:
@@ -100,14 +119,19 @@ class NotSendable(ValueError):
     """This user cannot be sent to this destination as configured; the message says why."""
 
 
-def identifier(user_key: str, settings: DestinationSettings) -> dict[str, Any]:
-    """How this destination names the user (https://www.braze.com/docs/api/objects_filters/user_attributes_object)."""
+def identifier(user_key: str, settings: DestinationSettings, external_id: str | None = None) -> dict[str, Any]:
+    """How this destination names the user (https://www.braze.com/docs/api/objects_filters/user_attributes_object).
+    With identity external_id the user needs a signed external id; the email is then a plain
+    attribute, since Braze reads email as an identifier only when no external_id is present
+    (https://www.braze.com/docs/api/endpoints/user_data/post_user_track, "Identifier resolution")."""
     if settings.identity == "email":
         ident: dict[str, Any] = {"email": user_key}
     elif settings.identity == "user_alias":
         ident = {"user_alias": {"alias_name": user_key, "alias_label": settings.alias_label}}
+    elif external_id is None:
+        raise NotSendable(NO_EXTERNAL_ID)
     else:
-        raise NotSendable("identity external_id needs a signed external id, which this response does not carry")
+        ident = {"external_id": external_id}
     if settings.update_existing_only is not None:
         ident["_update_existing_only"] = settings.update_existing_only
     elif settings.identity == "user_alias":
@@ -125,8 +149,19 @@ def render(
     """`user` for this destination, leaving out every value Braze is known to hold already (the
     record of what it last accepted), unless `full`: after a request whose outcome is unknown the
     record cannot be trusted, so everything current goes out again."""
+    external_id = user.external_id if settings.identity == "external_id" else None
+    identifier(user.user_key, settings, external_id)  # NotSendable before anything else
+    marks: dict[str, Any] = {}
+    identify: dict[str, Any] | None = None
+    if external_id is not None:
+        # Values recorded under another id (or none) were written to another profile.
+        full = full or accepted.get(EXTERNAL_ID_KEY) != external_id
+        marks[EXTERNAL_ID_KEY] = external_id
+        if settings.identify_emails and accepted.get(IDENTIFIED_KEY) != external_id:
+            identify = identify_entry(user.user_key, external_id)
+            marks[IDENTIFIED_KEY] = external_id
     wanted: dict[str, Any] = braze_attributes(user.attributes, settings)
-    if settings.identity == "user_alias":
+    if settings.identity in ("user_alias", "external_id"):
         wanted.setdefault("email", user.user_key)
     groups = {
         GROUP_KEY + settings.subscription_groups[key].id: state
@@ -137,7 +172,7 @@ def render(
     saved = sum(1 for k in {**wanted, **groups} if k not in fresh and _costs_a_point(k))
     attributes: dict[str, Any] | None = None
     if fresh:
-        attributes = identifier(user.user_key, settings)
+        attributes = identifier(user.user_key, settings, external_id)
         attributes.update({k: v for k, v in fresh.items() if not k.startswith(GROUP_KEY)})
         subscriptions = [
             {"subscription_group_id": k.removeprefix(GROUP_KEY), "subscription_state": v}
@@ -146,15 +181,31 @@ def render(
         ]
         if subscriptions:
             attributes["subscription_groups"] = subscriptions
-    events = tuple(_event(user.user_key, c, settings) for c in user.completions) if settings.completion_event else ()
+    events = (
+        tuple(_event(user.user_key, c, settings, external_id) for c in user.completions)
+        if settings.completion_event
+        else ()
+    )
     sent_points = sum(1 for k in fresh if _costs_a_point(k)) + len(events)
-    return Rendered(user, attributes, events, fresh, sent_points, saved)
+    # The markers are recorded only with what Braze accepted, so a failed send identifies again.
+    carries = attributes is not None or bool(events)
+    sent = {**fresh, **marks} if carries else fresh
+    return Rendered(user, attributes, events, sent, sent_points, saved, identify if carries else None)
 
 
-def _event(user_key: str, completion: Mapping[str, Any], settings: DestinationSettings) -> dict[str, Any]:
+def identify_entry(email: str, external_id: str) -> dict[str, Any]:
+    """One `emails_to_identify` entry of /users/identify: the email-only profile of `email` takes
+    `external_id`, or is merged into the profile that has it
+    (https://www.braze.com/docs/api/endpoints/user_data/post_user_identify)."""
+    return {"external_id": external_id, "email": email, "prioritization": list(IDENTIFY_PRIORITIZATION)}
+
+
+def _event(
+    user_key: str, completion: Mapping[str, Any], settings: DestinationSettings, external_id: str | None = None
+) -> dict[str, Any]:
     """The completion event (https://www.braze.com/docs/api/objects_filters/event_object); the
     response id in its properties makes a resent duplicate recognisable."""
-    ident = {k: v for k, v in identifier(user_key, settings).items() if k != "_update_existing_only"}
+    ident = {k: v for k, v in identifier(user_key, settings, external_id).items() if k != "_update_existing_only"}
     properties = {k: completion.get(k) for k in ("experience", "version", "outcome", "response_id")}
     return {**ident, "name": settings.completion_event, "time": completion.get("time"), "properties": properties}
 

@@ -39,6 +39,13 @@ class DestinationSettings(BaseModel):
         description="How people are named in Braze: by email (default), by an external_id the brand "
         "signs, or by a user alias (label `alias_label`, name = the email).",
     )
+    identify_emails: bool = Field(
+        False,
+        description="With identity external_id: before the first /users/track carrying a person's external id, "
+        "call /users/identify so an email-only profile Braze already holds for the address is folded into the "
+        "identified one instead of a second profile being made (docs/delivery.md, Identity). Needs the "
+        "users.identify permission.",
+    )
     alias_label: Annotated[str, Field(min_length=1, max_length=255)] = "zeroparty_email"
     update_existing_only: bool | None = Field(
         None, description="Braze's _update_existing_only; None leaves Braze's default for the identity."

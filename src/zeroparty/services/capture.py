@@ -13,6 +13,7 @@ from typing import Any
 from zeroparty.domain.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.consent import consent_records
 from zeroparty.domain.definition import Outcome, Screen
+from zeroparty.domain.external_ids import TokenProblem, verify_token
 from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import FieldError, InvalidInput, NotFound
@@ -46,22 +47,39 @@ class CaptureService:
         with self._store.unit() as unit:
             return _published(unit, slug)
 
+    def check_external_id_token(self, slug: str, token: str) -> None:
+        """InvalidInput naming `external_id_token` unless `slug`'s secret signed `token` and it has
+        not expired (a hosted page checks the link before showing the first screen)."""
+        with self._store.unit() as unit:
+            _published(unit, slug)
+            _external_id(unit, slug, token, self._clock())
+
     def progress(self, slug: str, response_id: str) -> tuple[Published, dict[str, Any], str | None]:
         """The version a response runs on, its answers so far and its outcome (if complete)."""
         with self._store.unit() as unit:
             pub, stored = _response_of(unit, slug, response_id)
             return pub, stored.answers, stored.outcome_id
 
-    def submit_screen(self, slug: str, response_id: str | None, screen_id: str, raw: Mapping[str, Any]) -> Submitted:
+    def submit_screen(
+        self,
+        slug: str,
+        response_id: str | None,
+        screen_id: str,
+        raw: Mapping[str, Any],
+        external_id_token: str | None = None,
+    ) -> Submitted:
+        """One screen's answers. A token is read only when the response starts (its first submit);
+        later screens carry the external id stored with the response."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
                 pub, before, is_new = _published(unit, slug), Progress({}), True
+                external_id = _external_id(unit, slug, external_id_token, now)
                 response_id = str(uuid.uuid4())
             else:
                 pub, stored = _response_of(unit, slug, response_id)
                 before = Progress(stored.answers, stored.outcome_id, stored.completed_at is not None)
-                is_new = False
+                is_new, external_id = False, stored.external_id
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
             if index is None:
@@ -89,6 +107,7 @@ class CaptureService:
                 completed=last,
                 changes=changes.attributes,
                 cleared=frozenset({el.id for el in screen.elements} - set(clean)),
+                external_id=external_id,
                 **_extras(pub, response_id, after, changes, before, now),
             )
             queued = unit.write(write, now)
@@ -96,10 +115,17 @@ class CaptureService:
             self._notify()
         return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
 
-    def submit_whole(self, slug: str, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> Submitted:
+    def submit_whole(
+        self,
+        slug: str,
+        answers: Mapping[str, Any],
+        inputs: Mapping[str, Any],
+        external_id_token: str | None = None,
+    ) -> Submitted:
         now = self._clock()
         with self._store.unit() as unit:
             pub = _published(unit, slug)
+            external_id = _external_id(unit, slug, external_id_token, now)
             exp = pub.experience
             clean = validate_whole_response(exp, answers, inputs, now.date())
             outcome = choose_outcome(exp, clean)
@@ -117,6 +143,7 @@ class CaptureService:
                 outcome_id=outcome.id,
                 completed=True,
                 changes=changes.attributes,
+                external_id=external_id,
                 **_extras(pub, response_id, after, changes, before, now),
             )
             queued = unit.write(write, now)
@@ -138,6 +165,25 @@ def _extras(
         "completion": completion,
         "consents": tuple(consent_records(pub.experience, before.answers, after.answers)),
     }
+
+
+TOKEN_FIELD = "external_id_token"
+
+
+def _external_id(unit: CaptureUnit, slug: str, token: str | None, now: datetime) -> str | None:
+    """The external id a signed token names, checked against the experience's own secret; an
+    InvalidInput naming `external_id_token` otherwise, before anything is written."""
+    if token is None:
+        return None
+    secret = unit.experience_secret(slug)
+    if secret is None:
+        problem = f"experience '{slug}' accepts no external id tokens: it has no secret to check them with"
+    else:
+        try:
+            return verify_token(token, secret, now.timestamp())
+        except TokenProblem as exc:
+            problem = str(exc)
+    raise InvalidInput([FieldError(TOKEN_FIELD, problem)], "the external id token is refused")
 
 
 def _published(unit: CaptureUnit, slug: str) -> Published:

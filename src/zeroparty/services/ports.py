@@ -25,6 +25,7 @@ class StoredResponse:
     answers: dict[str, Any]
     outcome_id: str | None
     completed_at: datetime | None
+    external_id: str | None = None  # verified from a signed token when the response started
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ResponseWrite:
     subscription_groups: dict[str, str] = field(default_factory=dict)  # consent key -> subscribed | unsubscribed
     completion: dict[str, Any] | None = None  # set when this submit completes the response
     consents: tuple[ConsentRecord, ...] = ()  # consents given or withdrawn by this submit, for audit
+    external_id: str | None = None  # the response's verified external id (stored when `is_new`)
 
     def outbox_payload(self) -> dict[str, Any] | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,
@@ -54,6 +56,7 @@ class ResponseWrite:
             "attributes": self.changes,
             "subscription_groups": self.subscription_groups,
             "completion": self.completion,
+            "external_id": self.external_id,
         }
 
 
@@ -65,6 +68,10 @@ class CaptureUnit(Protocol):
     def response(self, response_id: str) -> StoredResponse | None: ...
 
     def version(self, version_id: int) -> Published: ...
+
+    def experience_secret(self, slug: str) -> str | None:
+        """The secret external id tokens for `slug` are signed with; None when it has none."""
+        ...
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         """Store the response, its answers, its consent records and one outbox row per destination

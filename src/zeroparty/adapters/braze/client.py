@@ -46,6 +46,12 @@ class BrazeClient:
     async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
         return await self.post(endpoint, "/users/track", api_key, body)
 
+    async def post_identify(self, endpoint: str, api_key: str, emails_to_identify: list[dict[str, Any]]) -> SendResult:
+        """`/users/identify` with `emails_to_identify`: each email-only profile takes the external id,
+        or is merged into the profile that has it
+        (https://www.braze.com/docs/api/endpoints/user_data/post_user_identify)."""
+        return await self.post(endpoint, "/users/identify", api_key, {"emails_to_identify": emails_to_identify})
+
     async def verify(self, endpoint: str, api_key: str) -> Timed:
         """Check a key without writing anything: `/users/track` with an empty body. Braze checks the
         key and its permission first (401 / 403), then refuses the empty batch with a 400; see

@@ -1,7 +1,9 @@
-"""Capture writes: a response, its answers and its outbox rows, in one transaction."""
+"""Capture writes: a response, its answers and its outbox rows, in one transaction; and the
+experiences' external id token secrets."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,15 +13,34 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.experiences import latest_published, version_by_id
 from zeroparty.adapters.db.queue import enqueue_users
-from zeroparty.adapters.db.schema import answers, consent_records, destinations, outbox, responses
+from zeroparty.adapters.db.schema import (
+    answers,
+    consent_records,
+    destinations,
+    experience_secrets,
+    experiences,
+    outbox,
+    responses,
+)
+from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
 
 class SqlCaptureUnit:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, box: SecretBox | None = None) -> None:
         self._conn = conn
+        self._box = box
+
+    def experience_secret(self, slug: str) -> str | None:
+        sealed = self._conn.execute(
+            sa.select(experience_secrets.c.secret_sealed).where(experience_secrets.c.slug == slug)
+        ).scalar()
+        if sealed is None or self._box is None:
+            return None
+        return self._box.open(sealed)
 
     def published(self, slug: str) -> Published | None:
         return latest_published(self._conn, slug)
@@ -40,6 +61,7 @@ class SqlCaptureUnit:
             answers={a.element_id: a.value for a in stored},
             outcome_id=row.outcome_id,
             completed_at=row.completed_at,
+            external_id=row.external_id,
         )
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
@@ -56,6 +78,7 @@ class SqlCaptureUnit:
                     experience_version_id=w.version_id,
                     channel=w.channel,
                     created_at=now,
+                    external_id=w.external_id,
                     **fields,
                 )
             )
@@ -128,10 +151,48 @@ def _insert_consents(conn: Connection, w: ResponseWrite, now: datetime) -> None:
 
 
 class SqlCaptureStore:
-    def __init__(self, engine: Engine) -> None:
+    """`box` opens the experiences' token secrets; without it no token can be checked, so every
+    token is refused."""
+
+    def __init__(self, engine: Engine, box: SecretBox | None = None) -> None:
         self._engine = engine
+        self._box = box
 
     @contextmanager
     def unit(self) -> Iterator[SqlCaptureUnit]:
         with self._engine.begin() as conn:
-            yield SqlCaptureUnit(conn)
+            yield SqlCaptureUnit(conn, self._box)
+
+
+SECRET_PREFIX = "zps_"
+
+
+class SqlExperienceSecrets:
+    """Each experience's token secret: made here, shown once, kept only sealed."""
+
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
+        self._engine = engine
+        self._box = box
+
+    def create(self, slug: str, now: datetime, *, rotate: bool = False) -> str:
+        """A new secret for `slug`, returned in clear this once. Without `rotate` an existing one
+        is kept (it cannot be shown again); with it, tokens signed with the old one stop working."""
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)  # 256 random bits, as HMAC-SHA256 wants
+        with self._engine.begin() as conn:
+            known = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == slug)).first()
+            if known is None:
+                raise NotFound(FieldError("slug", f"no experience '{slug}'; import it first"))
+            exists = conn.execute(sa.select(experience_secrets.c.slug).where(experience_secrets.c.slug == slug)).first()
+            if exists is not None and not rotate:
+                raise InvalidInput(
+                    FieldError(
+                        "slug",
+                        f"'{slug}' already has a secret, which cannot be shown again; --rotate replaces it "
+                        "(tokens signed with the old one are refused from then on)",
+                    )
+                )
+            conn.execute(sa.delete(experience_secrets).where(experience_secrets.c.slug == slug))
+            conn.execute(
+                sa.insert(experience_secrets).values(slug=slug, secret_sealed=self._box.seal(secret), created_at=now)
+            )
+        return secret

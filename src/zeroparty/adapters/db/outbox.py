@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
@@ -28,6 +29,7 @@ from zeroparty.adapters.db.schema import (
 from zeroparty.delivery.ports import Claim, ClaimedItem, ClaimedUser, Destination
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import claim_now
+from zeroparty.domain.replay import without_superseded
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from zeroparty.domain.settle import SettlePlan
 
@@ -89,6 +91,7 @@ class SqlOutbox:
         window_s: float = 0.0,
         settle_window_s: float = 0.0,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        full_batch: int | None = None,
     ) -> Claim:
         with self._engine.begin() as conn:
             self._recover_expired(conn, destination_id, now, settle_window_s, policy)
@@ -97,7 +100,7 @@ class SqlOutbox:
             if not candidates:
                 return Claim()
             oldest_age = (now - candidates[0].available_at).total_seconds()
-            go, wait = claim_now(len(candidates), max_users, oldest_age, window_s)
+            go, wait = claim_now(len(candidates), full_batch or max_users, oldest_age, window_s)
             if not go:
                 return Claim(wait_s=wait)  # the transaction ends: SKIP LOCKED locks are let go
             users = [c.user_key for c in candidates]
@@ -152,6 +155,7 @@ class SqlOutbox:
                     r.created_at,
                     dict(payload.get("subscription_groups") or {}),
                     payload.get("completion"),
+                    payload.get("external_id"),
                 )
             )
         return items
@@ -236,12 +240,10 @@ class SqlOutbox:
             self._record_accepted(conn, destination_id, plan.accepted, now)
             self._count(conn, destination_id, plan)
             retried = {r.user_key: r for r in plan.retry}
-            for user_key, version in versions.items():
-                retry = retried.get(user_key)
-                if retry is not None:
-                    self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
-                else:
-                    self._end_lease(conn, destination_id, owner, user_key, version, now)
+            for user_key in versions.keys() & retried.keys():
+                retry = retried[user_key]
+                self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
+            self._end_leases(conn, destination_id, owner, {u: v for u, v in versions.items() if u not in retried}, now)
             if plan.pause is not None:
                 self._pause(conn, destination_id, plan.pause.reason, plan.pause.until)
 
@@ -319,22 +321,30 @@ class SqlOutbox:
     def _record_accepted(
         self, conn: Connection, destination_id: int, accepted: Mapping[str, Mapping[str, Any]], now: datetime
     ) -> None:
-        for user_key, values in accepted.items():
-            if not values:
-                continue
-            old = conn.execute(
-                sa.select(delivery_state.c["values"]).where(
-                    delivery_state.c.destination_id == destination_id, delivery_state.c.user_key == user_key
+        fresh = {u: v for u, v in accepted.items() if v}
+        if not fresh:
+            return
+        S = delivery_state.c
+        old = dict(
+            conn.execute(
+                sa.select(S.user_key, S["values"]).where(
+                    S.destination_id == destination_id, S.user_key.in_(list(fresh))
                 )
-            ).scalar()
-            merged = {**(old or {}), **values}
-            upsert(
-                conn,
-                delivery_state,
-                {"destination_id": destination_id, "user_key": user_key, "values": merged, "updated_at": now},
-                ["destination_id", "user_key"],
-                {"values": merged, "updated_at": now},
-            )
+            ).all()
+        )
+        rows = [
+            {"destination_id": destination_id, "user_key": u, "values": {**(old.get(u) or {}), **v}, "updated_at": now}
+            for u, v in fresh.items()
+        ]
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(delivery_state)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["destination_id", "user_key"],
+                set_={"values": statement.excluded["values"], "updated_at": statement.excluded.updated_at},
+            ),
+            rows,
+        )
 
     def _count(self, conn: Connection, destination_id: int, plan: SettlePlan) -> None:
         if not (plan.points_sent or plan.points_saved or plan.health != "neutral"):
@@ -370,25 +380,37 @@ class SqlOutbox:
     def _end_lease(
         self, conn: Connection, destination_id: int, owner: str, user_key: str, version: int, now: datetime
     ) -> None:
-        """Forget the user when nothing was queued for them meanwhile; otherwise queue them again.
-        A capture enqueueing for this user bumps `version` under a row lock, so on PostgreSQL this
+        self._end_leases(conn, destination_id, owner, {user_key: version}, now)
+
+    def _end_leases(
+        self, conn: Connection, destination_id: int, owner: str, versions: Mapping[str, int], now: datetime
+    ) -> None:
+        """Forget users when nothing was queued for them meanwhile; queue the others again.
+        A capture enqueueing for a user bumps `version` under a row lock, so on PostgreSQL the
         delete waits for it and then finds the version changed."""
+        if not versions:
+            return
         pending = (
             sa.select(R.seq)
-            .where(R.destination_id == destination_id, R.user_key == user_key, R.state == "pending")
+            .where(R.destination_id == destination_id, R.user_key == sa.bindparam("u"), R.state == "pending")
             .exists()
         )
-        gone = conn.execute(
+        conn.execute(
             sa.delete(delivery_queue).where(
                 Q.destination_id == destination_id,
-                Q.user_key == user_key,
+                Q.user_key == sa.bindparam("u"),
                 Q.lease_owner == owner,
-                Q.version == version,
+                Q.version == sa.bindparam("v"),
                 ~pending,
-            )
+            ),
+            [{"u": u, "v": v} for u, v in versions.items()],
         )
-        if gone.rowcount == 0:
-            self._requeue(conn, destination_id, owner, user_key, now, full=False)
+        # Whoever is left still has (or just got) work: back in the queue at once.
+        conn.execute(
+            sa.update(delivery_queue)
+            .where(Q.destination_id == destination_id, Q.user_key.in_(list(versions)), Q.lease_owner == owner)
+            .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=now, full_resend=False)
+        )
 
     def release_users(self, destination_id: int, owner: str, users: Sequence[str], now: datetime) -> None:
         if not users:
@@ -437,22 +459,59 @@ class SqlOutbox:
                 .values(paused_reason=None, paused_until=None)
             )
 
-    def requeue_dead(self, ids: Sequence[str], now: datetime) -> int:
-        """Replay: dead rows go back to pending (same id, history kept) and their users are queued."""
+    def requeue_dead(self, ids: Sequence[str], now: datetime, *, destination_id: int | None = None) -> int:
+        """Replay: dead rows go back to pending (same id, history kept) and their users are queued.
+        Only rows of `destination_id`, when given. A value a later live row of the same user sets is
+        left out (`domain.replay`: it is newer); each replay is logged in `delivery_attempts`."""
         with self._engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(R.id, R.destination_id, R.user_key).where(R.id.in_(list(ids)), R.state == "dead")
-            ).all()
+            query = sa.select(R.id, R.seq, R.destination_id, R.user_key, R.payload).where(
+                R.id.in_(list(ids)), R.state == "dead"
+            )
+            if destination_id is not None:
+                query = query.where(R.destination_id == destination_id)
+            rows = conn.execute(query).all()
             if not rows:
                 return 0
-            conn.execute(
-                sa.update(outbox)
-                .where(R.id.in_([r.id for r in rows]))
-                .values(state="pending", attempts=0, last_error=None, created_at=now)
-            )
-            for dest in {r.destination_id for r in rows}:
+            for dest in {r.destination_id for r in rows}:  # first: it orders writers for one user
                 enqueue_users(conn, [dest], sorted({r.user_key for r in rows if r.destination_id == dest}), now)
+            later = self._live_rows(conn, rows)
+            details: dict[str, str] = {}
+            for r in rows:
+                newer = [p for seq, p in later.get((r.destination_id, r.user_key), []) if seq > r.seq]
+                payload, dropped = without_superseded(r.payload or {}, newer)
+                values: dict[str, Any] = {"state": "pending", "attempts": 0, "last_error": None, "created_at": now}
+                if dropped:
+                    values["payload"] = payload
+                    details[r.id] = f"replayed; left out, set since by a later item: {', '.join(dropped)}"
+                conn.execute(sa.update(outbox).where(R.id == r.id).values(**values))
+            conn.execute(
+                sa.insert(delivery_attempts),
+                [
+                    {
+                        "outbox_id": r.id,
+                        "at": now,
+                        "outcome": "replayed",
+                        "status_code": None,
+                        "detail": details.get(r.id, "replayed"),
+                    }
+                    for r in rows
+                ],
+            )
         return len(rows)
+
+    @staticmethod
+    def _live_rows(conn: Connection, rows: Sequence[Any]) -> dict[tuple[int, str], list[tuple[int, Any]]]:
+        """(seq, payload) of the delivered, pending and in-flight rows of the users of `rows`."""
+        found: dict[tuple[int, str], list[tuple[int, Any]]] = {}
+        for r in conn.execute(
+            sa.select(R.seq, R.destination_id, R.user_key, R.payload).where(
+                R.destination_id.in_(sorted({r.destination_id for r in rows})),
+                R.user_key.in_(sorted({r.user_key for r in rows})),
+                R.state != "dead",
+            )
+        ):
+            found.setdefault((r.destination_id, r.user_key), []).append((r.seq, r.payload or {}))
+        return found
 
 
 __all__ = ["SqlOutbox", "claim_candidates", "enqueue_users"]

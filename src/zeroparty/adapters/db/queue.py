@@ -30,19 +30,22 @@ def enqueue_users(conn: Connection, destination_ids: Sequence[int], user_keys: S
     Run it *before* inserting the rows it is for: on PostgreSQL the upsert locks an existing queue
     row, so two writers for one user commit in the order their rows are numbered, and a worker
     ending that user's lease waits for this transaction and then sees the new version."""
-    for destination_id in destination_ids:
-        for user_key in user_keys:
-            upsert(
-                conn,
-                delivery_queue,
-                {
-                    "destination_id": destination_id,
-                    "user_key": user_key,
-                    "state": "ready",
-                    "available_at": now,
-                    "version": 1,
-                    "full_resend": False,
-                },
-                ["destination_id", "user_key"],
-                {"version": delivery_queue.c.version + 1},
-            )
+    rows = [
+        {
+            "destination_id": destination_id,
+            "user_key": user_key,
+            "state": "ready",
+            "available_at": now,
+            "version": 1,
+            "full_resend": False,
+        }
+        for destination_id in destination_ids
+        for user_key in user_keys
+    ]
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(delivery_queue).on_conflict_do_update(
+        index_elements=["destination_id", "user_key"], set_={"version": delivery_queue.c.version + 1}
+    )
+    conn.execute(statement, rows)

@@ -37,6 +37,8 @@ responses = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("completed_at", UTCDateTime, nullable=True),
+    # The Braze external_id a signed token named when the response started (domain/external_ids.py).
+    sa.Column("external_id", sa.String(987), nullable=True),
 )
 
 answers = sa.Table(
@@ -85,8 +87,9 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("delivered_at", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
-    sa.Index("ix_outbox_claim", "destination_id", "state", "available_at"),
-    sa.Index("ix_outbox_user_order", "destination_id", "user_key", "seq"),
+    # A user's rows in a state, in order: what claiming and settling look up (never a scan of the
+    # destination's backlog; docs/delivery.md, "Claiming").
+    sa.Index("ix_outbox_user_state", "destination_id", "user_key", "state", "seq"),
     sa.Index("ix_outbox_response", "response_id"),
 )
 
@@ -182,4 +185,14 @@ erasures = sa.Table(
     sa.Column("email_sha256", sa.String(64), nullable=False, index=True),
     sa.Column("responses", sa.Integer, nullable=False),
     sa.Column("destinations", sa.JSON, nullable=False),
+)
+
+# The secret each experience's external id tokens are signed with, sealed with the SecretBox (the
+# brand's server holds the clear text; it is shown once, by `zeroparty experiences secret`).
+experience_secrets = sa.Table(
+    "experience_secrets",
+    metadata,
+    sa.Column("slug", sa.String(100), primary_key=True),
+    sa.Column("secret_sealed", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )

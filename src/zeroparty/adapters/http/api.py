@@ -18,11 +18,13 @@ from zeroparty.errors import FieldError, NotFound
 
 
 class ResponseIn(BaseModel):
-    """A whole response: choice answers and form inputs, each keyed by element id."""
+    """A whole response: choice answers and form inputs, each keyed by element id; optionally the
+    respondent's Braze external_id, as a token the brand's server signed (docs/experiences.md)."""
 
     model_config = ConfigDict(extra="forbid")
     answers: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
+    external_id_token: str | None = None
 
 
 class ResponseCreated(BaseModel):
@@ -63,7 +65,7 @@ def router(ctx: AppContext) -> APIRouter:
             404: {"description": "unknown experience"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
-            422: {"description": "invalid answers; each bad field named"},
+            422: {"description": "invalid answers or external id token; each bad field named"},
         },
     )
     async def create_response(slug: str, request: Request) -> Any:
@@ -77,7 +79,9 @@ def router(ctx: AppContext) -> APIRouter:
         except ValidationError as exc:
             errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
             return JSONResponse(error_body("the request is not valid", errors), status_code=422)
-        done = await run_in_threadpool(ctx.capture.submit_whole, slug, body.answers, body.inputs)
+        done = await run_in_threadpool(
+            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token
+        )
         return JSONResponse(
             ResponseCreated(
                 id=done.response_id, outcome=done.outcome.id if done.outcome else None, queued=done.queued

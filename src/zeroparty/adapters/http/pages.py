@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,10 +20,34 @@ from zeroparty.adapters.http.forms import parse_form
 from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import InvalidInput, MalformedInput, NotFound
+from zeroparty.services.capture import TOKEN_FIELD
 from zeroparty.services.ports import Published
 
 _SLUG = re.compile(SLUG)
 _IDENT = re.compile(IDENT)
+# The query parameter of the first screen's URL that carries a signed external id token
+# (docs/experiences.md, "Signed external ids").
+TOKEN_PARAM = "zp_id"
+
+
+class TokenRefused(Exception):
+    """The page's `zp_id` cannot be used; `message` says why without quoting it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _token_param(request: Request) -> str | None:
+    given = request.query_params.getlist(TOKEN_PARAM)
+    if len(given) > 1:
+        raise TokenRefused(f"{TOKEN_PARAM}: is given more than once")
+    return given[0] if given else None
+
+
+def _token_problem(exc: InvalidInput) -> str | None:
+    found = [e for e in exc.errors if e.field == TOKEN_FIELD]
+    return f"{TOKEN_PARAM}: {found[0].message}" if found else None
 
 
 def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -61,6 +86,11 @@ class Pages:
         message = "The form could not be read: " + "; ".join(str(e) for e in exc.errors)
         return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
 
+    def bad_link(self, request: Request, problem: str) -> HTMLResponse:
+        # Nothing was stored: the brand's site has to hand out a fresh link.
+        message = f"This link cannot be used ({problem}). Nothing was saved; please open it again from the site."
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
+
     def render_screen(
         self,
         request: Request,
@@ -70,6 +100,7 @@ class Pages:
         errors: dict[str, str],
         response_id: str | None,
         status: int = 200,
+        token: str | None = None,
     ) -> HTMLResponse:
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
@@ -81,11 +112,13 @@ class Pages:
             if earlier and response_id is not None
             else None
         )
-        action = (
+        action = str(
             request.url_for("submit_first", slug=exp.slug)
             if response_id is None
             else request.url_for("submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
         )
+        if response_id is None and token is not None:  # the first submit carries the link's token
+            action += f"?{TOKEN_PARAM}={quote(token, safe='')}"
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
         context = {
@@ -114,6 +147,7 @@ class Pages:
         return pub
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        token = _token_param(request) if response_id is None else None
         pub = await self.version_for(slug, response_id)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
@@ -125,15 +159,18 @@ class Pages:
             return self.bad_request(request, exc)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, status=422)
+            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
         raw = _form_values(screen, pairs)
         try:
-            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw)
+            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token)
         except NotFound:
             raise
         except InvalidInput as exc:  # NotFound propagates: the caller answers 404
+            problem = _token_problem(exc)
+            if problem is not None:
+                return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, status=422)
+            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token)
         return RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
@@ -164,9 +201,16 @@ class GuardedPages(Pages):
             return self.not_found(request, NO_EXPERIENCE)
         try:
             pub = await run_in_threadpool(self.ctx.capture.published, slug)
+            token = _token_param(request)
+            if token is not None:  # a bad link is said at once, not after the first screen
+                await run_in_threadpool(self.ctx.capture.check_external_id_token, slug, token)
         except NotFound:
             return self.not_found(request, NO_EXPERIENCE)
-        return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None)
+        except TokenRefused as exc:
+            return self.bad_link(request, exc.message)
+        except InvalidInput as exc:
+            return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
+        return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None, token=token)
 
     async def submit_first(self, request: Request, slug: str) -> Response:
         if not _valid_path(slug):
@@ -175,6 +219,8 @@ class GuardedPages(Pages):
             return await self.submit(request, slug, None, None)
         except NotFound:
             return self.not_found(request, NO_EXPERIENCE)
+        except TokenRefused as exc:
+            return self.bad_link(request, exc.message)
 
     async def show_screen(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
         if not _valid_path(slug, response_id, screen_id):

@@ -56,6 +56,10 @@ def upgrade() -> None:
             ["destination_id"], ["destinations.id"], name="fk_delivery_counters_destination_id_destinations"
         ),
     )
+    # Claiming now goes by user: the old claim index would make every per-user lookup scan the backlog.
+    op.drop_index("ix_outbox_claim", table_name="outbox")
+    op.drop_index("ix_outbox_user_order", table_name="outbox")
+    op.create_index("ix_outbox_user_state", "outbox", ["destination_id", "user_key", "state", "seq"])
     # Rows queued before this migration get their users' queue rows, so nothing waiting is stranded.
     op.execute(
         "INSERT INTO delivery_queue (destination_id, user_key, state, available_at, version, full_resend) "
@@ -68,6 +72,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_user_state", table_name="outbox")
+    op.create_index("ix_outbox_user_order", "outbox", ["destination_id", "user_key", "seq"])
+    op.create_index("ix_outbox_claim", "outbox", ["destination_id", "state", "available_at"])
     op.drop_table("delivery_counters")
     op.drop_table("delivery_state")
     op.drop_index("ix_delivery_queue_ready", table_name="delivery_queue")

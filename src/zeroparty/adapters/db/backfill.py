@@ -1,0 +1,85 @@
+"""Backfill writes: queue each respondent's current profile for one destination, through the same
+outbox, per-user queue, dedupe record and limits as everything else (docs/delivery.md,
+"Deliveries, replay and backfill"). One transaction per chunk of respondents."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.experiences import version_by_id
+from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.schema import answers, outbox, responses
+from zeroparty.domain.backfill import StoredResponse, current_profile
+
+E = responses.c
+CHUNK = 500  # respondents per transaction: short write locks, and within SQLite's parameter limit
+
+
+class SqlBackfill:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def respondents(self, since: datetime | None) -> list[str]:
+        """Every email with a response (created at or after `since`), in order."""
+        query = sa.select(E.email).where(E.email.is_not(None)).distinct().order_by(E.email)
+        if since is not None:
+            query = query.where(E.created_at >= since)
+        with reader(self._engine).connect() as conn:
+            return [str(x) for x in conn.execute(query).scalars()]
+
+    def queue(self, destination_id: int, emails: Sequence[str], since: datetime | None, now: datetime) -> int:
+        """Queue one outbox row per respondent in `emails` whose responses set anything; rows queued."""
+        with self._engine.begin() as conn:
+            # First: the queue rows lock each user, so a capture for one of them commits before or
+            # after this chunk as a whole, never in between the read below and the rows it makes.
+            enqueue_users(conn, [destination_id], list(emails), now)
+            query = sa.select(E.id, E.email, E.experience_version_id, E.outcome_id, E.completed_at, E.updated_at).where(
+                E.email.in_(list(emails))
+            )
+            if since is not None:
+                query = query.where(E.created_at >= since)
+            found = conn.execute(query).all()
+            stored: dict[str, dict[str, object]] = {}
+            ids = [r.id for r in found]
+            for start in range(0, len(ids), CHUNK):  # a respondent may have many responses
+                for a in conn.execute(
+                    sa.select(answers.c.response_id, answers.c.element_id, answers.c.value).where(
+                        answers.c.response_id.in_(ids[start : start + CHUNK])
+                    )
+                ):
+                    stored.setdefault(a.response_id, {})[a.element_id] = a.value
+            versions = {v: version_by_id(conn, v).experience for v in {r.experience_version_id for r in found}}
+            per_user: dict[str, list[tuple[StoredResponse, str]]] = {}
+            for r in found:
+                response = StoredResponse(
+                    versions[r.experience_version_id], stored.get(r.id, {}), r.outcome_id, r.completed_at, r.updated_at
+                )
+                per_user.setdefault(r.email, []).append((response, r.id))
+            rows = []
+            for email, theirs in per_user.items():
+                payload = current_profile(s for s, _ in theirs).payload()
+                if payload is None:
+                    continue
+                newest = max(theirs, key=lambda t: t[0].updated_at)[1]
+                rows.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "destination_id": destination_id,
+                        "response_id": newest,
+                        "user_key": email,
+                        "payload": payload,
+                        "state": "pending",
+                        "attempts": 0,
+                        "available_at": now,
+                        "created_at": now,
+                    }
+                )
+            if rows:
+                conn.execute(sa.insert(outbox), rows)
+        return len(rows)

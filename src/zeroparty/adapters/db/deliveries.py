@@ -1,0 +1,153 @@
+"""Read side of delivery for `zeroparty deliveries`: per-destination counts, latency and counters,
+the dead items with Braze's reason for each, and what a list of item ids refers to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, destinations, outbox
+from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
+from zeroparty.errors import FieldError, NotFound
+
+R = outbox.c
+D = destinations.c
+_IN_CHUNK = 500  # ids per IN (…): far below SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class DestinationStats:
+    name: str
+    pending: int
+    in_flight: int
+    delivered: int
+    dead: int
+    paused_reason: str | None
+    paused_until: datetime | None
+    latency_p50_s: float | None  # from queued (outbox.created_at) to delivered_at
+    latency_p99_s: float | None
+    latency_rows: int  # delivered rows the percentiles are over (the last LATENCY_SAMPLE at most)
+    requests: int
+    points_sent: int
+    points_saved: int
+
+
+@dataclass(frozen=True)
+class DeadItem:
+    id: str
+    destination: str
+    user: str  # the email the row is for
+    dead_at: datetime  # when it was dead-lettered (its last `dead` attempt)
+    attempts: int
+    reason: str | None  # Braze's reason for this item's object, or why it could not be sent
+    response_id: str
+
+
+@dataclass(frozen=True)
+class ItemState:
+    id: str
+    destination: str
+    state: str
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    return [list(ids[i : i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK)]
+
+
+class SqlDeliveries:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def destination_id(self, name: str) -> int:
+        with reader(self._engine).connect() as conn:
+            found = conn.execute(sa.select(D.id).where(D.name == name)).scalar()
+        if found is None:
+            raise NotFound(FieldError("--destination", f"no destination named '{name}'"))
+        return int(found)
+
+    def stats(self) -> list[DestinationStats]:
+        with reader(self._engine).connect() as conn:
+            dests = conn.execute(sa.select(D.id, D.name, D.paused_reason, D.paused_until).order_by(D.name)).all()
+            counts = {
+                (r.destination_id, r.state): int(r.n)
+                for r in conn.execute(
+                    sa.select(R.destination_id, R.state, sa.func.count().label("n")).group_by(R.destination_id, R.state)
+                )
+            }
+            c = delivery_counters.c
+            counters = {
+                r.destination_id: r
+                for r in conn.execute(sa.select(c.destination_id, c.requests, c.points_sent, c.points_saved))
+            }
+            result = []
+            for d in dests:
+                latencies = self._latencies(conn, d.id)
+                sent = counters.get(d.id)
+                result.append(
+                    DestinationStats(
+                        d.name,
+                        counts.get((d.id, "pending"), 0),
+                        counts.get((d.id, "in_flight"), 0),
+                        counts.get((d.id, "delivered"), 0),
+                        counts.get((d.id, "dead"), 0),
+                        d.paused_reason,
+                        d.paused_until,
+                        percentile(latencies, 50),
+                        percentile(latencies, 99),
+                        len(latencies),
+                        int(sent.requests) if sent else 0,
+                        int(sent.points_sent) if sent else 0,
+                        int(sent.points_saved) if sent else 0,
+                    )
+                )
+        return result
+
+    @staticmethod
+    def _latencies(conn: Connection, destination_id: int) -> list[float]:
+        rows = conn.execute(
+            sa.select(R.created_at, R.delivered_at)
+            .where(R.destination_id == destination_id, R.state == "delivered", R.delivered_at.is_not(None))
+            .order_by(R.delivered_at.desc())
+            .limit(LATENCY_SAMPLE)
+        ).all()
+        return [max(0.0, (r.delivered_at - r.created_at).total_seconds()) for r in rows]
+
+    def dead(self, destination: str | None = None) -> list[DeadItem]:
+        """Every dead item (of one destination, if named), newest first."""
+        a = delivery_attempts.c
+        died = (
+            sa.select(a.outbox_id, sa.func.max(a.at).label("at"))
+            .where(a.outcome == "dead")
+            .group_by(a.outbox_id)
+            .subquery()
+        )
+        dead_at = sa.func.coalesce(died.c.at, R.created_at)
+        query = (
+            sa.select(R.id, D.name, R.user_key, dead_at.label("dead_at"), R.attempts, R.last_error, R.response_id)
+            .join(destinations, D.id == R.destination_id)
+            .outerjoin(died, died.c.outbox_id == R.id)
+            .where(R.state == "dead")
+            .order_by(dead_at.desc(), R.seq.desc())
+        )
+        if destination is not None:
+            self.destination_id(destination)  # an unknown name is an error, not an empty list
+            query = query.where(D.name == destination)
+        with reader(self._engine).connect() as conn:
+            rows = conn.execute(query).all()
+        return [DeadItem(r.id, r.name, r.user_key, r.dead_at, r.attempts, r.last_error, r.response_id) for r in rows]
+
+    def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
+        """The state and destination of each of `ids` that is an outbox item."""
+        found: dict[str, ItemState] = {}
+        with reader(self._engine).connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                for r in conn.execute(
+                    sa.select(R.id, D.name, R.state).join(destinations, D.id == R.destination_id).where(R.id.in_(chunk))
+                ):
+                    found[r.id] = ItemState(r.id, r.name, r.state)
+        return found

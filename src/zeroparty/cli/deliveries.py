@@ -1,0 +1,222 @@
+"""`zeroparty deliveries …`: how delivery to each destination is going, the dead items with Braze's
+reason for each, and replaying them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.table import Column, Table
+
+from zeroparty.adapters.db.deliveries import DeadItem, DestinationStats, SqlDeliveries
+from zeroparty.cli.app import app
+from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
+from zeroparty.domain.latency import LATENCY_SAMPLE
+from zeroparty.errors import InvalidInput
+
+deliveries_cli = typer.Typer(
+    help="Delivery per destination: counts, latency, requests and data points; dead items and replay."
+)
+app.add_typer(deliveries_cli, name="deliveries")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+DestinationOpt = Annotated[str | None, typer.Option("--destination", help="Only this destination.")]
+_REPLAY_CHUNK = 500  # ids per replay transaction
+
+
+def _print_json(value: Any) -> None:
+    # ASCII JSON (text escaped by json itself), printed literally.
+    out.print(plain(json.dumps(value, indent=2)), highlight=False)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def _status(s: DestinationStats) -> str:
+    if s.paused_reason is None:
+        return "active"
+    until = f" (until {s.paused_until:%Y-%m-%d %H:%M:%S} UTC)" if s.paused_until is not None else ""
+    return f"paused{until}: {s.paused_reason}"
+
+
+def _stats_json(stats: list[DestinationStats]) -> dict[str, Any]:
+    return {
+        "latency": {"from": "queued (outbox.created_at)", "to": "delivered_at", "last_delivered_rows": LATENCY_SAMPLE},
+        "destinations": [
+            {
+                "destination": s.name,
+                "pending": s.pending,
+                "in_flight": s.in_flight,
+                "delivered": s.delivered,
+                "dead": s.dead,
+                "paused": s.paused_reason is not None,
+                "paused_reason": s.paused_reason,
+                "paused_until": _iso(s.paused_until),
+                "latency_p50_s": s.latency_p50_s,
+                "latency_p99_s": s.latency_p99_s,
+                "latency_rows": s.latency_rows,
+                "requests": s.requests,
+                "points_sent": s.points_sent,
+                "points_saved": s.points_saved,
+            }
+            for s in stats
+        ],
+    }
+
+
+@deliveries_cli.callback(invoke_without_command=True)
+def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Per destination: pending, in flight, delivered, dead, paused and why, latency p50/p99,
+    requests sent, data points sent and saved."""
+    if ctx.invoked_subcommand is not None:
+        return
+    stats = SqlDeliveries(runtime(settings()).engine).stats()
+    if as_json:
+        _print_json(_stats_json(stats))
+        return
+    if not stats:
+        out.print(plain("No destinations yet: add one with `zeroparty destinations add-braze`."), highlight=False)
+        return
+    table = Table(
+        "destination", "status", "pending", "in flight", "delivered", "dead", "p50", "p99",
+        "requests", "points sent", "points saved",
+    )  # fmt: skip
+    for s in stats:
+        cells = (
+            s.name, _status(s), s.pending, s.in_flight, s.delivered, s.dead, _seconds(s.latency_p50_s),
+            _seconds(s.latency_p99_s), s.requests, s.points_sent, s.points_saved,
+        )  # fmt: skip
+        table.add_row(*(plain(f"{c:,}" if isinstance(c, int) else c) for c in cells))
+    out.print(table)
+    out.print(
+        plain(
+            f"Latency: from queued to delivered, over each destination's last {LATENCY_SAMPLE:,} delivered items. "
+            "Points saved: values Braze already held, not sent again."
+        ),
+        highlight=False,
+    )
+
+
+def _dead_json(item: DeadItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "destination": item.destination,
+        "user": item.user,
+        "dead_at": _iso(item.dead_at),
+        "attempts": item.attempts,
+        "reason": item.reason,
+        "response_id": item.response_id,
+    }
+
+
+@deliveries_cli.command("dead")
+def dead(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
+    """Every dead item, newest first, with Braze's reason for its object."""
+    try:
+        items = SqlDeliveries(runtime(settings()).engine).dead(destination)
+    except InvalidInput as exc:
+        fail(str(exc))
+    if as_json:
+        _print_json([_dead_json(i) for i in items])
+        return
+    if not items:
+        where = f" for '{destination}'" if destination is not None else ""
+        out.print(plain(f"No dead items{where}."), highlight=False)
+        return
+    # An id is copied whole into `replay`: never cut; the reason wraps instead.
+    table = Table(
+        Column("id", no_wrap=True, min_width=36),
+        "destination",
+        "user",
+        Column("dead at (UTC)", no_wrap=True),
+        "attempts",
+        Column("reason", overflow="fold", ratio=1),
+    )
+    for i in items:
+        cells = (i.id, i.destination, i.user, f"{i.dead_at:%Y-%m-%d %H:%M:%S}", i.attempts, i.reason or "–")
+        table.add_row(*(plain(c) for c in cells))
+    out.print(table)
+    out.print(plain(f"{len(items)} dead item(s). Replay: zeroparty deliveries replay ID… (or --all)"), highlight=False)
+
+
+def _confirmed(count: int, destination: str | None) -> bool:
+    where = f" of '{destination}'" if destination is not None else ""
+    try:
+        return typer.confirm(f"Replay all {count} dead item(s){where}?", default=False)
+    except click.exceptions.Abort:  # no answer (end of input, Ctrl-C)
+        return False
+
+
+@deliveries_cli.command("replay")
+def replay(
+    ids: Annotated[list[str] | None, typer.Argument(help="Ids of dead items (from `deliveries dead`).")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Replay every dead item (of --destination).")] = False,
+    destination: DestinationOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replaying --all.")] = False,
+) -> None:
+    """Put dead items back to pending: same id, history kept; their users are queued again.
+
+    Exit 1 if an id is not a dead item (of --destination, when given); the others are replayed."""
+    ids = ids or []
+    if replay_all and ids:
+        fail("--all: give either ids or --all, not both")
+    if not replay_all and not ids:
+        fail("ID: name the dead items to replay (see `zeroparty deliveries dead`), or pass --all")
+    rt = runtime(settings())
+    reads = SqlDeliveries(rt.engine)
+    try:
+        dest_id = reads.destination_id(destination) if destination is not None else None
+    except InvalidInput as exc:
+        fail(str(exc))
+    problems: list[str] = []
+    if replay_all:
+        wanted = [i.id for i in reads.dead(destination)]
+        if not wanted:
+            out.print(plain("Nothing to replay: there are no dead items."), highlight=False)
+            return
+        if not yes and not _confirmed(len(wanted), destination):
+            fail("--all: not confirmed, nothing was replayed (pass --yes to replay without asking)")
+    else:
+        wanted, problems = _dead_among(reads, ids, destination)
+    replayed = sum(
+        rt.outbox.requeue_dead(wanted[n : n + _REPLAY_CHUNK], now(), destination_id=dest_id)
+        for n in range(0, len(wanted), _REPLAY_CHUNK)
+    )
+    out.print(
+        plain(f"Replayed {replayed} dead item(s): back to pending with the same id, their history kept."),
+        highlight=False,
+    )
+    if replayed < len(wanted):  # dead a moment ago, replayed by someone else meanwhile
+        problems.append(f"ID: {len(wanted) - replayed} item(s) were no longer dead when replayed")
+    for problem in problems:
+        err.print(plain(f"error: {problem}"), highlight=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _dead_among(reads: SqlDeliveries, ids: list[str], destination: str | None) -> tuple[list[str], list[str]]:
+    """The ids that are dead items (of `destination`), and a problem line for each other id."""
+    found = reads.items(ids)
+    wanted: list[str] = []
+    problems: list[str] = []
+    for item_id in dict.fromkeys(ids):
+        item = found.get(item_id)
+        if item is None:
+            problems.append(f"ID: '{item_id}' is not a delivery item")
+        elif item.state != "dead":
+            problems.append(f"ID: '{item_id}' is {item.state.replace('_', ' ')}, not dead: nothing to replay")
+        elif destination is not None and item.destination != destination:
+            problems.append(f"ID: '{item_id}' is a dead item of '{item.destination}', not of --destination")
+        else:
+            wanted.append(item_id)
+    return wanted, problems

@@ -1,0 +1,73 @@
+"""Backfill: a respondent's current profile as their stored answers make it, and the `--since`
+date. Pure.
+
+A destination added later gets what a destination present from the start would hold now: each
+response's attributes (`mapping.profile_attributes`), and for a completed response its consents'
+final state and its completion time, merged oldest response first so the newest answers win. No
+completion event: an event is not a profile value, and sending it again would count it again (and
+could start a campaign) every time a backfill runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from zeroparty.domain.consent import final_consents
+from zeroparty.domain.definition import Experience
+from zeroparty.domain.mapping import iso_time, profile_attributes
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """One stored response of a respondent, with the definition of the version it ran on."""
+
+    experience: Experience
+    answers: Mapping[str, Any]
+    outcome_id: str | None
+    completed_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a backfill queues for one respondent (an outbox payload without a completion)."""
+
+    attributes: dict[str, Any] = field(default_factory=dict)
+    subscription_groups: dict[str, str] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any] | None:
+        if not (self.attributes or self.subscription_groups):
+            return None
+        return {"attributes": self.attributes, "subscription_groups": self.subscription_groups, "completion": None}
+
+
+def current_profile(responses: Iterable[StoredResponse]) -> Profile:
+    """The respondent's profile from all their responses; a later-updated response wins per attribute."""
+    profile = Profile()
+    for r in sorted(responses, key=lambda r: r.updated_at):
+        profile.attributes.update(profile_attributes(r.experience, r.answers, r.outcome_id))
+        if r.completed_at is None:
+            continue  # consents are held until a response completes (domain.consent)
+        consents = final_consents(r.experience, r.answers)
+        profile.attributes.update(consents.attributes)
+        profile.subscription_groups.update(consents.subscription_groups)
+        if r.experience.completion_attribute is not None:
+            profile.attributes[r.experience.completion_attribute] = iso_time(r.completed_at)
+    return profile
+
+
+def parse_since(text: str) -> datetime:
+    """`YYYY-MM-DD` (midnight UTC) or an ISO 8601 time (UTC when it names no zone).
+
+    Raises ValueError with a message fit to show after the option name."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(), UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[+HH:MM]") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
