@@ -111,6 +111,9 @@ class DeliveryEngine:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._paces: dict[int, _Pace] = {}
+        # Answers waiting to be settled; one task writes whatever has gathered in one transaction.
+        self._settling: list[tuple[int, SettlePlan, dict[str, int], asyncio.Future[None]]] = []
+        self._settler: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Safe to call from any thread: new rows are waiting."""
@@ -348,7 +351,28 @@ class DeliveryEngine:
         notes = {i: lease.notes[i] for i in plan.delivered if i in lease.notes}
         plan = replace(plan, notes={**plan.notes, **notes})
         versions = {u: lease.users[u].version for u in done if u in lease.users}
-        await asyncio.to_thread(self._outbox.settle, lease.dest.id, self.owner, plan, versions, self._clock())
+        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settling.append((lease.dest.id, plan, versions, settled))
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.create_task(self._settle_gathered())
+        await settled
+
+    async def _settle_gathered(self) -> None:
+        """Group commit: answers that arrive while a transaction is being written are settled
+        together in the next one, so several requests in flight cost one fsync, not one each."""
+        while self._settling:
+            group, self._settling = self._settling[:64], self._settling[64:]
+            try:
+                plans = [(dest_id, plan, versions) for dest_id, plan, versions, _ in group]
+                await asyncio.to_thread(self._outbox.settle_many, plans, self.owner, self._clock())
+            except Exception as exc:  # each waiting batch hands its users back
+                for *_, waiting in group:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+            else:
+                for *_, waiting in group:
+                    if not waiting.done():
+                        waiting.set_result(None)
 
     async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
         """Braze's verdict on the batch, or what kept it from one. A request never outlives its

@@ -88,6 +88,11 @@ class Outbox(Protocol):
         """Apply one request's plan in one transaction. Users in `versions` are done with: their
         lease ends, and they are queued again when rows arrived meanwhile."""
 
+    def settle_many(
+        self, plans: Sequence[tuple[int, SettlePlan, Mapping[str, int]]], owner: str, now: datetime
+    ) -> None:
+        """Several plans, each as `settle` would apply it, in one transaction."""
+
     def pause(self, destination_id: int, reason: str, until: datetime | None) -> None: ...
 
     def unpause_if_expired(self, destination_id: int, now: datetime) -> None: ...

@@ -103,10 +103,14 @@ class CircuitBreaker:
             self.probing = False  # a neutral answer proves nothing: probe again
 
 
-def claim_now(ready: int, max_users: int, oldest_age_s: float, window_s: float) -> tuple[bool, float]:
-    """Whether to lease the ready users now, else how long to wait: a full batch goes at once; a
-    partial one once its oldest user has waited the batching window. So requests stay full under
-    load (at most one partial request per window) while a lone response waits at most the window."""
-    if ready >= max_users or oldest_age_s >= window_s:
-        return True, 0.0
-    return False, window_s - oldest_age_s
+def claim_now(ready: int, full_batch: int, oldest_age_s: float, window_s: float) -> tuple[int, float]:
+    """How many of the ready users (oldest first) to lease now, else how long to wait.
+
+    Full batches go at once; a partial one only once its oldest user has waited the batching
+    window. So requests stay full under load (at most one partial request per window) while a lone
+    response waits at most the window."""
+    if oldest_age_s >= window_s:
+        return ready, 0.0
+    if ready >= full_batch:
+        return ready // full_batch * full_batch, 0.0
+    return 0, window_s - oldest_age_s

@@ -41,8 +41,10 @@ def test_the_breaker_opens_after_failures_probes_once_and_closes_on_success() ->
     assert str(breaker.state) == "closed" and breaker.allows(5.6)
 
 
-def test_a_partial_batch_waits_for_the_window_a_full_one_does_not() -> None:
-    assert claim_now(75, 75, 0.0, 0.05) == (True, 0.0)
-    assert claim_now(3, 75, 0.05, 0.05) == (True, 0.0)
-    go, wait = claim_now(3, 75, 0.01, 0.05)
-    assert not go and wait == pytest.approx(0.04)
+def test_a_partial_batch_waits_for_the_window_full_ones_do_not() -> None:
+    assert claim_now(75, 75, 0.0, 0.05) == (75, 0.0)
+    assert claim_now(160, 75, 0.0, 0.05) == (150, 0.0)  # the 10 newest wait for company
+    assert claim_now(160, 75, 0.05, 0.05) == (160, 0.0)  # the oldest waited long enough: all go
+    assert claim_now(3, 75, 0.05, 0.05) == (3, 0.0)
+    take, wait = claim_now(3, 75, 0.01, 0.05)
+    assert take == 0 and wait == pytest.approx(0.04)

@@ -100,9 +100,10 @@ class SqlOutbox:
             if not candidates:
                 return Claim()
             oldest_age = (now - candidates[0].available_at).total_seconds()
-            go, wait = claim_now(len(candidates), full_batch or max_users, oldest_age, window_s)
-            if not go:
+            take, wait = claim_now(len(candidates), full_batch or max_users, oldest_age, window_s)
+            if not take:
                 return Claim(wait_s=wait)  # the transaction ends: SKIP LOCKED locks are let go
+            candidates = candidates[:take]
             users = [c.user_key for c in candidates]
             conn.execute(
                 sa.update(delivery_queue)
@@ -235,17 +236,35 @@ class SqlOutbox:
     def settle(
         self, destination_id: int, owner: str, plan: SettlePlan, versions: Mapping[str, int], now: datetime
     ) -> None:
+        self.settle_many([(destination_id, plan, versions)], owner, now)
+
+    def settle_many(
+        self, plans: Sequence[tuple[int, SettlePlan, Mapping[str, int]]], owner: str, now: datetime
+    ) -> None:
+        """Several answers' plans in one transaction (group commit: one fsync for all)."""
         with self._engine.begin() as conn:
-            self._settle_rows(conn, owner, plan, now)
-            self._record_accepted(conn, destination_id, plan.accepted, now)
-            self._count(conn, destination_id, plan)
-            retried = {r.user_key: r for r in plan.retry}
-            for user_key in versions.keys() & retried.keys():
-                retry = retried[user_key]
-                self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
-            self._end_leases(conn, destination_id, owner, {u: v for u, v in versions.items() if u not in retried}, now)
-            if plan.pause is not None:
-                self._pause(conn, destination_id, plan.pause.reason, plan.pause.until)
+            for destination_id, plan, versions in plans:
+                self._settle_one(conn, destination_id, owner, plan, versions, now)
+
+    def _settle_one(
+        self,
+        conn: Connection,
+        destination_id: int,
+        owner: str,
+        plan: SettlePlan,
+        versions: Mapping[str, int],
+        now: datetime,
+    ) -> None:
+        self._settle_rows(conn, owner, plan, now)
+        self._record_accepted(conn, destination_id, plan.accepted, now)
+        self._count(conn, destination_id, plan)
+        retried = {r.user_key: r for r in plan.retry}
+        for user_key in versions.keys() & retried.keys():
+            retry = retried[user_key]
+            self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
+        self._end_leases(conn, destination_id, owner, {u: v for u, v in versions.items() if u not in retried}, now)
+        if plan.pause is not None:
+            self._pause(conn, destination_id, plan.pause.reason, plan.pause.until)
 
     def _settle_rows(self, conn: Connection, owner: str, plan: SettlePlan, now: datetime) -> None:
         done = {"lease_owner": None, "lease_expires_at": None}
