@@ -112,3 +112,20 @@ def test_a_request_applied_after_its_timeout_never_overwrites_a_newer_value(impa
     wait_for(lambda: states(stack), lambda s: s.get("delivered") == 20, timeout=20)
     for email in emails:
         assert stack.export_by_email(email)[0]["custom_attributes"]["skin_type"] == "oily", email
+
+
+def test_an_outage_is_probed_not_flooded_and_the_backlog_drains_at_once_after_it(stack: Stack) -> None:
+    # Eight 503s in a row: after five failures the breaker stops sending and probes with one request
+    # at a growing interval; responses that arrive meanwhile are not sent into the outage.
+    fault(stack, {"kind": "status", "status": 503, "count": 8, "path": "/users/track"})
+    for i in range(5):
+        assert httpx.post(stack.base + URL, json=response_for(f"early{i}@example.com")).status_code == 201
+    wait_for(lambda: len(track_requests(stack)), lambda n: n >= 5, timeout=15)
+    for i in range(40):
+        assert httpx.post(stack.base + URL, json=response_for(f"during{i}@example.com")).status_code == 201
+    wait_for(lambda: states(stack), lambda s: s.get("delivered") == 45, timeout=40)
+    sent = track_requests(stack)
+    failures = [r for r in sent if r["status"] == 503]
+    assert len(failures) == 8
+    recovered_at = next(i for i, r in enumerate(sent) if r["status"] == 201)
+    assert len(sent) - recovered_at <= 4  # the backlog went out in full batches once Braze was back
