@@ -264,3 +264,21 @@ def _write_for(world: World, email: str, skin: str) -> ResponseWrite:
         completed=False,
         changes={"skin_type": skin},
     )
+
+
+def test_a_failed_full_resend_stays_full_until_one_succeeds(world: World) -> None:
+    """After an unknown outcome Braze may hold anything; a 503 on the full resend changes nothing
+    about that, so the retry must still send everything current (found by the crash test)."""
+    world.respond("a@x.co")
+    world.outbox.claim(world.dest_id, "gone", 75, 10, T0)
+    after = T0 + timedelta(seconds=11)
+    [again] = world.claim("w", at=after).users
+    assert again.full
+    retry = Retry("a@x.co", tuple(i.id for i in again.items), after, "HTTP 503", full=False)
+    world.outbox.settle(world.dest_id, "w", SettlePlan(retry=(retry,)), {"a@x.co": again.version}, after)
+    [third] = world.claim("w", at=after).users
+    assert third.full
+    world.deliver("w", Claim((third,)), at=after)
+    world.respond("a@x.co", skin="oily")
+    [fresh] = world.claim("w", at=after).users
+    assert not fresh.full  # a success settles the doubt

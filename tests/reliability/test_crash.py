@@ -56,8 +56,8 @@ WORKER_STARTED = re.compile(r"delivery worker (worker-[0-9a-f]+) started")
 # (2.5 s), the earliest the engine resends after an unknown outcome, so a late apply never lands on
 # top of a newer value; a longer delay would test the settle window setting, not the product.
 FAULTS = [
-    {"kind": "status", "status": 503, "ratio": 0.15, "path": "/users/track"},
-    {"kind": "drop", "ratio": 0.1, "path": "/users/track"},
+    {"kind": "status", "status": 503, "ratio": 0.25, "path": "/users/track"},
+    {"kind": "drop", "ratio": 0.2, "path": "/users/track"},
     {"kind": "delay", "seconds": 2.0, "ratio": 0.05, "path": "/users/track"},
 ]
 

@@ -390,10 +390,18 @@ class SqlOutbox:
     def _requeue(
         self, conn: Connection, destination_id: int, owner: str, user_key: str, at: datetime, *, full: bool
     ) -> None:
+        # A retry never clears the duty to send everything current: a failed full resend (a 503 after
+        # an unknown outcome) leaves Braze as unknown as before, so the next send must be full too.
         conn.execute(
             sa.update(delivery_queue)
             .where(Q.destination_id == destination_id, Q.user_key == user_key, Q.lease_owner == owner)
-            .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=at, full_resend=full)
+            .values(
+                state="ready",
+                lease_owner=None,
+                lease_expires_at=None,
+                available_at=at,
+                full_resend=True if full else Q.full_resend,
+            )
         )
 
     def _end_lease(
