@@ -9,15 +9,17 @@ wrong with one object is pinned to that object. See docs/delivery.md.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox
 from zeroparty.domain.braze_payload import (
@@ -49,6 +51,7 @@ from zeroparty.domain.settle import (
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ class _Pace:
     budget: RequestBudget
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     inflight: set[asyncio.Task[None]] = field(default_factory=set)
-    busy: int = 0  # batches being sent or settled: the slots in use
+    busy: int = 0  # batches claimed and not yet settled
+    sending: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))  # requests in flight
+    slots: int = 8
 
 
 @dataclass
@@ -114,6 +119,13 @@ class DeliveryEngine:
         # Answers waiting to be settled; one task writes whatever has gathered in one transaction.
         self._settling: list[tuple[int, SettlePlan, dict[str, int], asyncio.Future[None]]] = []
         self._settler: asyncio.Task[None] | None = None
+        # One thread does the worker's storage work: on SQLite, threads of one process competing
+        # for the write lock wait in its busy handler's sleeps, long after the lock is free.
+        self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroparty-outbox")
+
+    async def _db(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._storage, functools.partial(call, *args, **kwargs))
 
     def wake(self) -> None:
         """Safe to call from any thread: new rows are waiting."""
@@ -173,7 +185,7 @@ class DeliveryEngine:
     async def _pump(self, *, count_only: bool) -> tuple[int, float | None]:
         due: list[float] = []
         started = 0
-        for dest in await asyncio.to_thread(self._outbox.ready_destinations, self._clock()):
+        for dest in await self._db(self._outbox.ready_destinations, self._clock()):
             n, wait = await self._fill(dest, window=not count_only)
             started += n
             if wait is not None:
@@ -182,8 +194,16 @@ class DeliveryEngine:
 
     def _pace(self, dest: Destination) -> _Pace:
         pace = self._paces.get(dest.id)
-        if pace is None or pace.budget.rate != dest.settings.requests_per_second:
-            pace = _Pace(RequestBudget(dest.settings.requests_per_second), inflight=pace.inflight if pace else set())
+        if pace is None or (pace.budget.rate, pace.slots) != (
+            dest.settings.requests_per_second,
+            dest.settings.max_in_flight,
+        ):
+            pace = _Pace(
+                RequestBudget(dest.settings.requests_per_second),
+                inflight=pace.inflight if pace else set(),
+                sending=asyncio.Semaphore(dest.settings.max_in_flight),
+                slots=dest.settings.max_in_flight,
+            )
             self._paces[dest.id] = pace
         return pace
 
@@ -192,7 +212,10 @@ class DeliveryEngine:
         One claim fills every free slot: a transaction per batch would cost more than the batch."""
         pace = self._pace(dest)
         started = 0
-        while (free := (1 if pace.breaker.state != "closed" else dest.settings.max_in_flight) - pace.busy) > 0:
+        # Twice the requests in flight are claimed, so the next batch is ready the moment a request
+        # ends (claiming and settling never leave a slot idle); `_post` holds the in-flight limit.
+        limit = 1 if pace.breaker.state != "closed" else 2 * dest.settings.max_in_flight
+        while (free := limit - pace.busy) > 0:
             now_m = self._mono()
             wait = pace.budget.wait(now_m)
             if wait > 0:
@@ -218,7 +241,7 @@ class DeliveryEngine:
 
     async def _claim(self, dest: Destination, window: bool, slots: int) -> Claim:
         s = self._settings
-        return await asyncio.to_thread(
+        return await self._db(
             self._outbox.claim,
             dest.id,
             self.owner,
@@ -266,7 +289,7 @@ class DeliveryEngine:
             await self._release(lease, users)
 
     async def _release(self, lease: _Lease, users: list[str]) -> None:
-        await asyncio.to_thread(self._outbox.release_users, lease.dest.id, self.owner, users, self._clock())
+        await self._db(self._outbox.release_users, lease.dest.id, self.owner, users, self._clock())
 
     def _prepare(
         self, lease: _Lease, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
@@ -332,7 +355,7 @@ class DeliveryEngine:
         pace.breaker.record(plan.health, self._mono())
         self._log(dest, batch, plan)
         if plan.health == "ok" and dest.pause_expired:
-            await asyncio.to_thread(self._outbox.unpause_if_expired, dest.id, self._clock())
+            await self._db(self._outbox.unpause_if_expired, dest.id, self._clock())
         if plan.pause is not None:
             lease.paused = True
             return False
@@ -364,7 +387,7 @@ class DeliveryEngine:
             group, self._settling = self._settling[:64], self._settling[64:]
             try:
                 plans = [(dest_id, plan, versions) for dest_id, plan, versions, _ in group]
-                await asyncio.to_thread(self._outbox.settle_many, plans, self.owner, self._clock())
+                await self._db(self._outbox.settle_many, plans, self.owner, self._clock())
             except Exception as exc:  # each waiting batch hands its users back
                 for *_, waiting in group:
                     if not waiting.done():
@@ -375,6 +398,10 @@ class DeliveryEngine:
                         waiting.set_result(None)
 
     async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
+        async with pace.sending:
+            return await self._post_now(lease, pace, batch)
+
+    async def _post_now(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
         """Braze's verdict on the batch, or what kept it from one. A request never outlives its
         lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
         dest = lease.dest
