@@ -539,6 +539,3 @@ class SqlOutbox:
         ):
             found.setdefault((r.destination_id, r.user_key), []).append((r.seq, r.payload or {}))
         return found
-
-
-__all__ = ["SqlOutbox", "claim_candidates", "enqueue_users"]
