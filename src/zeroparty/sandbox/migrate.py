@@ -12,14 +12,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from zeroparty.adapters.db import migrate as product_migrate
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
+    return product_migrate.alembic_config(engine, MIGRATIONS)
 
 
 def upgrade(engine: Engine) -> None:
