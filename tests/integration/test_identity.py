@@ -67,8 +67,11 @@ def sandbox_requests(stack: Stack, path: str) -> list[dict[str, Any]]:
 def test_a_signed_external_id_is_stored_and_names_the_profile_in_braze(stack: Stack) -> None:
     name_by_external_id(stack)
     body = response_for("ada@example.com") | {"external_id_token": token(secret_for(stack))}
-    assert httpx.post(stack.base + URL, json=body).status_code == 201
+    created = httpx.post(stack.base + URL, json=body)
+    assert created.status_code == 201
     assert stored_external_ids(stack) == (["cust-42"], ["cust-42"])
+    status = httpx.get(stack.base + created.headers["location"], headers=stack.auth).json()
+    assert status["external_id"] == "cust-42"  # operators see who the response was for in Braze
     [profile] = wait_for(lambda: export_by_external_id(stack, "cust-42"), bool, timeout=10)
     assert profile["email"] == "ada@example.com"  # a plain attribute on the identified profile
     assert profile["custom_attributes"]["skin_type"] == "dry"

@@ -26,6 +26,7 @@ class ResponseStatus(BaseModel):
     id: str
     channel: str
     email: str | None
+    external_id: str | None  # from a signed token, when the response carried one
     outcome: str | None
     created_at: datetime
     completed_at: datetime | None
@@ -67,6 +68,7 @@ class SqlResponses:
             id=row.id,
             channel=row.channel,
             email=row.email,
+            external_id=row.external_id,
             outcome=row.outcome_id,
             created_at=row.created_at,
             completed_at=row.completed_at,
