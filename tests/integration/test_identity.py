@@ -234,3 +234,21 @@ def test_a_failed_identify_holds_the_track_back_until_identify_succeeds(stack: S
     assert track["request_body"]["attributes"][0]["external_id"] == "held-1"
     [profile] = stack.export_by_email("held@example.com")
     assert profile["external_id"] == "held-1"
+
+
+def test_erasing_a_person_deletes_their_identified_profile_by_external_id(stack: Stack) -> None:
+    name_by_external_id(stack)
+    body = response_for("ada@example.com") | {"external_id_token": token(secret_for(stack))}
+    assert httpx.post(stack.base + URL, json=body).status_code == 201
+    wait_for(lambda: export_by_external_id(stack, "cust-42"), bool, timeout=10)
+    wait_for(lambda: stored_states(stack), lambda s: s == ["delivered"], timeout=10)
+    erased = run(stack.data_dir, "people", "erase", "ada@example.com")
+    assert erased.returncode == 0, erased.stderr
+    assert export_by_external_id(stack, "cust-42") == []
+    [delete] = sandbox_requests(stack, "/users/delete")
+    assert delete["request_body"] == {"external_ids": ["cust-42"]}
+
+
+def stored_states(stack: Stack) -> list[str]:
+    with stack.rt.engine.connect() as conn:
+        return list(conn.execute(sa.select(outbox.c.state)).scalars())

@@ -22,7 +22,9 @@ people_cli = typer.Typer(help="People who answered: erasure on request.", no_arg
 app.add_typer(people_cli, name="people")
 
 
-async def _delete_at(client: BrazeClient, stored: SqlDestinations, name: str, email: str) -> BrazeCall:
+async def _delete_at(
+    client: BrazeClient, stored: SqlDestinations, name: str, email: str, external_ids: list[str]
+) -> BrazeCall:
     """Ask one destination to delete the profile; what happened, in words for the log."""
     try:
         dest = stored.connection(name)
@@ -33,6 +35,8 @@ async def _delete_at(client: BrazeClient, stored: SqlDestinations, name: str, em
     try:
         if dest.settings.identity == "user_alias":
             result = await client.delete_by_alias(dest.endpoint, dest.api_key, email, dest.settings.alias_label)
+        elif dest.settings.identity == "external_id" and external_ids:
+            result = await client.delete_by_external_ids(dest.endpoint, dest.api_key, external_ids)
         else:
             result = await client.delete_by_email(dest.endpoint, dest.api_key, email)
     except DeliveryError as exc:
@@ -65,7 +69,10 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
     async def calls() -> list[BrazeCall]:
         client = BrazeClient(timeout=CLI_TIMEOUT)
         try:
-            return [await _delete_at(client, rt.destinations, name, address) for name in local.destinations]
+            return [
+                await _delete_at(client, rt.destinations, name, address, local.external_ids)
+                for name in local.destinations
+            ]
         finally:
             await client.aclose()
 

@@ -71,6 +71,10 @@ class BrazeClient:
         target = {"email": email, "prioritization": list(DELETE_PRIORITIZATION)}
         return await self.post(endpoint, "/users/delete", api_key, {"email_addresses": [target]})
 
+    async def delete_by_external_ids(self, endpoint: str, api_key: str, external_ids: list[str]) -> SendResult:
+        """`/users/delete` by external_id (at most 50 per request, which one person never reaches)."""
+        return await self.post(endpoint, "/users/delete", api_key, {"external_ids": external_ids[:50]})
+
     async def delete_by_alias(self, endpoint: str, api_key: str, alias_name: str, alias_label: str) -> SendResult:
         body = {"user_aliases": [{"alias_name": alias_name, "alias_label": alias_label}]}
         return await self.post(endpoint, "/users/delete", api_key, body)

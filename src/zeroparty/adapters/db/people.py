@@ -39,6 +39,7 @@ class LocalErasure:
     rows: dict[str, int]  # table -> rows deleted
     destinations: list[str] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)  # of them, left over from earlier runs
+    external_ids: list[str] = field(default_factory=list)  # signed ids the responses carried
 
 
 def _by_user(table: sa.Table) -> sa.Column[Any] | None:
@@ -87,6 +88,16 @@ class SqlPeople:
                     )
                 )
             ids = list(conn.execute(sa.select(responses.c.id).where(responses.c.email == email)).scalars())
+            # Read before the rows go: a destination naming people by external_id deletes by it.
+            external_ids = sorted(
+                set(
+                    conn.execute(
+                        sa.select(responses.c.external_id).where(
+                            responses.c.email == email, responses.c.external_id.is_not(None)
+                        )
+                    ).scalars()
+                )
+            )
             mine = sa.or_(outbox.c.user_key == email, outbox.c.response_id.in_(ids))
             received = set(
                 conn.execute(
@@ -109,7 +120,7 @@ class SqlPeople:
                 )
                 .returning(erasures.c.id)
             ).scalar_one()
-        return LocalErasure(int(erasure_id), len(ids), rows, calls, sorted(set(leftover) - received))
+        return LocalErasure(int(erasure_id), len(ids), rows, calls, sorted(set(leftover) - received), external_ids)
 
     def record_calls(self, erasure_id: int, calls: Sequence[BrazeCall]) -> None:
         with self._engine.begin() as conn:
