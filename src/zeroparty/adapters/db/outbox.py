@@ -1,7 +1,7 @@
 """The outbox as the delivery engine sees it: users leased from `delivery_queue`, their rows read and
 settled with the lease owner named. The SQL that claims is one named query, `claim_candidates`
 (docs/delivery.md, "Claiming"); everything a request's answer changes is written by `settle` in one
-transaction.
+transaction, with the pieces in `settling.py`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
+from zeroparty.adapters.db import settling
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.queue import enqueue_users, upsert
+from zeroparty.adapters.db.queue import enqueue_users
 from zeroparty.adapters.db.schema import (
     delivery_attempts,
-    delivery_counters,
     delivery_queue,
     delivery_state,
     destinations,
@@ -114,7 +113,7 @@ class SqlOutbox:
             accepted = self._accepted(conn, destination_id, users)
             for c in candidates:
                 if c.user_key not in items:  # nothing pending (all settled by recovery): forget the user
-                    self._end_lease(conn, destination_id, owner, c.user_key, c.version, now)
+                    settling.end_lease(conn, destination_id, owner, c.user_key, c.version, now)
             candidates = [c for c in candidates if c.user_key in items]
         return Claim(
             tuple(
@@ -215,10 +214,10 @@ class SqlOutbox:
                 f"({max(r.attempts for r in rows)} attempts since {since:%Y-%m-%d %H:%M} UTC)"
             )
             values = {"state": "dead", "lease_owner": None, "lease_expires_at": None, "last_error": reason}
-            self._rows(conn, spent, owner, now, "dead", values, reason)
+            settling.mark_rows(conn, spent, owner, now, "dead", values, reason)
         if again:
             values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "last_error": "lease expired"}
-            self._rows(conn, again, owner, now, "retry", values, "lease expired: outcome unknown")
+            settling.mark_rows(conn, again, owner, now, "retry", values, "lease expired: outcome unknown")
         conn.execute(
             sa.update(delivery_queue)
             .where(Q.destination_id == destination_id, Q.user_key == user_key)
@@ -244,200 +243,7 @@ class SqlOutbox:
         """Several answers' plans in one transaction (group commit: one fsync for all)."""
         with self._engine.begin() as conn:
             for destination_id, plan, versions in plans:
-                self._settle_one(conn, destination_id, owner, plan, versions, now)
-
-    def _settle_one(
-        self,
-        conn: Connection,
-        destination_id: int,
-        owner: str,
-        plan: SettlePlan,
-        versions: Mapping[str, int],
-        now: datetime,
-    ) -> None:
-        self._settle_rows(conn, owner, plan, now)
-        self._record_accepted(conn, destination_id, plan.accepted, now)
-        self._count(conn, destination_id, plan)
-        retried = {r.user_key: r for r in plan.retry}
-        for user_key in versions.keys() & retried.keys():
-            retry = retried[user_key]
-            self._requeue(conn, destination_id, owner, user_key, retry.at, full=retry.full)
-        self._end_leases(conn, destination_id, owner, {u: v for u, v in versions.items() if u not in retried}, now)
-        if plan.pause is not None:
-            self._pause(conn, destination_id, plan.pause.reason, plan.pause.until)
-
-    def _settle_rows(self, conn: Connection, owner: str, plan: SettlePlan, now: datetime) -> None:
-        done = {"lease_owner": None, "lease_expires_at": None}
-        delivered = [i for i in plan.delivered if i not in plan.notes]
-        self._rows(
-            conn,
-            delivered,
-            owner,
-            now,
-            "delivered",
-            {**done, "state": "delivered", "delivered_at": now, "last_error": None},
-            None,
-        )
-        for item_id, note in plan.notes.items():
-            if item_id in plan.delivered:
-                self._rows(
-                    conn,
-                    [item_id],
-                    owner,
-                    now,
-                    "delivered",
-                    {**done, "state": "delivered", "delivered_at": now, "last_error": note},
-                    note,
-                )
-        for ids, reason in plan.dead:
-            self._rows(conn, list(ids), owner, now, "dead", {**done, "state": "dead", "last_error": reason}, reason)
-        for retry in plan.retry:
-            self._rows(
-                conn,
-                list(retry.item_ids),
-                owner,
-                now,
-                "retry",
-                {**done, "state": "pending", "last_error": retry.reason},
-                retry.reason,
-            )
-        for _user, ids in plan.release:
-            reason = plan.pause.reason if plan.pause else "handed back"
-            values = {**done, "state": "pending", "attempts": R.attempts - 1, "last_error": reason}
-            self._rows(conn, list(ids), owner, now, "released", values, reason)
-
-    def _rows(
-        self,
-        conn: Connection,
-        ids: Sequence[str],
-        owner: str | None,
-        now: datetime,
-        outcome: str,
-        values: dict[str, Any],
-        detail: str | None,
-    ) -> None:
-        if not ids:
-            return
-        done = conn.execute(
-            sa.update(outbox)
-            .where(R.id.in_(list(ids)), R.state == "in_flight", R.lease_owner == owner)
-            .values(**values)
-        )
-        if done.rowcount != len(ids):
-            # Our lease expired and another worker took these rows over: leave them be.
-            log.warning(
-                "stale ack: %d of %d item(s) no longer leased by %s",
-                len(ids) - done.rowcount,
-                len(ids),
-                owner,
-                extra={"action": "stale_ack"},
-            )
-        conn.execute(
-            sa.insert(delivery_attempts),
-            [{"outbox_id": i, "at": now, "outcome": outcome, "status_code": None, "detail": detail} for i in ids],
-        )
-
-    def _record_accepted(
-        self, conn: Connection, destination_id: int, accepted: Mapping[str, Mapping[str, Any]], now: datetime
-    ) -> None:
-        fresh = {u: v for u, v in accepted.items() if v}
-        if not fresh:
-            return
-        S = delivery_state.c
-        old = dict(
-            conn.execute(
-                sa.select(S.user_key, S["values"]).where(
-                    S.destination_id == destination_id, S.user_key.in_(list(fresh))
-                )
-            ).all()
-        )
-        rows = [
-            {"destination_id": destination_id, "user_key": u, "values": {**(old.get(u) or {}), **v}, "updated_at": now}
-            for u, v in fresh.items()
-        ]
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(delivery_state)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["destination_id", "user_key"],
-                set_={"values": statement.excluded["values"], "updated_at": statement.excluded.updated_at},
-            ),
-            rows,
-        )
-
-    def _count(self, conn: Connection, destination_id: int, plan: SettlePlan) -> None:
-        if not (plan.points_sent or plan.points_saved or plan.health != "neutral"):
-            return
-        requests = int(plan.health != "neutral")
-        c = delivery_counters.c
-        upsert(
-            conn,
-            delivery_counters,
-            {
-                "destination_id": destination_id,
-                "requests": requests,
-                "points_sent": plan.points_sent,
-                "points_saved": plan.points_saved,
-            },
-            ["destination_id"],
-            {
-                "requests": c.requests + requests,
-                "points_sent": c.points_sent + plan.points_sent,
-                "points_saved": c.points_saved + plan.points_saved,
-            },
-        )
-
-    def _requeue(
-        self, conn: Connection, destination_id: int, owner: str, user_key: str, at: datetime, *, full: bool
-    ) -> None:
-        # A retry never clears the duty to send everything current: a failed full resend (a 503 after
-        # an unknown outcome) leaves Braze as unknown as before, so the next send must be full too.
-        conn.execute(
-            sa.update(delivery_queue)
-            .where(Q.destination_id == destination_id, Q.user_key == user_key, Q.lease_owner == owner)
-            .values(
-                state="ready",
-                lease_owner=None,
-                lease_expires_at=None,
-                available_at=at,
-                full_resend=True if full else Q.full_resend,
-            )
-        )
-
-    def _end_lease(
-        self, conn: Connection, destination_id: int, owner: str, user_key: str, version: int, now: datetime
-    ) -> None:
-        self._end_leases(conn, destination_id, owner, {user_key: version}, now)
-
-    def _end_leases(
-        self, conn: Connection, destination_id: int, owner: str, versions: Mapping[str, int], now: datetime
-    ) -> None:
-        """Forget users when nothing was queued for them meanwhile; queue the others again.
-        A capture enqueueing for a user bumps `version` under a row lock, so on PostgreSQL the
-        delete waits for it and then finds the version changed."""
-        if not versions:
-            return
-        pending = (
-            sa.select(R.seq)
-            .where(R.destination_id == destination_id, R.user_key == sa.bindparam("u"), R.state == "pending")
-            .exists()
-        )
-        conn.execute(
-            sa.delete(delivery_queue).where(
-                Q.destination_id == destination_id,
-                Q.user_key == sa.bindparam("u"),
-                Q.lease_owner == owner,
-                Q.version == sa.bindparam("v"),
-                ~pending,
-            ),
-            [{"u": u, "v": v} for u, v in versions.items()],
-        )
-        # Whoever is left still has (or just got) work: back in the queue at once.
-        conn.execute(
-            sa.update(delivery_queue)
-            .where(Q.destination_id == destination_id, Q.user_key.in_(list(versions)), Q.lease_owner == owner)
-            .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=now, full_resend=False)
-        )
+                settling.settle_one(conn, destination_id, owner, plan, versions, now)
 
     def release_users(self, destination_id: int, owner: str, users: Sequence[str], now: datetime) -> None:
         if not users:
@@ -456,23 +262,16 @@ class SqlOutbox:
                 .all()
             )
             values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "attempts": R.attempts - 1}
-            self._rows(conn, list(ids), owner, now, "released", values, "handed back unsent")
+            settling.mark_rows(conn, list(ids), owner, now, "released", values, "handed back unsent")
             conn.execute(
                 sa.update(delivery_queue)
                 .where(Q.destination_id == destination_id, Q.user_key.in_(list(users)), Q.lease_owner == owner)
                 .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=now)
             )
 
-    def _pause(self, conn: Connection, destination_id: int, reason: str, until: datetime | None) -> None:
-        conn.execute(
-            sa.update(destinations)
-            .where(destinations.c.id == destination_id)
-            .values(paused_reason=reason, paused_until=until)
-        )
-
     def pause(self, destination_id: int, reason: str, until: datetime | None) -> None:
         with self._engine.begin() as conn:
-            self._pause(conn, destination_id, reason, until)
+            settling.pause_destination(conn, destination_id, reason, until)
 
     def unpause_if_expired(self, destination_id: int, now: datetime) -> None:
         with self._engine.begin() as conn:
