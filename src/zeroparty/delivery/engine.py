@@ -13,15 +13,15 @@ import functools
 import logging
 import random
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox
+from zeroparty.delivery.calls import call_braze, log_plan, log_unexpected, remaining
+from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox, SendResult
 from zeroparty.domain.braze_payload import (
     IDENTIFY_MAX,
     Batch,
@@ -33,13 +33,12 @@ from zeroparty.domain.braze_payload import (
     plan_delivery,
     render,
 )
-from zeroparty.domain.classify import WrongEndpoint, classify, reset_in
+from zeroparty.domain.classify import classify, reset_in
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import CircuitBreaker, RequestBudget
 from zeroparty.domain.retry import RetryPolicy
-from zeroparty.domain.scrub import scrub, scrub_json
+from zeroparty.domain.scrub import scrub_json
 from zeroparty.domain.settle import (
-    Broken,
     Outcome,
     Resend,
     RowState,
@@ -48,7 +47,6 @@ from zeroparty.domain.settle import (
     Unknown,
     plan_settle,
 )
-from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
 T = TypeVar("T")
@@ -268,7 +266,7 @@ class DeliveryEngine:
         try:
             batches, quiet, done = self._prepare(lease, todo)
         except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
-            self._log_unexpected(dest, "preparing a claim", exc)
+            log_unexpected(dest, "preparing a claim", exc)
             self._spawn(pace, self._release(lease, list(lease.users)), slot=False)
             return
         if quiet.delivered or quiet.dead:
@@ -285,7 +283,7 @@ class DeliveryEngine:
             else:
                 await self._send(lease, pace, batch)
         except Exception as exc:
-            self._log_unexpected(lease.dest, "delivering a batch", exc)
+            log_unexpected(lease.dest, "delivering a batch", exc)
             await self._release(lease, users)
 
     async def _release(self, lease: _Lease, users: list[str]) -> None:
@@ -353,7 +351,7 @@ class DeliveryEngine:
         done = [u.user.user_key for u in batch.users if u.user.user_key not in again]
         await self._apply(lease, plan, done)
         pace.breaker.record(plan.health, self._mono())
-        self._log(dest, batch, plan)
+        log_plan(dest, batch, plan)
         if plan.health == "ok" and dest.pause_expired:
             await self._db(self._outbox.unpause_if_expired, dest.id, self._clock())
         if plan.pause is not None:
@@ -418,22 +416,14 @@ class DeliveryEngine:
             if first is not None:
                 return first
             deadline -= self._mono() - started
-        try:
-            result = await asyncio.wait_for(
-                self._sender.post_track(dest.endpoint, dest.api_key, batch.body()), deadline
-            )
-        except TimeoutError:
-            return Unknown(f"no answer within {deadline:.1f} s")
-        except RetryableDeliveryError as exc:
-            # A transport failure may have happened after Braze took the request: treat it as unknown.
-            return Unknown(scrub(str(exc), dest.api_key))
-        except TerminalDeliveryError as exc:
-            return WrongEndpoint(scrub(str(exc), dest.api_key))
-        except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
-            self._log_unexpected(dest, "sending a request", exc)
-            return Broken(f"unexpected error while sending ({type(exc).__name__}); see the worker log")
+        got = await call_braze(
+            self._sender.post_track(dest.endpoint, dest.api_key, batch.body()), dest, deadline, "", "sending a request"
+        )
+        if not isinstance(got, SendResult):
+            return got
+        result = got
         now = self._clock()
-        pace.budget.observe(_remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
+        pace.budget.observe(remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
         return classify(result.status, result.headers, body, objects, now.timestamp())
@@ -446,44 +436,21 @@ class DeliveryEngine:
         entries = [u.identify for u in batch.users if u.identify is not None]
         for start in range(0, len(entries), IDENTIFY_MAX):
             chunk = entries[start : start + IDENTIFY_MAX]
-            try:
-                result = await asyncio.wait_for(
-                    self._sender.post_identify(dest.endpoint, dest.api_key, chunk), deadline
-                )
-            except TimeoutError:
-                return Unknown(f"/users/identify: no answer within {deadline:.1f} s")
-            except RetryableDeliveryError as exc:
-                return Unknown(scrub(f"/users/identify: {exc}", dest.api_key))
-            except TerminalDeliveryError as exc:
-                return WrongEndpoint(scrub(str(exc), dest.api_key))
-            except Exception as exc:
-                self._log_unexpected(dest, "identifying users", exc)
-                return Broken(f"unexpected error while identifying ({type(exc).__name__}); see the worker log")
+            got = await call_braze(
+                self._sender.post_identify(dest.endpoint, dest.api_key, chunk),
+                dest,
+                deadline,
+                "/users/identify: ",
+                "identifying users",
+            )
+            if not isinstance(got, SendResult):
+                return got
+            result = got
             if not 200 <= result.status < 300:
                 body = scrub_json(result.body, dest.api_key)
                 objects = sum(u.objects for u in batch.users)
                 return classify(result.status, result.headers, body, objects, self._clock().timestamp())
         return None
-
-    def _log(self, dest: Destination, batch: Batch, plan: SettlePlan) -> None:
-        if plan.pause is not None:
-            log.error("pausing %s: %s", dest.name, plan.pause.reason, extra={"action": "destination_paused"})
-        elif plan.retry:
-            log.warning(
-                "delivery to %s failed, will retry: %s",
-                dest.name,
-                plan.retry[0].reason,
-                extra={"action": "retry_scheduled"},
-            )
-        if plan.delivered:
-            log.info("delivered %d item(s) to %s", len(plan.delivered), dest.name, extra={"action": "delivered"})
-        for ids, reason in plan.dead:
-            log.error("dead-lettered %d item(s) for %s: %s", len(ids), dest.name, reason, extra={"action": "dead"})
-
-    def _log_unexpected(self, dest: Destination, doing: str, exc: Exception) -> None:
-        # The exception's text may quote data or whatever the transport saw: scrub it like Braze's answers.
-        text = scrub("".join(traceback.format_exception(exc)), dest.api_key)
-        log.error("unexpected error while %s for %s:\n%s", doing, dest.name, text, extra={"action": "unexpected"})
 
 
 def _changes(user: ClaimedUser) -> tuple[Change, ...]:
@@ -494,11 +461,3 @@ def _limits(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimit
     return BrazeLimits(
         settings.max_objects, settings.legacy_per_array, engine.max_request_bytes, engine.max_object_bytes
     )
-
-
-def _remaining(headers: Mapping[str, str]) -> int | None:
-    found = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-remaining")
-    try:
-        return int(found) if found is not None else None
-    except ValueError:
-        return None

@@ -1,0 +1,64 @@
+"""One call to Braze, and what kept it from an answer, as the settle plans read it: a transport
+failure may have happened after Braze took the request (unknown), a malformed endpoint never works
+(wrong endpoint), anything else is a bug to pin on one object (broken). Also the delivery log lines."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Mapping
+
+from zeroparty.delivery.ports import Destination, SendResult
+from zeroparty.domain.braze_payload import Batch
+from zeroparty.domain.classify import WrongEndpoint
+from zeroparty.domain.scrub import scrub
+from zeroparty.domain.settle import Broken, Outcome, SettlePlan, Unknown
+from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
+
+log = logging.getLogger("zeroparty.delivery")
+
+
+async def call_braze(
+    request: Awaitable[SendResult], dest: Destination, deadline: float, what: str, doing: str
+) -> SendResult | Outcome:
+    """Braze's answer to `request` within `deadline` seconds, or the outcome that stood in for one.
+    `what` prefixes the stored reasons (e.g. "/users/identify: "); `doing` names the step in the log."""
+    try:
+        return await asyncio.wait_for(request, deadline)
+    except TimeoutError:
+        return Unknown(f"{what}no answer within {deadline:.1f} s")
+    except RetryableDeliveryError as exc:
+        return Unknown(scrub(f"{what}{exc}", dest.api_key))
+    except TerminalDeliveryError as exc:
+        return WrongEndpoint(scrub(str(exc), dest.api_key))
+    except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
+        log_unexpected(dest, doing, exc)
+        return Broken(f"unexpected error while {doing} ({type(exc).__name__}); see the worker log")
+
+
+def remaining(headers: Mapping[str, str]) -> int | None:
+    """Braze's `X-RateLimit-Remaining`, when it is there and a number."""
+    found = {k.lower(): v for k, v in headers.items()}.get("x-ratelimit-remaining")
+    try:
+        return int(found) if found is not None else None
+    except ValueError:
+        return None
+
+
+def log_plan(dest: Destination, batch: Batch, plan: SettlePlan) -> None:
+    if plan.pause is not None:
+        log.error("pausing %s: %s", dest.name, plan.pause.reason, extra={"action": "destination_paused"})
+    elif plan.retry:
+        reason = plan.retry[0].reason
+        log.warning("delivery to %s failed, will retry: %s", dest.name, reason, extra={"action": "retry_scheduled"})
+    if plan.delivered:
+        log.info("delivered %d item(s) to %s", len(plan.delivered), dest.name, extra={"action": "delivered"})
+    for ids, reason in plan.dead:
+        log.error("dead-lettered %d item(s) for %s: %s", len(ids), dest.name, reason, extra={"action": "dead"})
+
+
+def log_unexpected(dest: Destination, doing: str, exc: Exception) -> None:
+    # The exception's text may quote data or whatever the transport saw: scrub it like Braze's answers.
+    text = scrub("".join(traceback.format_exception(exc)), dest.api_key)
+    log.error("unexpected error while %s for %s:\n%s", doing, dest.name, text, extra={"action": "unexpected"})
