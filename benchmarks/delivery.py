@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.definitions import sample  # noqa: E402
+from tests.support.processes import cli_env, free_port  # noqa: E402
 from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
@@ -50,13 +50,6 @@ from zeroparty.delivery.engine import EngineSettings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
 
 KEY = "bench-key-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_up(url: str) -> None:
@@ -86,8 +79,7 @@ def sink(delay_ms: float) -> Iterator[str]:
 @contextmanager
 def sandbox_process(data_dir: Path) -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env["ZEROPARTY_DATA_DIR"] = str(data_dir)
+    env = cli_env(data_dir)
     args = ["sandbox", "--port", str(port), "--api-key", KEY, "--track-limit", "1000000"]
     proc = subprocess.Popen([sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.DEVNULL)
     try:

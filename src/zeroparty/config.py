@@ -21,14 +21,23 @@ def _bool(name: str, raw: str) -> bool:
     raise ConfigurationError(f"{name}: expected true or false, got '{raw}'")
 
 
-def _int(name: str, raw: str, low: int, high: int) -> int:
+def _number(name: str, raw: str, low: float, high: float, kind: type[int] | type[float]) -> Any:
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigurationError(f"{name}: expected a whole number, got '{raw}'") from None
+        expected = "a whole number" if kind is int else "a number of seconds"
+        raise ConfigurationError(f"{name}: expected {expected}, got '{raw}'") from None
     if not low <= value <= high:
-        raise ConfigurationError(f"{name}: must be between {low} and {high}, got {value}")
+        raise ConfigurationError(f"{name}: must be between {_shown(low)} and {_shown(high)}, got {_shown(value)}")
     return value
+
+
+def _shown(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _int(name: str, raw: str, low: int, high: int) -> int:
+    return int(_number(name, raw, low, high, int))
 
 
 _CSP_SOURCE = re.compile(r"^(?:'self'|'none'|\*|(?:https?://)?(?:\*\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?)$")
@@ -45,13 +54,7 @@ def _frame_ancestors(name: str, raw: str) -> str:
 
 
 def _seconds(name: str, raw: str, low: float, high: float) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name}: expected a number of seconds, got '{raw}'") from None
-    if not low <= value <= high:
-        raise ConfigurationError(f"{name}: must be between {low:g} and {high:g}, got {value:g}")
-    return value
+    return float(_number(name, raw, low, high, float))
 
 
 @dataclass(frozen=True)

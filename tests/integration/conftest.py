@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.databases import database_url
+from tests.support.outbox_world import World
 from tests.support.stack import Stack, running_stack
 
 
@@ -19,3 +21,11 @@ def held_stack(tmp_path: Path) -> Iterator[Stack]:
     """A server whose delivery is held: no worker runs until a test starts one."""
     with running_stack(tmp_path, worker=False) as s:
         yield s
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with database_url(request.param, tmp_path) as url:
+        w = World(url, tmp_path)
+        yield w
+        w.engine.dispose()

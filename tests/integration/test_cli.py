@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,15 +10,14 @@ import httpx
 import yaml
 
 from tests.support.definitions import SAMPLE, sample_data
+from tests.support.processes import cli_env, free_port
 from tests.support.waiting import wait_for
 
 
 def run(
     data_dir: Path, *args: str, key: str | None = None, stdin: str | None = None, extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")} | (extra or {})
-    env["ZEROPARTY_DATA_DIR"] = str(data_dir)
-    env["COLUMNS"] = "200"
+    env = cli_env(data_dir, COLUMNS="200") | (extra or {})
     if key is not None:
         env["ZEROPARTY_BRAZE_API_KEY"] = key
     return subprocess.run(
@@ -125,9 +122,7 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_standalone_sandbox_serves_brazes_paths_at_the_root(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")} | {
-        "ZEROPARTY_DATA_DIR": str(tmp_path)
-    }
+    env = cli_env(tmp_path)
     args = [
         "sandbox",
         "--port",
@@ -158,13 +153,6 @@ def test_standalone_sandbox_serves_brazes_paths_at_the_root(tmp_path: Path) -> N
 def test_standalone_sandbox_refuses_an_unknown_instance(tmp_path: Path) -> None:
     done = run(tmp_path, "sandbox", "--instance", "US-42")
     assert done.returncode == 1 and "--instance" in done.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _reachable(base: str) -> bool:

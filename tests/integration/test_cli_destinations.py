@@ -3,7 +3,6 @@ over HTTP: the key check on add and update, settings by command and by file, rem
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import free_port, run
+from tests.integration.test_cli import run
+from tests.support.processes import cli_env, free_port
 from tests.support.server import serve
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.engine import create_engine
@@ -55,8 +55,7 @@ def errors(done: subprocess.CompletedProcess[str]) -> str:
 
 def listing(data_dir: Path) -> str:
     """`destinations list` on a terminal wide enough that no cell wraps."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env |= {"ZEROPARTY_DATA_DIR": str(data_dir), "COLUMNS": "1000"}
+    env = cli_env(data_dir, COLUMNS="1000")
     cmd = [sys.executable, "-m", "zeroparty", "destinations", "list"]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -126,8 +125,7 @@ main()
 
 def test_a_key_from_another_instance_is_named_as_such(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env |= {"ZEROPARTY_DATA_DIR": str(tmp_path / "sandbox"), "COLUMNS": "200"}
+    env = cli_env(tmp_path / "sandbox", COLUMNS="200")
     args = ["sandbox", "--port", str(port), "--api-key", FULL, "--instance", "US-03"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

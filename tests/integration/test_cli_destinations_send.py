@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.test_cli import free_port, run
+from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, TRACK_ONLY, errors, sandbox
 from tests.support.definitions import SAMPLE
+from tests.support.processes import free_port
 
 
 @pytest.fixture

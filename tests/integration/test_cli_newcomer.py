@@ -4,7 +4,6 @@ and stored text printed exactly as stored."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.integration.test_cli import run
 from tests.support.definitions import SAMPLE, sample_data
+from tests.support.processes import cli_env
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.untrusted import printable
 
@@ -132,7 +132,7 @@ def test_reimporting_an_unchanged_definition_publishes_nothing(tmp_path: Path) -
 
 
 def run_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")} | {"COLUMNS": "200"}
+    env = cli_env(None, COLUMNS="200")
     return subprocess.run(
         [sys.executable, "-m", "zeroparty", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -13,21 +12,12 @@ from pathlib import Path
 import httpx
 
 from tests.support.definitions import ROOT
+from tests.support.processes import cli_env, free_port
 from tests.support.waiting import wait_for
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env["ZEROPARTY_DATA_DIR"] = str(data_dir)
-    env["COLUMNS"] = "250"  # tables unwrapped, so endpoints read whole
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return cli_env(data_dir, COLUMNS="250")  # tables unwrapped, so endpoints read whole
 
 
 def _up(port: int) -> bool:
@@ -76,7 +66,7 @@ def test_a_taken_port_fails_the_demo_clearly_and_changes_nothing(tmp_path: Path)
 
 
 def test_the_demo_destination_follows_the_port_it_serves_on(tmp_path: Path) -> None:
-    first, second = _free_port(), _free_port()
+    first, second = free_port(), free_port()
     with running(tmp_path, "demo", port=first):
         pass
     with running(tmp_path, "demo", port=second):
@@ -86,9 +76,9 @@ def test_the_demo_destination_follows_the_port_it_serves_on(tmp_path: Path) -> N
 
 
 def test_serve_mounts_no_sandbox_unless_asked(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with running(tmp_path, "serve", port=port):
         assert httpx.get(f"http://127.0.0.1:{port}/braze-sandbox/_sandbox/ui/login").status_code == 404
-    port = _free_port()
+    port = free_port()
     with running(tmp_path, "serve", "--sandbox", port=port):
         assert httpx.get(f"http://127.0.0.1:{port}/braze-sandbox/_sandbox/ui/login").status_code == 200

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
+from tests.integration.test_cli import run
 from tests.support.stack import running_stack
 from zeroparty.adapters.http.access import SESSION_COOKIE
-
-
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env |= {"ZEROPARTY_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "zeroparty", *args], env=env, capture_output=True, text=True)
 
 
 def test_a_token_is_shown_once_stored_as_a_digest_and_revocable(tmp_path: Path) -> None:

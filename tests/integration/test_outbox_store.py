@@ -6,92 +6,25 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.support.databases import database_url
-from tests.support.definitions import sample
-from zeroparty.adapters.crypto import SecretBox, load_or_create_key
-from zeroparty.adapters.db import migrate
-from zeroparty.adapters.db.capture import SqlCaptureStore, SqlCaptureUnit
-from zeroparty.adapters.db.destinations import SqlDestinations
-from zeroparty.adapters.db.engine import create_engine
+from tests.support.outbox_world import T0, World
+from zeroparty.adapters.db.capture import SqlCaptureUnit
 from zeroparty.adapters.db.experiences import SqlExperienceStore
-from zeroparty.adapters.db.outbox import SqlOutbox
-from zeroparty.adapters.db.schema import delivery_attempts, delivery_queue, delivery_state, outbox
+from zeroparty.adapters.db.schema import delivery_attempts, delivery_queue, delivery_state
 from zeroparty.delivery.ports import Claim
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.settle import Pause, Retry, SettlePlan
-from zeroparty.services.capture import CaptureService
 from zeroparty.services.ports import ResponseWrite
-
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-DEFAULT_POLICY = RetryPolicy()
-
-
-class World:
-    def __init__(self, url: str, tmp_path: Path) -> None:
-        self.engine = create_engine(url)
-        migrate.upgrade(self.engine)
-        box = SecretBox(load_or_create_key(None, tmp_path / "k"))
-        SqlExperienceStore(self.engine).publish(sample(), T0)
-        self.dest_id = SqlDestinations(self.engine, box).add_braze("d", "http://127.0.0.1:1", "key-123456789", T0)
-        self.capture = CaptureService(SqlCaptureStore(self.engine), clock=lambda: T0)
-        self.outbox = SqlOutbox(self.engine, box)
-
-    def respond(self, email: str, skin: str = "dry") -> None:
-        self.capture.submit_whole(
-            "skin-quiz",
-            {"skin_type": skin, "skin_goals": ["hydration"], "routine_length": "short"},
-            {"email": email},
-        )
-
-    def claim(
-        self,
-        owner: str,
-        max_users: int = 75,
-        at: datetime = T0,
-        *,
-        window_s: float = 0.0,
-        settle_window_s: float = 0.0,
-        policy: RetryPolicy = DEFAULT_POLICY,
-    ) -> Claim:
-        return self.outbox.claim(
-            self.dest_id, owner, max_users, 60, at, window_s=window_s, settle_window_s=settle_window_s, policy=policy
-        )
-
-    def deliver(self, owner: str, claim: Claim, at: datetime = T0) -> None:
-        plan = SettlePlan(
-            delivered=tuple(i.id for u in claim.users for i in u.items),
-            accepted={u.user_key: {"skin_type": u.items[-1].attributes["skin_type"]} for u in claim.users},
-        )
-        self.outbox.settle(self.dest_id, owner, plan, {u.user_key: u.version for u in claim.users}, at)
-
-    def states(self) -> list[tuple[str, str, int]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbox.c.user_key, outbox.c.state, outbox.c.attempts).order_by(outbox.c.seq))
-            return [(r.user_key, r.state, r.attempts) for r in rows]
-
-    def queue(self) -> dict[str, str]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(delivery_queue.c.user_key, delivery_queue.c.state)).all()
-        return {r.user_key: r.state for r in rows}
 
 
 def users(claim: Claim) -> list[tuple[str, list[str]]]:
     return [(u.user_key, [i.attributes["skin_type"] for i in u.items]) for u in claim.users]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with database_url(request.param, tmp_path) as url:
-        w = World(url, tmp_path)
-        yield w
-        w.engine.dispose()
 
 
 def test_claim_leases_at_most_max_users_with_all_their_rows(world: World) -> None:

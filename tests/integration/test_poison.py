@@ -7,16 +7,13 @@ a damaged database would have left them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.test_outbox_store import World
-from tests.support.databases import database_url
+from tests.support.outbox_world import T0, World
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.queue import enqueue_users
@@ -182,16 +179,6 @@ def test_rows_left_in_flight_by_a_vanished_worker_end_dead_or_get_delivered(stac
 
 
 # The same rule at the store, on both backends.
-
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    with database_url(request.param, tmp_path) as url:
-        w = World(url, tmp_path)
-        yield w
-        w.engine.dispose()
 
 
 def test_a_claim_settles_expired_leases_by_the_policy_it_is_given(world: World) -> None:

@@ -4,9 +4,7 @@ demo started as `make demo` starts it. Only the port differs, so that the test c
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from tests.support.definitions import ROOT
+from tests.support.processes import cli_env, free_port
 from tests.support.waiting import wait_for
 
 README = ROOT / "README.md"
@@ -27,23 +26,10 @@ def runnable_blocks(text: str) -> list[str]:
     return [m.group("body") for m in _BLOCK.finditer(text) if not _SKIP.fullmatch(m.group("before").strip())]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
-    env["ZEROPARTY_DATA_DIR"] = str(data_dir)
-    return env
-
-
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    port = _free_port()
-    env = _env(tmp_path)
+    port = free_port()
+    env = cli_env(tmp_path)
     with (tmp_path / "demo.log").open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "zeroparty", "demo", "--port", str(port)],

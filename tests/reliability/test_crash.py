@@ -14,7 +14,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from tests.support.databases import database_url
 from tests.support.definitions import ROOT, SAMPLE
+from tests.support.processes import cli_env, free_port
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_queue, outbox
 from zeroparty.domain.retry import RetryPolicy
@@ -71,13 +71,6 @@ class Ack:
     response_id: str
     skin_type: str
     first_name: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -187,10 +180,9 @@ def _up(base: str) -> bool:
 def cluster(kind: str, tmp_path: Path) -> Iterator[Cluster]:
     data_dir = tmp_path / "data"
     with database_url(kind, data_dir) as url, ExitStack() as exits:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZEROPARTY_")}
+        port = free_port()
+        env = cli_env(data_dir)
         env |= {
-            "ZEROPARTY_DATA_DIR": str(data_dir),
             "ZEROPARTY_DATABASE_URL": url,
             "ZEROPARTY_WORKER": "false",
             "ZEROPARTY_SANDBOX_API_KEY": SANDBOX_KEY,

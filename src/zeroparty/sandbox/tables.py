@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from zeroparty.adapters.db.metadata import UTCDateTime
+from zeroparty.adapters.db.metadata import NAMING_CONVENTION, UTCDateTime
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)  # its own MetaData: its own schema
 
 sandbox_profiles = sa.Table(
     "braze_sandbox_profiles",
