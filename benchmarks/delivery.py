@@ -44,7 +44,7 @@ from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
 from zeroparty.adapters.db.schema import delivery_counters, outbox, responses  # noqa: E402
-from zeroparty.bootstrap import Runtime, build_worker, open_runtime  # noqa: E402
+from zeroparty.bootstrap import Runtime, build_worker, freeze_startup_heap, open_runtime  # noqa: E402
 from zeroparty.config import Settings  # noqa: E402
 from zeroparty.delivery.engine import EngineSettings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
@@ -114,6 +114,7 @@ def world(endpoint: str, inflight: int) -> Iterator[World]:
         rt.experiences.publish(sample(), datetime.now(UTC))
         settings = DestinationSettings(max_in_flight=inflight, requests_per_second=1000)
         dest_id = rt.destinations.add_braze("bench", endpoint, KEY, datetime.now(UTC), settings=settings)
+        freeze_startup_heap()  # as `zeroparty worker` does once it is set up
         try:
             yield World(rt, dest_id)
         finally:

@@ -20,6 +20,7 @@ from zeroparty.bootstrap import (
     at_the_edge,
     build_web_app,
     build_worker,
+    freeze_startup_heap,
     run_worker,
     sandbox_engine,
     sandbox_key,
@@ -77,7 +78,9 @@ def serve(
     sock = listen(host or s.host, port if port is not None else s.port)
     rt = runtime(s, long_running=True)
     sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
-    run_server(build_web_app(rt, worker=worker, sandbox=sb), sock, s.log_level.lower())
+    web = build_web_app(rt, worker=worker, sandbox=sb)
+    freeze_startup_heap()
+    run_server(web, sock, s.log_level.lower())
 
 
 @app.command()
@@ -87,6 +90,7 @@ def worker() -> None:
     configure_logging(s)
     rt = runtime(s, long_running=True)
     engine, client = build_worker(rt)
+    freeze_startup_heap()
 
     async def main() -> None:
         stop = asyncio.Event()

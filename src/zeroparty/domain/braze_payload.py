@@ -300,24 +300,25 @@ def plan_delivery(users: Sequence[Rendered], limits: BrazeLimits = BrazeLimits()
 _EMPTY_BODY = len(b'{"attributes":[],"events":[]}')
 
 
-def _fits(current: list[Rendered], user: Rendered, limits: BrazeLimits) -> bool:
+def _fits(load: tuple[int, int], user: Rendered, limits: BrazeLimits) -> bool:
+    """Whether `user` joins a batch already holding `load` (attributes objects, events)."""
+    attrs, events = load[0] + (user.attributes is not None), load[1] + len(user.events)
     if limits.legacy_per_array:
-        attrs = sum(u.attributes is not None for u in current) + (user.attributes is not None)
-        events = sum(len(u.events) for u in current) + len(user.events)
         return attrs <= limits.max_objects and events <= limits.max_objects
-    return sum(u.objects for u in current) + user.objects <= limits.max_objects
+    return attrs + events <= limits.max_objects
 
 
 def _pack(sized: Sequence[tuple[Rendered, int]], limits: BrazeLimits) -> list[Batch]:
     batches: list[Batch] = []
     current: list[Rendered] = []
-    size = _EMPTY_BODY
+    size, load = _EMPTY_BODY, (0, 0)
     for user, user_size in sized:
-        if current and (not _fits(current, user, limits) or size + user_size > limits.max_request_bytes):
+        if current and (not _fits(load, user, limits) or size + user_size > limits.max_request_bytes):
             batches.append(Batch(tuple(current)))
-            current, size = [], _EMPTY_BODY
+            current, size, load = [], _EMPTY_BODY, (0, 0)
         current.append(user)
         size += user_size
+        load = (load[0] + (user.attributes is not None), load[1] + len(user.events))
     if current:
         batches.append(Batch(tuple(current)))
     return batches

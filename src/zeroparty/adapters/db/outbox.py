@@ -16,12 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db import settling
+from zeroparty.adapters.db.bulk import BulkSql
 from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.metadata import UTCDateTime
 from zeroparty.adapters.db.queue import enqueue_users
 from zeroparty.adapters.db.schema import (
     delivery_attempts,
     delivery_queue,
-    delivery_state,
     destinations,
     outbox,
 )
@@ -52,6 +53,24 @@ def claim_candidates(destination_id: int, now: datetime, limit: int, postgres: b
         .limit(limit)
     )
     return query.with_for_update(skip_locked=True) if postgres else query
+
+
+_LEASE_USERS = BulkSql(
+    "UPDATE delivery_queue SET state = 'leased', lease_owner = :owner, lease_expires_at = :expires"
+    " WHERE destination_id = :destination AND user_key IN {ids:users}",
+    types={"expires": UTCDateTime()},
+)
+_LEASE_ROWS = BulkSql(
+    "UPDATE outbox SET state = 'in_flight', lease_owner = :owner, lease_expires_at = :expires,"
+    " attempts = attempts + 1 WHERE destination_id = :destination AND user_key IN {ids:users} AND state = 'pending'",
+    types={"expires": UTCDateTime()},
+)
+_LEASED = BulkSql(
+    "SELECT id, user_key, payload, attempts, created_at FROM outbox WHERE destination_id = :destination"
+    " AND user_key IN {ids:users} AND state = 'in_flight' AND lease_owner = :owner ORDER BY seq",
+    columns={"id": sa.String(), "user_key": sa.String(), "payload": sa.JSON(), "attempts": sa.Integer(),
+             "created_at": UTCDateTime()},
+)  # fmt: skip
 
 
 class SqlOutbox:
@@ -104,13 +123,10 @@ class SqlOutbox:
                 return Claim(wait_s=wait)  # the transaction ends: SKIP LOCKED locks are let go
             candidates = candidates[:take]
             users = [c.user_key for c in candidates]
-            conn.execute(
-                sa.update(delivery_queue)
-                .where(Q.destination_id == destination_id, Q.user_key.in_(users))
-                .values(state="leased", lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_s))
-            )
-            items = self._lease_rows(conn, destination_id, users, owner, now + timedelta(seconds=lease_s))
-            accepted = self._accepted(conn, destination_id, users)
+            expires = now + timedelta(seconds=lease_s)
+            _LEASE_USERS.run(conn, destination=destination_id, users=users, owner=owner, expires=expires)
+            items = self._lease_rows(conn, destination_id, users, owner, expires)
+            accepted = settling.accepted_values(conn, destination_id, users)
             for c in candidates:
                 if c.user_key not in items:  # nothing pending (all settled by recovery): forget the user
                     settling.end_lease(conn, destination_id, owner, c.user_key, c.version, now)
@@ -124,27 +140,13 @@ class SqlOutbox:
             )
         )
 
+    @staticmethod
     def _lease_rows(
-        self, conn: Connection, destination_id: int, users: list[str], owner: str, expires: datetime
+        conn: Connection, destination_id: int, users: list[str], owner: str, expires: datetime
     ) -> dict[str, list[ClaimedItem]]:
-        mine = sa.and_(R.destination_id == destination_id, R.user_key.in_(users), R.state == "pending")
-        conn.execute(
-            sa.update(outbox)
-            .where(mine)
-            .values(state="in_flight", lease_owner=owner, lease_expires_at=expires, attempts=R.attempts + 1)
-        )
-        rows = conn.execute(
-            sa.select(R.id, R.user_key, R.payload, R.attempts, R.created_at)
-            .where(
-                R.destination_id == destination_id,
-                R.user_key.in_(users),
-                R.state == "in_flight",
-                R.lease_owner == owner,
-            )
-            .order_by(R.seq)
-        ).all()
+        _LEASE_ROWS.run(conn, destination=destination_id, users=users, owner=owner, expires=expires)
         items: dict[str, list[ClaimedItem]] = {}
-        for r in rows:
+        for r in _LEASED.run(conn, destination=destination_id, users=users, owner=owner):
             payload = r.payload or {}
             items.setdefault(r.user_key, []).append(
                 ClaimedItem(
@@ -159,14 +161,6 @@ class SqlOutbox:
                 )
             )
         return items
-
-    def _accepted(self, conn: Connection, destination_id: int, users: list[str]) -> dict[str, dict[str, Any]]:
-        rows = conn.execute(
-            sa.select(delivery_state.c.user_key, delivery_state.c["values"]).where(
-                delivery_state.c.destination_id == destination_id, delivery_state.c.user_key.in_(users)
-            )
-        ).all()
-        return {r.user_key: dict(r[1]) for r in rows}
 
     def _recover_expired(
         self, conn: Connection, destination_id: int, now: datetime, settle_window_s: float, policy: RetryPolicy
@@ -183,7 +177,9 @@ class SqlOutbox:
             query = query.with_for_update(skip_locked=True)
         expired = conn.execute(query).all()
         for user in expired:
-            self._recover_user(conn, destination_id, user.user_key, user.lease_owner, now, settle_window_s, policy)
+            # A leased user always has an owner: the claim sets both in one statement.
+            owner = user.lease_owner or ""
+            self._recover_user(conn, destination_id, user.user_key, owner, now, settle_window_s, policy)
         if expired:
             log.warning("recovered %d user(s) from expired leases", len(expired), extra={"action": "lease_expired"})
 
@@ -192,7 +188,7 @@ class SqlOutbox:
         conn: Connection,
         destination_id: int,
         user_key: str,
-        owner: str | None,
+        owner: str,
         now: datetime,
         settle_window_s: float,
         policy: RetryPolicy,
@@ -213,11 +209,18 @@ class SqlOutbox:
                 f"lease expired and the retry budget is spent "
                 f"({max(r.attempts for r in rows)} attempts since {since:%Y-%m-%d %H:%M} UTC)"
             )
-            values = {"state": "dead", "lease_owner": None, "lease_expires_at": None, "last_error": reason}
-            settling.mark_rows(conn, spent, owner, now, "dead", values, reason)
+            settling.mark_rows(conn, spent, owner, now, "dead", state="dead", error=reason)
         if again:
-            values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "last_error": "lease expired"}
-            settling.mark_rows(conn, again, owner, now, "retry", values, "lease expired: outcome unknown")
+            settling.mark_rows(
+                conn,
+                again,
+                owner,
+                now,
+                "retry",
+                state="pending",
+                error="lease expired",
+                detail="lease expired: outcome unknown",
+            )
         conn.execute(
             sa.update(delivery_queue)
             .where(Q.destination_id == destination_id, Q.user_key == user_key)
@@ -261,8 +264,8 @@ class SqlOutbox:
                 .scalars()
                 .all()
             )
-            values = {"state": "pending", "lease_owner": None, "lease_expires_at": None, "attempts": R.attempts - 1}
-            settling.mark_rows(conn, list(ids), owner, now, "released", values, "handed back unsent")
+            reason = "handed back unsent"
+            settling.mark_rows(conn, ids, owner, now, "released", state="pending", error=reason, refund=True)
             conn.execute(
                 sa.update(delivery_queue)
                 .where(Q.destination_id == destination_id, Q.user_key.in_(list(users)), Q.lease_owner == owner)

@@ -9,15 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from zeroparty.adapters.db.bulk import BulkSql
+from zeroparty.adapters.db.metadata import UTCDateTime
 from zeroparty.adapters.db.queue import upsert
 from zeroparty.adapters.db.schema import (
-    delivery_attempts,
     delivery_counters,
     delivery_queue,
-    delivery_state,
     destinations,
     outbox,
 )
@@ -50,59 +49,52 @@ def settle_one(
 
 
 def settle_rows(conn: Connection, owner: str, plan: SettlePlan, now: datetime) -> None:
-    done = {"lease_owner": None, "lease_expires_at": None}
     delivered = [i for i in plan.delivered if i not in plan.notes]
-    mark_rows(
-        conn,
-        delivered,
-        owner,
-        now,
-        "delivered",
-        {**done, "state": "delivered", "delivered_at": now, "last_error": None},
-        None,
-    )
+    mark_rows(conn, delivered, owner, now, "delivered", state="delivered", error=None)
     for item_id, note in plan.notes.items():
         if item_id in plan.delivered:
-            mark_rows(
-                conn,
-                [item_id],
-                owner,
-                now,
-                "delivered",
-                {**done, "state": "delivered", "delivered_at": now, "last_error": note},
-                note,
-            )
+            mark_rows(conn, [item_id], owner, now, "delivered", state="delivered", error=note)
     for ids, reason in plan.dead:
-        mark_rows(conn, list(ids), owner, now, "dead", {**done, "state": "dead", "last_error": reason}, reason)
+        mark_rows(conn, ids, owner, now, "dead", state="dead", error=reason)
     for retry in plan.retry:
-        mark_rows(
-            conn,
-            list(retry.item_ids),
-            owner,
-            now,
-            "retry",
-            {**done, "state": "pending", "last_error": retry.reason},
-            retry.reason,
-        )
+        mark_rows(conn, retry.item_ids, owner, now, "retry", state="pending", error=retry.reason)
     for _user, ids in plan.release:
         reason = plan.pause.reason if plan.pause else "handed back"
-        values = {**done, "state": "pending", "attempts": R.attempts - 1, "last_error": reason}
-        mark_rows(conn, list(ids), owner, now, "released", values, reason)
+        mark_rows(conn, ids, owner, now, "released", state="pending", error=reason, refund=True)
+
+
+_MARK = BulkSql(
+    "UPDATE outbox SET state = :state, lease_owner = NULL, lease_expires_at = NULL, delivered_at = :delivered_at,"
+    " last_error = :error, attempts = attempts - :refund"
+    " WHERE id IN {ids:ids} AND state = 'in_flight' AND lease_owner = :owner",
+    types={"delivered_at": UTCDateTime()},
+)
+_LOG = BulkSql(
+    "INSERT INTO delivery_attempts (outbox_id, at, outcome, status_code, detail)"
+    " SELECT id, :at, :outcome, NULL, :detail FROM outbox WHERE id IN {ids:ids}",
+    types={"at": UTCDateTime(), "detail": sa.Text()},
+)
 
 
 def mark_rows(
     conn: Connection,
     ids: Sequence[str],
-    owner: str | None,
+    owner: str,
     now: datetime,
     outcome: str,
-    values: dict[str, Any],
-    detail: str | None,
+    *,
+    state: str,
+    error: str | None,
+    detail: str | None = None,
+    refund: bool = False,
 ) -> None:
+    """Rows this owner leased leave the lease as `state` (`refund`: the attempt is not counted),
+    and each gets a `delivery_attempts` entry saying `outcome` (`detail`, else `error`)."""
     if not ids:
         return
-    done = conn.execute(
-        sa.update(outbox).where(R.id.in_(list(ids)), R.state == "in_flight", R.lease_owner == owner).values(**values)
+    delivered_at = now if state == "delivered" else None
+    done = _MARK.run(
+        conn, ids=ids, owner=owner, state=state, delivered_at=delivered_at, error=error, refund=int(refund)
     )
     if done.rowcount != len(ids):
         # Our lease expired and another worker took these rows over: leave them be.
@@ -113,37 +105,40 @@ def mark_rows(
             owner,
             extra={"action": "stale_ack"},
         )
-    conn.execute(
-        sa.insert(delivery_attempts),
-        [{"outbox_id": i, "at": now, "outcome": outcome, "status_code": None, "detail": detail} for i in ids],
-    )
+    _LOG.run(conn, ids=ids, at=now, outcome=outcome, detail=detail if detail is not None else error)
+
+
+_ACCEPTED = BulkSql(
+    'SELECT user_key, "values" FROM delivery_state WHERE destination_id = :destination AND user_key IN {ids:users}',
+    columns={"user_key": sa.String(), "values": sa.JSON()},
+)
+_RECORD = BulkSql(
+    'INSERT INTO delivery_state (destination_id, user_key, "values", updated_at)'
+    " SELECT :destination, key, value, :now FROM {docs:merged}"
+    # WHERE: SQLite would read the ON CONFLICT after a bare SELECT … FROM as a join constraint.
+    " WHERE true"
+    ' ON CONFLICT (destination_id, user_key) DO UPDATE SET "values" = excluded."values",'
+    " updated_at = excluded.updated_at",
+    types={"now": UTCDateTime()},
+)
+
+
+def accepted_values(conn: Connection, destination_id: int, users: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """What each of `users` last had accepted by the destination (users with no record left out)."""
+    rows = _ACCEPTED.run(conn, destination=destination_id, users=users)
+    return {r.user_key: dict(r._mapping["values"]) for r in rows}
 
 
 def record_accepted(
     conn: Connection, destination_id: int, accepted: Mapping[str, Mapping[str, Any]], now: datetime
 ) -> None:
+    """Merge what Braze just accepted into each user's record, all users in one statement."""
     fresh = {u: v for u, v in accepted.items() if v}
     if not fresh:
         return
-    S = delivery_state.c
-    old = dict(
-        conn.execute(
-            sa.select(S.user_key, S["values"]).where(S.destination_id == destination_id, S.user_key.in_(list(fresh)))
-        ).all()
-    )
-    rows = [
-        {"destination_id": destination_id, "user_key": u, "values": {**(old.get(u) or {}), **v}, "updated_at": now}
-        for u, v in fresh.items()
-    ]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(delivery_state)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["destination_id", "user_key"],
-            set_={"values": statement.excluded["values"], "updated_at": statement.excluded.updated_at},
-        ),
-        rows,
-    )
+    old = accepted_values(conn, destination_id, list(fresh))
+    merged = {u: {**(old.get(u) or {}), **v} for u, v in fresh.items()}
+    _RECORD.run(conn, destination=destination_id, merged=merged, now=now)
 
 
 def count(conn: Connection, destination_id: int, plan: SettlePlan) -> None:
@@ -189,33 +184,28 @@ def end_lease(conn: Connection, destination_id: int, owner: str, user_key: str, 
     end_leases(conn, destination_id, owner, {user_key: version}, now)
 
 
+_END = BulkSql(
+    "DELETE FROM delivery_queue WHERE destination_id = :destination AND lease_owner = :owner"
+    " AND (user_key, version) IN (SELECT key, CAST(value AS INTEGER) FROM {texts:versions})"
+    " AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.destination_id = :destination"
+    " AND outbox.user_key = delivery_queue.user_key AND outbox.state = 'pending')"
+)
+_BACK = BulkSql(
+    "UPDATE delivery_queue SET state = 'ready', lease_owner = NULL, lease_expires_at = NULL, available_at = :now,"
+    " full_resend = false WHERE destination_id = :destination AND user_key IN {ids:users} AND lease_owner = :owner",
+    types={"now": UTCDateTime()},
+)
+
+
 def end_leases(conn: Connection, destination_id: int, owner: str, versions: Mapping[str, int], now: datetime) -> None:
     """Forget users when nothing was queued for them meanwhile; queue the others again.
     A capture enqueueing for a user bumps `version` under a row lock, so on PostgreSQL the
     delete waits for it and then finds the version changed."""
     if not versions:
         return
-    pending = (
-        sa.select(R.seq)
-        .where(R.destination_id == destination_id, R.user_key == sa.bindparam("u"), R.state == "pending")
-        .exists()
-    )
-    conn.execute(
-        sa.delete(delivery_queue).where(
-            Q.destination_id == destination_id,
-            Q.user_key == sa.bindparam("u"),
-            Q.lease_owner == owner,
-            Q.version == sa.bindparam("v"),
-            ~pending,
-        ),
-        [{"u": u, "v": v} for u, v in versions.items()],
-    )
+    _END.run(conn, destination=destination_id, owner=owner, versions=versions)
     # Whoever is left still has (or just got) work: back in the queue at once.
-    conn.execute(
-        sa.update(delivery_queue)
-        .where(Q.destination_id == destination_id, Q.user_key.in_(list(versions)), Q.lease_owner == owner)
-        .values(state="ready", lease_owner=None, lease_expires_at=None, available_at=now, full_resend=False)
-    )
+    _BACK.run(conn, destination=destination_id, owner=owner, users=list(versions), now=now)
 
 
 def pause_destination(conn: Connection, destination_id: int, reason: str, until: datetime | None) -> None:
