@@ -23,7 +23,7 @@ PAIR = BulkSql("SELECT 1 WHERE (:key, :number) IN (SELECT key, CAST(value AS INT
 
 # What capture can store as an attribute value: text without NUL or lone surrogates (domain/untrusted.py),
 # integers of at most 20 digits, finite floats, booleans, null, and lists of these.
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20)
 _SCALAR = st.one_of(
     _TEXT,
     st.integers(min_value=-(10**20) + 1, max_value=10**20 - 1),
