@@ -44,7 +44,7 @@ from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
 from zeroparty.adapters.db.schema import delivery_counters, outbox, responses  # noqa: E402
-from zeroparty.bootstrap import Runtime, build_worker, freeze_startup_heap, open_runtime  # noqa: E402
+from zeroparty.bootstrap import Runtime, build_worker, freeze_startup_heap, open_runtime, run_worker  # noqa: E402
 from zeroparty.config import Settings  # noqa: E402
 from zeroparty.delivery.engine import EngineSettings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
@@ -159,7 +159,7 @@ def run_engine_until(w: World, done: Callable[[], bool], settings: EngineSetting
 
     async def main() -> float:
         stop = asyncio.Event()
-        task = asyncio.create_task(engine.run(stop))
+        task = asyncio.create_task(run_worker(engine, client, stop, w.rt.engine))  # as `zeroparty worker` runs
         t0 = time.perf_counter()
         deadline = t0 + timeout
         while not await asyncio.to_thread(done):
@@ -169,7 +169,6 @@ def run_engine_until(w: World, done: Callable[[], bool], settings: EngineSetting
         took = time.perf_counter() - t0
         stop.set()
         await task
-        await client.aclose()
         return took
 
     return asyncio.run(main())
@@ -239,7 +238,7 @@ def live(base: str, rate: int, seconds: float, inflight: int) -> dict[str, float
 
         async def main() -> float:
             stop = asyncio.Event()
-            task = asyncio.create_task(engine.run(stop))
+            task = asyncio.create_task(run_worker(engine, client, stop, w.rt.engine))
             t0 = time.perf_counter()
             producer = threading.Thread(target=produce)
             producer.start()
@@ -249,7 +248,6 @@ def live(base: str, rate: int, seconds: float, inflight: int) -> dict[str, float
             producer.join()
             stop.set()
             await task
-            await client.aclose()
             return took
 
         took = asyncio.run(main())

@@ -30,6 +30,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.db.tokens import SqlTokens
+from zeroparty.adapters.db.wakeup import CommitWatcher
 from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.app import create_app, templates
 from zeroparty.adapters.http.context import AppContext
@@ -117,6 +118,7 @@ def build_worker(
         batch_window_s=rt.settings.batch_window_ms / 1000,
         settle_window_s=rt.settings.settle_seconds,
         request_timeout_s=request_s,
+        idle_poll_s=rt.settings.idle_poll_seconds,
     )
     read_s = min(settings.request_timeout_s, settings.lease_s / 2)
     client = BrazeClient(transport=transport, timeout=httpx.Timeout(read_s, connect=min(5.0, read_s)))
@@ -133,10 +135,14 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-async def run_worker(worker: DeliveryEngine, client: BrazeClient, stop: asyncio.Event) -> None:
+async def run_worker(worker: DeliveryEngine, client: BrazeClient, stop: asyncio.Event, engine: Engine) -> None:
+    """Run `worker` until `stop`, woken as soon as any process commits queued rows to `engine`."""
+    watcher = CommitWatcher(engine, worker.wake)
+    watcher.start()
     try:
         await worker.run(stop)
     finally:
+        await asyncio.to_thread(watcher.stop)
         await client.aclose()
 
 
@@ -158,7 +164,7 @@ def build_web_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_worker(*delivery, stop)) if delivery else None
+        task = asyncio.create_task(run_worker(*delivery, stop, rt.engine)) if delivery else None
         try:
             yield
         finally:

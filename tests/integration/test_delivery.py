@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,24 @@ def test_a_backlog_goes_out_in_full_batches_from_a_worker_process(held_stack: St
     assert all("errors" not in r["response_body"] for r in sent)  # the strict sandbox accepted every object
     profile = held_stack.export_by_email("user0999@example.com")[0]
     assert profile["custom_attributes"]["skin_type"] == "oily"
+
+
+def test_a_worker_process_is_woken_by_a_commit_in_another_process(held_stack: Stack, tmp_path: Path) -> None:
+    # The worker's idle poll is a minute: only the commit watcher can get the response out in time.
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "ZEROPARTY_DATA_DIR": str(held_stack.data_dir), "ZEROPARTY_IDLE_POLL_SECONDS": "60"}
+    with log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "zeroparty", "worker"], env=env, stderr=out)
+    try:
+        wait_for(lambda: log.read_text(errors="replace"), lambda text: "started" in text, timeout=30, interval=0.1)
+        time.sleep(1.0)  # past its first look at the queue: from here on it sleeps until woken
+        assert httpx.post(held_stack.base + URL, json=response_for("woken@example.com")).status_code == 201
+        users = wait_for(lambda: held_stack.export_by_email("woken@example.com"), bool, timeout=10)
+        assert users[0]["custom_attributes"]["skin_type"] == "dry"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=20)
+    assert worker.returncode == 0, log.read_text(errors="replace")
 
 
 def deliver_despite(stack: Stack, fault: dict[str, Any], email: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker(engine, client, stop)
+        await run_worker(engine, client, stop, rt.engine)
 
     asyncio.run(main())
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from zeroparty.adapters.db.schema import delivery_queue
+from zeroparty.adapters.db.wakeup import announce
 
 
 def upsert(
@@ -49,3 +50,4 @@ def enqueue_users(conn: Connection, destination_ids: Sequence[int], user_keys: S
         index_elements=["destination_id", "user_key"], set_={"version": delivery_queue.c.version + 1}
     )
     conn.execute(statement, rows)
+    announce(conn)
