@@ -21,7 +21,7 @@ from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db.capture import SqlExperienceSecrets
-from zeroparty.adapters.db.schema import experience_secrets, outbox, responses
+from zeroparty.adapters.db.schema import erasures, experience_secrets, outbox, responses
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.external_ids import make_token
 
@@ -252,3 +252,29 @@ def test_erasing_a_person_deletes_their_identified_profile_by_external_id(stack:
 def stored_states(stack: Stack) -> list[str]:
     with stack.rt.engine.connect() as conn:
         return list(conn.execute(sa.select(outbox.c.state)).scalars())
+
+
+def test_a_failed_erasure_is_retried_by_the_external_id_it_could_not_delete(stack: Stack) -> None:
+    # The first run deletes the responses here, so the ids they carried must outlive them, sealed,
+    # until Braze has deleted the profile: deleting by email picks one profile, perhaps another one.
+    name_by_external_id(stack)
+    body = response_for("ada@example.com") | {"external_id_token": token(secret_for(stack))}
+    assert httpx.post(stack.base + URL, json=body).status_code == 201
+    wait_for(lambda: stored_states(stack), lambda s: s == ["delivered"], timeout=10)
+    fault = {"kind": "status", "status": 503, "count": 1, "path": "/users/delete"}
+    assert (
+        httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}, headers=SANDBOX_AUTH).status_code
+        == 200
+    )
+    first = run(stack.data_dir, "people", "erase", "ada@example.com")
+    assert first.returncode == 1 and len(export_by_external_id(stack, "cust-42")) == 1
+    stored = b"".join(p.read_bytes() for p in stack.data_dir.glob("zeroparty.db*"))
+    assert b"cust-42" not in stored  # kept sealed, never in clear text
+
+    again = run(stack.data_dir, "people", "erase", "ada@example.com")
+    assert again.returncode == 0, again.stderr
+    assert export_by_external_id(stack, "cust-42") == []
+    assert [r["request_body"] for r in sandbox_requests(stack, "/users/delete")] == [{"external_ids": ["cust-42"]}] * 2
+    with stack.rt.engine.connect() as conn:
+        logged = conn.execute(sa.select(erasures.c.destinations).order_by(erasures.c.id)).scalars().all()
+    assert [[set(call) for call in calls] for calls in logged] == [[{"destination", "outcome", "done"}]] * 2

@@ -57,7 +57,7 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
     except ValueError as exc:
         fail(f"EMAIL: {exc}")
     rt = runtime(settings())
-    people = SqlPeople(rt.engine)
+    people = SqlPeople(rt.engine, rt.box)
     digest = email_sha256_hex(address)
     try:
         local = people.erase(address, digest, now())
@@ -70,14 +70,14 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
         client = BrazeClient(timeout=CLI_TIMEOUT)
         try:
             return [
-                await _delete_at(client, rt.destinations, name, address, local.external_ids)
+                await _delete_at(client, rt.destinations, name, address, local.external_ids.get(name, []))
                 for name in local.destinations
             ]
         finally:
             await client.aclose()
 
     results = asyncio.run(calls()) if local.destinations else []
-    people.record_calls(local.erasure_id, results)
+    people.record_calls(local.erasure_id, results, local.external_ids)
     if not results:
         out.print(plain("No Braze destination received anything for this address."), highlight=False)
     for call in results:

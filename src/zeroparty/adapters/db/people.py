@@ -3,7 +3,8 @@ the erasure log (`erasures`), which keeps a SHA-256 of the address, never the ad
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,11 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, erasures, outbox, responses
 from zeroparty.errors import FieldError, InvalidInput
 
 CONSENT_TABLE = "consent_records"
+# Key of a logged call not done yet: the external ids to delete by, sealed with the SecretBox.
+SEALED_IDS = "sealed_external_ids"
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class LocalErasure:
     rows: dict[str, int]  # table -> rows deleted
     destinations: list[str] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)  # of them, left over from earlier runs
-    external_ids: list[str] = field(default_factory=list)  # signed ids the responses carried
+    # destination → the signed ids to delete by: those the responses carried, and those an
+    # unfinished earlier erasure kept sealed for it (the responses are gone by then)
+    external_ids: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _by_user(table: sa.Table) -> sa.Column[Any] | None:
@@ -53,8 +59,9 @@ def _by_response(table: sa.Table) -> sa.Column[Any] | None:
 
 
 class SqlPeople:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
+        self._box = box
 
     def erase(self, email: str, email_sha256: str, now: datetime) -> LocalErasure:
         """Delete every response given with `email` (normalised) and every row made from them or
@@ -110,23 +117,34 @@ class SqlPeople:
             leftover = self._not_done(conn, email_sha256)
             rows = self._delete(conn, email, ids, mine)
             calls = sorted(received | set(leftover))
+            by = {d: sorted(set(external_ids) | set(leftover.get(d, []))) for d in calls}
+            self._forget_sealed(conn, email_sha256)  # this run's entries carry what is still needed
             erasure_id = conn.execute(
                 sa.insert(erasures)
                 .values(
                     at=now,
                     email_sha256=email_sha256,
                     responses=len(ids),
-                    destinations=[BrazeCall(d, "not called yet", False).as_json() for d in calls],
+                    destinations=[self._entry(BrazeCall(d, "not called yet", False), by[d]) for d in calls],
                 )
                 .returning(erasures.c.id)
             ).scalar_one()
-        return LocalErasure(int(erasure_id), len(ids), rows, calls, sorted(set(leftover) - received), external_ids)
+        return LocalErasure(int(erasure_id), len(ids), rows, calls, sorted(set(leftover) - received), by)
 
-    def record_calls(self, erasure_id: int, calls: Sequence[BrazeCall]) -> None:
+    def _entry(self, call: BrazeCall, external_ids: Sequence[str]) -> dict[str, Any]:
+        """A call as logged; while it is not done, with the ids to delete by, sealed."""
+        entry = call.as_json()
+        if external_ids and not call.done:
+            entry[SEALED_IDS] = self._box.seal(json.dumps(list(external_ids)))
+        return entry
+
+    def record_calls(
+        self, erasure_id: int, calls: Sequence[BrazeCall], external_ids: Mapping[str, Sequence[str]]
+    ) -> None:
+        """What each Braze call did; the ids of a call not done stay sealed for the next run."""
+        entries = [self._entry(c, external_ids.get(c.destination, ())) for c in calls]
         with self._engine.begin() as conn:
-            conn.execute(
-                sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=[c.as_json() for c in calls])
-            )
+            conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=entries))
 
     @staticmethod
     def _in_flight(conn: Connection, email: str, now: datetime) -> datetime | None:
@@ -160,16 +178,34 @@ class SqlPeople:
             )
         return found
 
+    def _not_done(self, conn: Connection, email_sha256: str) -> dict[str, list[str]]:
+        """Destinations an earlier erasure of this address did not finish at (latest outcome wins),
+        each with the external ids it kept sealed for them."""
+        last: dict[str, dict[str, Any]] = {}
+        for _id, calls in self._log(conn, email_sha256):
+            for call in calls:
+                last[str(call["destination"])] = call
+        return {
+            name: json.loads(self._box.open(call[SEALED_IDS])) if SEALED_IDS in call else []
+            for name, call in last.items()
+            if not call.get("done")
+        }
+
     @staticmethod
-    def _not_done(conn: Connection, email_sha256: str) -> list[str]:
-        """Destinations an earlier erasure of this address did not finish at (latest outcome wins)."""
-        last: dict[str, bool] = {}
-        for (calls,) in conn.execute(
-            sa.select(erasures.c.destinations).where(erasures.c.email_sha256 == email_sha256).order_by(erasures.c.id)
-        ):
-            for call in calls or []:
-                last[str(call["destination"])] = bool(call.get("done"))
-        return [name for name, done in last.items() if not done]
+    def _log(conn: Connection, email_sha256: str) -> list[tuple[int, list[dict[str, Any]]]]:
+        rows = conn.execute(
+            sa.select(erasures.c.id, erasures.c.destinations)
+            .where(erasures.c.email_sha256 == email_sha256)
+            .order_by(erasures.c.id)
+        )
+        return [(int(r.id), list(r.destinations or [])) for r in rows]
+
+    def _forget_sealed(self, conn: Connection, email_sha256: str) -> None:
+        """Earlier runs' sealed ids: the new run's entries hold what is still needed."""
+        for erasure_id, calls in self._log(conn, email_sha256):
+            if any(SEALED_IDS in call for call in calls):
+                kept = [{k: v for k, v in call.items() if k != SEALED_IDS} for call in calls]
+                conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=kept))
 
     @staticmethod
     def _delete(conn: Connection, email: str, ids: list[str], mine: sa.ColumnElement[bool]) -> dict[str, int]:
