@@ -1,18 +1,20 @@
 """One call to Braze, and what kept it from an answer, as the settle plans read it: a transport
 failure may have happened after Braze took the request (unknown), a malformed endpoint never works
-(wrong endpoint), anything else is a bug to pin on one object (broken). Also the delivery log lines."""
+(wrong endpoint), anything else is a bug to pin on one object (broken). Also the identify step that
+goes before a batch's track, and the delivery log lines."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 
-from zeroparty.delivery.ports import Destination, SendResult
-from zeroparty.domain.braze_payload import Batch
-from zeroparty.domain.classify import WrongEndpoint
-from zeroparty.domain.scrub import scrub
+from zeroparty.delivery.ports import BrazeSender, Destination, SendResult
+from zeroparty.domain.braze_payload import IDENTIFY_MAX, Batch
+from zeroparty.domain.classify import WrongEndpoint, classify
+from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.settle import Broken, Outcome, SettlePlan, Unknown
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
@@ -35,6 +37,27 @@ async def call_braze(
     except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
         log_unexpected(dest, doing, exc)
         return Broken(f"unexpected error while {doing} ({type(exc).__name__}); see the worker log")
+
+
+async def identify_first(
+    sender: BrazeSender, dest: Destination, batch: Batch, deadline: float, clock: Callable[[], datetime]
+) -> Outcome | None:
+    """Fold the marked users' email-only profiles into their identified ones before the first
+    /users/track names them by external_id, which would otherwise make a second profile
+    (identify_emails; docs/delivery.md, "Identity"). None when Braze took every call; otherwise
+    the batch's outcome, read as a /users/track answer would be (the track is not sent)."""
+    entries = [u.identify for u in batch.users if u.identify is not None]
+    for start in range(0, len(entries), IDENTIFY_MAX):
+        chunk = entries[start : start + IDENTIFY_MAX]
+        request = sender.post_identify(dest.endpoint, dest.api_key, chunk)
+        got = await call_braze(request, dest, deadline, "/users/identify: ", "identifying users")
+        if not isinstance(got, SendResult):
+            return got
+        if not 200 <= got.status < 300:
+            body = scrub_json(got.body, dest.api_key)
+            objects = sum(u.objects for u in batch.users)
+            return classify(got.status, got.headers, body, objects, clock().timestamp())
+    return None
 
 
 def remaining(headers: Mapping[str, str]) -> int | None:

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from zeroparty.delivery.calls import call_braze, log_plan, log_unexpected, remaining
+from zeroparty.delivery.calls import call_braze, identify_first, log_plan, log_unexpected, remaining
 from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox, SendResult
 from zeroparty.domain.braze_payload import (
-    IDENTIFY_MAX,
     Batch,
     BrazeLimits,
     Change,
@@ -145,6 +144,7 @@ class DeliveryEngine:
                 stop, min(due, self._settings.idle_poll_s) if due is not None else self._settings.idle_poll_s
             )
         await self.finish()
+        self._storage.shutdown(wait=False)  # idle once every answer is settled
         log.info("delivery worker %s stopped", self.owner, extra={"action": "worker_stop"})
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
@@ -160,35 +160,15 @@ class DeliveryEngine:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def drain_once(self) -> int:
-        """Lease and deliver whatever is ready now, waiting for every answer; returns users handled.
-        (Tests and the benchmark use it; `run` pipelines the same steps.)"""
-        handled = 0
-        while True:
-            before = sum(len(p.inflight) for p in self._paces.values())
-            started = await self._pump_count()
-            await self.finish()
-            handled += started
-            if started == 0 and before == 0:
-                return handled
-
     async def pump(self) -> float | None:
         """Start every request the destinations' budgets, breakers and free slots allow; return
         seconds until something may be due (None: nothing known to be waiting)."""
-        return (await self._pump(count_only=False))[1]
-
-    async def _pump_count(self) -> int:
-        return (await self._pump(count_only=True))[0]
-
-    async def _pump(self, *, count_only: bool) -> tuple[int, float | None]:
         due: list[float] = []
-        started = 0
         for dest in await self._db(self._outbox.ready_destinations, self._clock()):
-            n, wait = await self._fill(dest, window=not count_only)
-            started += n
+            wait = await self._fill(dest)
             if wait is not None:
                 due.append(wait)
-        return started, min(due) if due else None
+        return min(due) if due else None
 
     def _pace(self, dest: Destination) -> _Pace:
         pace = self._paces.get(dest.id)
@@ -205,11 +185,10 @@ class DeliveryEngine:
             self._paces[dest.id] = pace
         return pace
 
-    async def _fill(self, dest: Destination, *, window: bool) -> tuple[int, float | None]:
-        """Claim and start requests for `dest` while slots are free; (users started, seconds until due).
+    async def _fill(self, dest: Destination) -> float | None:
+        """Claim and start requests for `dest` while slots are free; seconds until something is due.
         One claim fills every free slot: a transaction per batch would cost more than the batch."""
         pace = self._pace(dest)
-        started = 0
         # Twice the requests in flight are claimed, so the next batch is ready the moment a request
         # ends (claiming and settling never leave a slot idle); `_post` holds the in-flight limit.
         limit = 1 if pace.breaker.state != "closed" else 2 * dest.settings.max_in_flight
@@ -217,16 +196,15 @@ class DeliveryEngine:
             now_m = self._mono()
             wait = pace.budget.wait(now_m)
             if wait > 0:
-                return started, wait
+                return wait
             if not pace.breaker.allows(now_m):
-                return started, pace.breaker.retry_in(now_m) or None
-            claim = await self._claim(dest, window, free)
+                return pace.breaker.retry_in(now_m) or None
+            claim = await self._claim(dest, free)
             if not claim.users:
                 pace.breaker.probing = False  # nothing to probe with
-                return started, claim.wait_s
-            started += len(claim.users)
+                return claim.wait_s
             self._launch(dest, pace, claim)
-        return started, None
+        return None
 
     def _spawn(self, pace: _Pace, work: Coroutine[Any, Any, None], *, slot: bool) -> None:
         if slot:
@@ -237,7 +215,7 @@ class DeliveryEngine:
         if slot:
             task.add_done_callback(lambda _t: setattr(pace, "busy", pace.busy - 1))
 
-    async def _claim(self, dest: Destination, window: bool, slots: int) -> Claim:
+    async def _claim(self, dest: Destination, slots: int) -> Claim:
         s = self._settings
         return await self._db(
             self._outbox.claim,
@@ -246,7 +224,7 @@ class DeliveryEngine:
             dest.settings.max_objects * slots,
             s.lease_s,
             self._clock(),
-            window_s=s.batch_window_s if window else 0.0,
+            window_s=s.batch_window_s,
             settle_window_s=s.settle_window_s,
             policy=s.policy,
             full_batch=dest.settings.max_objects,
@@ -412,7 +390,7 @@ class DeliveryEngine:
             return Unknown("the lease ran out before the request could go")
         if any(u.identify is not None for u in batch.users):
             started = self._mono()
-            first = await self._identify(dest, batch, deadline / 2)
+            first = await identify_first(self._sender, dest, batch, deadline / 2, self._clock)
             if first is not None:
                 return first
             deadline -= self._mono() - started
@@ -427,30 +405,6 @@ class DeliveryEngine:
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
         return classify(result.status, result.headers, body, objects, now.timestamp())
-
-    async def _identify(self, dest: Destination, batch: Batch, deadline: float) -> Outcome | None:
-        """Fold the marked users' email-only profiles into their identified ones before the first
-        /users/track names them by external_id, which would otherwise make a second profile
-        (identify_emails; docs/delivery.md, "Identity"). None when Braze took every call; otherwise
-        the batch's outcome, read as a /users/track answer would be (the track is not sent)."""
-        entries = [u.identify for u in batch.users if u.identify is not None]
-        for start in range(0, len(entries), IDENTIFY_MAX):
-            chunk = entries[start : start + IDENTIFY_MAX]
-            got = await call_braze(
-                self._sender.post_identify(dest.endpoint, dest.api_key, chunk),
-                dest,
-                deadline,
-                "/users/identify: ",
-                "identifying users",
-            )
-            if not isinstance(got, SendResult):
-                return got
-            result = got
-            if not 200 <= result.status < 300:
-                body = scrub_json(result.body, dest.api_key)
-                objects = sum(u.objects for u in batch.users)
-                return classify(result.status, result.headers, body, objects, self._clock().timestamp())
-        return None
 
 
 def _changes(user: ClaimedUser) -> tuple[Change, ...]:
