@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,43 +53,36 @@ from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E
 KEY = "bench-key-0123456789"
 
 
-def wait_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
-
-
 @contextmanager
-def sink(delay_ms: float) -> Iterator[str]:
+def serving(args: list[str], health_path: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `args` (a server taking its port last) on a free loopback port until the block ends;
+    yields its base URL once `health_path` answers."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "sink.py"), str(port), str(delay_ms)])
+    proc = subprocess.Popen([*args, str(port)], env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/stats")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(base + health_path, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{' '.join(args)} did not come up") from None
+                time.sleep(0.05)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-@contextmanager
-def sandbox_process(data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    env = cli_env(data_dir)
-    args = ["sandbox", "--port", str(port), "--api-key", KEY, "--track-limit", "1000000"]
-    proc = subprocess.Popen([sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_up(base + "/_sandbox/ui/login")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def sink(delay_ms: float) -> AbstractContextManager[str]:
+    return serving([sys.executable, str(ROOT / "benchmarks" / "sink.py"), str(delay_ms)], "/stats")
+
+
+def sandbox_process(data_dir: Path) -> AbstractContextManager[str]:
+    args = ["sandbox", "--api-key", KEY, "--track-limit", "1000000", "--port"]
+    return serving([sys.executable, "-m", "zeroparty", *args], "/_sandbox/ui/login", cli_env(data_dir))
 
 
 def sink_stats(base: str) -> dict[str, int]:

@@ -1,6 +1,6 @@
 """A minimal Braze-compatible sink for benchmarks: `POST /users/track` answers 201 like Braze after a
 configurable delay, counting requests and objects; nothing else happens, so the figures measure the
-sender, not a server's work. Run as `python benchmarks/sink.py PORT DELAY_MS` (loopback only)."""
+sender, not a server's work. Run as `python benchmarks/sink.py DELAY_MS PORT` (loopback only)."""
 
 from __future__ import annotations
 
@@ -52,5 +52,5 @@ def app_with(delay_s: float) -> Any:
 
 
 if __name__ == "__main__":
-    port, delay_ms = int(sys.argv[1]), float(sys.argv[2])
+    delay_ms, port = float(sys.argv[1]), int(sys.argv[2])
     uvicorn.run(app_with(delay_ms / 1000), host="127.0.0.1", port=port, log_level="warning", access_log=False)

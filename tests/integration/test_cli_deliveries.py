@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, errors, sandbox
 from tests.integration.test_delivery import URL, response_for, states, track_requests
-from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, running_stack
+from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, exported, running_stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import delivery_attempts, outbox
 
@@ -152,12 +152,7 @@ def second_requests(base: str) -> list[dict[str, Any]]:
 
 
 def export(base: str, email: str) -> list[dict[str, Any]]:
-    r = httpx.post(
-        base + "/users/export/ids", json={"email_address": email}, headers={"Authorization": f"Bearer {FULL}"}
-    )
-    assert r.status_code == 201, r.text
-    users: list[dict[str, Any]] = r.json()["users"]
-    return users
+    return exported(base, FULL, email_address=email)
 
 
 def test_backfill_sends_current_profiles_to_a_later_destination_once(tmp_path: Path) -> None:

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, TRACK_ONLY, errors, sandbox
 from tests.support.definitions import SAMPLE
 from tests.support.processes import free_port
+from tests.support.stack import exported
 
 
 @pytest.fixture
@@ -37,13 +37,7 @@ def sent_body(stdout: str) -> dict[str, Any]:
 
 
 def profile(base: str, email: str) -> list[dict[str, Any]]:
-    r = httpx.post(
-        base + "/users/export/ids", json={"email_address": email}, headers={"Authorization": f"Bearer {FULL}"}
-    )
-    assert r.status_code == 201, r.text
-    users = r.json()["users"]
-    assert isinstance(users, list)
-    return users
+    return exported(base, FULL, email_address=email)
 
 
 def test_the_test_sends_the_mapped_renamed_object_and_shows_the_profile(tmp_path: Path, braze: str) -> None:

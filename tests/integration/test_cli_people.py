@@ -9,12 +9,13 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, NO_TRACK, TRACK_ONLY, errors, sandbox, stack_post
-from tests.support.stack import SANDBOX_KEY, Stack, running_stack
+from tests.support.stack import SANDBOX_KEY, Stack, exported, running_stack
 
 ADA = "ada@example.com"
 BOB = "bob@example.com"
@@ -32,14 +33,8 @@ def count(data_dir: Path, sql: str, *args: object) -> int:
     return n
 
 
-def exported(base: str, email: str, key: str = FULL) -> list[object]:
-    r = httpx.post(
-        base + "/users/export/ids", json={"email_address": email}, headers={"Authorization": f"Bearer {key}"}
-    )
-    assert r.status_code == 201, r.text
-    users = r.json()["users"]
-    assert isinstance(users, list)
-    return users
+def exported_by(base: str, email: str) -> list[dict[str, Any]]:
+    return exported(base, FULL, email_address=email)
 
 
 def test_erase_removes_the_person_here_and_in_braze_and_retries_a_failed_call(tmp_path: Path) -> None:
@@ -50,7 +45,7 @@ def test_erase_removes_the_person_here_and_in_braze_and_retries_a_failed_call(tm
         assert stack_post(stack.base, ADA) == 201 and stack_post(stack.base, BOB) == 201
         deliver(tmp_path, {"sandbox": SANDBOX_KEY, "limited": TRACK_ONLY})
         assert states(tmp_path) == ["delivered"] * 4
-        assert len(stack.export_by_email(ADA)) == 1 and len(exported(other, ADA)) == 1
+        assert len(stack.export_by_email(ADA)) == 1 and len(exported_by(other, ADA)) == 1
 
         first = run(tmp_path, "people", "erase", "  Ada@Example.com ")
         assert first.returncode == 1
@@ -67,7 +62,7 @@ def test_erase_removes_the_person_here_and_in_braze_and_retries_a_failed_call(tm
             "the same command again: it retries only those."
         )
         assert stack.export_by_email(ADA) == [] and len(stack.export_by_email(BOB)) == 1
-        assert len(exported(other, ADA)) == 1  # not deleted there yet
+        assert len(exported_by(other, ADA)) == 1  # not deleted there yet
         _nothing_left_of_ada(tmp_path, stack)
 
         # The operator gives `limited` a key that may delete; the same command retries only it.
@@ -79,7 +74,7 @@ def test_erase_removes_the_person_here_and_in_braze_and_retries_a_failed_call(tm
             "  limited: deleted in Braze (HTTP 201, deleted: 1) (retried from an earlier erasure)",
             f"Logged as erasure #2 (SHA-256 of the address: {digest}).",
         ]
-        assert exported(other, ADA) == [] and len(exported(other, BOB)) == 1
+        assert exported_by(other, ADA) == [] and len(exported_by(other, BOB)) == 1
 
         done = run(tmp_path, "people", "erase", ADA)
         assert done.returncode == 0 and "No Braze destination received anything for this address." in done.stdout

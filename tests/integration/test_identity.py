@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from tests.integration.test_cli import run
 from tests.integration.test_delivery import URL, response_for, states
 from tests.support.definitions import SAMPLE
-from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
+from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, exported, running_stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db.capture import SqlExperienceSecrets
@@ -52,10 +52,7 @@ def stored_external_ids(stack: Stack) -> tuple[list[str | None], list[str | None
 
 
 def export_by_external_id(stack: Stack, external_id: str) -> list[dict[str, Any]]:
-    r = httpx.post(stack.sandbox + "/users/export/ids", json={"external_ids": [external_id]}, headers=SANDBOX_AUTH)
-    assert r.status_code == 201, r.text
-    users: list[dict[str, Any]] = r.json()["users"]
-    return users
+    return exported(stack.sandbox, SANDBOX_KEY, external_ids=[external_id])
 
 
 def sandbox_requests(stack: Stack, path: str) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from sqlalchemy.pool import NullPool
 from tests.support.databases import database_url
 from tests.support.definitions import ROOT, SAMPLE
 from tests.support.processes import cli_env, free_port
+from tests.support.stack import exported
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_queue, outbox
 from zeroparty.domain.retry import RetryPolicy
@@ -154,12 +155,7 @@ class Cluster:
         assert r.status_code == 200, r.text
 
     def export(self, email: str) -> list[dict[str, Any]]:
-        r = httpx.post(
-            self.sandbox + "/users/export/ids", json={"email_address": email}, headers=SANDBOX_AUTH, timeout=10
-        )
-        assert r.status_code == 201, r.text
-        users: list[dict[str, Any]] = r.json()["users"]
-        return users
+        return exported(self.sandbox, SANDBOX_KEY, email_address=email)
 
 
 def _reap(proc: subprocess.Popen[bytes]) -> None:

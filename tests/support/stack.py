@@ -53,15 +53,7 @@ class Stack:
             }
 
     def export_by_email(self, email: str) -> list[dict[str, Any]]:
-        r = httpx.post(
-            self.sandbox + "/users/export/ids",
-            json={"email_address": email},
-            headers=SANDBOX_AUTH,
-        )
-        assert r.status_code == 201, r.text
-        users = r.json()["users"]
-        assert isinstance(users, list)
-        return users
+        return exported(self.sandbox, SANDBOX_KEY, email_address=email)
 
     def sandbox_stats(self) -> dict[str, Any]:
         r = httpx.get(self.sandbox + "/_sandbox/stats", headers=SANDBOX_AUTH)
@@ -69,6 +61,16 @@ class Stack:
         stats = r.json()
         assert isinstance(stats, dict)
         return stats
+
+
+def exported(base: str, key: str, **query: Any) -> list[dict[str, Any]]:
+    """The profiles a Braze-compatible `base` exports for `query` (`email_address=…` or
+    `external_ids=[…]`) with `key`."""
+    r = httpx.post(base + "/users/export/ids", json=query, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    users = r.json()["users"]
+    assert isinstance(users, list)
+    return users
 
 
 def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000, body_timeout_s: float = 5.0) -> Settings:

@@ -38,8 +38,14 @@ class Answer:
 Handler = Callable[[dict[str, Any], datetime], Awaitable[Answer]]
 
 
-def parse(model: type[M], body: dict[str, Any]) -> M | Answer:
-    """The body as `model`, or a 400 whose message names each bad field."""
+def parse(
+    model: type[M], body: dict[str, Any], precheck: Callable[[dict[str, Any]], str | None] | None = None
+) -> M | Answer:
+    """The body as `model`, or a 400 whose message names each bad field (or says what `precheck`,
+    Braze's own wording for a body it refuses before looking at fields, found wrong)."""
+    problem = precheck(body) if precheck is not None else None
+    if problem:
+        return Answer(400, {"message": problem})
     try:
         return model.model_validate(body)
     except ValidationError as exc:
@@ -89,10 +95,7 @@ class _Endpoints:
         return Answer(201, answer, outcome.data_points, outcome.notes, outcome.processed)
 
     async def export_ids(self, body: dict[str, Any], _now: datetime) -> Answer:
-        problem = rq.export_problem(body)
-        if problem:
-            return Answer(400, {"message": problem})
-        req = parse(rq.Export, body)
+        req = parse(rq.Export, body, rq.export_problem)
         if isinstance(req, Answer):
             return req
         users, invalid = await run_in_threadpool(self.store.export, req.model_dump(exclude_none=True))
@@ -102,10 +105,7 @@ class _Endpoints:
         return Answer(201, answer)
 
     async def merge(self, body: dict[str, Any], now: datetime) -> Answer:
-        problem = rq.merge_problem(body)
-        if problem:
-            return Answer(400, {"message": problem})
-        req = parse(rq.Merge, body)
+        req = parse(rq.Merge, body, rq.merge_problem)
         if isinstance(req, Answer):
             return req
         await run_in_threadpool(self.identity.merge, req, now)

@@ -51,8 +51,9 @@ class BulkSql:
         self._sql = sql
         self._types = dict(types or {})
         self._columns = dict(columns or {})
-        self._lists = {name for kind, name in _MACRO.findall(sql) if kind == "ids"}
-        self._maps = {name for kind, name in _MACRO.findall(sql) if kind != "ids"}
+        used = _MACRO.findall(sql)
+        self._lists = {name for kind, name in used if kind == "ids"}
+        self._maps = {name for kind, name in used if kind != "ids"}
         self._texts: dict[str, sa.Executable] = {}
 
     def _text(self, dialect: str) -> sa.Executable:

@@ -24,19 +24,15 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timezone-aware UTC timestamp on every backend.
 
-    SQLite has no timezone type and hands back naive values; we store UTC and re-attach it on read.
+    SQLite has no timezone type: there the value is stored as UTC text and read back with UTC
+    attached, by the processors below rather than SQLAlchemy's own.
     """
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; zeroparty stores UTC-aware timestamps only")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return None if value is None else _utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -59,12 +55,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return _sqlite_datetime
 
 
-def _sqlite_text(value: datetime | None) -> str | None:
-    if value is None:
-        return None
+def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime given; zeroparty stores UTC-aware timestamps only")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(UTC)
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    return None if value is None else _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:

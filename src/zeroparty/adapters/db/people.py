@@ -114,11 +114,12 @@ class SqlPeople:
                 ).scalars()
             )
             received |= self._recorded_at(conn, email)
-            leftover = self._not_done(conn, email_sha256)
+            log = self._log(conn, email_sha256)
+            leftover = self._not_done(log)
             rows = self._delete(conn, email, ids, mine)
             calls = sorted(received | set(leftover))
             by = {d: sorted(set(external_ids) | set(leftover.get(d, []))) for d in calls}
-            self._forget_sealed(conn, email_sha256)  # this run's entries carry what is still needed
+            self._forget_sealed(conn, log)  # this run's entries carry what is still needed
             erasure_id = conn.execute(
                 sa.insert(erasures)
                 .values(
@@ -178,11 +179,11 @@ class SqlPeople:
             )
         return found
 
-    def _not_done(self, conn: Connection, email_sha256: str) -> dict[str, list[str]]:
+    def _not_done(self, log: Sequence[tuple[int, list[dict[str, Any]]]]) -> dict[str, list[str]]:
         """Destinations an earlier erasure of this address did not finish at (latest outcome wins),
         each with the external ids it kept sealed for them."""
         last: dict[str, dict[str, Any]] = {}
-        for _id, calls in self._log(conn, email_sha256):
+        for _id, calls in log:
             for call in calls:
                 last[str(call["destination"])] = call
         return {
@@ -200,9 +201,10 @@ class SqlPeople:
         )
         return [(int(r.id), list(r.destinations or [])) for r in rows]
 
-    def _forget_sealed(self, conn: Connection, email_sha256: str) -> None:
+    @staticmethod
+    def _forget_sealed(conn: Connection, log: Sequence[tuple[int, list[dict[str, Any]]]]) -> None:
         """Earlier runs' sealed ids: the new run's entries hold what is still needed."""
-        for erasure_id, calls in self._log(conn, email_sha256):
+        for erasure_id, calls in log:
             if any(SEALED_IDS in call for call in calls):
                 kept = [{k: v for k, v in call.items() if k != SEALED_IDS} for call in calls]
                 conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=kept))
