@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Two installs: the demo needs the runtime only; checks and tests add the dev toolchain on top.
+# Tests run in parallel (pytest-xdist): most of their time is spent waiting on processes and sockets,
+# so more workers than cores pays; each worker has its own ports, data dirs and databases.
+JOBS   ?= 4
+PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
@@ -21,11 +25,12 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(RUNTIME_STAMP) $@
 
+# Run without a shell in between (a plain command), so Ctrl-C stops the demo cleanly: it exits 0.
 demo: $(RUNTIME_STAMP)
 	$(BIN)/zeroparty demo
 
 test: check $(DEV_STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 check: lint typecheck layers
 
@@ -40,13 +45,13 @@ layers: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
 unit: $(DEV_STAMP)
-	$(BIN)/python -m pytest tests/unit
+	$(PYTEST) tests/unit
 
 integration: $(DEV_STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(PYTEST) tests/integration
 
 e2e: $(DEV_STAMP)
-	$(BIN)/python -m pytest tests/e2e
+	$(PYTEST) tests/e2e
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/delivery.py

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.definitions import sample  # noqa: E402
-from tests.support.processes import cli_env, free_port  # noqa: E402
+from tests.support.processes import cli_env, reported_url, stop  # noqa: E402
 from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
@@ -54,35 +54,25 @@ KEY = "bench-key-0123456789"
 
 
 @contextmanager
-def serving(args: list[str], health_path: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `args` (a server taking its port last) on a free loopback port until the block ends;
-    yields its base URL once `health_path` answers."""
-    port = free_port()
-    proc = subprocess.Popen([*args, str(port)], env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+def serving(args: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `args` (a server that binds a port of its own and says which) until the block ends;
+    yields its base URL once it listens."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(base + health_path, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"{' '.join(args)} did not come up") from None
-                time.sleep(0.05)
-        yield base
+        yield reported_url(proc, timeout=20)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc, grace=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def sink(delay_ms: float) -> AbstractContextManager[str]:
-    return serving([sys.executable, str(ROOT / "benchmarks" / "sink.py"), str(delay_ms)], "/stats")
+    return serving([sys.executable, str(ROOT / "benchmarks" / "sink.py"), str(delay_ms)])
 
 
 def sandbox_process(data_dir: Path) -> AbstractContextManager[str]:
-    args = ["sandbox", "--api-key", KEY, "--track-limit", "1000000", "--port"]
-    return serving([sys.executable, "-m", "zeroparty", *args], "/_sandbox/ui/login", cli_env(data_dir))
+    args = ["sandbox", "--api-key", KEY, "--track-limit", "1000000", "--port", "0"]
+    return serving([sys.executable, "-m", "zeroparty", *args], cli_env(data_dir))
 
 
 def sink_stats(base: str) -> dict[str, int]:

@@ -1,11 +1,13 @@
 """A minimal Braze-compatible sink for benchmarks: `POST /users/track` answers 201 like Braze after a
 configurable delay, counting requests and objects; nothing else happens, so the figures measure the
-sender, not a server's work. Run as `python benchmarks/sink.py DELAY_MS PORT` (loopback only)."""
+sender, not a server's work. Run as `python benchmarks/sink.py DELAY_MS`: it listens on a loopback
+port of its own choosing and prints `Listening on http://127.0.0.1:PORT`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from typing import Any
 
@@ -52,5 +54,10 @@ def app_with(delay_s: float) -> Any:
 
 
 if __name__ == "__main__":
-    delay_ms, port = float(sys.argv[1]), int(sys.argv[2])
-    uvicorn.run(app_with(delay_ms / 1000), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)  # connections made from now on wait in the backlog until uvicorn accepts them
+    print(f"Listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(app_with(float(sys.argv[1]) / 1000), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -66,6 +66,8 @@ class Settings:
     port: int = 8000
     max_body_bytes: int = 64 * 1024
     body_timeout_s: float = 5.0
+    header_timeout_s: float = 5.0
+    max_connections: int | None = None  # None: from the process's descriptor limit
     frame_ancestors: str = "'self'"
     sqlite_busy_timeout_ms: int = 10_000
     lease_seconds: int = 60
@@ -106,6 +108,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_PORT": ("port", lambda n, raw: _int(n, raw, 0, 65535)),
     "ZEROPARTY_MAX_BODY_BYTES": ("max_body_bytes", lambda n, raw: _int(n, raw, 1024, 4 * 1024 * 1024)),
     "ZEROPARTY_BODY_TIMEOUT_SECONDS": ("body_timeout_s", lambda n, raw: _seconds(n, raw, 0.1, 300)),
+    "ZEROPARTY_HEADER_TIMEOUT_SECONDS": ("header_timeout_s", lambda n, raw: _seconds(n, raw, 0.5, 300)),
+    "ZEROPARTY_MAX_CONNECTIONS": ("max_connections", lambda n, raw: _int(n, raw, 16, 1_000_000)),
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),

@@ -10,8 +10,7 @@ import httpx
 import yaml
 
 from tests.support.definitions import SAMPLE, sample_data
-from tests.support.processes import cli_env, free_port
-from tests.support.waiting import wait_for
+from tests.support.processes import cli_env, server_process
 
 
 def run(
@@ -121,43 +120,15 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_standalone_sandbox_serves_brazes_paths_at_the_root(tmp_path: Path) -> None:
-    port = free_port()
-    env = cli_env(tmp_path)
-    args = [
-        "sandbox",
-        "--port",
-        str(port),
-        "--api-key",
-        "standalone-key",
-        "--instance",
-        "US-03",
-        "--rate-limit-mode",
-        "mau",
-    ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _reachable(base), bool, timeout=20)
+    args = ["sandbox", "--api-key", "standalone-key", "--instance", "US-03", "--rate-limit-mode", "mau"]
+    with server_process(args, cli_env(tmp_path), tmp_path / "sandbox.log") as base:
         body = {"attributes": [{"external_id": "s1", "color": "red"}]}
         headers = {"Authorization": "Bearer standalone-key"}
         assert httpx.post(base + "/users/track", json=body, headers=headers).status_code == 401  # not US-03's host
         ok = httpx.post(base + "/users/track", json=body, headers={**headers, "Host": "rest.iad-03.braze.com"})
         assert ok.status_code == 201 and 1 <= int(ok.headers["X-RateLimit-Reset"]) <= 3
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
 
 
 def test_standalone_sandbox_refuses_an_unknown_instance(tmp_path: Path) -> None:
     done = run(tmp_path, "sandbox", "--instance", "US-42")
     assert done.returncode == 1 and "--instance" in done.stderr
-
-
-def _reachable(base: str) -> bool:
-    try:
-        httpx.get(base + "/_sandbox/stats", timeout=1)
-    except httpx.TransportError:
-        return False
-    return True

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_cli import run
-from tests.support.processes import cli_env, free_port
+from tests.support.processes import cli_env, closed_port, server_process
 from tests.support.server import serve
-from tests.support.waiting import wait_for
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 from zeroparty.sandbox.config import ALL_PERMISSIONS
@@ -97,8 +96,9 @@ def test_a_key_without_users_track_is_refused(tmp_path: Path, braze: str) -> Non
 
 
 def test_no_verify_saves_without_calling_braze(tmp_path: Path) -> None:
-    closed = f"http://127.0.0.1:{free_port()}"
-    checked = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, key=FULL)
+    with closed_port() as port:
+        closed = f"http://127.0.0.1:{port}"
+        checked = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, key=FULL)
     assert checked.returncode == 1 and "API key: no answer: could not reach" in checked.stderr
     done = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, "--no-verify", key=FULL)
     assert done.returncode == 0, done.stderr
@@ -124,21 +124,17 @@ main()
 
 
 def test_a_key_from_another_instance_is_named_as_such(tmp_path: Path) -> None:
-    port = free_port()
     env = cli_env(tmp_path / "sandbox", COLUMNS="200")
-    args = ["sandbox", "--port", str(port), "--api-key", FULL, "--instance", "US-03"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zeroparty", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    try:
-        wait_for(lambda: _listening(port), bool, timeout=20)
+    args = ["sandbox", "--api-key", FULL, "--instance", "US-03"]
+    with server_process(args, env, tmp_path / "sandbox.log") as base:
+        port = base.rsplit(":", 1)[1]
 
         def add(endpoint: str) -> subprocess.CompletedProcess[str]:
             cmd = [
                 sys.executable,
                 "-c",
                 REDIRECT,
-                str(port),
+                port,
                 "destinations",
                 "add-braze",
                 endpoint,
@@ -158,16 +154,6 @@ def test_a_key_from_another_instance_is_named_as_such(tmp_path: Path) -> None:
         right = add("US-03")
         assert right.returncode == 0, right.stderr
         assert "Added Braze destination 'US-03' → https://rest.iad-03.braze.com" in right.stdout
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 # -- update-key ----------------------------------------------------------------------------------------
@@ -254,9 +240,10 @@ def test_apply_creates_then_updates_from_a_file(tmp_path: Path, braze: str) -> N
     assert updated.returncode == 0, updated.stderr
     assert updated.stdout.strip() == f"Updated 'prod' → {braze}: exclude first_name"
     # A key belongs to one instance: moving the destination checks its stored key at the new endpoint.
-    closed = f"http://127.0.0.1:{free_port()}"
-    file.write_text(f"name: prod\nendpoint: {closed}\n")
-    moved = run(tmp_path, "destinations", "apply", str(file))
+    with closed_port() as port:
+        closed = f"http://127.0.0.1:{port}"
+        file.write_text(f"name: prod\nendpoint: {closed}\n")
+        moved = run(tmp_path, "destinations", "apply", str(file))
     assert moved.returncode == 1 and errors(moved).startswith(f"error: API key: no answer: could not reach {closed}")
     assert f"{braze}" in listing(tmp_path) and "exclude first_name" in listing(tmp_path)
 

@@ -15,7 +15,7 @@ import pytest
 from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, TRACK_ONLY, errors, sandbox
 from tests.support.definitions import SAMPLE
-from tests.support.processes import free_port
+from tests.support.processes import closed_port
 from tests.support.stack import exported
 
 
@@ -109,12 +109,13 @@ def test_a_paused_destination_fails_even_when_braze_accepts(tmp_path: Path, braz
 
 
 def test_an_unreachable_destination_fails(tmp_path: Path) -> None:
-    closed = f"http://127.0.0.1:{free_port()}"
-    assert (
-        run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, "--no-verify", key=FULL).returncode
-        == 0
-    )
-    done = run(tmp_path, "destinations", "test", "prod")
+    with closed_port() as port:
+        closed = f"http://127.0.0.1:{port}"
+        assert (
+            run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", closed, "--no-verify", key=FULL).returncode
+            == 0
+        )
+        done = run(tmp_path, "destinations", "test", "prod")
     assert done.returncode == 1
     assert errors(done).startswith(f"error: 'prod' is unreachable: could not reach {closed} (ConnectError")
     missing = run(tmp_path, "destinations", "test", "nope")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -12,38 +13,18 @@ from pathlib import Path
 import httpx
 
 from tests.support.definitions import ROOT
-from tests.support.processes import cli_env, free_port
-from tests.support.waiting import wait_for
+from tests.support.processes import cli_env, reported_url, server_process, stop
 
 
 def _env(data_dir: Path) -> dict[str, str]:
     return cli_env(data_dir, COLUMNS="250")  # tables unwrapped, so endpoints read whole
 
 
-def _up(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @contextmanager
-def running(data_dir: Path, *args: str, port: int) -> Iterator[None]:
-    with (data_dir.parent / f"{data_dir.name}-{port}.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zeroparty", *args, "--port", str(port)],
-            cwd=ROOT,
-            env=_env(data_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(lambda: _up(port) or proc.poll() is not None, bool, timeout=30)
-            assert proc.poll() is None, (data_dir.parent / f"{data_dir.name}-{port}.log").read_text()
-            yield
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+def running(data_dir: Path, *args: str) -> Iterator[str]:
+    """The server command `args` on a port of its choosing; yields its base URL."""
+    with server_process(list(args), _env(data_dir), data_dir.parent / f"{data_dir.name}-{args[0]}.log", ROOT) as base:
+        yield base
 
 
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,19 +47,37 @@ def test_a_taken_port_fails_the_demo_clearly_and_changes_nothing(tmp_path: Path)
 
 
 def test_the_demo_destination_follows_the_port_it_serves_on(tmp_path: Path) -> None:
-    first, second = free_port(), free_port()
-    with running(tmp_path, "demo", port=first):
+    with running(tmp_path, "demo") as first:
         pass
-    with running(tmp_path, "demo", port=second):
+    with running(tmp_path, "demo") as second:
         listed = _cli(tmp_path, "destinations", "list").stdout
-    assert f"http://127.0.0.1:{second}/braze-sandbox" in listed
-    assert f":{first}/" not in listed
+    assert f"{second}/braze-sandbox" in listed
+    assert f"{first}/" not in listed
 
 
 def test_serve_mounts_no_sandbox_unless_asked(tmp_path: Path) -> None:
-    port = free_port()
-    with running(tmp_path, "serve", port=port):
-        assert httpx.get(f"http://127.0.0.1:{port}/braze-sandbox/_sandbox/ui/login").status_code == 404
-    port = free_port()
-    with running(tmp_path, "serve", "--sandbox", port=port):
-        assert httpx.get(f"http://127.0.0.1:{port}/braze-sandbox/_sandbox/ui/login").status_code == 200
+    with running(tmp_path, "serve") as base:
+        assert httpx.get(f"{base}/braze-sandbox/_sandbox/ui/login").status_code == 404
+    # Started on port 0, it says which port it got, and that it listens there.
+    assert f"Listening on {base}  (Ctrl-C stops)" in (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
+    with running(tmp_path, "serve", "--sandbox") as base:
+        assert httpx.get(f"{base}/braze-sandbox/_sandbox/ui/login").status_code == 200
+
+
+def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zeroparty", "demo", "--port", "0"],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        reported_url(proc)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        stop(proc)
+    # Exit 0, so `make demo` ends without "make: *** … Error 130"; and no traceback or "Aborted!".
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err and b"Aborted" not in err

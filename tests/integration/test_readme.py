@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.definitions import ROOT
-from tests.support.processes import cli_env, free_port
-from tests.support.waiting import wait_for
+from tests.support.processes import cli_env, server_process
 
 README = ROOT / "README.md"
 _BLOCK = re.compile(r"(?P<before>[^\n]*)\n```sh\n(?P<body>.*?)\n```", re.DOTALL)
@@ -27,31 +24,10 @@ def runnable_blocks(text: str) -> list[str]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    port = free_port()
+def demo(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = cli_env(tmp_path)
-    with (tmp_path / "demo.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "zeroparty", "demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(lambda: _healthy(port) or proc.poll() is not None, bool, timeout=30)
-            assert proc.poll() is None, (tmp_path / "demo.log").read_text()
-            yield port, env
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+    with server_process(["demo"], env, tmp_path / "demo.log", ROOT) as base:
+        yield base, env
 
 
 def test_the_readme_marks_what_it_does_not_run_and_why() -> None:
@@ -62,11 +38,11 @@ def test_the_readme_marks_what_it_does_not_run_and_why() -> None:
     assert any("zeroparty experiences validate" in b for b in blocks)
 
 
-def test_every_readme_command_runs_as_written(demo: tuple[int, dict[str, str]]) -> None:
-    port, env = demo
+def test_every_readme_command_runs_as_written(demo: tuple[str, dict[str, str]]) -> None:
+    base, env = demo
     if not (ROOT / ".venv" / "bin" / "activate").exists():
         pytest.fail("the README's commands use .venv: run `make test` (or `make demo`) first")
-    script = "\n".join(runnable_blocks(README.read_text())).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    script = "\n".join(runnable_blocks(README.read_text())).replace("http://127.0.0.1:8000", base)
     done = subprocess.run(
         ["bash", "-c", "set -euo pipefail\n" + script],
         cwd=ROOT,

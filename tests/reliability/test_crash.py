@@ -32,7 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from tests.support.databases import database_url
 from tests.support.definitions import ROOT, SAMPLE
-from tests.support.processes import cli_env, free_port
+from tests.support.processes import cli_env, server_process
 from tests.support.stack import exported
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_queue, outbox
@@ -165,18 +165,10 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def _up(base: str) -> bool:
-    try:
-        return httpx.get(base + "/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @contextmanager
 def cluster(kind: str, tmp_path: Path) -> Iterator[Cluster]:
     data_dir = tmp_path / "data"
     with database_url(kind, data_dir) as url, ExitStack() as exits:
-        port = free_port()
         env = cli_env(data_dir)
         env |= {
             "ZEROPARTY_DATABASE_URL": url,
@@ -189,21 +181,9 @@ def cluster(kind: str, tmp_path: Path) -> Iterator[Cluster]:
             "ZEROPARTY_LOG_LEVEL": "INFO",
             "COLUMNS": "250",
         }
-        c = Cluster(env=env, db_url=url, base=f"http://127.0.0.1:{port}", logs=tmp_path, exits=exits)
-        server_log = exits.enter_context((tmp_path / "serve.log").open("wb"))
-        server = subprocess.Popen(
-            [sys.executable, "-m", "zeroparty", "serve", "--sandbox", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=server_log,
-            stderr=server_log,
-        )
-        exits.callback(_reap, server)
-        wait_for(lambda: _up(c.base) or server.poll() is not None, bool, timeout=30, interval=0.1)
-        assert server.poll() is None, (tmp_path / "serve.log").read_text()
+        base = exits.enter_context(server_process(["serve", "--sandbox"], env, tmp_path / "serve.log", ROOT))
+        c = Cluster(env=env, db_url=url, base=base, logs=tmp_path, exits=exits)
         yield c
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def _answer(user: int, order: int) -> tuple[str, str]:

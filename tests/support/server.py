@@ -1,4 +1,5 @@
-"""Serve an ASGI app over real HTTP on an ephemeral loopback port, in a background thread."""
+"""Serve an ASGI app over real HTTP on an ephemeral loopback port, in a background thread, with the
+same connection guards as `zeroparty serve` (adapters/http/serving.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
+from zeroparty.adapters.http.serving import GuardedServer, ServerLimits, server_config, url_of
+
+
+def bound_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A TCP socket bound to a port the kernel picked; the caller holds it, so nobody else can."""
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
+    # and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
 
 
 @contextmanager
-def serve(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+def serve(app: Any, host: str = "127.0.0.1", limits: ServerLimits | None = None) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:PORT`) while uvicorn serves `app`; stop on exit."""
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP,
-    # and without it every response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
+    sock = bound_socket(host)
+    config = server_config(app, limits or ServerLimits(), "warning", lifespan="on", timeout_graceful_shutdown=5)
+    server = GuardedServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -31,7 +37,7 @@ def serve(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{port}"
+        yield url_of(sock)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

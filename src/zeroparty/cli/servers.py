@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
 
 from zeroparty import __version__
+from zeroparty.adapters.http.serving import GuardedServer, ServerLimits, server_config, url_of
 from zeroparty.bootstrap import (
     SANDBOX_PREFIX,
     at_the_edge,
@@ -28,6 +28,7 @@ from zeroparty.bootstrap import (
 from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, plain, runtime, settings
 from zeroparty.cli.experiences import load_definition_file
+from zeroparty.config import Settings
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 
@@ -49,9 +50,19 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(asgi: Any, sock: socket.socket, log_level: str) -> None:
-    config = uvicorn.Config(asgi, log_level=log_level, timeout_graceful_shutdown=10)
-    uvicorn.Server(config).run(sockets=[sock])
+def run_server(asgi: Any, sock: socket.socket, s: Settings, log_level: str, banner: list[str] | None = None) -> None:
+    """Serve `asgi` on `sock` with the connection guards (adapters/http/serving.py); once it
+    listens, print `banner` and where it listens, on stdout, at once (a pipe must see it too)."""
+    limits = ServerLimits(header_timeout_s=s.header_timeout_s, max_connections=s.max_connections)
+
+    def started() -> None:
+        for line in banner or []:
+            out.print(plain(line), highlight=False)
+        out.print(plain(f"Listening on {url_of(sock)}  (Ctrl-C stops)"), highlight=False)
+        out.file.flush()
+
+    config = server_config(asgi, limits, log_level, timeout_graceful_shutdown=10)
+    GuardedServer(config, on_started=started).run(sockets=[sock])
 
 
 @app.command()
@@ -80,7 +91,7 @@ def serve(
     sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
     web = build_web_app(rt, worker=worker, sandbox=sb)
     freeze_startup_heap()
-    run_server(web, sock, s.log_level.lower())
+    run_server(web, sock, s, s.log_level.lower())
 
 
 @app.command()
@@ -143,11 +154,11 @@ def sandbox_cmd(
     )
     sock = listen(host, port)
     where = "given with --api-key" if api_key else f"in {s.data_dir / 'sandbox.key'}"
-    out.print(f"Braze sandbox on http://{host}:{port}  (API key {where}; profiles at /_sandbox/ui/)")
+    banner = [f"Braze sandbox on {url_of(sock)}  (API key {where}; profiles at /_sandbox/ui/)"]
     # The standalone sandbox keeps only its own database; the product's is never opened.
     sandbox_app = create_sandbox_app(sandbox_engine(s), config)
     # The sandbox answers Braze's own 413, so the edge only bounds the body's time ("" matches every path).
-    run_server(at_the_edge(sandbox_app, s, {"": config.max_body_bytes}), sock, s.log_level.lower())
+    run_server(at_the_edge(sandbox_app, s, {"": config.max_body_bytes}), sock, s, s.log_level.lower(), banner)
 
 
 @app.command()
@@ -186,8 +197,5 @@ def demo(
         f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/   (sign in with the API key below)",
         f"  Sandbox API:      {sandbox_url}  (API key: {key})",
         f"  JSON API docs:    {base}/docs   (sign in with a token: zeroparty tokens create NAME)",
-        "  Ctrl-C stops.\n",
     ]
-    for line in lines:
-        out.print(plain(line), highlight=False)
-    run_server(build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key)), sock, "warning")
+    run_server(build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key)), sock, s, "warning", lines)

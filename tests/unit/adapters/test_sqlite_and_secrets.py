@@ -76,15 +76,20 @@ def test_settings_from_env() -> None:
             "ZEROPARTY_PORT": "9001",
             "ZEROPARTY_WORKER": "off",
             "ZEROPARTY_LEASE_SECONDS": "5",
+            "ZEROPARTY_HEADER_TIMEOUT_SECONDS": "2.5",
+            "ZEROPARTY_MAX_CONNECTIONS": "500",
         }
     )
     assert s.port == 9001 and s.worker is False and s.lease_seconds == 5
+    assert s.header_timeout_s == 2.5 and s.max_connections == 500
     assert s.db_url == "sqlite:////tmp/zp/zeroparty.db"
     for env, message in [
         ({"ZEROPARTY_PORT": "70000"}, "ZEROPARTY_PORT: must be between"),
         ({"ZEROPARTY_WORKER": "maybe"}, "ZEROPARTY_WORKER: expected true or false"),
         ({"ZEROPARTY_MAX_BODY_BYTES": "x"}, "ZEROPARTY_MAX_BODY_BYTES: expected a whole number"),
         ({"ZEROPARTY_LEASE_SECONDS": "1"}, "ZEROPARTY_LEASE_SECONDS: must be between 2 and 3600"),
+        ({"ZEROPARTY_HEADER_TIMEOUT_SECONDS": "0"}, "ZEROPARTY_HEADER_TIMEOUT_SECONDS: must be between 0.5 and 300"),
+        ({"ZEROPARTY_MAX_CONNECTIONS": "3"}, "ZEROPARTY_MAX_CONNECTIONS: must be between 16 and 1000000"),
     ]:
         with pytest.raises(ConfigurationError, match=message):
             Settings.from_env(env)
