@@ -41,7 +41,7 @@ def test_answering_in_a_browser_fills_the_braze_profile(stack: Stack, page: Page
 
     expect(page.locator("#outcome")).to_have_text("The Clear Skin routine")
 
-    users = wait_for(lambda: stack.export_by_email("browser.user@example.com"), bool, timeout=5)
+    users = wait_for(lambda: stack.export_by_email("browser.user@example.com"), bool, timeout=20)
     assert len(users) == 1
     profile = users[0]
     assert profile["email"] == "browser.user@example.com"

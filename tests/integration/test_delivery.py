@@ -50,7 +50,7 @@ def test_a_trickle_is_sent_at_once_woken_not_polled(tmp_path: Path) -> None:
     with running_stack(tmp_path, engine_settings=EngineSettings(idle_poll_s=60)) as stack:
         wait_for(lambda: track_requests(stack), lambda r: r == [], timeout=2)
         assert httpx.post(stack.base + URL, json=response_for("trickle@example.com")).status_code == 201
-        users = wait_for(lambda: stack.export_by_email("trickle@example.com"), bool, timeout=5)
+        users = wait_for(lambda: stack.export_by_email("trickle@example.com"), bool, timeout=20)
         profile = users[0]
         assert profile["email"] == "trickle@example.com"
         assert profile["email_subscribe"] == "opted_in"

@@ -26,7 +26,7 @@ def test_each_screen_is_stored_and_braze_hears_once_the_email_is_known(stack: St
         assert done.status_code == 303 and done.headers["location"].endswith("/outcome")
         outcome = c.get(done.headers["location"])
         assert "The Hydration Boost routine" in outcome.text
-        profile = wait_for(lambda: stack.export_by_email("pages@example.com"), bool, timeout=5)[0]
+        profile = wait_for(lambda: stack.export_by_email("pages@example.com"), bool, timeout=20)[0]
         assert profile["custom_attributes"]["skin_goals"] == ["fine_lines", "hydration"]
         assert profile["custom_attributes"]["skin_quiz_routine"] == "hydration_boost"
         assert "email_subscribe" not in profile  # the box was left unticked: no subscription change
