@@ -143,8 +143,8 @@ class Pages:
         if response_id is None:
             return await run_in_threadpool(self.ctx.capture.published, slug)
         # A response stays on the version it started on.
-        pub, _answers, _outcome = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        return pub
+        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        return view.published
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
@@ -174,19 +174,20 @@ class Pages:
         return RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        pub, answers, _outcome = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
+        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        exp = view.published.experience
+        screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
-        return self.render_screen(request, pub.experience, screen, answers, {}, response_id)
+        return self.render_screen(request, exp, screen, view.answers, {}, response_id)
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
-        pub, _answers, outcome_id = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        chosen = next((o for o in pub.experience.outcomes if o.id == outcome_id), None)
+        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        exp = view.published.experience
+        chosen = next((o for o in exp.outcomes if o.id == view.outcome_id), None)
         if chosen is None:
-            first = pub.experience.screens[0]
-            return RedirectResponse(self.next_url(request, slug, response_id, first), status_code=303)
-        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": pub.experience, "outcome": chosen})
+            return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
+        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
 
 
 NO_EXPERIENCE = "There is no experience here."
