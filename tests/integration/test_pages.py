@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.support.stack import SANDBOX_AUTH, Stack
@@ -69,3 +71,25 @@ def test_skipping_ahead_to_the_last_screen_is_refused(stack: Stack) -> None:
         assert "An earlier question still needs an answer" in r.text
         assert f"/e/skin-quiz/r/{rid}/s/goals" in r.text
         assert stack.row_counts()["outbox"] == 0
+
+
+def test_a_forged_host_header_shapes_no_link_or_redirect(stack: Stack) -> None:
+    forged = {"Host": "evil.example"}
+    with httpx.Client(base_url=stack.base, headers=forged) as c:
+        pages = [c.get("/"), c.get("/e/skin-quiz")]
+        first = post(c, "/e/skin-quiz", {"skin_type": "dry"})
+        assert first.status_code == 303
+        screen2 = first.headers["location"]
+        assert screen2.startswith("/e/skin-quiz/r/") and screen2.endswith("/s/goals")
+        rid = screen2.split("/r/")[1].split("/")[0]
+        unfinished = c.get(f"/e/skin-quiz/r/{rid}/outcome", follow_redirects=False)
+        assert unfinished.status_code == 303
+        assert unfinished.headers["location"] == f"/e/skin-quiz/r/{rid}/s/skin"
+        pages += [c.get(screen2), post(c, f"/e/skin-quiz/r/{rid}/s/contact", {"email": "host@example.com"})]
+    assert [p.status_code for p in pages] == [200, 200, 200, 422]
+    for page in pages:
+        assert "evil.example" not in page.text
+        assert "//" not in " ".join(re.findall(r'(?:action|href)="([^"]*)"', page.text))
+    assert 'action="/e/skin-quiz"' in pages[1].text
+    assert f'action="/e/skin-quiz/r/{rid}/s/goals"' in pages[2].text
+    assert f'href="/e/skin-quiz/r/{rid}/s/goals"' in pages[3].text  # the link back to a skipped answer

@@ -50,6 +50,12 @@ def _token_problem(exc: InvalidInput) -> str | None:
     return f"{TOKEN_PARAM}: {found[0].message}" if found else None
 
 
+def path_for(request: Request, name: str, **params: str) -> str:
+    """The path of a named route, never a whole URL: the Host header a client sends must not shape
+    the links and redirects it gets back."""
+    return request.url_for(name, **params).path
+
+
 def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     given: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -108,14 +114,14 @@ class Pages:
         # Required answers missing on other screens (the respondent skipped ahead): link back.
         earlier = [elements[f][0] for f in errors if f not in here and f in elements]
         back = (
-            request.url_for("show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
+            path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
             if earlier and response_id is not None
             else None
         )
-        action = str(
-            request.url_for("submit_first", slug=exp.slug)
+        action = (
+            path_for(request, "submit_first", slug=exp.slug)
             if response_id is None
-            else request.url_for("submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
+            else path_for(request, "submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
         )
         if response_id is None and token is not None:  # the first submit carries the link's token
             action += f"?{TOKEN_PARAM}={quote(token, safe='')}"
@@ -136,8 +142,8 @@ class Pages:
 
     def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
         if screen is None:
-            return str(request.url_for("outcome", slug=slug, response_id=response_id))
-        return str(request.url_for("show_screen", slug=slug, response_id=response_id, screen_id=screen.id))
+            return path_for(request, "outcome", slug=slug, response_id=response_id)
+        return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
     async def version_for(self, slug: str, response_id: str | None) -> Published:
         if response_id is None:
