@@ -26,7 +26,9 @@ def test_whole_response_is_recorded_and_reported(held_stack: Stack) -> None:
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["outcome"] == "clear_skin" and body["queued"] == 1
-    status = httpx.get(held_stack.base + r.headers["location"], headers=held_stack.auth).json()
+    shown = httpx.get(held_stack.base + r.headers["location"], headers=held_stack.auth)
+    assert r.headers["cache-control"] == shown.headers["cache-control"] == "no-store"  # a response's data
+    status = shown.json()
     assert status["email"] == "sam@example.com"
     assert status["answers"]["skin_goals"] == ["breakouts"]
     assert status["deliveries"][0]["state"] == "pending"

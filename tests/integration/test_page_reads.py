@@ -64,5 +64,6 @@ def test_page_views_do_not_wait_for_a_writer_but_a_submit_does(impatient: Stack)
             first = c.post("/e/skin-quiz", data={"skin_type": "oily"})
         for r in (refused, first):
             assert r.status_code == 503, r.text
-            assert r.headers["retry-after"] == "1"
+            assert r.headers["retry-after"] == "1" and r.headers["cache-control"] == "no-store"
+            assert "nothing was saved" in r.text
         assert impatient.row_counts() == before

@@ -16,7 +16,7 @@ from zeroparty.domain.definition import Outcome, Screen
 from zeroparty.domain.external_ids import TokenProblem, verify_token
 from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
-from zeroparty.errors import FieldError, InvalidInput, NotFound
+from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
 from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
 
 
@@ -81,7 +81,8 @@ class CaptureService:
         external_id_token: str | None = None,
     ) -> Submitted:
         """One screen's answers. A token is read only when the response starts (its first submit);
-        later screens carry the external id stored with the response."""
+        later screens carry the external id stored with the response. A completed response takes no
+        more answers (Gone)."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
@@ -90,7 +91,10 @@ class CaptureService:
                 response_id = str(uuid.uuid4())
             else:
                 pub, stored = _response_of(unit, slug, response_id)
-                before = Progress(stored.answers, stored.outcome_id, stored.completed_at is not None)
+                if stored.completed_at is not None:
+                    # Its link may sit in logs and histories: it is no key to a person's data any more.
+                    raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+                before = Progress(stored.answers, stored.outcome_id, completed=False)
                 is_new, external_id = False, stored.external_id
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
