@@ -8,6 +8,7 @@ nesting and number sizes bounded so that parsing can never exhaust the stack or 
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -107,18 +108,44 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
+# Longest first: UTF-32-LE's mark begins with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "is UTF-32 (it starts with its byte order mark); send UTF-8"),
+    (codecs.BOM_UTF32_BE, "is UTF-32 (it starts with its byte order mark); send UTF-8"),
+    (codecs.BOM_UTF8, "starts with a UTF-8 byte order mark; send UTF-8 without one"),
+    (codecs.BOM_UTF16_LE, "is UTF-16 (it starts with its byte order mark); send UTF-8"),
+    (codecs.BOM_UTF16_BE, "is UTF-16 (it starts with its byte order mark); send UTF-8"),
+)
+
+
+def _utf8_text(raw: bytes) -> str:
+    """`raw` as UTF-8 without a byte order mark (RFC 8259, section 8.1), else MalformedInput saying why.
+
+    `json.loads` on bytes would guess UTF-16 and UTF-32 and skip a BOM; a body is read as UTF-8 only."""
+    for bom, problem in _BOMS:
+        if raw.startswith(bom):
+            raise MalformedInput(FieldError("body", problem), "malformed JSON")
+    if b"\x00" in raw:  # JSON text never holds NUL raw; UTF-16 and UTF-32 hold it around every ASCII character
+        problem = "is not UTF-8: it holds NUL bytes, as UTF-16 and UTF-32 text does; send UTF-8"
+        raise MalformedInput(FieldError("body", problem), "malformed JSON")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedInput(FieldError("body", "is not valid UTF-8"), "malformed JSON") from None
+
+
 def parse_json(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON document in `raw`, checked by `tree_problems`; InvalidInput naming what is wrong.
 
-    Bad UTF-8, NaN/Infinity, oversized numbers and absurd nesting are refused, never a crash."""
+    Anything but UTF-8 (a BOM included), NaN/Infinity, oversized numbers and absurd nesting are
+    refused, never a crash."""
+    text = _utf8_text(raw)
     try:
-        doc = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+        doc = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
     except RecursionError:
         raise MalformedInput(
             FieldError("body", f"is nested more than {max_depth} levels deep"), "malformed JSON"
         ) from None
-    except UnicodeDecodeError:
-        raise MalformedInput(FieldError("body", "is not valid UTF-8"), "malformed JSON") from None
     except ValueError as exc:  # JSONDecodeError, and the hooks' refusals
         raise MalformedInput(FieldError("body", f"not valid JSON: {exc}"), "malformed JSON") from None
     problems = tree_problems(doc, max_depth)

@@ -64,7 +64,7 @@ def router(ctx: AppContext) -> APIRouter:
             }
         },
         responses={
-            400: {"description": "malformed JSON (not UTF-8, bad syntax, nested too deep, a huge number)"},
+            400: {"description": "malformed JSON (not UTF-8, a BOM, bad syntax, nested too deep, a huge number)"},
             404: {"description": "unknown experience"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
