@@ -60,6 +60,13 @@ def test_a_lowered_window_shortens_the_passes_already_given() -> None:
     assert not RevisitPass(SECRET, 600, clock).admits(value, "skin-quiz", RID)
 
 
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(600, "10 minutes"), (60, "1 minute"), (3600, "1 hour"), (90, "90 seconds")]
+)
+def test_the_window_in_words(seconds: int, said: str) -> None:
+    assert RevisitPass(SECRET, seconds).window == said
+
+
 @given(value=st.text(max_size=120))
 def test_no_text_is_a_pass_by_accident(value: str) -> None:
     assert not RevisitPass(SECRET, 600, Clock(1_000_000.0)).admits(value, "skin-quiz", RID)

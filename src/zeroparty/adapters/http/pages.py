@@ -41,7 +41,7 @@ NO_EXPERIENCE = "There is no experience here."
 NO_RESPONSE = "This response does not exist."
 COMPLETE = "This response is complete"
 SCREEN_CLOSED = "Nothing was changed: once complete, a response's answers are no longer shown or changed here."
-OUTCOME_PRIVATE = "Its outcome is shown only in the browser that completed it, for {minutes} minutes after."
+OUTCOME_PRIVATE = "Its outcome is shown only in the browser that completed it, for {window} after."
 BUSY = "This page could not be loaded or saved just now, and nothing was saved. Please try again in a moment."
 
 
@@ -239,7 +239,7 @@ class Pages:
         if chosen is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE.format(minutes=max(1, self.ctx.revisit.seconds // 60)))
+            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
         return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
 
 

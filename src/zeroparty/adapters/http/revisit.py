@@ -34,6 +34,15 @@ class RevisitPass:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", hmac.new(self.session_secret, _KEY_LABEL, hashlib.sha256).digest())
 
+    @property
+    def window(self) -> str:
+        """How long a pass lasts, in words: "10 minutes", "1 hour", "90 seconds"."""
+        for size, unit in ((3600, "hour"), (60, "minute"), (1, "second")):
+            count, rest = divmod(self.seconds, size)
+            if count and not rest:
+                return f"{count} {unit}{'' if count == 1 else 's'}"
+        raise AssertionError("unreachable: every whole number of seconds is a count of seconds")
+
     def _signature(self, slug: str, response_id: str, expires: int) -> str:
         mac = hmac.new(self._key, f"{slug}\n{response_id}\n{expires}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
