@@ -98,7 +98,10 @@ def test_only_the_browser_that_completed_a_response_sees_its_outcome_again(stack
         assert r.headers["cache-control"] == "no-store"
     for r in (elsewhere, crossed, stale):
         assert r.status_code == 410
-        assert "Hydration Boost" not in r.text and "shown only in the browser that completed it, for 10 minutes after" in r.text
+        assert (
+            "Hydration Boost" not in r.text
+            and "shown only in the browser that completed it, for 10 minutes after" in r.text
+        )
         assert r.headers["cache-control"] == "no-store"
 
 
