@@ -37,6 +37,7 @@ from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
 from zeroparty.adapters.http.limits import BodyLimits
 from zeroparty.adapters.http.metrics import StoreCollector
+from zeroparty.adapters.http.revisit import RevisitPass
 from zeroparty.config import Settings
 from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
@@ -178,7 +179,8 @@ def build_web_app(
     registry = CollectorRegistry()
     registry.register(StoreCollector(rt.engine))
     auth = OperatorAuth(rt.tokens, rt.session_secret, lambda: datetime.now(UTC))
-    ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth)
+    revisit = RevisitPass(rt.session_secret, rt.settings.revisit_seconds)
+    ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth, revisit)
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}
     if sandbox is not None and sandbox_db is not None:

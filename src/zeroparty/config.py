@@ -69,6 +69,7 @@ class Settings:
     header_timeout_s: float = 5.0
     max_connections: int | None = None  # None: from the process's descriptor limit
     frame_ancestors: str = "'self'"
+    revisit_seconds: int = 600
     sqlite_busy_timeout_ms: int = 10_000
     lease_seconds: int = 60
     batch_window_ms: int = 50
@@ -111,6 +112,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_HEADER_TIMEOUT_SECONDS": ("header_timeout_s", lambda n, raw: _seconds(n, raw, 0.5, 300)),
     "ZEROPARTY_MAX_CONNECTIONS": ("max_connections", lambda n, raw: _int(n, raw, 16, 1_000_000)),
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
+    "ZEROPARTY_REVISIT_SECONDS": ("revisit_seconds", lambda n, raw: _int(n, raw, 10, 86_400)),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),
     "ZEROPARTY_BATCH_WINDOW_MS": ("batch_window_ms", lambda n, raw: _int(n, raw, 0, 10_000)),

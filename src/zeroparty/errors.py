@@ -4,6 +4,7 @@ ZeropartyError
 ├── InvalidInput            a caller's mistake; carries every (field, message) problem found
 │   ├── MalformedInput      the input could not even be parsed (HTTP 400)
 │   ├── NotFound            the thing named does not exist
+│   ├── Gone                the thing named is closed to this request (a completed response)
 │   └── Unauthorized        no valid credential was presented
 ├── ConfigurationError      settings or stored configuration are unusable
 └── DeliveryError           sending to a destination failed
@@ -46,6 +47,10 @@ class MalformedInput(InvalidInput):
 
 class NotFound(InvalidInput):
     """The resource named by the caller does not exist."""
+
+
+class Gone(InvalidInput):
+    """The resource named exists but can no longer be read or changed this way; nothing was changed."""
 
 
 class Unauthorized(InvalidInput):

@@ -26,7 +26,9 @@ def test_whole_response_is_recorded_and_reported(held_stack: Stack) -> None:
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["outcome"] == "clear_skin" and body["queued"] == 1
-    status = httpx.get(held_stack.base + r.headers["location"], headers=held_stack.auth).json()
+    shown = httpx.get(held_stack.base + r.headers["location"], headers=held_stack.auth)
+    assert r.headers["cache-control"] == shown.headers["cache-control"] == "no-store"  # a response's data
+    status = shown.json()
     assert status["email"] == "sam@example.com"
     assert status["answers"]["skin_goals"] == ["breakouts"]
     assert status["deliveries"][0]["state"] == "pending"
@@ -119,3 +121,14 @@ def test_a_locked_database_is_503_with_retry_after_and_nothing_half_stored(tmp_p
         assert r.json()["errors"][0]["field"] == "storage"
         assert stack.row_counts() == {"responses": 0, "answers": 0, "outbox": 0}
         assert httpx.post(stack.base + URL, json=GOOD).status_code == 201  # and it recovers
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-32-be", "utf-8-sig"])
+def test_json_in_another_encoding_or_with_a_bom_is_400(held_stack: Stack, encoding: str) -> None:
+    # Python's json.loads(bytes) would read all of these; the API takes UTF-8 only, as RFC 8259 asks.
+    raw = json.dumps(GOOD).encode(encoding)
+    r = httpx.post(held_stack.base + URL, content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    (error,) = r.json()["errors"]
+    assert error["field"] == "body" and "UTF-8" in error["message"]
+    assert held_stack.row_counts()["responses"] == 0

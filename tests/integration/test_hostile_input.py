@@ -82,9 +82,9 @@ def test_tab_and_newline_are_refused_in_one_line_text_but_plain_text_is_kept(hel
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-def _to_text_screen(stack: Stack, client: httpx.Client) -> str:
-    """Walk the sample quiz to its last screen (email and name); return that screen's URL."""
-    first = client.post(f"{stack.base}/e/skin-quiz", data={"skin_type": "dry"})
+def _to_text_screen(client: httpx.Client) -> str:
+    """Walk the sample quiz to its last screen (email and name); return that screen's path."""
+    first = client.post("/e/skin-quiz", data={"skin_type": "dry"})
     second = client.post(first.headers["location"], data={"skin_goals": ["hydration"]})
     third = client.post(second.headers["location"], data={"routine_length": "short"})
     assert third.status_code == 303, third.text
@@ -103,8 +103,8 @@ FORM_CASES: list[tuple[str, bytes, str]] = [
 def test_hostile_form_fields_are_refused_on_the_page_and_not_stored(
     held_stack: Stack, case: str, body: bytes, message: str
 ) -> None:
-    with httpx.Client() as c:
-        last = _to_text_screen(held_stack, c)
+    with httpx.Client(base_url=held_stack.base) as c:
+        last = _to_text_screen(c)
         before = held_stack.row_counts()
         r = c.post(last, content=body, headers=FORM)
     assert r.status_code == 422, r.text

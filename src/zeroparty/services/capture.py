@@ -16,8 +16,18 @@ from zeroparty.domain.definition import Outcome, Screen
 from zeroparty.domain.external_ids import TokenProblem, verify_token
 from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
-from zeroparty.errors import FieldError, InvalidInput, NotFound
-from zeroparty.services.ports import CaptureStore, CaptureUnit, Published, ResponseWrite, StoredResponse
+from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
+from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A response as its pages show it."""
+
+    published: Published  # the version it started on, which it keeps
+    answers: dict[str, Any]
+    outcome_id: str | None
+    completed: bool
 
 
 @dataclass(frozen=True)
@@ -43,22 +53,24 @@ class CaptureService:
         self._notify = notify
         self._clock = clock
 
+    # Reads go through `reading()`: a page view never waits for a writer's lock.
+
     def published(self, slug: str) -> Published:
-        with self._store.unit() as unit:
-            return _published(unit, slug)
+        with self._store.reading() as view:
+            return _published(view, slug)
 
     def check_external_id_token(self, slug: str, token: str) -> None:
         """InvalidInput naming `external_id_token` unless `slug`'s secret signed `token` and it has
         not expired (a hosted page checks the link before showing the first screen)."""
-        with self._store.unit() as unit:
-            _published(unit, slug)
-            _external_id(unit, slug, token, self._clock())
+        with self._store.reading() as view:
+            _published(view, slug)
+            _external_id(view, slug, token, self._clock())
 
-    def progress(self, slug: str, response_id: str) -> tuple[Published, dict[str, Any], str | None]:
-        """The version a response runs on, its answers so far and its outcome (if complete)."""
-        with self._store.unit() as unit:
-            pub, stored = _response_of(unit, slug, response_id)
-            return pub, stored.answers, stored.outcome_id
+    def progress(self, slug: str, response_id: str) -> ResponseView:
+        """The version a response runs on, its answers so far, its outcome and whether it is complete."""
+        with self._store.reading() as view:
+            pub, stored = _response_of(view, slug, response_id)
+        return ResponseView(pub, stored.answers, stored.outcome_id, stored.completed_at is not None)
 
     def submit_screen(
         self,
@@ -69,7 +81,8 @@ class CaptureService:
         external_id_token: str | None = None,
     ) -> Submitted:
         """One screen's answers. A token is read only when the response starts (its first submit);
-        later screens carry the external id stored with the response."""
+        later screens carry the external id stored with the response. A completed response takes no
+        more answers (Gone)."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
@@ -78,7 +91,10 @@ class CaptureService:
                 response_id = str(uuid.uuid4())
             else:
                 pub, stored = _response_of(unit, slug, response_id)
-                before = Progress(stored.answers, stored.outcome_id, stored.completed_at is not None)
+                if stored.completed_at is not None:
+                    # Its link may sit in logs and histories: it is no key to a person's data any more.
+                    raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+                before = Progress(stored.answers, stored.outcome_id, completed=False)
                 is_new, external_id = False, stored.external_id
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
@@ -170,7 +186,7 @@ def _extras(
 TOKEN_FIELD = "external_id_token"
 
 
-def _external_id(unit: CaptureUnit, slug: str, token: str | None, now: datetime) -> str | None:
+def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetime) -> str | None:
     """The external id a signed token names, checked against the experience's own secret; an
     InvalidInput naming `external_id_token` otherwise, before anything is written."""
     if token is None:
@@ -186,14 +202,14 @@ def _external_id(unit: CaptureUnit, slug: str, token: str | None, now: datetime)
     raise InvalidInput([FieldError(TOKEN_FIELD, problem)], "the external id token is refused")
 
 
-def _published(unit: CaptureUnit, slug: str) -> Published:
+def _published(unit: CaptureReader, slug: str) -> Published:
     pub = unit.published(slug)
     if pub is None:
         raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
     return pub
 
 
-def _response_of(unit: CaptureUnit, slug: str, response_id: str) -> tuple[Published, StoredResponse]:
+def _response_of(unit: CaptureReader, slug: str, response_id: str) -> tuple[Published, StoredResponse]:
     stored = unit.response(response_id)
     if stored is None:
         raise NotFound(FieldError("response", f"no response '{response_id}'"))

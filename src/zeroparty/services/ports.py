@@ -60,8 +60,8 @@ class ResponseWrite:
         }
 
 
-class CaptureUnit(Protocol):
-    """One storage transaction."""
+class CaptureReader(Protocol):
+    """One read-only storage transaction: a consistent view that never waits for a writer."""
 
     def published(self, slug: str) -> Published | None: ...
 
@@ -73,6 +73,10 @@ class CaptureUnit(Protocol):
         """The secret external id tokens for `slug` are signed with; None when it has none."""
         ...
 
+
+class CaptureUnit(CaptureReader, Protocol):
+    """One storage transaction that writes; what it reads cannot change under it until it ends."""
+
     def write(self, w: ResponseWrite, now: datetime) -> int:
         """Store the response, its answers, its consent records and one outbox row per destination
         (`w.outbox_payload()`); return rows queued."""
@@ -80,4 +84,8 @@ class CaptureUnit(Protocol):
 
 
 class CaptureStore(Protocol):
+    def reading(self) -> AbstractContextManager[CaptureReader]:
+        """For page views: on SQLite it does not take the write lock, so a writer cannot hold it up."""
+        ...
+
     def unit(self) -> AbstractContextManager[CaptureUnit]: ...

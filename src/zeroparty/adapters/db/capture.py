@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
+from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import latest_published, version_by_id
 from zeroparty.adapters.db.queue import enqueue_users
 from zeroparty.adapters.db.schema import (
@@ -29,7 +30,11 @@ from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
 
-class SqlCaptureUnit:
+class SqlCaptureReader:
+    """Reads for one capture transaction; on its own (`SqlCaptureStore.reading`) it never writes."""
+
+    _lock_rows = False
+
     def __init__(self, conn: Connection, box: SecretBox | None = None) -> None:
         self._conn = conn
         self._box = box
@@ -49,7 +54,10 @@ class SqlCaptureUnit:
         return version_by_id(self._conn, version_id)
 
     def response(self, response_id: str) -> StoredResponse | None:
-        row = self._conn.execute(sa.select(responses).where(responses.c.id == response_id)).first()
+        query = sa.select(responses).where(responses.c.id == response_id)
+        # A writer locks the row (PostgreSQL; SQLite's writer holds the whole file), so two submits
+        # of one response take turns and the second sees what the first stored (a completion, say).
+        row = self._conn.execute(query.with_for_update() if self._lock_rows else query).first()
         if row is None:
             return None
         stored = self._conn.execute(
@@ -63,6 +71,10 @@ class SqlCaptureUnit:
             completed_at=row.completed_at,
             external_id=row.external_id,
         )
+
+
+class SqlCaptureUnit(SqlCaptureReader):
+    _lock_rows = True
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         conn = self._conn
@@ -157,6 +169,11 @@ class SqlCaptureStore:
     def __init__(self, engine: Engine, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._box = box
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlCaptureReader]:
+        with reader(self._engine).begin() as conn:
+            yield SqlCaptureReader(conn, self._box)
 
     @contextmanager
     def unit(self) -> Iterator[SqlCaptureUnit]:

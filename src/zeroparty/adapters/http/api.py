@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -15,6 +15,9 @@ from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.definition import Experience
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
+
+# A person's answers and email: no cache, in a browser or on the way, may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class ResponseIn(BaseModel):
@@ -61,7 +64,7 @@ def router(ctx: AppContext) -> APIRouter:
             }
         },
         responses={
-            400: {"description": "malformed JSON (not UTF-8, bad syntax, nested too deep, a huge number)"},
+            400: {"description": "malformed JSON (not UTF-8, a BOM, bad syntax, nested too deep, a huge number)"},
             404: {"description": "unknown experience"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
@@ -87,7 +90,7 @@ def router(ctx: AppContext) -> APIRouter:
                 id=done.response_id, outcome=done.outcome.id if done.outcome else None, queued=done.queued
             ).model_dump(),
             status_code=201,
-            headers={"Location": f"/api/v1/responses/{done.response_id}"},
+            headers={"Location": f"/api/v1/responses/{done.response_id}", **NO_STORE},
         )
 
     @api.get(
@@ -96,11 +99,12 @@ def router(ctx: AppContext) -> APIRouter:
         dependencies=operator_only,
         responses={401: {"description": "no operator token"}, 404: {"description": "unknown response"}},
     )
-    async def response_status(response_id: str) -> ResponseStatus:
+    async def response_status(response_id: str, answer: Response) -> ResponseStatus:
         """Where a response stands: answers, outcome, and delivery per destination."""
         status = await run_in_threadpool(ctx.responses.status, response_id) if is_canonical_uuid(response_id) else None
         if status is None:
             raise NotFound(FieldError("response_id", f"no response '{response_id}'"))
+        answer.headers.update(NO_STORE)
         return status
 
     @api.get("/experiences", dependencies=operator_only, responses={401: {"description": "no operator token"}})

@@ -10,6 +10,7 @@ from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.http.access import OperatorAuth
+from zeroparty.adapters.http.revisit import RevisitPass
 from zeroparty.services.capture import CaptureService
 
 
@@ -21,3 +22,4 @@ class AppContext:
     destinations: SqlDestinations
     templates: Jinja2Templates
     auth: OperatorAuth
+    revisit: RevisitPass  # lets the browser that completed a response see its outcome again, briefly

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from zeroparty.domain.untrusted import safe_for_output
-from zeroparty.errors import FieldError, InvalidInput, MalformedInput, NotFound, Unauthorized
+from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, Unauthorized
 
 log = logging.getLogger("zeroparty.http")
 
@@ -29,12 +29,14 @@ def _status_of(exc: InvalidInput) -> int:
         return 401
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, Gone):
+        return 410
     return 400 if isinstance(exc, MalformedInput) else 422
 
 
 def invalid_input_response(exc: InvalidInput) -> JSONResponse:
     status = _status_of(exc)
-    detail = exc.errors[0].message if status == 404 else exc.summary
+    detail = exc.errors[0].message if status in (404, 410) else exc.summary
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(detail, exc.errors), status_code=status, headers=headers)
 
