@@ -81,3 +81,16 @@ def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
     # Exit 0, so `make demo` ends without "make: *** … Error 130"; and no traceback or "Aborted!".
     assert proc.returncode == 0, err
     assert b"Traceback" not in err and b"Aborted" not in err
+
+
+def test_the_access_log_never_holds_a_whole_response_id(tmp_path: Path) -> None:
+    assert _cli(tmp_path, "experiences", "import", "examples/skin-quiz.yaml").returncode == 0
+    with running(tmp_path, "serve") as base:
+        first = httpx.post(f"{base}/e/skin-quiz", data={"skin_type": "dry"})
+        assert first.status_code == 303
+        screen = first.headers["location"]  # /e/skin-quiz/r/{response id}/s/goals
+        response_id = screen.split("/r/")[1].split("/")[0]
+        assert httpx.get(base + screen).status_code == 200
+    log = (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
+    assert f"/e/skin-quiz/r/{response_id[:8]}…/s/goals" in log  # the line is there, the id cut
+    assert response_id not in log

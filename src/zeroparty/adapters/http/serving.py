@@ -28,6 +28,8 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from zeroparty.adapters.http.access_log import MaskResponseIds
+
 log = logging.getLogger("zeroparty.server")
 
 HEADER_TIMEOUT_S = 5.0
@@ -219,13 +221,18 @@ def server_config(app: Any, limits: ServerLimits, log_level: str, **options: Any
     if limits.max_connections is not None:
         cap = min(cap, limits.max_connections)
     log.debug("descriptor limit %d: up to %d connections", nofile, cap)
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         http=protocol_for(ConnectionGate(cap), limits.header_timeout_s),
         timeout_keep_alive=limits.keep_alive_s,
         log_level=log_level,
         **options,
     )
+    # After the Config: it (re)configures uvicorn's loggers. Response ids and tokens never reach the log.
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, MaskResponseIds) for f in access.filters):
+        access.addFilter(MaskResponseIds())
+    return config
 
 
 def url_of(sock: socket.socket) -> str:
