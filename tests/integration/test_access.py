@@ -93,6 +93,23 @@ def test_every_other_route_refuses_an_anonymous_request(stack: Stack) -> None:
     assert not open_by_accident, open_by_accident
 
 
+def test_every_get_route_answers_head_like_get_without_a_body(stack: Stack) -> None:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): same status and headers, anonymous or not."""
+    gets = sorted({template for method, template, _guarded in _all_routes(stack) if method == "GET"})
+    assert "/metrics" in gets and "/braze-sandbox/_sandbox/stats" in gets
+    differ = []
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        for template in gets:
+            for headers in ({}, {**stack.auth, **SANDBOX_AUTH} if template.startswith("/braze") else stack.auth):
+                path = _concrete(template)
+                get, head = c.get(path, headers=headers), c.head(path, headers=headers)
+                same = {"content-type", "content-length", "location", "cache-control", "www-authenticate"}
+                seen = [(r.status_code, {k: r.headers.get(k) for k in same}) for r in (get, head)]
+                if seen[0] != seen[1] or head.content:
+                    differ.append(f"HEAD {path} ({'with' if headers else 'without'} credentials): {seen}")
+    assert not differ, differ
+
+
 def test_a_wrong_or_revoked_token_is_refused_like_none(stack: Stack) -> None:
     url = f"{stack.base}/api/v1/experiences"
     assert httpx.get(url, headers={"Authorization": "Bearer zp_not-a-real-token"}).status_code == 401

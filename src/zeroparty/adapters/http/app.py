@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from zeroparty import __version__
 from zeroparty.adapters.http import api, errors, operator, pages
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.edge import HeadAsGet
 
 HERE = Path(__file__).parent
 
@@ -34,6 +35,7 @@ def create_app(
         title="zeroparty", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     errors.install(app)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for prefix, sub in (mounts or {}).items():
         app.mount(prefix, sub)
