@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route
 
-from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
+from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, running_stack
 from zeroparty.adapters.http.access import PUBLIC_ROUTES, SELF_GUARDED_MOUNTS
 
 EXAMPLE_PARAMS = {
@@ -146,6 +146,34 @@ def test_the_login_page_trades_a_token_for_a_session_cookie_good_for_reading_onl
         assert c.post("/api/v1/experiences/skin-quiz/responses", content=b"{").status_code != 401
         c.post("/logout")
         assert c.get("/metrics").status_code == 401
+
+
+def test_a_forged_host_shapes_no_redirect_and_no_link(stack: Stack) -> None:
+    """Every Location and every link the sign-in pages make is a path on this site, whatever Host says."""
+    evil = {"Host": "evil.example"}
+    with httpx.Client(base_url=stack.base, follow_redirects=False, headers=evil) as c:
+        answers = {
+            "GET /docs": c.get("/docs"),
+            "POST /logout": c.post("/logout"),
+            "POST /login": c.post("/login", data={"token": stack.token, "next": "/metrics"}),
+            "GET /braze-sandbox/_sandbox/ui/": c.get("/braze-sandbox/_sandbox/ui/"),
+            "POST /braze-sandbox/_sandbox/ui/login": c.post(
+                "/braze-sandbox/_sandbox/ui/login", data={"key": SANDBOX_KEY}
+            ),
+            "POST /braze-sandbox/_sandbox/ui/logout": c.post("/braze-sandbox/_sandbox/ui/logout"),
+        }
+        locations = {name: r.headers.get("location", "") for name, r in answers.items()}
+        assert all(r.status_code == 303 for r in answers.values()), locations
+        assert all(loc.startswith("/") and not loc.startswith("//") for loc in locations.values()), locations
+        assert locations["GET /docs"] == "/login?next=/docs" and locations["POST /logout"] == "/login"
+        assert locations["POST /login"] == "/metrics"
+        for page in ("/login", "/braze-sandbox/_sandbox/ui/login"):
+            actions = re.findall(r'<form[^>]* action="([^"]*)"', c.get(page).text)
+            assert actions and all(a.startswith("/") and "evil.example" not in a for a in actions), actions
+        c.cookies.clear()
+        c.post("/login", data={"token": stack.token, "next": "/docs"})
+        docs = c.get("/docs")
+        assert docs.status_code == 200 and "evil.example" not in docs.text, docs.text
 
 
 def test_the_sandbox_mount_is_refused_without_its_key_and_served_with_it(stack: Stack) -> None:

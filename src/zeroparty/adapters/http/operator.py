@@ -34,7 +34,7 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
     operator_only = [Depends(ctx.auth.require)]
 
     def login_page(request: Request, next_path: str, error: str | None, status: int) -> HTMLResponse:
-        context = {"action": request.url_for("login"), "next": next_path, "error": error}
+        context = {"action": request.url_for("login").path, "next": next_path, "error": error}
         return ctx.templates.TemplateResponse(request, "login.html", context, status_code=status)
 
     @ops.get("/login", name="login", response_class=HTMLResponse)
@@ -64,14 +64,14 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
 
     @ops.post("/logout")
     async def logout(request: Request) -> Response:
-        answer = RedirectResponse(str(request.url_for("login")), status_code=303)
+        answer = RedirectResponse(request.url_for("login").path, status_code=303)
         answer.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return answer
 
     @ops.get("/docs", response_class=HTMLResponse)
     async def docs(request: Request) -> Response:
         if await ctx.auth.operator(request) is None:
-            return RedirectResponse(f"{request.url_for('login')}?next=/docs", status_code=303)
+            return RedirectResponse(f"{request.url_for('login').path}?next=/docs", status_code=303)
         return ctx.templates.TemplateResponse(request, "docs.html", {})
 
     @ops.get("/docs/assets/{name}", name="docs_asset", dependencies=operator_only)
