@@ -29,6 +29,7 @@ from zeroparty.adapters.db.engine import check_sqlite_durability, create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.responses import SqlResponses
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.adapters.db.tokens import SqlTokens
 from zeroparty.adapters.db.wakeup import CommitWatcher
 from zeroparty.adapters.http.access import OperatorAuth
@@ -177,7 +178,7 @@ def build_web_app(
 
     registry = CollectorRegistry()
     registry.register(StoreCollector(rt.engine))
-    auth = OperatorAuth(rt.tokens, rt.session_secret, lambda: datetime.now(UTC))
+    auth = OperatorAuth(rt.tokens, SqlSessions(rt.engine), rt.session_secret, lambda: datetime.now(UTC))
     ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth)
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.sandbox import migrate
 from zeroparty.sandbox.auth import INVALID_KEY, Access, bearer_key, known_key
 from zeroparty.sandbox.config import SandboxConfig
@@ -39,6 +40,7 @@ from zeroparty.sandbox.rules.nested import depth_over
 from zeroparty.sandbox.rules.ratelimit import fault_headers
 from zeroparty.sandbox.state import LoggedRequest, SandboxState
 from zeroparty.sandbox.store import SandboxStore
+from zeroparty.sandbox.tables import sandbox_sessions
 
 Clock = Callable[[], float]  # seconds since the epoch
 Headers = dict[str, str]
@@ -135,7 +137,8 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = 
     gateway = _Gateway(config, state, braze_endpoints(store, IdentityStore(engine), config, state.faults), clock)
     templates = Jinja2Templates(directory=TEMPLATES)
     routes: list[BaseRoute] = [Route(p, gateway.endpoint, methods=["POST"]) for p in gateway.braze]
-    routes += control_routes(store, state, Access(config.api_keys, templates), templates)
+    access = Access(config.api_keys, templates, SqlSessions(engine, sandbox_sessions), clock)
+    routes += control_routes(store, state, access, templates)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _json_error, Exception: _json_error})
     app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
     return app

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from zeroparty.adapters.http.access import SESSION_COOKIE, SESSION_MAX_AGE_S
+from zeroparty.adapters.http.access import SESSION_COOKIE, SESSION_MAX_AGE_S, token_verdict
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.errors import InvalidInput
@@ -20,6 +20,13 @@ from zeroparty.errors import InvalidInput
 # Swagger UI's own files, shipped in a wheel, so /docs needs no CDN.
 _SWAGGER = importlib.resources.files("fastapi_offline") / "static"
 _DOCS_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
+
+
+FORM_REQUIRED = "A token is required: paste one made with `zeroparty tokens create NAME`."
+
+
+def _sentence(problem: str) -> str:
+    return problem[:1].upper() + problem[1:] + "."
 
 
 def _local_path(value: str | None) -> str:
@@ -48,13 +55,16 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
         except InvalidInput:
             return login_page(request, "/docs", "The form could not be read.", 400)
         next_path = _local_path(fields.get("next"))
-        token = await run_in_threadpool(ctx.auth.tokens.verify, fields.get("token", "").strip(), ctx.auth.clock())
-        if token is None:
-            return login_page(request, next_path, "That token is not valid (or was revoked).", 401)
+        presented = fields.get("token", "").strip()
+        if not presented:
+            return login_page(request, next_path, FORM_REQUIRED, 400)
+        verdict = token_verdict(await run_in_threadpool(ctx.auth.tokens.look_up, presented, ctx.auth.clock()))
+        if verdict.token is None:
+            return login_page(request, next_path, _sentence(verdict.problem), 401)
         answer = RedirectResponse(next_path, status_code=303)
         answer.set_cookie(
             SESSION_COOKIE,
-            ctx.auth.session_cookie(token),
+            await run_in_threadpool(ctx.auth.start_session, verdict.token),
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
@@ -64,6 +74,7 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
 
     @ops.post("/logout")
     async def logout(request: Request) -> Response:
+        await run_in_threadpool(ctx.auth.end_session, request.cookies.get(SESSION_COOKIE))
         answer = RedirectResponse(request.url_for("login").path, status_code=303)
         answer.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return answer
