@@ -31,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
 from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
+from zeroparty.domain.login_limits import LoginLimiter, client_key
 
 INVALID_KEY = "Invalid API Key"
 COOKIE = "zeroparty_sandbox_ui"
@@ -38,6 +39,8 @@ UI_PATH = "/_sandbox/ui"
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _SALT = "zeroparty.sandbox.ui-session"
 _FORM_LIMIT = 8 * 1024  # a login form is one short field; anything bigger is not one
+_ACCOUNT = "sandbox"
+_TOO_MANY = {"client": "from your address", "account": "to this sandbox"}
 # Profile pages hold personal data and the login form takes a key: not cached, not framed, no
 # scripts, forms post only back to the sandbox.
 PAGE_HEADERS = {
@@ -51,6 +54,7 @@ PAGE_HEADERS = {
 }
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+Headers = dict[str, str]
 
 
 def bearer_key(request: Request) -> str | None:
@@ -95,6 +99,7 @@ class Access:
         self._templates = templates
         self._sessions = sessions
         self._clock = clock
+        self._limiter = LoginLimiter()
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -156,9 +161,19 @@ class Access:
         return self._form(request, None, 200)
 
     async def _log_in(self, request: Request) -> Response:
+        # Sign-in limits (docs/braze-sandbox.md): the sandbox's keys are one account, since a key is
+        # all a guesser needs; a client that has not failed lately may always try (domain/login_limits.py).
+        client = client_key(request.client.host if request.client else None)
+        decision = self._limiter.admit(client, _ACCOUNT, self._clock())
+        if not decision.allowed:
+            wait = decision.retry_after_s
+            problem = f"Too many failed sign-ins {_TOO_MANY[decision.why]}: try again in {wait} seconds."
+            return self._form(request, problem, 429, {"Retry-After": str(wait)})
         key = known_key(await _form_key(request), self._keys)
         if key is None:
+            self._limiter.failed(_ACCOUNT, self._clock())
             return self._form(request, "That is not one of this sandbox's API keys.", 401)
+        self._limiter.succeeded(client)
         session_id = await run_in_threadpool(self._sessions.start, key_principal(key), self._now())
         response = RedirectResponse(str(request.url_for("ui_index").path), status_code=303, headers=PAGE_HEADERS)
         response.set_cookie(
@@ -182,10 +197,10 @@ class Access:
         )
         return response
 
-    def _form(self, request: Request, problem: str | None, status: int) -> Response:
+    def _form(self, request: Request, problem: str | None, status: int, extra: Headers | None = None) -> Response:
         # The form never carries the key back: a wrong one has to be typed again.
         return self._templates.TemplateResponse(
-            request, "login.html", {"problem": problem}, status_code=status, headers=PAGE_HEADERS
+            request, "login.html", {"problem": problem}, status_code=status, headers={**PAGE_HEADERS, **(extra or {})}
         )
 
 

@@ -7,6 +7,7 @@ a slow password hash would be and lets a request be checked with one indexed loo
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,14 @@ class TokenView:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+_TOKEN_SHAPE = re.compile(r"^zp_[A-Za-z0-9_-]{43}$")
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` has the shape of a token this server makes (it may still be unknown)."""
+    return _TOKEN_SHAPE.match(value) is not None
 
 
 def digest(token: str) -> str:

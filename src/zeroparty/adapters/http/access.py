@@ -13,8 +13,9 @@ someone's behalf.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -22,7 +23,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
 from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
-from zeroparty.adapters.db.tokens import SqlTokens, TokenView, principal, token_id_of
+from zeroparty.adapters.db.tokens import SqlTokens, TokenView, digest, looks_like_token, principal, token_id_of
+from zeroparty.domain.login_limits import Decision, LoginLimiter, client_key
 from zeroparty.errors import FieldError, Unauthorized
 
 # "METHOD /path" (as routed, with {params}) → why it is open to anonymous callers.
@@ -89,11 +91,50 @@ def token_verdict(found: TokenView | None) -> Verdict:
 
 
 @dataclass(frozen=True)
+class SignIn:
+    """What the login form gets for a token: the verdict, and how long to wait when refused for too
+    many failures (`retry_after_s` > 0: answer 429 with `Retry-After`)."""
+
+    verdict: Verdict
+    retry_after_s: int = 0
+
+
+_TOO_MANY = {"client": "from your address", "account": "with this token"}
+
+
+def too_many(decision: Decision) -> str:
+    return f"too many failed sign-ins {_TOO_MANY[decision.why]}: try again in {decision.retry_after_s} seconds"
+
+
+@dataclass(frozen=True)
 class OperatorAuth:
     tokens: SqlTokens
     sessions: SqlSessions
     session_secret: bytes
     clock: Callable[[], datetime]
+    # Failed sign-ins per client and per token presented (docs/security.md, "Sign-in limits"); touched
+    # on the event loop only, so it needs no lock.
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    monotonic: Callable[[], float] = time.monotonic
+
+    async def sign_in(self, presented: str, client_host: str | None) -> SignIn:
+        """Check a token typed into the login form, within the sign-in limits. `client_host` is the
+        peer address as the server saw it (behind a trusted proxy, uvicorn's --proxy-headers put the
+        original client there); X-Forwarded-For is never read here."""
+        client = client_key(client_host)
+        # The "account" of a token-shaped value is that value: a leaked token replayed from many
+        # addresses is slowed down however many there are. Random guesses each have their own, so
+        # only the client's allowance binds them (a 256-bit token cannot be guessed anyway).
+        account = "token:" + digest(presented) if looks_like_token(presented) else None
+        decision = self.limiter.admit(client, account, self.monotonic())
+        if not decision.allowed:
+            return SignIn(Verdict(None, too_many(decision)), decision.retry_after_s)
+        verdict = token_verdict(await run_in_threadpool(self.tokens.look_up, presented, self.clock()))
+        if verdict.token is None:
+            self.limiter.failed(account, self.monotonic())
+        else:
+            self.limiter.succeeded(client)
+        return SignIn(verdict)
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.session_secret, salt="zeroparty-operator-session")

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from zeroparty.adapters.http.access import SESSION_COOKIE, SESSION_MAX_AGE_S, token_verdict
+from zeroparty.adapters.http.access import SESSION_COOKIE, SESSION_MAX_AGE_S
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.errors import InvalidInput
@@ -40,9 +40,12 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
     ops = APIRouter(include_in_schema=False)
     operator_only = [Depends(ctx.auth.require)]
 
-    def login_page(request: Request, next_path: str, error: str | None, status: int) -> HTMLResponse:
+    def login_page(
+        request: Request, next_path: str, error: str | None, status: int, retry_after_s: int = 0
+    ) -> HTMLResponse:
         context = {"action": request.url_for("login").path, "next": next_path, "error": error}
-        return ctx.templates.TemplateResponse(request, "login.html", context, status_code=status)
+        headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+        return ctx.templates.TemplateResponse(request, "login.html", context, status_code=status, headers=headers)
 
     @ops.get("/login", name="login", response_class=HTMLResponse)
     async def login_form(request: Request) -> Response:
@@ -58,13 +61,15 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
         presented = fields.get("token", "").strip()
         if not presented:
             return login_page(request, next_path, FORM_REQUIRED, 400)
-        verdict = token_verdict(await run_in_threadpool(ctx.auth.tokens.look_up, presented, ctx.auth.clock()))
-        if verdict.token is None:
-            return login_page(request, next_path, _sentence(verdict.problem), 401)
+        attempt = await ctx.auth.sign_in(presented, request.client.host if request.client else None)
+        if attempt.retry_after_s:
+            return login_page(request, next_path, _sentence(attempt.verdict.problem), 429, attempt.retry_after_s)
+        if attempt.verdict.token is None:
+            return login_page(request, next_path, _sentence(attempt.verdict.problem), 401)
         answer = RedirectResponse(next_path, status_code=303)
         answer.set_cookie(
             SESSION_COOKIE,
-            await run_in_threadpool(ctx.auth.start_session, verdict.token),
+            await run_in_threadpool(ctx.auth.start_session, attempt.verdict.token),
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
