@@ -68,6 +68,7 @@ class Settings:
     body_timeout_s: float = 5.0
     frame_ancestors: str = "'self'"
     sqlite_busy_timeout_ms: int = 10_000
+    ready_min_free_mb: int = 100
     lease_seconds: int = 60
     batch_window_ms: int = 50
     settle_seconds: float = 30.0
@@ -108,6 +109,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_BODY_TIMEOUT_SECONDS": ("body_timeout_s", lambda n, raw: _seconds(n, raw, 0.1, 300)),
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
+    "ZEROPARTY_READY_MIN_FREE_MB": ("ready_min_free_mb", lambda n, raw: _int(n, raw, 0, 10_000_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),
     "ZEROPARTY_BATCH_WINDOW_MS": ("batch_window_ms", lambda n, raw: _int(n, raw, 0, 10_000)),
     "ZEROPARTY_SETTLE_SECONDS": ("settle_seconds", lambda n, raw: _seconds(n, raw, 0, 3600)),

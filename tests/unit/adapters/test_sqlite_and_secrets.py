@@ -76,15 +76,17 @@ def test_settings_from_env() -> None:
             "ZEROPARTY_PORT": "9001",
             "ZEROPARTY_WORKER": "off",
             "ZEROPARTY_LEASE_SECONDS": "5",
+            "ZEROPARTY_READY_MIN_FREE_MB": "250",
         }
     )
-    assert s.port == 9001 and s.worker is False and s.lease_seconds == 5
+    assert s.port == 9001 and s.worker is False and s.lease_seconds == 5 and s.ready_min_free_mb == 250
     assert s.db_url == "sqlite:////tmp/zp/zeroparty.db"
     for env, message in [
         ({"ZEROPARTY_PORT": "70000"}, "ZEROPARTY_PORT: must be between"),
         ({"ZEROPARTY_WORKER": "maybe"}, "ZEROPARTY_WORKER: expected true or false"),
         ({"ZEROPARTY_MAX_BODY_BYTES": "x"}, "ZEROPARTY_MAX_BODY_BYTES: expected a whole number"),
         ({"ZEROPARTY_LEASE_SECONDS": "1"}, "ZEROPARTY_LEASE_SECONDS: must be between 2 and 3600"),
+        ({"ZEROPARTY_READY_MIN_FREE_MB": "-1"}, "ZEROPARTY_READY_MIN_FREE_MB: must be between 0 and"),
     ]:
         with pytest.raises(ConfigurationError, match=message):
             Settings.from_env(env)

@@ -31,6 +31,7 @@ from zeroparty.errors import FieldError, Unauthorized
 PUBLIC_ROUTES: dict[str, str] = {
     "GET /": "the index links the published experiences, which are public pages",
     "GET /healthz": "liveness probe for load balancers; reveals nothing",
+    "GET /readyz": "readiness probe for load balancers: ok, or why the store cannot take writes (no data)",
     "GET /e/{slug}": "respondents take published experiences",
     "POST /e/{slug}": "respondents submit a published experience's first screen",
     "GET /e/{slug}/r/{response_id}/s/{screen_id}": "a respondent's own screens; the unguessable response id "
