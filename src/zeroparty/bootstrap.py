@@ -28,13 +28,16 @@ from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.engine import check_sqlite_durability, create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
+from zeroparty.adapters.db.readiness import ReadinessCheck
 from zeroparty.adapters.db.responses import SqlResponses
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.adapters.db.tokens import SqlTokens
 from zeroparty.adapters.db.wakeup import CommitWatcher
 from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.app import create_app, templates
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
+from zeroparty.adapters.http.health import ReadinessProbe
 from zeroparty.adapters.http.limits import BodyLimits
 from zeroparty.adapters.http.metrics import StoreCollector
 from zeroparty.adapters.http.revisit import RevisitPass
@@ -161,6 +164,7 @@ def build_web_app(
     capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=delivery[0].wake) if delivery else rt.capture
 
     sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
+    ready = ReadinessCheck(rt.settings.db_url, min_free_bytes=rt.settings.ready_min_free_mb * 2**20)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -175,10 +179,11 @@ def build_web_app(
                     await asyncio.wait_for(task, SHUTDOWN_GRACE_S)
             if sandbox_db is not None:
                 sandbox_db.dispose()
+            ready.close()
 
     registry = CollectorRegistry()
     registry.register(StoreCollector(rt.engine))
-    auth = OperatorAuth(rt.tokens, rt.session_secret, lambda: datetime.now(UTC))
+    auth = OperatorAuth(rt.tokens, SqlSessions(rt.engine), rt.session_secret, lambda: datetime.now(UTC))
     revisit = RevisitPass(rt.session_secret, rt.settings.revisit_seconds)
     ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth, revisit)
     mounts: dict[str, ASGIApp] = {}
@@ -186,7 +191,8 @@ def build_web_app(
     if sandbox is not None and sandbox_db is not None:
         mounts[SANDBOX_PREFIX] = create_sandbox_app(sandbox_db, sandbox)
         own_limits[SANDBOX_PREFIX] = sandbox.max_body_bytes  # it answers Braze's own 413
-    return at_the_edge(create_app(ctx, registry, lifespan=lifespan, mounts=mounts), rt.settings, own_limits)
+    app = create_app(ctx, registry, lifespan=lifespan, mounts=mounts, readiness=ReadinessProbe(ready))
+    return at_the_edge(app, rt.settings, own_limits)
 
 
 def at_the_edge(app: ASGIApp, settings: Settings, own_limits: dict[str, int] | None = None) -> ASGIApp:

@@ -71,6 +71,7 @@ class Settings:
     frame_ancestors: str = "'self'"
     revisit_seconds: int = 600
     sqlite_busy_timeout_ms: int = 10_000
+    ready_min_free_mb: int = 100
     lease_seconds: int = 60
     batch_window_ms: int = 50
     settle_seconds: float = 30.0
@@ -114,6 +115,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
     "ZEROPARTY_REVISIT_SECONDS": ("revisit_seconds", lambda n, raw: _int(n, raw, 10, 86_400)),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
+    "ZEROPARTY_READY_MIN_FREE_MB": ("ready_min_free_mb", lambda n, raw: _int(n, raw, 0, 10_000_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),
     "ZEROPARTY_BATCH_WINDOW_MS": ("batch_window_ms", lambda n, raw: _int(n, raw, 0, 10_000)),
     "ZEROPARTY_SETTLE_SECONDS": ("settle_seconds", lambda n, raw: _seconds(n, raw, 0, 3600)),

@@ -11,10 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 from starlette.routing import Mount, Route
 
-from tests.support.stack import SANDBOX_AUTH, Stack, running_stack
-from zeroparty.adapters.http.access import PUBLIC_ROUTES, SELF_GUARDED_MOUNTS
+from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, running_stack
+from zeroparty.adapters.db.sessions import sessions
+from zeroparty.adapters.db.tokens import principal
+from zeroparty.adapters.http.access import PUBLIC_ROUTES, SELF_GUARDED_MOUNTS, SESSION_COOKIE
 
 EXAMPLE_PARAMS = {
     "slug": "skin-quiz",
@@ -93,15 +97,59 @@ def test_every_other_route_refuses_an_anonymous_request(stack: Stack) -> None:
     assert not open_by_accident, open_by_accident
 
 
-def test_a_wrong_or_revoked_token_is_refused_like_none(stack: Stack) -> None:
+def test_every_get_route_answers_head_like_get_without_a_body(stack: Stack) -> None:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): same status and headers, anonymous or not."""
+    gets = sorted({template for method, template, _guarded in _all_routes(stack) if method == "GET"})
+    assert "/metrics" in gets and "/braze-sandbox/_sandbox/stats" in gets
+    differ = []
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        for template in gets:
+            for headers in ({}, {**stack.auth, **SANDBOX_AUTH} if template.startswith("/braze") else stack.auth):
+                path = _concrete(template)
+                get, head = c.get(path, headers=headers), c.head(path, headers=headers)
+                same = {"content-type", "content-length", "location", "cache-control", "www-authenticate"}
+                seen = [(r.status_code, {k: r.headers.get(k) for k in same}) for r in (get, head)]
+                if seen[0] != seen[1] or head.content:
+                    differ.append(f"HEAD {path} ({'with' if headers else 'without'} credentials): {seen}")
+    assert not differ, differ
+
+
+def _problem(r: httpx.Response) -> str:
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "authorization"
+    message: str = error["message"]
+    return message
+
+
+def test_a_missing_unknown_or_revoked_token_is_told_which(stack: Stack) -> None:
     url = f"{stack.base}/api/v1/experiences"
-    assert httpx.get(url, headers={"Authorization": "Bearer zp_not-a-real-token"}).status_code == 401
+    assert "required" in _problem(httpx.get(url))
+    assert "required" in _problem(httpx.get(url, headers={"Authorization": "Basic eDp5"}))
+    assert _problem(httpx.get(url, headers={"Authorization": "Bearer zp_not-a-real-token"})) == "unknown token"
+    assert _problem(httpx.get(url, headers={"Authorization": "Bearer not-even-shaped-like-one"})) == "unknown token"
     token = stack.rt.tokens.create("short-lived", stack.now())
     assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     stack.rt.tokens.revoke("short-lived", stack.now())
-    r = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert r.json()["errors"][0]["field"] == "authorization"
+    [revoked] = [t for t in stack.rt.tokens.list() if t.name == "short-lived"]
+    assert revoked.revoked_at is not None
+    told = _problem(httpx.get(url, headers={"Authorization": f"Bearer {token}"}))
+    assert told == f"this token was revoked (at {revoked.revoked_at:%Y-%m-%d %H:%M:%S} UTC)"
+    assert "short-lived" not in told  # nothing the holder did not know
+
+
+def test_the_login_page_says_which_too(stack: Stack) -> None:
+    token = stack.rt.tokens.create("login-revoked", stack.now())
+    stack.rt.tokens.revoke("login-revoked", stack.now())
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        for presented, status, text in [
+            ("", 400, "A token is required"),
+            ("zp_wrong", 401, "Unknown token."),
+            (token, 401, "This token was revoked (at "),
+        ]:
+            r = c.post("/login", data={"token": presented, "next": "/docs"})
+            assert r.status_code == status and text in r.text, (presented, r.text)
+            assert "set-cookie" not in r.headers
 
 
 def test_an_operator_token_opens_the_api_docs_and_metrics(stack: Stack) -> None:
@@ -117,7 +165,7 @@ def test_the_login_page_trades_a_token_for_a_session_cookie_good_for_reading_onl
     with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
         assert c.get("/docs").headers["location"].endswith("/login?next=/docs")
         bad = c.post("/login", data={"token": "zp_wrong", "next": "/docs"})
-        assert bad.status_code == 401 and "not valid" in bad.text
+        assert bad.status_code == 401 and "Unknown token" in bad.text
         good = c.post("/login", data={"token": stack.token, "next": "https://evil.example/"})
         assert good.status_code == 303 and good.headers["location"] == "/docs"  # never off-site
         cookie = good.headers["set-cookie"].lower()
@@ -129,6 +177,81 @@ def test_the_login_page_trades_a_token_for_a_session_cookie_good_for_reading_onl
         assert c.post("/api/v1/experiences/skin-quiz/responses", content=b"{").status_code != 401
         c.post("/logout")
         assert c.get("/metrics").status_code == 401
+
+
+def _signed_in(stack: Stack, token: str) -> str:
+    with httpx.Client(base_url=stack.base, follow_redirects=False) as c:
+        r = c.post("/login", data={"token": token, "next": "/metrics"})
+        assert r.status_code == 303, r.text
+        return c.cookies[SESSION_COOKIE]
+
+
+def _with_cookie(stack: Stack, cookie: str, path: str = "/metrics") -> httpx.Response:
+    return httpx.get(stack.base + path, cookies={SESSION_COOKIE: cookie}, follow_redirects=False)
+
+
+def test_logout_ends_the_session_on_the_server_so_a_replayed_cookie_is_refused(stack: Stack) -> None:
+    cookie = _signed_in(stack, stack.token)
+    other = _signed_in(stack, stack.token)  # the same operator in another browser
+    assert _with_cookie(stack, cookie).status_code == 200
+    out = httpx.post(stack.base + "/logout", cookies={SESSION_COOKIE: cookie}, follow_redirects=False)
+    assert out.status_code == 303
+    replayed = _with_cookie(stack, cookie)  # a copy kept from before the logout
+    assert "session has ended" in _problem(replayed)
+    assert _with_cookie(stack, cookie, "/docs").headers["location"] == "/login?next=/docs"
+    assert _with_cookie(stack, other).status_code == 200  # only that session ended
+
+
+def test_revoking_a_token_ends_its_sessions(stack: Stack) -> None:
+    token = stack.rt.tokens.create("browser-user", stack.now())
+    [made] = [t for t in stack.rt.tokens.list() if t.name == "browser-user"]
+
+    def stored() -> int:
+        mine = sa.select(sa.func.count()).select_from(sessions).where(sessions.c.principal == principal(made.id))
+        with stack.rt.engine.connect() as conn:
+            return int(conn.execute(mine).scalar_one())
+
+    cookie = _signed_in(stack, token)
+    assert _with_cookie(stack, cookie).status_code == 200 and stored() == 1
+    stack.rt.tokens.revoke("browser-user", stack.now())
+    assert "session has ended" in _problem(_with_cookie(stack, cookie))
+    assert stored() == 0
+
+
+def test_a_forged_or_tampered_cookie_is_refused(stack: Stack) -> None:
+    cookie = _signed_in(stack, stack.token)
+    assert _with_cookie(stack, cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")).status_code == 401
+    # A validly signed id of a session that was never started (the old cookie held a token id).
+    forged = URLSafeTimedSerializer(stack.rt.session_secret, salt="zeroparty-operator-session").dumps(1)
+    assert _with_cookie(stack, forged).status_code == 401
+
+
+def test_a_forged_host_shapes_no_redirect_and_no_link(stack: Stack) -> None:
+    """Every Location and every link the sign-in pages make is a path on this site, whatever Host says."""
+    evil = {"Host": "evil.example"}
+    with httpx.Client(base_url=stack.base, follow_redirects=False, headers=evil) as c:
+        answers = {
+            "GET /docs": c.get("/docs"),
+            "POST /logout": c.post("/logout"),
+            "POST /login": c.post("/login", data={"token": stack.token, "next": "/metrics"}),
+            "GET /braze-sandbox/_sandbox/ui/": c.get("/braze-sandbox/_sandbox/ui/"),
+            "POST /braze-sandbox/_sandbox/ui/login": c.post(
+                "/braze-sandbox/_sandbox/ui/login", data={"key": SANDBOX_KEY}
+            ),
+            "POST /braze-sandbox/_sandbox/ui/logout": c.post("/braze-sandbox/_sandbox/ui/logout"),
+        }
+        locations = {name: r.headers.get("location", "") for name, r in answers.items()}
+        assert all(r.status_code == 303 for r in answers.values()), locations
+        assert all(loc.startswith("/") and not loc.startswith("//") for loc in locations.values()), locations
+        assert locations["GET /docs"] == "/login?next=/docs" and locations["POST /logout"] == "/login"
+        assert locations["POST /login"] == "/metrics"
+        for page in ("/login", "/braze-sandbox/_sandbox/ui/login"):
+            actions = re.findall(r'<form[^>]* action="([^"]*)"', c.get(page).text)
+            assert actions and all(a.startswith("/") and "evil.example" not in a for a in actions), actions
+        c.cookies.clear()
+        c.post("/login", data={"token": stack.token, "next": "/docs"})
+        docs = c.get("/docs")
+        assert docs.status_code == 200 and "evil.example" not in docs.text, docs.text
 
 
 def test_the_sandbox_mount_is_refused_without_its_key_and_served_with_it(stack: Stack) -> None:

@@ -60,8 +60,12 @@ def test_serve_mounts_no_sandbox_unless_asked(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/braze-sandbox/_sandbox/ui/login").status_code == 404
     # Started on port 0, it says which port it got, and that it listens there.
     assert f"Listening on {base}  (Ctrl-C stops)" in (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
+    assert "warning: data folder" not in (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
+    tmp_path.chmod(0o755)  # an existing folder keeps its mode: serve says so
     with running(tmp_path, "serve", "--sandbox") as base:
         assert httpx.get(f"{base}/braze-sandbox/_sandbox/ui/login").status_code == 200
+    log = (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
+    assert f"warning: data folder {tmp_path} is mode 0755" in log and f"chmod 700 {tmp_path}" in log
 
 
 def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:

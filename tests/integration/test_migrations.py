@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from tests.support.databases import database_url
-from zeroparty.adapters.db import migrate, schema  # noqa: F401  (declares the tables)
+from zeroparty.adapters.db import migrate, schema  # schema declares the tables (and is used below)
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
@@ -30,13 +30,14 @@ PRODUCT = set(metadata.tables) | {"alembic_version"}
 SANDBOX = set(sandbox_metadata.tables) | {"sandbox_alembic_version"}
 
 
-def _head() -> str:
-    head = ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+def _head(location: Path = migrate.MIGRATIONS) -> str:
+    head = ScriptDirectory(str(location)).get_current_head()
     assert head is not None
     return head
 
 
 HEAD = _head()
+SANDBOX_HEAD = _head(sandbox_migrate.MIGRATIONS)
 
 
 def diff(engine: Engine, declared: sa.MetaData) -> list[object]:
@@ -82,7 +83,7 @@ def test_sandbox_migrations_match_its_declared_schema(engine: Engine) -> None:
     sandbox_migrate.upgrade(engine)
     assert diff(engine, sandbox_metadata) == []
     assert tables(engine) == SANDBOX  # a database of its own: none of the product's tables
-    assert revision(engine, "sandbox_alembic_version") == "0001"
+    assert revision(engine, "sandbox_alembic_version") == SANDBOX_HEAD
 
 
 def _product_first(engine: Engine) -> None:
@@ -101,7 +102,7 @@ def test_product_and_sandbox_share_one_database(engine: Engine, order: Callable[
     order(engine)  # every later start finds both current
     assert diff(engine, metadata) == [] and diff(engine, sandbox_metadata) == []
     assert tables(engine) == PRODUCT | SANDBOX
-    assert (revision(engine, "alembic_version"), revision(engine, "sandbox_alembic_version")) == (HEAD, "0001")
+    assert (revision(engine, "alembic_version"), revision(engine, "sandbox_alembic_version")) == (HEAD, SANDBOX_HEAD)
 
 
 def test_a_database_from_before_the_move_loses_the_old_sandbox_tables(engine: Engine) -> None:
@@ -133,8 +134,27 @@ def test_the_product_history_still_goes_down_and_up(engine: Engine) -> None:
     assert diff(engine, metadata) == []
 
 
+def test_going_below_0009_keeps_every_token_under_a_unique_name(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for n, (name, revoked) in enumerate([("ci", now), ("ci", now), ("ci", None), ("old", now), ("old", now)]):
+            conn.execute(
+                schema.api_tokens.insert().values(
+                    name=name, token_sha256=f"{n:064d}", hint="…", created_at=now, revoked_at=revoked
+                )
+            )
+    command.downgrade(migrate.alembic_config(engine), "0008")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, name, revoked_at FROM api_tokens ORDER BY id")).all()
+    names = [r.name for r in rows]
+    assert names == ["ci~1", "ci~2", "ci", "old~4", "old~5"]  # the active one keeps its name
+    migrate.upgrade(engine)
+    assert diff(engine, metadata) == []
+
+
 def test_the_sandbox_app_brings_its_schema_up_itself(engine: Engine) -> None:
     create_sandbox_app(engine, SandboxConfig.single_key("k"))
     assert tables(engine) == SANDBOX and diff(engine, sandbox_metadata) == []
     create_sandbox_app(engine, SandboxConfig.single_key("k"))  # and again on the next start
-    assert revision(engine, "sandbox_alembic_version") == "0001"
+    assert revision(engine, "sandbox_alembic_version") == SANDBOX_HEAD

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import typer
 
 from zeroparty import __version__
+from zeroparty.adapters.data_dir import check_data_dir
 from zeroparty.adapters.http.serving import GuardedServer, ServerLimits, server_config, url_of
 from zeroparty.bootstrap import (
     SANDBOX_PREFIX,
@@ -26,7 +27,7 @@ from zeroparty.bootstrap import (
     sandbox_key,
 )
 from zeroparty.cli.app import app
-from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, plain, runtime, settings
+from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, err, fail, now, out, plain, runtime, settings
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.config import Settings
 from zeroparty.domain.braze_instances import resolve_endpoint
@@ -48,6 +49,14 @@ def listen(host: str, port: int) -> socket.socket:
             fail(f"port {port} on {host} is already in use; pick another with --port (or ZEROPARTY_PORT)")
         fail(f"cannot listen on {host}:{port}: {exc.strerror}")
     return sock
+
+
+def warn_about_data_dir(s: Settings) -> None:
+    """Say at start when the data folder (keys, and the SQLite file) is reachable by other users: an
+    existing folder keeps the mode it has (docs/security.md, "Secrets")."""
+    warning = check_data_dir(s.data_dir)
+    if warning is not None:
+        err.print(plain(f"warning: {warning}"), highlight=False)
 
 
 def run_server(asgi: Any, sock: socket.socket, s: Settings, log_level: str, banner: list[str] | None = None) -> None:
@@ -88,6 +97,7 @@ def serve(
     configure_logging(s)
     sock = listen(host or s.host, port if port is not None else s.port)
     rt = runtime(s, long_running=True)
+    warn_about_data_dir(s)
     sb = SandboxConfig.single_key(sandbox_key(s)) if sandbox else None
     web = build_web_app(rt, worker=worker, sandbox=sb)
     freeze_startup_heap()
@@ -100,6 +110,7 @@ def worker() -> None:
     s = settings()
     configure_logging(s)
     rt = runtime(s, long_running=True)
+    warn_about_data_dir(s)
     engine, client = build_worker(rt)
     freeze_startup_heap()
 
@@ -174,6 +185,7 @@ def demo(
     sock = listen(host, port if port is not None else s.port)
     port = sock.getsockname()[1]  # the port actually served (0 picks a free one)
     rt = runtime(s)
+    warn_about_data_dir(s)
     files = (
         sorted([*examples.glob("*.yaml"), *examples.glob("*.yml"), *examples.glob("*.json")])
         if examples.is_dir()

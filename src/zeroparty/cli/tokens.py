@@ -20,16 +20,23 @@ def _when(value: object) -> str:
 
 
 @tokens_cli.command("create")
-def create(name: Annotated[str, typer.Argument(help="What the token is for, e.g. ci or grafana.")]) -> None:
+def create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. ci or grafana.")],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Revoke the active token of this name (if any) and print a new one."),
+    ] = False,
+) -> None:
     """Create a token and print it once; only a digest of it is kept."""
     rt = runtime(settings())
     try:
-        token = rt.tokens.create(name, now())
+        token = rt.tokens.create(name, now(), replace=replace)
     except InvalidInput as exc:
         fail(str(exc))
     # The token alone on stdout, so `TOKEN=$(zeroparty tokens create ci)` works; the advice on stderr.
     print(token)
-    err.print(plain(f"Token '{name}' created. It is shown only this once: keep it somewhere safe."), highlight=False)
+    done = "created (any earlier token of that name is revoked)" if replace else "created"
+    err.print(plain(f"Token '{name}' {done}. It is shown only this once: keep it somewhere safe."), highlight=False)
 
 
 @tokens_cli.command("list")
@@ -45,7 +52,7 @@ def list_tokens() -> None:
 
 @tokens_cli.command("revoke")
 def revoke(name: str) -> None:
-    """Revoke a token: requests carrying it are refused from now on."""
+    """Revoke a token: requests carrying it are refused from now on, and its browser sessions end."""
     rt = runtime(settings())
     try:
         rt.tokens.revoke(name, now())

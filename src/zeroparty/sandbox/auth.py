@@ -5,9 +5,12 @@ paths do:
 
 - the JSON control API (`/_sandbox/*`) takes `Authorization: Bearer KEY`, else 401 JSON;
 - the profile browser (`/_sandbox/ui/*`) asks for the key once in a server-rendered form and then
-  keeps a signed, HttpOnly, SameSite=Strict cookie scoped to the browser's path under the mount
-  prefix (`Secure` over https). The cookie is signed with the key itself, so it stops working when
-  that key is no longer configured. No page ever shows a key.
+  starts a session kept in the sandbox's database (`braze_sandbox_sessions`, the store of
+  adapters/db/sessions.py), named by a random id in a signed, HttpOnly, SameSite=Strict cookie scoped
+  to the browser's path under the mount prefix (`Secure` over https). Signing out ends the session
+  for good, and so do 12 hours. The session belongs to the key (a digest of it) and the cookie is
+  signed with the key itself, so both stop working when that key is no longer configured. No page
+  ever shows a key.
 """
 
 from __future__ import annotations
@@ -17,22 +20,27 @@ import hashlib
 import hmac
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
+from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
+from zeroparty.domain.login_limits import LoginLimiter, client_key
+
 INVALID_KEY = "Invalid API Key"
 COOKIE = "zeroparty_sandbox_ui"
-SESSION_S = 12 * 3600  # a browser session lasts a working day at most
 UI_PATH = "/_sandbox/ui"
 _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _SALT = "zeroparty.sandbox.ui-session"
-_PAYLOAD = "ui"
 _FORM_LIMIT = 8 * 1024  # a login form is one short field; anything bigger is not one
+_ACCOUNT = "sandbox"
+_TOO_MANY = {"client": "from your address", "account": "to this sandbox"}
 # Profile pages hold personal data and the login form takes a key: not cached, not framed, no
 # scripts, forms post only back to the sandbox.
 PAGE_HEADERS = {
@@ -46,6 +54,7 @@ PAGE_HEADERS = {
 }
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+Headers = dict[str, str]
 
 
 def bearer_key(request: Request) -> str | None:
@@ -70,12 +79,30 @@ def _serializer(secret: str | list[str]) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_SALT, signer_kwargs={"digest_method": hashlib.sha256})
 
 
+def key_principal(key: str) -> str:
+    """Whose a browser session is: a digest of the key it was opened with (never the key)."""
+    return "sandbox-key:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 class Access:
     """Guards for the sandbox's own routes, and the browser's login and logout routes."""
 
-    def __init__(self, api_keys: Mapping[str, frozenset[str]], templates: Jinja2Templates) -> None:
+    def __init__(
+        self,
+        api_keys: Mapping[str, frozenset[str]],
+        templates: Jinja2Templates,
+        sessions: SqlSessions,
+        clock: Callable[[], float],
+    ) -> None:
         self._keys = list(api_keys)
+        self._principals = frozenset(key_principal(k) for k in self._keys)
         self._templates = templates
+        self._sessions = sessions
+        self._clock = clock
+        self._limiter = LoginLimiter()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     # -- JSON control API ----------------------------------------------------------------------
 
@@ -93,11 +120,11 @@ class Access:
     # -- profile browser -----------------------------------------------------------------------
 
     def page(self, endpoint: Endpoint) -> Endpoint:
-        """`endpoint` behind the browser session: a 303 to the login form without a valid cookie."""
+        """`endpoint` behind the browser session: a 303 to the login form without a live one."""
 
         @functools.wraps(endpoint)
         async def guarded(request: Request) -> Response:
-            if not self.signed_in(request):
+            if not await self.signed_in(request):
                 return RedirectResponse(_login_path(request), status_code=303, headers=PAGE_HEADERS)
             response = await endpoint(request)
             response.headers.update(PAGE_HEADERS)
@@ -105,15 +132,23 @@ class Access:
 
         return guarded
 
-    def signed_in(self, request: Request) -> bool:
+    def _session_id(self, request: Request) -> str | None:
         token = request.cookies.get(COOKIE)
         if not token or not self._keys:
-            return False
+            return None
         try:
             # Verifies against every configured key; a cookie signed with a key since removed fails.
-            return bool(_serializer(self._keys).loads(token, max_age=SESSION_S) == _PAYLOAD)
+            session_id = _serializer(self._keys).loads(token, max_age=int(SESSION_LIFETIME.total_seconds()))
         except BadData:  # forged, tampered with, expired, or signed with a key no longer configured
+            return None
+        return session_id if isinstance(session_id, str) else None
+
+    async def signed_in(self, request: Request) -> bool:
+        session_id = self._session_id(request)
+        if session_id is None:
             return False
+        session = await run_in_threadpool(self._sessions.find, session_id, self._now())
+        return session is not None and session.principal in self._principals
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -126,14 +161,25 @@ class Access:
         return self._form(request, None, 200)
 
     async def _log_in(self, request: Request) -> Response:
+        # Sign-in limits (docs/braze-sandbox.md): the sandbox's keys are one account, since a key is
+        # all a guesser needs; a client that has not failed lately may always try (domain/login_limits.py).
+        client = client_key(request.client.host if request.client else None)
+        decision = self._limiter.admit(client, _ACCOUNT, self._clock())
+        if not decision.allowed:
+            wait = decision.retry_after_s
+            problem = f"Too many failed sign-ins {_TOO_MANY[decision.why]}: try again in {wait} seconds."
+            return self._form(request, problem, 429, {"Retry-After": str(wait)})
         key = known_key(await _form_key(request), self._keys)
         if key is None:
+            self._limiter.failed(_ACCOUNT, self._clock())
             return self._form(request, "That is not one of this sandbox's API keys.", 401)
+        self._limiter.succeeded(client)
+        session_id = await run_in_threadpool(self._sessions.start, key_principal(key), self._now())
         response = RedirectResponse(str(request.url_for("ui_index").path), status_code=303, headers=PAGE_HEADERS)
         response.set_cookie(
             COOKIE,
-            _serializer(key).dumps(_PAYLOAD),
-            max_age=SESSION_S,
+            _serializer(key).dumps(session_id),
+            max_age=int(self._sessions.lifetime.total_seconds()),
             path=_cookie_path(request),
             secure=request.url.scheme == "https",
             httponly=True,
@@ -142,16 +188,19 @@ class Access:
         return response
 
     async def _log_out(self, request: Request) -> Response:
+        session_id = self._session_id(request)
+        if session_id is not None:
+            await run_in_threadpool(self._sessions.end, session_id)
         response = RedirectResponse(_login_path(request), status_code=303, headers=PAGE_HEADERS)
         response.delete_cookie(
             COOKIE, path=_cookie_path(request), secure=request.url.scheme == "https", httponly=True, samesite="strict"
         )
         return response
 
-    def _form(self, request: Request, problem: str | None, status: int) -> Response:
+    def _form(self, request: Request, problem: str | None, status: int, extra: Headers | None = None) -> Response:
         # The form never carries the key back: a wrong one has to be typed again.
         return self._templates.TemplateResponse(
-            request, "login.html", {"problem": problem}, status_code=status, headers=PAGE_HEADERS
+            request, "login.html", {"problem": problem}, status_code=status, headers={**PAGE_HEADERS, **(extra or {})}
         )
 
 

@@ -23,11 +23,17 @@ _SEARCH_MAX = 200
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+_LIMIT_MAX = 1_000_000
+_LIMIT_PROBLEM = f"limit must be a whole number from 0 to {_LIMIT_MAX}"
+
+
 def _limit(request: Request, default: int) -> int | None:
-    try:
-        return max(0, int(request.query_params.get("limit", str(default))))
-    except ValueError:
+    """The `limit` query parameter: ASCII digits only (int() would take "٣" and " 5"), bounded."""
+    raw = request.query_params.get("limit", str(default))
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(_LIMIT_MAX))):
         return None
+    value = int(raw)
+    return value if value <= _LIMIT_MAX else None
 
 
 def _search_text(request: Request) -> str:
@@ -69,7 +75,8 @@ class _Control:
     async def requests_log(self, request: Request) -> Response:
         limit = _limit(request, 100)
         if limit is None:
-            return JSONResponse({"message": "limit must be a whole number"}, status_code=422)
+            errors = [{"field": "limit", "message": _LIMIT_PROBLEM}]
+            return JSONResponse({"message": _LIMIT_PROBLEM, "errors": errors}, status_code=422)
         only = request.query_params.get("path")
         entries = [e.view() for e in self.state.log if only is None or e.path == only]
         return JSONResponse({"requests": entries[-limit:] if limit else []})

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import re
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.sandbox import migrate
 from zeroparty.sandbox.auth import INVALID_KEY, Access, bearer_key, known_key
 from zeroparty.sandbox.config import SandboxConfig
@@ -36,6 +40,7 @@ from zeroparty.sandbox.rules.nested import depth_over
 from zeroparty.sandbox.rules.ratelimit import fault_headers
 from zeroparty.sandbox.state import LoggedRequest, SandboxState
 from zeroparty.sandbox.store import SandboxStore
+from zeroparty.sandbox.tables import sandbox_sessions
 
 Clock = Callable[[], float]  # seconds since the epoch
 Headers = dict[str, str]
@@ -53,23 +58,54 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python accepts them, JSON does not
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: JSON's grammar allows it, no double holds it
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > sys.float_info.max:  # compared exactly: no conversion, so no OverflowError
+        raise ValueError("integer out of range")
+    return value
+
+
+# A `\u` escape of a UTF-16 surrogate or of NUL: only then can the parsed text hold a bad character.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
 def parse_json(raw: bytes) -> Any:
-    """The JSON document in `raw`; ValueError when there is none (NaN, bad UTF-8, absurd nesting),
-    or when a string holds a NUL character, which PostgreSQL cannot store (a sandbox choice)."""
+    """The JSON document in `raw`; ValueError when there is none (NaN, bad UTF-8, absurd nesting).
+
+    Also refused, as "Bad syntax" (https://www.braze.com/docs/api/errors, 400): a string or key holding
+    a lone UTF-16 surrogate (`"\\ud800"`: not Unicode text, so it can be neither stored nor answered) or a
+    NUL character (PostgreSQL cannot store it), and a number no 64-bit double holds (a sandbox choice:
+    every number it keeps can be compared, incremented and written back as JSON)."""
     try:
-        doc = json.loads(raw, parse_constant=_reject_constant)
+        # Decoded here, strictly: given bytes, json.loads would also take UTF-16 and UTF-32.
+        text = raw.decode("utf-8")
+        doc = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int)
     except (RecursionError, UnicodeDecodeError) as exc:
         raise ValueError(str(exc)) from exc
-    if b"\\u0000" in raw and _holds_nul(doc):
-        raise ValueError("NUL character in a string")
+    if _SUSPECT_ESCAPE.search(text) and _holds_bad_text(doc):
+        raise ValueError("a lone surrogate or a NUL character in a string")
     return doc
 
 
-def _holds_nul(doc: Any) -> bool:
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or _LONE_SURROGATE.search(text) is not None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads joins a valid pair into one character
+
+
+def _holds_bad_text(doc: Any) -> bool:
     stack = [doc]
     while stack:
         item = stack.pop()
-        if isinstance(item, str) and "\x00" in item:
+        if isinstance(item, str) and _bad_text(item):
             return True
         if isinstance(item, dict):
             stack.extend(item.keys())
@@ -101,7 +137,8 @@ def create_sandbox_app(engine: Engine, config: SandboxConfig, *, clock: Clock = 
     gateway = _Gateway(config, state, braze_endpoints(store, IdentityStore(engine), config, state.faults), clock)
     templates = Jinja2Templates(directory=TEMPLATES)
     routes: list[BaseRoute] = [Route(p, gateway.endpoint, methods=["POST"]) for p in gateway.braze]
-    routes += control_routes(store, state, Access(config.api_keys, templates), templates)
+    access = Access(config.api_keys, templates, SqlSessions(engine, sandbox_sessions), clock)
+    routes += control_routes(store, state, access, templates)
     app = Starlette(routes=routes, exception_handlers={HTTPException: _json_error, Exception: _json_error})
     app.router.redirect_slashes = False  # Braze treats /users/track/ as a different, unknown path
     return app

@@ -1,5 +1,6 @@
-"""The sandbox's storage: Braze-like user profiles with their aliases, events and purchases, and the
-email subscription states Braze keeps per address (/email/status works for addresses no user has yet).
+"""The sandbox's storage: Braze-like user profiles with their aliases, events and purchases, the
+email subscription states Braze keeps per address (/email/status works for addresses no user has yet),
+and the profile browser's sessions.
 
 The sandbox has its own MetaData and its own migration history (migrations/, version table
 `sandbox_alembic_version`), so it can share a database with zeroparty or have one of its own. Its
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from zeroparty.adapters.db.metadata import NAMING_CONVENTION, UTCDateTime
+from zeroparty.adapters.db.sessions import session_table
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)  # its own MetaData: its own schema
 
@@ -67,3 +69,6 @@ sandbox_email_states = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Profile browser sessions (auth.py): the product's session store, over a table of the sandbox's own.
+sandbox_sessions = session_table("braze_sandbox_sessions", metadata)

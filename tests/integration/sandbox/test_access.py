@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from tests.integration.sandbox.conftest import AUTH, EXPORT_ONLY_KEY, KEY, log_in
+from tests.integration.sandbox.conftest import AUTH, EXPORT_ONLY_KEY, KEY, FakeClock, log_in
 from tests.support.server import serve
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.sandbox import ALL_PERMISSIONS, SandboxConfig, create_sandbox_app
@@ -125,6 +125,27 @@ def test_sign_in_browse_and_sign_out(engine: Engine) -> None:
 
         out = client.post("/_sandbox/ui/logout")
         assert (out.status_code, out.headers["location"]) == (303, LOGIN)
+        assert client.get("/_sandbox/ui/").status_code == 303
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_replayed_cookie_is_refused(engine: Engine) -> None:
+    with served(engine, config(KEY)) as (_app, client), httpx.Client(base_url=str(client.base_url)) as other:
+        log_in(client)
+        log_in(other)  # the same developer in another browser
+        kept = client.cookies[COOKIE]
+        assert client.post("/_sandbox/ui/logout").status_code == 303
+        client.cookies.set(COOKIE, kept, path="/_sandbox/ui")  # a copy kept from before signing out
+        assert client.get("/_sandbox/ui/").status_code == 303
+        assert other.get("/_sandbox/ui/").status_code == 200  # only that session ended
+
+
+def test_a_browser_session_expires_after_twelve_hours(engine: Engine) -> None:
+    clock = FakeClock()
+    with serve(create_sandbox_app(engine, config(KEY), clock=clock)) as base, httpx.Client(base_url=base) as client:
+        log_in(client)
+        clock.advance(12 * 3600 - 60)
+        assert client.get("/_sandbox/ui/").status_code == 200
+        clock.advance(60)
         assert client.get("/_sandbox/ui/").status_code == 303
 
 

@@ -49,6 +49,46 @@ def test_request_log_keeps_bodies_answers_latency_and_data_points(sandbox: Sandb
     assert sandbox.api.get("/_sandbox/requests", params={"limit": "x"}).status_code == 422
 
 
+REFUSED_BODIES = [
+    b'{"attributes": [{"external_id": "\\ud800", "a": 1}]}',
+    b'{"attributes": [{"email": "\\udfff@x.co", "a": 1}]}',
+    b'{"attributes": [{"external_id": "keep", "a": "\\ud800"}]}',
+    b'{"events": [{"external_id": "keep", "name": "\\ud800", "time": "2026-01-01"}]}',
+    b'{"attributes": [{"external_id": "keep", "n": 1e400}]}',
+]
+
+
+def test_refused_text_and_numbers_leave_every_listing_readable(sandbox: Sandbox) -> None:
+    for body in REFUSED_BODIES:
+        r = sandbox.client.post(
+            sandbox.base + "/users/track", content=body, headers={**AUTH, "Content-Type": "application/json"}
+        )
+        assert r.status_code == 400, (body, r.text)
+    log = sandbox.log(limit=10)
+    assert [e["status"] for e in log] == [400] * len(REFUSED_BODIES)
+    assert all(e["request_body"] is None for e in log)  # not JSON the sandbox can keep
+    assert sandbox.export(external_ids=["keep"]) == []  # nothing of them was stored
+    assert sandbox.api.get("/_sandbox/profiles").json() == {"profiles": []}
+    assert sandbox.browser.get("/_sandbox/ui/requests").status_code == 200
+    assert sandbox.browser.get("/_sandbox/ui/").status_code == 200
+
+
+def test_an_increment_past_a_doubles_range_leaves_the_value(sandbox: Sandbox) -> None:
+    big = 10**308
+    sandbox.attrs(external_id="u1", n={"inc": big})
+    sandbox.attrs(external_id="u1", n={"inc": big})  # twice that is past the largest double
+    sandbox.attrs(external_id="u1", n={"inc": 1.5})
+    assert sandbox.custom("u1")["n"] == big + 1.5
+    assert sandbox.api.get("/_sandbox/requests", params={"limit": 3}).status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999999", "-1", "1e3", "\u0663", " 5", ""])
+def test_a_request_log_limit_that_is_not_a_small_whole_number_is_422_naming_it(sandbox: Sandbox, limit: str) -> None:
+    r = sandbox.api.get("/_sandbox/requests", params={"limit": limit})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "limit" and "limit" in r.json()["message"]
+
+
 def test_stats_and_reset(sandbox: Sandbox) -> None:
     sandbox.track(
         attributes=[{"external_id": "u1", "a": 1}], events=[{"external_id": "u1", "name": "e", "time": "2026-01-01"}]

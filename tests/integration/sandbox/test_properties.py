@@ -233,3 +233,87 @@ def test_identity_operations_never_5xx_and_keep_identifiers_unique(
         owners = sandbox.export(user_aliases=[alias])
         assert len(owners) <= 1 and all(alias in u["user_aliases"] for u in owners)
     assert sandbox.stats()["profiles"] == len(sandbox.api.get("/_sandbox/profiles").json()["profiles"])
+
+
+# -- text that is not Unicode, numbers no double holds, query parameters ---------------------------
+
+# Any text, lone surrogates and NUL included; half the examples hold one for sure (they are rare otherwise).
+_SOME_TEXT = st.text(st.characters(codec=None), max_size=8)
+ANY_TEXT = _SOME_TEXT | st.builds(
+    lambda a, bad, b: a + bad + b, _SOME_TEXT, st.characters(categories=["Cs"]) | st.just("\x00"), _SOME_TEXT
+)
+numbers_literal = st.one_of(
+    st.integers(-(10**400), 10**400).map(str),
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(-(10**6), 10**6), st.integers(-500, 500)),
+)
+
+
+def _listings_answer(sandbox: Sandbox) -> None:
+    for path in ("/_sandbox/profiles", "/_sandbox/requests?limit=50", "/_sandbox/stats"):
+        assert sandbox.api.get(path).status_code == 200, path
+    for path in ("/_sandbox/ui/", "/_sandbox/ui/requests"):
+        assert sandbox.browser.get(path).status_code == 200, path
+
+
+@SETTINGS
+@given(
+    field=st.sampled_from(["external_id", "email", "value", "key", "event_name"]),
+    text=ANY_TEXT,
+)
+def test_any_text_is_stored_whole_or_refused_with_400_and_listings_stay_readable(
+    sandbox: Sandbox, field: str, text: str
+) -> None:
+    obj: dict[str, Any] = {"external_id": "text-probe", "a": 1}
+    if field in ("external_id", "email"):
+        obj = {field: text, "a": 1}
+    elif field == "value":
+        obj["a"] = text
+    elif field == "key":
+        obj[text] = 1
+    body = (
+        {"events": [{"external_id": "text-probe", "name": text, "time": "2026-01-01"}]}
+        if field == "event_name"
+        else {"attributes": [obj]}
+    )
+    raw = json.dumps(body)  # ensure_ascii: a lone surrogate travels as a \u escape, as a probe sends it
+    r = sandbox.client.post(
+        sandbox.base + "/users/track",
+        content=raw,
+        headers={"Authorization": "Bearer sbx-test-key", "Content-Type": "application/json"},
+    )
+    assert r.status_code in (201, 400), (body, r.text)
+    if any("\ud800" <= c <= "\udfff" or c == "\x00" for c in text):
+        assert r.status_code == 400 and r.json()["message"].startswith("Error while parsing"), r.text
+    _listings_answer(sandbox)
+
+
+@SETTINGS
+@given(literal=numbers_literal, where=st.sampled_from(["value", "inc", "price", "property"]))
+def test_any_number_is_kept_or_refused_and_listings_stay_readable(sandbox: Sandbox, literal: str, where: str) -> None:
+    templates = {
+        "value": '{"attributes": [{"external_id": "num-probe", "n": %s}]}',
+        "inc": '{"attributes": [{"external_id": "num-probe", "n": {"inc": %s}}]}',
+        "price": '{"purchases": [{"external_id": "num-probe", "product_id": "p", "currency": "USD", "price": %s, "time": "2026-01-01"}]}',
+        "property": '{"events": [{"external_id": "num-probe", "name": "e", "time": "2026-01-01", "properties": {"n": %s}}]}',
+    }
+    r = sandbox.client.post(
+        sandbox.base + "/users/track",
+        content=templates[where] % literal,
+        headers={"Authorization": "Bearer sbx-test-key", "Content-Type": "application/json"},
+    )
+    assert r.status_code in (201, 400), (literal, r.text)
+    if abs(float(json.loads(literal, parse_int=float))) == float("inf"):
+        assert r.status_code == 400, literal
+    _listings_answer(sandbox)
+    assert sandbox.post("/users/export/ids", {"external_ids": ["num-probe"]}).status_code == 201
+
+
+@SETTINGS
+@given(limit=st.text(max_size=30))
+def test_any_request_log_limit_is_answered_or_refused_naming_it(sandbox: Sandbox, limit: str) -> None:
+    r = sandbox.api.get("/_sandbox/requests", params={"limit": limit})
+    assert r.status_code in (200, 422), (limit, r.text)
+    if r.status_code == 422:
+        assert r.json()["errors"][0]["field"] == "limit"
+    else:
+        assert len(r.json()["requests"]) <= int(limit)

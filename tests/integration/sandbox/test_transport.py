@@ -33,6 +33,16 @@ TRANSPORT = [
     ("absurd nesting", f"Bearer {KEY}", JSON, b"[" * 200_000, 400, PARSE),
     ("a NUL in a string", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u\\u0000"}]}', 400, PARSE),
     ("an escaped backslash before u0000 is fine", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u\\\\u0000"}]}', 201, "success"),
+    # Text that is not Unicode and numbers no double holds are "Bad syntax" (https://www.braze.com/docs/api/errors).
+    ("a lone surrogate in external_id", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "\\ud800", "a": 1}]}', 400, PARSE),
+    ("a lone surrogate in email", f"Bearer {KEY}", JSON, b'{"attributes": [{"email": "a\\uDC00@x.co", "a": 1}]}', 400, PARSE),
+    ("a lone surrogate in a value", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "a": "x\\ud800"}]}', 400, PARSE),
+    ("a lone surrogate in a key", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "\\udbff": 1}]}', 400, PARSE),
+    ("a surrogate pair is fine", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u\\ud83d\\ude00", "a": 1}]}', 201, "success"),
+    ("an integer past a double's range", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "n": 1' + b"0" * 400 + b'}]}', 400, PARSE),
+    ("a price past a double's range", f"Bearer {KEY}", JSON, b'{"purchases": [{"external_id": "u", "product_id": "p", "currency": "USD", "price": 1' + b"0" * 400 + b', "time": "2026-01-01"}]}', 400, PARSE),
+    ("a float past a double's range", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "n": 1e400}]}', 400, PARSE),
+    ("a large integer a double holds is fine", f"Bearer {KEY}", JSON, b'{"attributes": [{"external_id": "u", "n": 99999999999999999999999}]}', 201, "success"),
 ]  # fmt: skip
 
 

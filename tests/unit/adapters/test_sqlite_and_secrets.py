@@ -78,9 +78,10 @@ def test_settings_from_env() -> None:
             "ZEROPARTY_LEASE_SECONDS": "5",
             "ZEROPARTY_HEADER_TIMEOUT_SECONDS": "2.5",
             "ZEROPARTY_MAX_CONNECTIONS": "500",
+            "ZEROPARTY_READY_MIN_FREE_MB": "250",
         }
     )
-    assert s.port == 9001 and s.worker is False and s.lease_seconds == 5
+    assert s.port == 9001 and s.worker is False and s.lease_seconds == 5 and s.ready_min_free_mb == 250
     assert s.header_timeout_s == 2.5 and s.max_connections == 500
     assert s.db_url == "sqlite:////tmp/zp/zeroparty.db"
     for env, message in [
@@ -90,6 +91,7 @@ def test_settings_from_env() -> None:
         ({"ZEROPARTY_LEASE_SECONDS": "1"}, "ZEROPARTY_LEASE_SECONDS: must be between 2 and 3600"),
         ({"ZEROPARTY_HEADER_TIMEOUT_SECONDS": "0"}, "ZEROPARTY_HEADER_TIMEOUT_SECONDS: must be between 0.5 and 300"),
         ({"ZEROPARTY_MAX_CONNECTIONS": "3"}, "ZEROPARTY_MAX_CONNECTIONS: must be between 16 and 1000000"),
+        ({"ZEROPARTY_READY_MIN_FREE_MB": "-1"}, "ZEROPARTY_READY_MIN_FREE_MB: must be between 0 and"),
     ]:
         with pytest.raises(ConfigurationError, match=message):
             Settings.from_env(env)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from zeroparty.adapters.db.metadata import UTCDateTime, metadata
+from zeroparty.adapters.db.sessions import sessions
+
+__all__ = ["sessions"]  # browser sessions: declared with their store (sessions.py), part of this schema
 
 experiences = sa.Table(
     "experiences",
@@ -144,17 +147,26 @@ delivery_counters = sa.Table(
 )
 
 # Operator API tokens. Only a SHA-256 digest of each token is kept (tokens are 256-bit random, so a
-# fast hash is enough); `hint` is what may be shown of it.
+# fast hash is enough); `hint` is what may be shown of it. A name belongs to one active token at a
+# time; revoked tokens keep their row (and name), so their holders can be told when they were revoked.
 api_tokens = sa.Table(
     "api_tokens",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("hint", sa.String(20), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("last_used_at", UTCDateTime, nullable=True),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+ACTIVE_TOKEN = sa.text("revoked_at IS NULL")
+sa.Index(
+    "uq_api_tokens_active_name",
+    api_tokens.c.name,
+    unique=True,
+    sqlite_where=ACTIVE_TOKEN,
+    postgresql_where=ACTIVE_TOKEN,
 )
 
 # Every consent given or withdrawn, with the exact text shown, written with the response it belongs

@@ -7,18 +7,22 @@ a slow password hash would be and lets a request be checked with one indexed loo
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import api_tokens
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 
 PREFIX = "zp_"
+PRINCIPAL_PREFIX = "api-token:"
 MAX_NAME = 100
 # Recording every use would turn each authenticated read into a write; once a minute is enough.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -36,6 +40,14 @@ class TokenView:
     revoked_at: datetime | None
 
 
+_TOKEN_SHAPE = re.compile(r"^zp_[A-Za-z0-9_-]{43}$")
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` has the shape of a token this server makes (it may still be unknown)."""
+    return _TOKEN_SHAPE.match(value) is not None
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -48,57 +60,95 @@ def _name_problem(name: str) -> str | None:
     return None
 
 
+def principal(token_id: int) -> str:
+    """The name a token's browser sessions belong to (adapters/db/sessions.py)."""
+    return f"{PRINCIPAL_PREFIX}{token_id}"
+
+
+def token_id_of(owner: str) -> int | None:
+    """The token id behind a session principal, or None when it is not a token's."""
+    digits = owner.removeprefix(PRINCIPAL_PREFIX)
+    return int(digits) if owner.startswith(PRINCIPAL_PREFIX) and digits.isascii() and digits.isdigit() else None
+
+
 class SqlTokens:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._sessions = SqlSessions(engine)
 
-    def create(self, name: str, now: datetime) -> str:
-        """A new token for `name`; the only time its value is ever available."""
+    def create(self, name: str, now: datetime, *, replace: bool = False) -> str:
+        """A new token for `name`; the only time its value is ever available. With `replace`, the
+        active token of that name (if any) is revoked in the same transaction, its sessions ended."""
         problem = _name_problem(name)
         if problem:
             raise InvalidInput(FieldError("NAME", problem))
         token = PREFIX + secrets.token_urlsafe(32)
-        with self._engine.begin() as conn:
-            if conn.execute(sa.select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
-                raise InvalidInput(FieldError("NAME", f"a token named '{name}' already exists"))
-            conn.execute(
-                sa.insert(api_tokens).values(
-                    name=name, token_sha256=digest(token), hint="…" + token[-4:], created_at=now
+        try:
+            with self._engine.begin() as conn:
+                if replace:
+                    self._revoke(conn, name, now)
+                elif self._active_id(conn, name) is not None:
+                    raise InvalidInput(FieldError("NAME", _taken(name)))
+                conn.execute(
+                    sa.insert(api_tokens).values(
+                        name=name, token_sha256=digest(token), hint="…" + token[-4:], created_at=now
+                    )
                 )
-            )
+        except IntegrityError:  # another process made a token of that name meanwhile
+            raise InvalidInput(FieldError("NAME", _taken(name))) from None
         return token
 
     def list(self) -> list[TokenView]:
         with reader(self._engine).connect() as conn:
-            rows = conn.execute(sa.select(api_tokens).order_by(api_tokens.c.name)).all()
+            rows = conn.execute(sa.select(api_tokens).order_by(api_tokens.c.name, api_tokens.c.id)).all()
         return [TokenView(r.id, r.name, r.hint, r.created_at, r.last_used_at, r.revoked_at) for r in rows]
 
     def revoke(self, name: str, now: datetime) -> None:
+        """Revoke the active token of `name`: requests carrying it are refused, its sessions end."""
         with self._engine.begin() as conn:
-            done = conn.execute(
-                sa.update(api_tokens)
-                .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            if done.rowcount == 0:
+            if not self._revoke(conn, name, now):
                 raise NotFound(FieldError("NAME", f"no active token named '{name}'"))
 
-    def verify(self, token: str, now: datetime) -> TokenView | None:
-        """The active token with this value, or None."""
+    def _revoke(self, conn: sa.Connection, name: str, now: datetime) -> bool:
+        token_id = self._active_id(conn, name)
+        if token_id is None:
+            return False
+        conn.execute(sa.update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=now))
+        self._sessions.end_all(principal(token_id), conn)
+        return True
+
+    @staticmethod
+    def _active_id(conn: sa.Connection, name: str) -> int | None:
+        match = sa.select(api_tokens.c.id).where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+        found = conn.execute(match).scalar()
+        return None if found is None else int(found)
+
+    def look_up(self, token: str, now: datetime) -> TokenView | None:
+        """The token with this value, active or revoked (see `revoked_at`), or None when unknown."""
         if not token.startswith(PREFIX) or len(token) > 200:
             return None
-        return self._active(api_tokens.c.token_sha256 == digest(token), now)
+        return self._find(api_tokens.c.token_sha256 == digest(token), now)
 
     def active_by_id(self, token_id: int, now: datetime) -> TokenView | None:
-        """The token a signed session cookie names, if it is still active."""
-        return self._active(api_tokens.c.id == token_id, now)
+        """The token a browser session belongs to, if it is still active."""
+        found = self._find(api_tokens.c.id == token_id, now)
+        return found if found is not None and found.revoked_at is None else None
 
-    def _active(self, match: sa.ColumnElement[bool], now: datetime) -> TokenView | None:
+    def _find(self, match: sa.ColumnElement[bool], now: datetime) -> TokenView | None:
         with reader(self._engine).connect() as conn:
-            row = conn.execute(sa.select(api_tokens).where(match, api_tokens.c.revoked_at.is_(None))).first()
+            row = conn.execute(sa.select(api_tokens).where(match)).first()
         if row is None:
             return None
+        if row.revoked_at is not None:
+            return TokenView(row.id, row.name, row.hint, row.created_at, row.last_used_at, row.revoked_at)
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
             with self._engine.begin() as conn:
                 conn.execute(sa.update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now))
         return TokenView(row.id, row.name, row.hint, row.created_at, now, None)
+
+
+def _taken(name: str) -> str:
+    return (
+        f"an active token named '{name}' already exists; "
+        f"`zeroparty tokens create {name} --replace` revokes it and prints a new one"
+    )

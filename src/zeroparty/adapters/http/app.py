@@ -1,4 +1,4 @@
-"""The web application: hosted pages, JSON API, operator pages (login, docs, metrics), health."""
+"""The web application: hosted pages, JSON API, operator pages (login, docs, metrics), health and readiness."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
 from zeroparty import __version__
-from zeroparty.adapters.http import api, errors, operator, pages
+from zeroparty.adapters.http import api, errors, health, operator, pages
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.edge import HeadAsGet
+from zeroparty.adapters.http.health import ReadinessProbe
 
 HERE = Path(__file__).parent
 
@@ -28,12 +30,14 @@ def create_app(
     registry: CollectorRegistry,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     mounts: dict[str, ASGIApp] | None = None,
+    readiness: ReadinessProbe | None = None,
 ) -> FastAPI:
     # FastAPI's own /docs and /openapi.json are open and load Swagger UI from a CDN; ours are neither.
     app = FastAPI(
         title="zeroparty", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     errors.install(app)
+    app.add_middleware(HeadAsGet)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for prefix, sub in (mounts or {}).items():
         app.mount(prefix, sub)
@@ -44,5 +48,8 @@ def create_app(
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    if readiness is not None:
+        health.install(app, readiness)
 
     return app

@@ -5,6 +5,8 @@
   response id, which must not leak to the sites an outcome links to).
 - The request path and query string are percent-decoded strictly: bytes that are not UTF-8 and control
   characters are refused with 400 naming `path` or `query`, before any route sees them.
+- HEAD is answered as GET without the body (RFC 9110, 9.3.2), on every route: FastAPI's routes take
+  only the methods they are declared with.
 """
 
 from __future__ import annotations
@@ -83,3 +85,22 @@ class RequestLineGuard:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """Routes a HEAD request as GET and sends the answer's status and headers, never its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

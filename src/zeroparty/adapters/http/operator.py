@@ -22,6 +22,13 @@ _SWAGGER = importlib.resources.files("fastapi_offline") / "static"
 _DOCS_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 
 
+FORM_REQUIRED = "A token is required: paste one made with `zeroparty tokens create NAME`."
+
+
+def _sentence(problem: str) -> str:
+    return problem[:1].upper() + problem[1:] + "."
+
+
 def _local_path(value: str | None) -> str:
     """Where to go after signing in: a path on this site only (never `//host` or a full URL)."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
@@ -33,9 +40,12 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
     ops = APIRouter(include_in_schema=False)
     operator_only = [Depends(ctx.auth.require)]
 
-    def login_page(request: Request, next_path: str, error: str | None, status: int) -> HTMLResponse:
-        context = {"action": request.url_for("login"), "next": next_path, "error": error}
-        return ctx.templates.TemplateResponse(request, "login.html", context, status_code=status)
+    def login_page(
+        request: Request, next_path: str, error: str | None, status: int, retry_after_s: int = 0
+    ) -> HTMLResponse:
+        context = {"action": request.url_for("login").path, "next": next_path, "error": error}
+        headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
+        return ctx.templates.TemplateResponse(request, "login.html", context, status_code=status, headers=headers)
 
     @ops.get("/login", name="login", response_class=HTMLResponse)
     async def login_form(request: Request) -> Response:
@@ -48,13 +58,18 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
         except InvalidInput:
             return login_page(request, "/docs", "The form could not be read.", 400)
         next_path = _local_path(fields.get("next"))
-        token = await run_in_threadpool(ctx.auth.tokens.verify, fields.get("token", "").strip(), ctx.auth.clock())
-        if token is None:
-            return login_page(request, next_path, "That token is not valid (or was revoked).", 401)
+        presented = fields.get("token", "").strip()
+        if not presented:
+            return login_page(request, next_path, FORM_REQUIRED, 400)
+        attempt = await ctx.auth.sign_in(presented, request.client.host if request.client else None)
+        if attempt.retry_after_s:
+            return login_page(request, next_path, _sentence(attempt.verdict.problem), 429, attempt.retry_after_s)
+        if attempt.verdict.token is None:
+            return login_page(request, next_path, _sentence(attempt.verdict.problem), 401)
         answer = RedirectResponse(next_path, status_code=303)
         answer.set_cookie(
             SESSION_COOKIE,
-            ctx.auth.session_cookie(token),
+            await run_in_threadpool(ctx.auth.start_session, attempt.verdict.token),
             max_age=SESSION_MAX_AGE_S,
             httponly=True,
             samesite="strict",
@@ -64,14 +79,15 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
 
     @ops.post("/logout")
     async def logout(request: Request) -> Response:
-        answer = RedirectResponse(str(request.url_for("login")), status_code=303)
+        await run_in_threadpool(ctx.auth.end_session, request.cookies.get(SESSION_COOKIE))
+        answer = RedirectResponse(request.url_for("login").path, status_code=303)
         answer.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return answer
 
     @ops.get("/docs", response_class=HTMLResponse)
     async def docs(request: Request) -> Response:
         if await ctx.auth.operator(request) is None:
-            return RedirectResponse(f"{request.url_for('login')}?next=/docs", status_code=303)
+            return RedirectResponse(f"{request.url_for('login').path}?next=/docs", status_code=303)
         return ctx.templates.TemplateResponse(request, "docs.html", {})
 
     @ops.get("/docs/assets/{name}", name="docs_asset", dependencies=operator_only)

@@ -12,7 +12,7 @@ otherwise overwrites the matched objects).
 from __future__ import annotations
 
 import copy
-import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,8 +116,10 @@ def _apply_custom(
 def _inc(custom: dict[str, Any], key: str, by: int | float, notes: list[str]) -> int:
     current = custom.get(key)
     base = current if isinstance(current, int | float) and not isinstance(current, bool) else 0
+    # Past a double's range (an int may grow there; a float turns infinite) the sum could not be
+    # added to a float later, nor written as JSON: Braze's numbers are doubles.
     result = base + by
-    if isinstance(result, float) and not math.isfinite(result):
+    if not abs(result) <= sys.float_info.max:
         notes.append(f"'{key}': incrementing by {by} leaves the number range; left unchanged")
         return 0
     custom[key] = result
