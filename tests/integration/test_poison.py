@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.support.outbox_world import T0, World
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.queue import enqueue_users
@@ -176,32 +175,3 @@ def test_rows_left_in_flight_by_a_vanished_worker_end_dead_or_get_delivered(stac
     for email in ("recent@example.com", "fresh@example.com"):
         assert attempts_of(stack, rows[email].id) == [("retry", "lease expired: outcome unknown"), ("delivered", None)]
         assert stack.export_by_email(email)[0]["first_name"] == "Kim"
-
-
-# The same rule at the store, on both backends.
-
-
-def test_a_claim_settles_expired_leases_by_the_policy_it_is_given(world: World) -> None:
-    policy = RetryPolicy(max_attempts=2, window=timedelta(minutes=30))
-
-    def claim(owner: str, at: datetime) -> list[int]:
-        got = world.outbox.claim(world.dest_id, owner, 75, 10, at, policy=policy)
-        return [i.attempts for u in got.users for i in u.items]
-
-    for email in ("a@x.co", "b@x.co"):
-        world.respond(email)
-    assert claim("w1", T0) == [1, 1]
-    assert claim("w2", T0 + timedelta(seconds=11)) == [2, 2]
-    assert world.states() == [("a@x.co", "in_flight", 2), ("b@x.co", "in_flight", 2)]
-    # Two attempts used, but the window is not: back to pending and claimed again.
-    assert claim("w3", T0 + timedelta(minutes=10)) == [3, 3]
-    # Now both are spent: dead, and nothing is handed out.
-    assert claim("w4", T0 + timedelta(minutes=31)) == []
-    assert world.states() == [("a@x.co", "dead", 3), ("b@x.co", "dead", 3)]
-    with world.engine.connect() as conn:
-        outcomes = conn.execute(
-            sa.select(delivery_attempts.c.outcome, delivery_attempts.c.detail).order_by(delivery_attempts.c.id)
-        ).all()
-    assert [o for o, _ in outcomes] == ["retry", "retry", "retry", "retry", "dead", "dead"]
-    assert all(d == "lease expired: outcome unknown" for _, d in outcomes[:4])
-    assert all((d or "").startswith("lease expired and the retry budget is spent (3 attempts") for _, d in outcomes[4:])
