@@ -14,7 +14,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -102,12 +102,14 @@ class DeliveryEngine:
         clock: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._outbox = outbox
         self._sender = sender
         self._settings = settings
         self._clock = clock
         self._mono = monotonic
+        self._sleep = sleep  # with `clock` and `monotonic`, what tests replace to run on fake time
         self._rng = rng or random.Random()
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
@@ -144,8 +146,12 @@ class DeliveryEngine:
                 stop, min(due, self._settings.idle_poll_s) if due is not None else self._settings.idle_poll_s
             )
         await self.finish()
-        self._storage.shutdown(wait=False)  # idle once every answer is settled
+        self.close()
         log.info("delivery worker %s stopped", self.owner, extra={"action": "worker_stop"})
+
+    def close(self) -> None:
+        """Let the storage thread go; call once every answer is settled (`run` does)."""
+        self._storage.shutdown(wait=False)
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         inflight = [t for p in self._paces.values() for t in p.inflight]
@@ -382,7 +388,7 @@ class DeliveryEngine:
         lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
         dest = lease.dest
         while (wait := pace.budget.wait(self._mono())) > 0:  # resends spend the budget too
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
         pace.budget.take(self._mono())
         left = self._settings.lease_s - (self._mono() - lease.started)
         deadline = min(self._settings.request_timeout_s, left * 0.8)
