@@ -5,7 +5,7 @@ Unless a scripted answer is waiting, it answers as /users/track does
 (https://www.braze.com/docs/api/endpoints/user_data/post_user_track): each object is checked by the
 sandbox's rules for Braze's per-object validation (and by the refusals a test adds); the valid ones
 are applied to `profiles` and the answer is a 201 listing the others in `errors` by array and index,
-or a 400 when none is valid. A request over 75 objects or 4 MB is refused as Braze refuses it.
+or a 400 when none is valid. A request over the object limit or 4 MB is refused as Braze refuses it.
 Scripted answers (`then`) stand for everything else: a status with Braze's headers, a dropped
 connection, a timeout, a request Braze applies only later.
 """
@@ -21,11 +21,10 @@ from typing import Any
 
 from zeroparty.delivery.ports import SendResult
 from zeroparty.errors import RetryableDeliveryError
-from zeroparty.sandbox.rules.validation import NO_VALID_DATA, object_problem
+from zeroparty.sandbox.rules.validation import NO_VALID_DATA, count_objects, object_problem, over_object_limit
 
 TRACK = "/users/track"
 IDENTIFY = "/users/identify"
-MAX_OBJECTS = 75
 MAX_BYTES = 4 * 1024 * 1024
 _IDENTIFIERS = ("email", "external_id", "user_alias", "_update_existing_only")
 
@@ -100,6 +99,8 @@ class FakeBraze:
     held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # requests applied late
     refusals: dict[tuple[str, str], str] = field(default_factory=dict)  # (who, field) → errors[].type
     poisoned: dict[str, SendResult] = field(default_factory=dict)  # who → the answer to any request naming them
+    max_objects: int = 75  # per request, counted across the arrays, or per array on legacy contracts
+    per_array: bool = False
     _script: deque[Script] = field(default_factory=deque)
 
     def then(self, *answers: Script, times: int = 1) -> FakeBraze:
@@ -153,8 +154,9 @@ class FakeBraze:
         blamed = next((self.poisoned[w] for w in map(_who, body.get("attributes", [])) if w in self.poisoned), None)
         if blamed is not None:
             return blamed
-        objects = sum(len(body.get(k, [])) for k in ("attributes", "events", "purchases"))
-        if objects > MAX_OBJECTS:
+        counts = count_objects(body)
+        objects = sum(counts.values())
+        if over_object_limit(counts, self.max_objects, self.per_array):
             return SendResult(400, {}, {"message": NO_VALID_DATA})
         if len(json.dumps(body, separators=(",", ":")).encode()) > MAX_BYTES:
             return SendResult(413, {}, {"message": "Request Entity Too Large"})

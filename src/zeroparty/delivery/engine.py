@@ -320,6 +320,9 @@ class DeliveryEngine:
         destination is paused (the caller hands the rest back)."""
         dest = lease.dest
         outcome = await self._post(lease, pace, batch)
+        if outcome is None:
+            await self._release(lease, [u.user.user_key for u in batch.users])
+            return False
         ctx = SettleContext(
             lease.rows,
             self._settings.policy,
@@ -331,6 +334,8 @@ class DeliveryEngine:
             dest.settings.renames,
         )
         plan = plan_settle(batch, outcome, ctx)
+        if plan.pause is not None:
+            lease.paused = True  # now, before settling: batches waiting for a slot must see it
         again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}
         done = [u.user.user_key for u in batch.users if u.user.user_key not in again]
         await self._apply(lease, plan, done)
@@ -339,7 +344,6 @@ class DeliveryEngine:
         if plan.health == "ok" and dest.pause_expired:
             await self._db(self._outbox.unpause_if_expired, dest.id, self._clock())
         if plan.pause is not None:
-            lease.paused = True
             return False
         for half in plan.resend_batches:
             await self._deliver(lease, pace, [self._again(lease, r) for r in half])
@@ -379,8 +383,12 @@ class DeliveryEngine:
                     if not waiting.done():
                         waiting.set_result(None)
 
-    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
+    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome | None:
+        """Braze's verdict, once a request slot is free; None when the destination was paused
+        meanwhile by another batch's answer (this one then goes back unsent)."""
         async with pace.sending:
+            if lease.paused:
+                return None
             return await self._post_now(lease, pace, batch)
 
     async def _post_now(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
