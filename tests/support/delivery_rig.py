@@ -74,10 +74,11 @@ class Rig:
 
     # -- putting work in ---------------------------------------------------------------------------
 
-    def respond(self, email: str, skin: str = "dry", **inputs: Any) -> str:
-        """A whole skin-quiz response through the capture service; its id."""
+    def respond(self, email: str, skin: str = "dry", token: str | None = None, **inputs: Any) -> str:
+        """A whole skin-quiz response through the capture service (with an external id token, if
+        given); its id."""
         answers = {"skin_type": skin, "skin_goals": ["hydration"], "routine_length": "short"}
-        return self.capture.submit_whole("skin-quiz", answers, {"email": email, **inputs}).response_id
+        return self.capture.submit_whole("skin-quiz", answers, {"email": email, **inputs}, token).response_id
 
     def queue(self, email: str, attributes: dict[str, Any], **payload: Any) -> str:
         """A row put straight into the outbox, as an older version or a damaged database could
