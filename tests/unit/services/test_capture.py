@@ -105,6 +105,7 @@ def test_a_whole_response_is_one_write_with_its_outcome_and_a_row_per_destinatio
         ({**WHOLE, "skin_type": "purple"}, {"email": "sam@example.com"}, "answers.skin_type"),
         ({**WHOLE, "shoe_size": "42"}, {"email": "sam@example.com"}, "answers.shoe_size"),
         (WHOLE, {"email": "sam@"}, "inputs.email"),
+        (WHOLE, {"email": "sam@example.com", "routine_length": "none"}, "inputs.routine_length"),  # a choice as input
         ({k: v for k, v in WHOLE.items() if k != "skin_goals"}, {"email": "sam@example.com"}, "answers.skin_goals"),
     ],
 )
@@ -115,6 +116,24 @@ def test_a_refused_whole_response_names_the_field_and_stores_nothing(
         capture.service.submit_whole("skin-quiz", answers, inputs)
     assert field in [e.field for e in refused.value.errors]
     assert capture.nothing_stored() and capture.wakes == 0
+
+
+@pytest.mark.parametrize(
+    ("inputs", "field"),
+    [
+        ({"birthday": "13/13/1990"}, "inputs.birthday"),
+        ({"phone": "12345"}, "inputs.phone"),
+        ({"country": "Atlantis"}, "inputs.country"),
+        ({"shoe_size": 12}, "inputs.shoe_size"),
+        ({"shoe_size": "big"}, "inputs.shoe_size"),
+    ],
+)
+def test_a_value_braze_would_refuse_names_the_field_and_stores_nothing(inputs: dict[str, Any], field: str) -> None:
+    capture = Capture(VIP)
+    with pytest.raises(InvalidInput) as refused:
+        capture.service.submit_whole("vip-signup", {}, {"email": "vic@example.com", **inputs})
+    assert [e.field for e in refused.value.errors] == [field]
+    assert capture.nothing_stored()
 
 
 def test_a_refused_screen_stores_nothing_and_the_response_stays_as_it_was(capture: Capture) -> None:
