@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.capture_world import CaptureWorld, MemoryCaptureWorld, SqlCaptureWorld
-from tests.support.databases import database_url
+from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
 from zeroparty.domain.consent import ConsentRecord
@@ -23,15 +23,10 @@ RESPONSE = "00000000-0000-4000-8000-000000000001"
 LATER = T0 + timedelta(minutes=5)
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "memory"])
+@pytest.fixture(params=STORES)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaptureWorld]:
-    if request.param == "memory":
-        yield MemoryCaptureWorld()
-        return
-    with database_url(request.param, tmp_path) as url:
-        sql = SqlCaptureWorld(url, tmp_path)
-        yield sql
-        sql.engine.dispose()
+    with store_for(request.param, tmp_path, SqlCaptureWorld, MemoryCaptureWorld) as found:
+        yield found
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.support.databases import database_url
+from tests.support.databases import STORES, database_url, store_for
 from tests.support.outbox_world import T0, MemoryWorld, OutboxWorld, World
 from zeroparty.adapters.db.capture import SqlCaptureUnit
 from zeroparty.adapters.db.experiences import SqlExperienceStore
@@ -25,16 +25,11 @@ from zeroparty.domain.settle import Pause, Retry, SettlePlan
 from zeroparty.services.ports import ResponseWrite
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "memory"])
+@pytest.fixture(params=STORES)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OutboxWorld]:
     """Here `world` is any of the three stores (the conftest's is SQL only)."""
-    if request.param == "memory":
-        yield MemoryWorld()
-        return
-    with database_url(request.param, tmp_path) as url:
-        sql = World(url, tmp_path)
-        yield sql
-        sql.engine.dispose()
+    with store_for(request.param, tmp_path, World, MemoryWorld) as found:
+        yield found
 
 
 def users(claim: Claim) -> list[tuple[str, list[str]]]:
