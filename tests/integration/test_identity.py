@@ -1,7 +1,8 @@
 """People named by a signed external id, over real HTTP against the sandbox: the token is checked
 where it comes in (API and hosted page) and nothing is stored when it is refused; a destination that
-names people by external_id sends it, dead-letters rows without one, and with identify_emails folds
-an email-only profile into the identified one instead of making a second."""
+names people by external_id sends it, and with identify_emails folds an email-only profile into the
+identified one instead of making a second (rows without an external id, and a failed identify, are
+unit tests of the engine: tests/unit/delivery/test_engine_identity.py)."""
 
 from __future__ import annotations
 
@@ -149,16 +150,6 @@ def test_a_bad_zp_id_is_a_400_page_and_nothing_is_stored(stack: Stack) -> None:
     assert stack.row_counts() == {"responses": 0, "answers": 0, "outbox": 0}
 
 
-def test_rows_without_an_external_id_are_dead_at_such_a_destination(stack: Stack) -> None:
-    name_by_external_id(stack)
-    assert httpx.post(stack.base + URL, json=response_for("anon@example.com")).status_code == 201
-    wait_for(lambda: states(stack), lambda s: s == {"dead": 1}, timeout=10)
-    with stack.rt.engine.connect() as conn:
-        reason = conn.execute(sa.select(outbox.c.last_error)).scalar_one()
-    assert "this destination names people by external_id; the response carried no signed external id" in reason
-    assert sandbox_requests(stack, "/users/track") == []
-
-
 def test_identify_emails_folds_the_email_only_profile_into_the_identified_one(stack: Stack) -> None:
     # First an email-only profile, made by a destination that names people by email.
     assert httpx.post(stack.base + URL, json=response_for("fold@example.com", skin="oily")).status_code == 201
@@ -214,23 +205,6 @@ def test_the_secret_command_prints_a_secret_once_and_keeps_it_sealed(tmp_path: P
     assert slug == "skin-quiz" and rotated.stdout.strip() not in sealed
     box = SecretBox(load_or_create_key(None, tmp_path / "secret.key"))
     assert box.open(sealed) == rotated.stdout.strip()
-
-
-def test_a_failed_identify_holds_the_track_back_until_identify_succeeds(stack: Stack) -> None:
-    name_by_external_id(stack, identify_emails=True)
-    fault = {"kind": "status", "status": 503, "count": 1, "path": "/users/identify"}
-    assert (
-        httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}, headers=SANDBOX_AUTH).status_code
-        == 200
-    )
-    body = response_for("held@example.com") | {"external_id_token": token(secret_for(stack), "held-1")}
-    assert httpx.post(stack.base + URL, json=body).status_code == 201
-    wait_for(lambda: states(stack), lambda s: s == {"delivered": 1}, timeout=15)
-    assert [r["status"] for r in sandbox_requests(stack, "/users/identify")] == [503, 201]
-    [track] = sandbox_requests(stack, "/users/track")  # sent once, after the identify was taken
-    assert track["request_body"]["attributes"][0]["external_id"] == "held-1"
-    [profile] = stack.export_by_email("held@example.com")
-    assert profile["external_id"] == "held-1"
 
 
 def test_erasing_a_person_deletes_their_identified_profile_by_external_id(stack: Stack) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import psycopg
+import sqlalchemy as sa
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -31,3 +33,30 @@ def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
     else:
         with fresh_postgres() as url:
             yield url
+
+
+STORES = ["sqlite", "postgresql", "memory"]  # a contract suite's parameters: both databases and the twin
+
+
+class OnEngine(Protocol):
+    @property
+    def engine(self) -> sa.Engine: ...
+
+
+W = TypeVar("W")
+S = TypeVar("S", bound=OnEngine)
+
+
+@contextmanager
+def store_for(kind: str, tmp_path: Path, sql: Callable[[str, Path], S], memory: Callable[[], W]) -> Iterator[S | W]:
+    """What a contract test runs on: `memory()` for "memory", else `sql(url, tmp_path)` on a fresh
+    database of that kind, its engine disposed of afterwards."""
+    if kind == "memory":
+        yield memory()
+        return
+    with database_url(kind, tmp_path) as url:
+        world = sql(url, tmp_path)
+        try:
+            yield world
+        finally:
+            world.engine.dispose()

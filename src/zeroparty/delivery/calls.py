@@ -14,7 +14,7 @@ from datetime import datetime
 from zeroparty.delivery.ports import BrazeSender, Destination, SendResult
 from zeroparty.domain.braze_payload import IDENTIFY_MAX, Batch
 from zeroparty.domain.classify import WrongEndpoint, classify
-from zeroparty.domain.scrub import scrub, scrub_json
+from zeroparty.domain.scrub import peek, scrub, scrub_json
 from zeroparty.domain.settle import Broken, Outcome, SettlePlan, Unknown
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
@@ -31,9 +31,9 @@ async def call_braze(
     except TimeoutError:
         return Unknown(f"{what}no answer within {deadline:.1f} s")
     except RetryableDeliveryError as exc:
-        return Unknown(scrub(f"{what}{exc}", dest.api_key))
+        return Unknown(f"{what}{peek(scrub(str(exc), dest.api_key))}")
     except TerminalDeliveryError as exc:
-        return WrongEndpoint(scrub(str(exc), dest.api_key))
+        return WrongEndpoint(peek(scrub(str(exc), dest.api_key)))
     except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
         log_unexpected(dest, doing, exc)
         return Broken(f"unexpected error while {doing} ({type(exc).__name__}); see the worker log")

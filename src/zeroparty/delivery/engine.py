@@ -14,7 +14,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -102,12 +102,14 @@ class DeliveryEngine:
         clock: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._outbox = outbox
         self._sender = sender
         self._settings = settings
         self._clock = clock
         self._mono = monotonic
+        self._sleep = sleep  # with `clock` and `monotonic`, what tests replace to run on fake time
         self._rng = rng or random.Random()
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
@@ -144,8 +146,12 @@ class DeliveryEngine:
                 stop, min(due, self._settings.idle_poll_s) if due is not None else self._settings.idle_poll_s
             )
         await self.finish()
-        self._storage.shutdown(wait=False)  # idle once every answer is settled
+        self.close()
         log.info("delivery worker %s stopped", self.owner, extra={"action": "worker_stop"})
+
+    def close(self) -> None:
+        """Let the storage thread go; call once every answer is settled (`run` does)."""
+        self._storage.shutdown(wait=False)
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         inflight = [t for p in self._paces.values() for t in p.inflight]
@@ -314,6 +320,9 @@ class DeliveryEngine:
         destination is paused (the caller hands the rest back)."""
         dest = lease.dest
         outcome = await self._post(lease, pace, batch)
+        if outcome is None:
+            await self._release(lease, [u.user.user_key for u in batch.users])
+            return False
         ctx = SettleContext(
             lease.rows,
             self._settings.policy,
@@ -325,6 +334,8 @@ class DeliveryEngine:
             dest.settings.renames,
         )
         plan = plan_settle(batch, outcome, ctx)
+        if plan.pause is not None:
+            lease.paused = True  # now, before settling: batches waiting for a slot must see it
         again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}
         done = [u.user.user_key for u in batch.users if u.user.user_key not in again]
         await self._apply(lease, plan, done)
@@ -333,7 +344,6 @@ class DeliveryEngine:
         if plan.health == "ok" and dest.pause_expired:
             await self._db(self._outbox.unpause_if_expired, dest.id, self._clock())
         if plan.pause is not None:
-            lease.paused = True
             return False
         for half in plan.resend_batches:
             await self._deliver(lease, pace, [self._again(lease, r) for r in half])
@@ -373,8 +383,12 @@ class DeliveryEngine:
                     if not waiting.done():
                         waiting.set_result(None)
 
-    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
+    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome | None:
+        """Braze's verdict, once a request slot is free; None when the destination was paused
+        meanwhile by another batch's answer (this one then goes back unsent)."""
         async with pace.sending:
+            if lease.paused:
+                return None
             return await self._post_now(lease, pace, batch)
 
     async def _post_now(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
@@ -382,7 +396,7 @@ class DeliveryEngine:
         lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
         dest = lease.dest
         while (wait := pace.budget.wait(self._mono())) > 0:  # resends spend the budget too
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
         pace.budget.take(self._mono())
         left = self._settings.lease_s - (self._mono() - lease.started)
         deadline = min(self._settings.request_timeout_s, left * 0.8)

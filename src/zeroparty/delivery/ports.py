@@ -33,6 +33,23 @@ class ClaimedItem:
     completion: Mapping[str, Any] | None = None
     external_id: str | None = None  # the signed external id of the response the row came from
 
+    @classmethod
+    def from_payload(
+        cls, id: str, user_key: str, payload: Mapping[str, Any] | None, attempts: int, created_at: datetime
+    ) -> ClaimedItem:
+        """A row as capture queued it (`ResponseWrite.outbox_payload`; older rows may lack keys)."""
+        payload = payload or {}
+        return cls(
+            id,
+            user_key,
+            dict(payload.get("attributes") or {}),
+            attempts,
+            created_at,
+            dict(payload.get("subscription_groups") or {}),
+            payload.get("completion"),
+            payload.get("external_id"),
+        )
+
 
 @dataclass(frozen=True)
 class ClaimedUser:

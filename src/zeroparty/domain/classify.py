@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from zeroparty.domain.scrub import peek
+
 # A reset value above this is an epoch second; below it, seconds remaining
 # (https://www.braze.com/docs/api/api_limits vs the MAU section of post_user_track).
 _EPOCH_THRESHOLD = 1_000_000_000
@@ -89,13 +91,13 @@ def _object_errors(body: Any) -> dict[ObjectRef, str]:
             continue
         array, index = err.get("input_array"), err.get("index")
         if isinstance(array, str) and isinstance(index, int) and not isinstance(index, bool):
-            failed[(array, index)] = str(err.get("type", "rejected by Braze"))[:500]
+            failed[(array, index)] = peek(str(err.get("type", "rejected by Braze")))
     return failed
 
 
 def classify(status: int, headers: Mapping[str, str], body: Any, n_objects: int, now_epoch: float) -> Verdict:
     message = body.get("message") if isinstance(body, dict) else None
-    detail = f"HTTP {status}" + (f": {message}" if message else "")
+    detail = f"HTTP {status}" + (f": {peek(str(message))}" if message else "")
     if 200 <= status < 300:
         return Accepted(_object_errors(body))
     if status == 400 and (failed := _object_errors(body)):

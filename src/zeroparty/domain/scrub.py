@@ -12,6 +12,7 @@ from itertools import count, groupby
 from typing import Any
 
 MIN_RUN = 8
+PEEK_CHARS = 200
 _LABEL = "redacted"
 _FENCES = "#*~|<>"
 
@@ -42,6 +43,20 @@ def scrub(text: str, key: str) -> str:
     """Text from outside made fit to store and log: no echo of `key`, only encodable characters
     (a lone surrogate would make the database driver or a log handler fail)."""
     return redact_key(text.encode("utf-8", "backslashreplace").decode("utf-8"), key)
+
+
+def peek(text: str, limit: int = PEEK_CHARS, *, total: int | None = None) -> str:
+    """Text from outside (an answer's message, a proxy's error page) made fit to quote in one log
+    line or stored reason: whitespace runs become one space, and past `limit` characters it is cut,
+    ending with "…" and the length of the whole (`total` when `text` is already a cut of a longer
+    one). The result is at most `limit` long, so peeking again changes nothing. Scrub first: a cut
+    can leave too little of a key for the scrubber to recognise."""
+    flat = " ".join(text.split())
+    whole = len(text) if total is None else total
+    if len(flat) <= limit and whole <= len(text):
+        return flat
+    tail = f"… ({whole:,} characters)"
+    return flat[: max(limit - len(tail), 0)].rstrip() + tail
 
 
 def scrub_json(value: Any, key: str) -> Any:

@@ -125,12 +125,15 @@ def plan_settle(batch: Batch, outcome: Outcome, ctx: SettleContext) -> SettlePla
 
 
 def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
-    failed = _failed_users(batch, outcome.failed)
-    plans = [_refused(user, failed[user.user.user_key], ctx) for user in batch.users if user.user.user_key in failed]
-    ok = [u for u in batch.users if u.user.user_key not in failed]
+    failed = _failed_objects(batch, outcome.failed)
+    plans = [_refused(user, failed[n], ctx) for n, user in enumerate(batch.users) if n in failed]
+    ok = [u for n, u in enumerate(batch.users) if n not in failed]
+    accepted: dict[str, dict[str, Any]] = {}
+    for u in ok:  # a user's rows sent one by one are one object each: all of what was accepted counts
+        accepted.setdefault(u.user.user_key, {}).update(u.sent)
     base = SettlePlan(
         delivered=tuple(i for u in ok for i in u.item_ids),
-        accepted={u.user.user_key: u.sent for u in ok},
+        accepted=accepted,
         points_sent=sum(u.points_sent for u in ok),
         points_saved=sum(u.points_saved for u in batch.users),
         health="ok",
@@ -140,22 +143,23 @@ def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan
 
 def _objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
     # Nothing was applied: the objects not named were valid and go again, without the bad ones.
-    failed = _failed_users(batch, outcome.failed)
-    plans = [_refused(user, failed[user.user.user_key], ctx) for user in batch.users if user.user.user_key in failed]
+    failed = _failed_objects(batch, outcome.failed)
+    plans = [_refused(user, failed[n], ctx) for n, user in enumerate(batch.users) if n in failed]
     valid = tuple(
-        Resend(u.user, ctx.strips.get(u.user.user_key, 0)) for u in batch.users if u.user.user_key not in failed
+        Resend(u.user, ctx.strips.get(u.user.user_key, 0)) for n, u in enumerate(batch.users) if n not in failed
     )
     return _merge(SettlePlan(resend=valid, health="ok"), *plans)
 
 
-def _failed_users(batch: Batch, failed: Mapping[ObjectRef, str]) -> dict[str, str]:
-    """User → Braze's message for the first of their objects it refused."""
-    users: dict[str, str] = {}
+def _failed_objects(batch: Batch, failed: Mapping[ObjectRef, str]) -> dict[int, str]:
+    """Position in the batch → Braze's message for the first of that user's objects it refused.
+    By position, not by user: a user's rows sent one by one share a batch, one object each."""
+    found: dict[int, str] = {}
     for ref, message in failed.items():
         user = batch.locate(ref)
         if user is not None:
-            users.setdefault(user.user.user_key, message)
-    return users
+            found.setdefault(next(n for n, u in enumerate(batch.users) if u is user), message)
+    return found
 
 
 def _refused(user: Rendered, message: str, ctx: SettleContext) -> SettlePlan:

@@ -25,10 +25,20 @@ def send(handler: object) -> SendResult:
     return asyncio.run(go())
 
 
-def test_a_non_json_answer_cut_short_inside_the_key_is_scrubbed() -> None:
-    page = "x" * 480 + f"token={KEY.upper()}"  # the 500-character cut falls inside the key
-    result = send(lambda _r: httpx.Response(401, text=page))
-    assert result.body == {"message": "x" * 480 + "token=[redacted]"}
+def test_a_non_json_page_is_one_line_cut_short_with_its_length_and_no_key() -> None:
+    # A proxy's error page: the cut falls five characters into the key, too few for the scrubber
+    # to recognise had it come after the cut.
+    page = "<html>\n<body>\n" + "x" * 161 + KEY.upper() + "\n" + "y" * 3000 + "\n</body>\n</html>"
+    result = send(lambda _r: httpx.Response(502, text=page))
+    message = result.body["message"]
+    assert message.startswith("<html> <body> " + "x" * 161 + "[reda")
+    assert message.endswith(f"… ({len(page):,} characters)") and len(message) <= 200
+    assert KEY[:4].upper() not in message.upper()
+
+
+def test_a_short_non_json_answer_is_kept_whole_on_one_line() -> None:
+    result = send(lambda _r: httpx.Response(401, text=f"Unauthorized:\n  key {KEY} is not valid\n"))
+    assert result.body == {"message": "Unauthorized: key [redacted] is not valid"}
 
 
 def test_transport_error_messages_are_scrubbed() -> None:

@@ -7,7 +7,7 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zeroparty.domain.scrub import MIN_RUN, redact_key, scrub, scrub_json
+from zeroparty.domain.scrub import MIN_RUN, peek, redact_key, scrub, scrub_json
 
 KEY = "8c3f1e2a-5b7d-4e9f-a1c2-d3e4f5a6b7c8"  # Braze REST keys are UUIDs
 KEY_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -104,3 +104,18 @@ def test_anything_else_is_unchanged_where_the_key_is_absent(text: str, key: str)
     assert survivors(out, key) == []
     if not survivors(text, key):
         assert out == text
+
+
+@given(st.text(max_size=600), st.integers(min_value=40, max_value=300))
+def test_a_peek_is_one_line_within_its_limit_and_peeking_again_changes_nothing(text: str, limit: int) -> None:
+    once = peek(text, limit)
+    assert len(once) <= limit and "\n" not in once and "\r" not in once
+    assert peek(once, limit) == once
+    if len(" ".join(text.split())) <= limit:
+        assert once == " ".join(text.split())
+    else:
+        assert once.endswith(f"… ({len(text):,} characters)")
+
+
+def test_a_peek_of_a_text_already_cut_tells_the_whole_length() -> None:
+    assert peek("short start", total=12_345) == "short start… (12,345 characters)"

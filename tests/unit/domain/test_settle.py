@@ -107,3 +107,15 @@ def test_an_unexpected_error_is_pinned_by_splitting_then_retried_alone() -> None
     assert len(plan.resend_batches) == 2
     alone = plan_settle(batch([("r0", {"x": 1})]), Broken("bug"), ctx())
     assert alone.retry and alone.health == "neutral"
+
+
+def test_rows_sent_one_by_one_in_one_batch_are_settled_each_on_its_own() -> None:
+    """The resend of a refused user's rows puts each row in its own object, in one batch: Braze's
+    refusal of one of them says nothing about the other."""
+    rows = [Change("r0", "u0", {"skin": "dry"}), Change("r1", "u0", {"goal": "calm"})]
+    alone = Batch(tuple(render(UserChanges("u0", (row,)), SETTINGS, {}) for row in rows))
+    plan = plan_settle(alone, Accepted({("attributes", 1): "invalid object"}), ctx(alone=frozenset({"u0"})))
+    assert plan.delivered == ("r0",) and plan.accepted == {"u0": {"skin": "dry"}}
+    assert plan.dead == ((("r1",), "Braze rejected this profile update: invalid object"),)
+    both = plan_settle(alone, Accepted({}), ctx(alone=frozenset({"u0"})))
+    assert both.accepted == {"u0": {"skin": "dry", "goal": "calm"}}  # what each object carried, together

@@ -14,7 +14,7 @@ import httpx
 
 from zeroparty import USER_AGENT
 from zeroparty.delivery.ports import SendResult
-from zeroparty.domain.scrub import scrub
+from zeroparty.domain.scrub import PEEK_CHARS, peek, scrub
 from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
@@ -99,8 +99,11 @@ class BrazeClient:
         try:
             parsed: Any = resp.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            # Cut short, an echoed key may survive only in part: the scrubber catches runs of it.
-            parsed = {"message": scrub(resp.text[:500], api_key)}
+            # A proxy's error page, say: one line, cut short, its length told. The scrubber reads
+            # more than is kept, so a key across the cut is still caught as a run of it.
+            text, read = resp.text, 8 * PEEK_CHARS
+            cut = len(text) if len(text) > read else None
+            parsed = {"message": peek(scrub(text[:read], api_key), total=cut)}
         return SendResult(resp.status_code, dict(resp.headers), parsed)
 
     async def aclose(self) -> None:

@@ -31,6 +31,7 @@ from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import claim_now
 from zeroparty.domain.replay import without_superseded
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from zeroparty.domain.row_marks import LeasedRow, expired_marks, handed_back
 from zeroparty.domain.settle import SettlePlan
 
 log = logging.getLogger("zeroparty.outbox")
@@ -147,19 +148,8 @@ class SqlOutbox:
         _LEASE_ROWS.run(conn, destination=destination_id, users=users, owner=owner, expires=expires)
         items: dict[str, list[ClaimedItem]] = {}
         for r in _LEASED.run(conn, destination=destination_id, users=users, owner=owner):
-            payload = r.payload or {}
-            items.setdefault(r.user_key, []).append(
-                ClaimedItem(
-                    r.id,
-                    r.user_key,
-                    dict(payload.get("attributes") or {}),
-                    r.attempts,
-                    r.created_at,
-                    dict(payload.get("subscription_groups") or {}),
-                    payload.get("completion"),
-                    payload.get("external_id"),
-                )
-            )
+            item = ClaimedItem.from_payload(r.id, r.user_key, r.payload, r.attempts, r.created_at)
+            items.setdefault(r.user_key, []).append(item)
         return items
 
     def _recover_expired(
@@ -201,26 +191,8 @@ class SqlOutbox:
                 R.lease_owner == owner,
             )
         ).all()
-        spent = [r.id for r in rows if policy.exhausted(r.attempts, r.created_at, now)]
-        again = [r.id for r in rows if r.id not in spent]
-        if spent:
-            since = min(r.created_at for r in rows if r.id in spent)
-            reason = (
-                f"lease expired and the retry budget is spent "
-                f"({max(r.attempts for r in rows)} attempts since {since:%Y-%m-%d %H:%M} UTC)"
-            )
-            settling.mark_rows(conn, spent, owner, now, "dead", state="dead", error=reason)
-        if again:
-            settling.mark_rows(
-                conn,
-                again,
-                owner,
-                now,
-                "retry",
-                state="pending",
-                error="lease expired",
-                detail="lease expired: outcome unknown",
-            )
+        for mark in expired_marks([LeasedRow(r.id, r.attempts, r.created_at) for r in rows], policy, now):
+            settling.mark_rows(conn, mark, owner, now)
         conn.execute(
             sa.update(delivery_queue)
             .where(Q.destination_id == destination_id, Q.user_key == user_key)
@@ -264,8 +236,7 @@ class SqlOutbox:
                 .scalars()
                 .all()
             )
-            reason = "handed back unsent"
-            settling.mark_rows(conn, ids, owner, now, "released", state="pending", error=reason, refund=True)
+            settling.mark_rows(conn, handed_back(ids), owner, now)
             conn.execute(
                 sa.update(delivery_queue)
                 .where(Q.destination_id == destination_id, Q.user_key.in_(list(users)), Q.lease_owner == owner)

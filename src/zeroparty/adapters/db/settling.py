@@ -20,6 +20,7 @@ from zeroparty.adapters.db.schema import (
     destinations,
     outbox,
 )
+from zeroparty.domain.row_marks import RowMark, row_marks
 from zeroparty.domain.settle import SettlePlan
 
 log = logging.getLogger("zeroparty.outbox")
@@ -49,18 +50,8 @@ def settle_one(
 
 
 def settle_rows(conn: Connection, owner: str, plan: SettlePlan, now: datetime) -> None:
-    delivered = [i for i in plan.delivered if i not in plan.notes]
-    mark_rows(conn, delivered, owner, now, "delivered", state="delivered", error=None)
-    for item_id, note in plan.notes.items():
-        if item_id in plan.delivered:
-            mark_rows(conn, [item_id], owner, now, "delivered", state="delivered", error=note)
-    for ids, reason in plan.dead:
-        mark_rows(conn, ids, owner, now, "dead", state="dead", error=reason)
-    for retry in plan.retry:
-        mark_rows(conn, retry.item_ids, owner, now, "retry", state="pending", error=retry.reason)
-    for _user, ids in plan.release:
-        reason = plan.pause.reason if plan.pause else "handed back"
-        mark_rows(conn, ids, owner, now, "released", state="pending", error=reason, refund=True)
+    for mark in row_marks(plan):
+        mark_rows(conn, mark, owner, now)
 
 
 _MARK = BulkSql(
@@ -76,36 +67,30 @@ _LOG = BulkSql(
 )
 
 
-def mark_rows(
-    conn: Connection,
-    ids: Sequence[str],
-    owner: str,
-    now: datetime,
-    outcome: str,
-    *,
-    state: str,
-    error: str | None,
-    detail: str | None = None,
-    refund: bool = False,
-) -> None:
-    """Rows this owner leased leave the lease as `state` (`refund`: the attempt is not counted),
-    and each gets a `delivery_attempts` entry saying `outcome` (`detail`, else `error`)."""
-    if not ids:
+def mark_rows(conn: Connection, mark: RowMark, owner: str, now: datetime) -> None:
+    """Rows this owner leased leave the lease as `mark` says, each with a `delivery_attempts` entry."""
+    if not mark.ids:
         return
-    delivered_at = now if state == "delivered" else None
+    delivered_at = now if mark.state == "delivered" else None
     done = _MARK.run(
-        conn, ids=ids, owner=owner, state=state, delivered_at=delivered_at, error=error, refund=int(refund)
+        conn,
+        ids=mark.ids,
+        owner=owner,
+        state=mark.state,
+        delivered_at=delivered_at,
+        error=mark.error,
+        refund=int(mark.refund),
     )
-    if done.rowcount != len(ids):
+    if done.rowcount != len(mark.ids):
         # Our lease expired and another worker took these rows over: leave them be.
         log.warning(
             "stale ack: %d of %d item(s) no longer leased by %s",
-            len(ids) - done.rowcount,
-            len(ids),
+            len(mark.ids) - done.rowcount,
+            len(mark.ids),
             owner,
             extra={"action": "stale_ack"},
         )
-    _LOG.run(conn, ids=ids, at=now, outcome=outcome, detail=detail if detail is not None else error)
+    _LOG.run(conn, ids=mark.ids, at=now, outcome=mark.outcome, detail=mark.logged)
 
 
 _ACCEPTED = BulkSql(

@@ -1,0 +1,190 @@
+"""Capture storage in memory: the `CaptureStore` port with the semantics of `adapters/db/capture.py`,
+feeding a `MemoryOutbox` as the SQL store feeds the outbox table. A unit is all-or-nothing: it
+works on a copy of the tables and the rows it queues are held back, and both land only when the
+`with store.unit()` block ends without an exception. `tests/integration/test_capture_store.py`
+runs one contract suite against both."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from zeroparty.adapters.memory.outbox import MemoryOutbox
+from zeroparty.domain.definition import Experience
+from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    id: str
+    version_id: int
+    channel: str
+    email: str | None
+    outcome_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    external_id: str | None
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    element_id: str
+    screen_id: str
+    value: Any
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """One consent given or withdrawn, as kept for audit (`consent_records`)."""
+
+    response_id: str
+    element_id: str
+    purpose: str
+    consent_key: str
+    given: bool
+    text: str
+    recorded_at: datetime
+
+
+@dataclass
+class _Tables:
+    versions: dict[int, Published] = field(default_factory=dict)
+    latest: dict[str, int] = field(default_factory=dict)  # slug → its newest version id
+    secrets: dict[str, str] = field(default_factory=dict)  # slug → external id token secret
+    responses: dict[str, ResponseRecord] = field(default_factory=dict)
+    answers: dict[str, Mapping[str, AnswerRecord]] = field(default_factory=dict)  # response id → element id → …
+    consents: list[ConsentEntry] = field(default_factory=list)
+
+    def copy(self) -> _Tables:
+        return _Tables(
+            dict(self.versions),
+            dict(self.latest),
+            dict(self.secrets),
+            dict(self.responses),
+            dict(self.answers),
+            list(self.consents),
+        )
+
+
+@dataclass(frozen=True)
+class _Queued:
+    user_key: str
+    payload: dict[str, Any]
+    now: datetime
+    response_id: str
+
+
+class MemoryCaptureUnit:
+    def __init__(self, tables: _Tables, outbox: MemoryOutbox) -> None:
+        self.tables = tables
+        self.queued: list[_Queued] = []  # outbox rows to add when the unit completes
+        self._outbox = outbox
+
+    def published(self, slug: str) -> Published | None:
+        version_id = self.tables.latest.get(slug)
+        return None if version_id is None else self.tables.versions[version_id]
+
+    def version(self, version_id: int) -> Published:
+        return self.tables.versions[version_id]
+
+    def experience_secret(self, slug: str) -> str | None:
+        return self.tables.secrets.get(slug)
+
+    def response(self, response_id: str) -> StoredResponse | None:
+        found = self.tables.responses.get(response_id)
+        if found is None:
+            return None
+        answers = {k: copy.deepcopy(a.value) for k, a in self.tables.answers.get(response_id, {}).items()}
+        return StoredResponse(
+            found.id, found.version_id, answers, found.outcome_id, found.completed_at, found.external_id
+        )
+
+    def write(self, w: ResponseWrite, now: datetime) -> int:
+        t = self.tables
+        was = t.responses.get(w.response_id)
+        if w.is_new:
+            if was is not None:
+                raise ValueError(f"response {w.response_id} exists already")
+            was = ResponseRecord(w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id)
+        elif was is None:
+            raise KeyError(f"no response {w.response_id}")
+        t.responses[w.response_id] = replace(
+            was,
+            updated_at=now,
+            outcome_id=w.outcome_id,
+            email=w.email if w.email is not None else was.email,
+            completed_at=now if w.completed else was.completed_at,
+        )
+        kept = {k: a for k, a in t.answers.get(w.response_id, {}).items() if k not in w.answers and k not in w.cleared}
+        fresh = {k: AnswerRecord(k, s, copy.deepcopy(v), now) for k, (s, v) in w.answers.items()}
+        t.answers[w.response_id] = {**kept, **fresh}
+        t.consents += [
+            ConsentEntry(w.response_id, c.element_id, c.purpose, c.consent_key, c.given, c.text, now)
+            for c in w.consents
+        ]
+        payload = w.outbox_payload()
+        if payload is None or w.email is None:
+            return 0
+        destinations = self._outbox.destination_ids()
+        if destinations:
+            self.queued.append(_Queued(w.email, payload, now, w.response_id))
+        return len(destinations)
+
+
+def _canonical(exp: Experience) -> str:
+    return json.dumps(exp.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=True)
+
+
+class MemoryCaptureStore:
+    def __init__(self, outbox: MemoryOutbox | None = None) -> None:
+        self.outbox = outbox or MemoryOutbox()
+        self._lock = threading.RLock()
+        self._tables = _Tables()  # replaced whole when a unit completes, never changed in place
+        self._version_ids = itertools.count(1)
+
+    @contextmanager
+    def unit(self) -> Iterator[MemoryCaptureUnit]:
+        with self._lock:
+            unit = MemoryCaptureUnit(self._tables.copy(), self.outbox)
+            yield unit
+            for q in unit.queued:  # first: it is the step that can still fail
+                self.outbox.enqueue(q.user_key, q.payload, q.now, response_id=q.response_id)
+            self._tables = unit.tables
+
+    # -- putting things in -------------------------------------------------------------------------
+
+    def publish(self, exp: Experience, now: datetime) -> Published:
+        """The version holding `exp`: a new one, or the latest when it holds the same definition."""
+        with self.unit() as unit:
+            latest = unit.published(exp.slug)
+            if latest is not None and _canonical(latest.experience) == _canonical(exp):
+                return latest
+            published = Published(next(self._version_ids), (latest.version if latest else 0) + 1, exp)
+            unit.tables.versions[published.version_id] = published
+            unit.tables.latest[exp.slug] = published.version_id
+        return published
+
+    def set_secret(self, slug: str, secret: str) -> None:
+        """The secret `slug`'s external id tokens are signed with."""
+        with self.unit() as unit:
+            unit.tables.secrets[slug] = secret
+
+    # -- reading back ------------------------------------------------------------------------------
+
+    def responses(self) -> list[ResponseRecord]:
+        return list(self._tables.responses.values())
+
+    def answers(self, response_id: str) -> dict[str, AnswerRecord]:
+        return dict(self._tables.answers.get(response_id, {}))
+
+    def consents(self) -> list[ConsentEntry]:
+        return list(self._tables.consents)

@@ -1,0 +1,68 @@
+"""Destinations that name people by a signed external id (docs/delivery.md, "Identity"): rows
+without one are dead at once, and with `identify_emails` the email-only profile is folded in by
+/users/identify before the first /users/track, which waits while identify fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.support.delivery_rig import Rig
+from tests.support.fake_braze import IDENTIFY, status
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.external_ids import make_token
+
+SECRET = "zps_unit-test-secret-with-enough-entropy-0001"
+
+
+def by_external_id(make_rig: Callable[..., Rig], **settings: bool) -> Rig:
+    rig = make_rig(settings=DestinationSettings(identity="external_id", **settings))
+    rig.store.set_secret("skin-quiz", SECRET)
+    return rig
+
+
+def token(rig: Rig, external_id: str) -> str:
+    return make_token(external_id, int(rig.time.now().timestamp()) + 3600, SECRET)
+
+
+def test_rows_without_an_external_id_are_dead_without_a_request(make_rig: Callable[..., Rig]) -> None:
+    rig = by_external_id(make_rig)
+    rig.respond("anon@example.com")
+    rig.deliver()
+    [dead] = rig.outbox.dead()
+    assert dead.last_error == (
+        "cannot be sent to this destination: this destination names people by external_id; "
+        "the response carried no signed external id"
+    )
+    assert rig.braze.calls == []
+
+
+def test_identify_goes_first_once_and_the_email_is_then_an_attribute(make_rig: Callable[..., Rig]) -> None:
+    rig = by_external_id(make_rig, identify_emails=True)
+    rig.respond("fold@example.com", token=token(rig, "fold-1"))
+    rig.deliver()
+    identify, track = rig.braze.calls
+    assert identify.path == IDENTIFY and identify.body == {
+        "emails_to_identify": [
+            {
+                "external_id": "fold-1",
+                "email": "fold@example.com",
+                "prioritization": ["unidentified", "most_recently_updated"],
+            }
+        ]
+    }
+    assert track.attributes[0]["external_id"] == "fold-1" and track.attributes[0]["email"] == "fold@example.com"
+    rig.respond("fold@example.com", skin="oily", token=token(rig, "fold-1"))
+    rig.deliver()
+    assert [c.path for c in rig.braze.calls].count(IDENTIFY) == 1  # identified once
+    assert rig.braze.profiles["fold-1"]["skin_type"] == "oily"
+
+
+def test_a_failed_identify_holds_the_track_back_until_identify_succeeds(make_rig: Callable[..., Rig]) -> None:
+    rig = by_external_id(make_rig, identify_emails=True)
+    rig.braze.then(status(503, "Service Unavailable"))
+    rig.respond("held@example.com", token=token(rig, "held-1"))
+    rig.deliver()
+    assert [(c.path, c.status) for c in rig.braze.calls] == [(IDENTIFY, 503), (IDENTIFY, 201), ("/users/track", 201)]
+    row = rig.rows()["held@example.com"]
+    assert (row.state, row.attempts) == ("delivered", 2)
+    assert rig.outbox.history(row.id)[0].detail == "HTTP 503: Service Unavailable"
