@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -95,10 +94,12 @@ def test_a_worker_process_is_woken_by_a_commit_in_another_process(held_stack: St
     with log.open("wb") as out:
         worker = subprocess.Popen([sys.executable, "-m", "zeroparty", "worker"], env=env, stderr=out)
     try:
-        wait_for(lambda: log.read_text(errors="replace"), lambda text: "started" in text, timeout=30, interval=0.1)
-        time.sleep(1.0)  # past its first look at the queue: from here on it sleeps until woken
+        # A first response, delivered: the worker has looked at the queue and found it empty since, so
+        # from here on it sleeps until woken (or for a minute).
+        assert httpx.post(held_stack.base + URL, json=response_for("first@example.com")).status_code == 201
+        wait_for(lambda: held_stack.export_by_email("first@example.com"), bool, timeout=50)
         assert httpx.post(held_stack.base + URL, json=response_for("woken@example.com")).status_code == 201
-        users = wait_for(lambda: held_stack.export_by_email("woken@example.com"), bool, timeout=10)
+        users = wait_for(lambda: held_stack.export_by_email("woken@example.com"), bool, timeout=30)
         assert users[0]["custom_attributes"]["skin_type"] == "dry"
     finally:
         worker.send_signal(signal.SIGTERM)

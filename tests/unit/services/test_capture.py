@@ -15,7 +15,7 @@ from tests.support.definitions import ROOT, sample
 from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.domain.definition import Experience, MultiChoice
 from zeroparty.domain.external_ids import make_token
-from zeroparty.errors import InvalidInput, NotFound
+from zeroparty.errors import Gone, InvalidInput, NotFound
 from zeroparty.services.capture import CaptureService
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -161,23 +161,34 @@ def test_what_does_not_exist_is_not_found(capture: Capture) -> None:
         svc.submit_screen("skin-quiz", "00000000-0000-4000-8000-0000000000ff", "goals", {"skin_goals": ["hydration"]})
 
 
-def test_changes_are_queued_only_when_something_changed(capture: Capture) -> None:
+def test_changes_are_queued_only_when_something_changed() -> None:
+    capture = Capture(VIP)
     svc = capture.service
-    contact = {"email": "kim@example.com", "first_name": "Kim", "marketing_opt_in": False}
-    rid = svc.submit_screen("skin-quiz", None, "skin", {"skin_type": "dry"}).response_id
-    svc.submit_screen("skin-quiz", rid, "goals", {"skin_goals": ["hydration"]})
-    svc.submit_screen("skin-quiz", rid, "routine", {"routine_length": "short"})
-    assert svc.submit_screen("skin-quiz", rid, "contact", contact).queued == 1
-    again = svc.submit_screen("skin-quiz", rid, "routine", {"routine_length": "short"})  # the same answer
+    contact = {"email": "kim@example.com", "first_name": "Kim"}
+    rid = svc.submit_screen("vip-signup", None, "contact", contact).response_id
+    assert len(capture.payloads()) == 1 and capture.wakes == 1
+    again = svc.submit_screen("vip-signup", rid, "contact", contact)  # back to the screen, the same answers
     assert again.queued == 0 and len(capture.payloads()) == 1 and capture.wakes == 1
-    changed = svc.submit_screen("skin-quiz", rid, "routine", {"routine_length": "long"})
+    changed = svc.submit_screen("vip-signup", rid, "contact", {**contact, "first_name": "Kimberly"})
     assert changed.queued == 1
     assert capture.payloads()[-1] == {
-        "attributes": {"routine_length": "long"},
+        "attributes": {"first_name": "Kimberly"},
         "subscription_groups": {},
         "completion": None,
         "external_id": None,
     }
+
+
+def test_a_completed_response_is_closed_to_further_submits(capture: Capture) -> None:
+    svc = capture.service
+    rid = svc.submit_screen("skin-quiz", None, "skin", {"skin_type": "dry"}).response_id
+    svc.submit_screen("skin-quiz", rid, "goals", {"skin_goals": ["hydration"]})
+    svc.submit_screen("skin-quiz", rid, "routine", {"routine_length": "short"})
+    svc.submit_screen("skin-quiz", rid, "contact", {"email": "kim@example.com"})
+    before = capture.payloads()
+    with pytest.raises(Gone):
+        svc.submit_screen("skin-quiz", rid, "routine", {"routine_length": "long"})
+    assert capture.payloads() == before and svc.progress("skin-quiz", rid).answers["routine_length"] == "short"
 
 
 def test_consents_are_recorded_and_held_until_the_response_completes() -> None:
@@ -191,7 +202,6 @@ def test_consents_are_recorded_and_held_until_the_response_completes() -> None:
     svc.submit_screen(
         "vip-signup", rid, "contact", {**contact, "marketing_opt_in": False, "newsletter": False, "no_texts": False}
     )
-    svc.submit_screen("vip-signup", rid, "about", {"birthday": "12/05/1990"})
     assert all("email_subscribe" not in p["attributes"] and p["subscription_groups"] == {} for p in capture.payloads())
     assert [(c.element_id, c.consent_key, c.given) for c in capture.store.consents()] == [
         ("marketing_opt_in", "email_marketing", True),
@@ -200,8 +210,11 @@ def test_consents_are_recorded_and_held_until_the_response_completes() -> None:
         ("newsletter", "newsletter", False),
     ]
     assert capture.store.consents()[1].text == "Send me the monthly newsletter."
-    # After completion a change of mind is a decision of its own: it goes out at once.
+    # Completing sends the consents' final state.
     svc.submit_screen("vip-signup", rid, "contact", {**contact, "newsletter": True, "no_texts": True})
+    assert all(p["subscription_groups"] == {} for p in capture.payloads())
+    done = svc.submit_screen("vip-signup", rid, "about", {"birthday": "12/05/1990"})
+    assert done.next_screen is None  # the last screen that asks something completes the response
     assert capture.payloads()[-1]["subscription_groups"] == {"newsletter": "subscribed", "sms_offers": "unsubscribed"}
 
 
@@ -259,8 +272,8 @@ def test_a_response_stays_on_the_version_it_started_on(capture: Capture) -> None
     assert capture.service.published("skin-quiz").version == 2
     # Still valid on version 1, which the response started on.
     svc.submit_screen("skin-quiz", rid, "goals", {"skin_goals": ["fine_lines"]})
-    pub, answers, _ = svc.progress("skin-quiz", rid)
-    assert pub.version == 1 and answers["skin_goals"] == ["fine_lines"]
+    view = svc.progress("skin-quiz", rid)
+    assert view.published.version == 1 and view.answers["skin_goals"] == ["fine_lines"]
     with pytest.raises(InvalidInput):  # a new response runs on version 2
         svc.submit_whole("skin-quiz", {**WHOLE, "skin_goals": ["fine_lines"]}, {"email": "sam@example.com"})
 

@@ -83,11 +83,12 @@ class _Queued:
     response_id: str
 
 
-class MemoryCaptureUnit:
-    def __init__(self, tables: _Tables, outbox: MemoryOutbox) -> None:
+class MemoryCaptureReader:
+    """A read-only view of the tables as they were when it began (they are replaced whole, never
+    changed in place, so nothing a unit does later shows through)."""
+
+    def __init__(self, tables: _Tables) -> None:
         self.tables = tables
-        self.queued: list[_Queued] = []  # outbox rows to add when the unit completes
-        self._outbox = outbox
 
     def published(self, slug: str) -> Published | None:
         version_id = self.tables.latest.get(slug)
@@ -107,6 +108,13 @@ class MemoryCaptureUnit:
         return StoredResponse(
             found.id, found.version_id, answers, found.outcome_id, found.completed_at, found.external_id
         )
+
+
+class MemoryCaptureUnit(MemoryCaptureReader):
+    def __init__(self, tables: _Tables, outbox: MemoryOutbox) -> None:
+        super().__init__(tables)
+        self.queued: list[_Queued] = []  # outbox rows to add when the unit completes
+        self._outbox = outbox
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         t = self.tables
@@ -150,6 +158,10 @@ class MemoryCaptureStore:
         self._lock = threading.RLock()
         self._tables = _Tables()  # replaced whole when a unit completes, never changed in place
         self._version_ids = itertools.count(1)
+
+    @contextmanager
+    def reading(self) -> Iterator[MemoryCaptureReader]:
+        yield MemoryCaptureReader(self._tables)
 
     @contextmanager
     def unit(self) -> Iterator[MemoryCaptureUnit]:
