@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import contextlib
 
-from zeroparty.cli import deliveries, destinations, experiences, people, servers, tokens  # noqa: F401  (register their commands)
+from zeroparty.cli import (  # noqa: F401  (register their commands)
+    deliveries,
+    destinations,
+    destinations_send,
+    experiences,
+    people,
+    servers,
+    tokens,
+)
 from zeroparty.cli.app import app
 
 __all__ = ["app", "main"]

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
-from rich.table import Table
 
-from zeroparty.adapters.db.capture import SqlExperienceSecrets
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.domain.definition import Experience, definition_problems
+from zeroparty.cli.common import err, fail, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.untrusted import printable
 from zeroparty.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from zeroparty.domain.definition import Experience
 
 Problems = list[tuple[str, str]]
 
@@ -63,6 +64,8 @@ def _parse(path: Path, text: str) -> tuple[object, Problems]:
 
 
 def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
+    from zeroparty.domain.definition import definition_problems
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -106,13 +109,21 @@ def import_(file: Path) -> None:
 
 
 @experiences_cli.command("list")
-def list_experiences() -> None:
-    """List published experiences."""
-    rt = runtime(settings())
-    table = Table("slug", "title", "version")
-    for p in rt.experiences.list_published():
-        table.add_row(plain(p.experience.slug), plain(p.experience.title), plain(p.version))
-    out.print(table)
+def list_experiences(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
+) -> None:
+    """List published experiences: the current version of each."""
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
+
+    published = list(SqlExperienceStore(store(settings())).list_published())
+    if as_json:
+        print_json([{"slug": p.experience.slug, "title": p.experience.title, "version": p.version} for p in published])
+        return
+    if not published:
+        say("No experiences yet: publish one with `zeroparty experiences import FILE`.")
+        return
+    fields = (Field("slug", whole=True), Field("version", number=True), Field("title"))
+    show(fields, [(p.experience.slug, str(p.version), p.experience.title) for p in published])
 
 
 @experiences_cli.command("secret")
@@ -123,7 +134,9 @@ def secret(
     ] = False,
 ) -> None:
     """Make the secret the brand's server signs external id tokens with, and print it once."""
-    rt = runtime(settings())
+    from zeroparty.adapters.db.capture import SqlExperienceSecrets
+
+    rt = runtime(settings(), create=False)
     try:
         made = SqlExperienceSecrets(rt.engine, rt.box).create(slug, now(), rotate=rotate)
     except (InvalidInput, NotFound) as exc:

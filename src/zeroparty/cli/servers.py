@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-import uvicorn
 
 from zeroparty import __version__
 from zeroparty.bootstrap import (
@@ -29,7 +28,6 @@ from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, plain, runtime, settings
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -50,6 +48,8 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def run_server(asgi: Any, sock: socket.socket, log_level: str) -> None:
+    import uvicorn
+
     config = uvicorn.Config(asgi, log_level=log_level, timeout_graceful_shutdown=10)
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -73,6 +73,8 @@ def serve(
     ] = False,
 ) -> None:
     """Run the server: pages, JSON API and delivery (the sandbox only with --sandbox)."""
+    from zeroparty.sandbox import SandboxConfig
+
     s = settings()
     configure_logging(s)
     sock = listen(host or s.host, port if port is not None else s.port)
@@ -125,6 +127,8 @@ def sandbox_cmd(
     legacy_per_array: Annotated[bool, typer.Option(help="Allow 75 objects per array instead of 75 combined.")] = False,
 ) -> None:
     """Run the Braze-compatible sandbox on its own; its routes mirror Braze's paths at the root."""
+    from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+
     s = settings()
     configure_logging(s)
     instance_host = None
@@ -157,6 +161,8 @@ def demo(
     examples: Annotated[Path, typer.Option(help="Folder of experience definitions to load.")] = Path("examples"),
 ) -> None:
     """Everything embedded: SQLite, in-process worker, sandbox, sample experiences, a sandbox destination."""
+    from zeroparty.sandbox import SandboxConfig
+
     s = settings()
     configure_logging(s)
     host = host or s.host

@@ -8,7 +8,9 @@ Assignments (`zeroparty destinations set NAME …`):
 - `key=` (nothing after `=`): back to the default;
 - `renames.skin_type=skin` sets one entry of a map, `renames.skin_type=` removes it;
 - `exclude+=first_name`, `exclude-=first_name` add to and remove from a set; `exclude=a,b` replaces it;
-- `subscription_groups.marketing_opt_in=UUID` (channel email), `subscription_groups.marketing_opt_in.channel=sms`.
+- `subscription_groups.marketing_opt_in=UUID` (channel email), `subscription_groups.marketing_opt_in.channel=sms`;
+- `endpoint=US-03` or `endpoint=https://rest.iad-03.braze.com`: not a setting but the destination's
+  REST endpoint, resolved as `add-braze --endpoint` resolves it (`change_settings`).
 """
 
 from __future__ import annotations
@@ -152,6 +154,47 @@ def apply_assignments(current: DestinationSettings, assignments: Iterable[str]) 
     return validate_settings(data)
 
 
+@dataclass(frozen=True)
+class SettingsChange:
+    settings: DestinationSettings
+    endpoint: str | None  # the REST endpoint an `endpoint=` assignment gave, resolved
+
+
+def _endpoint(assignment: str) -> tuple[str | None, list[FieldError]]:
+    """The endpoint `endpoint=VALUE` sets, or the problem with it."""
+    key, _, value = assignment.partition("=")
+    if key.strip() != "endpoint":
+        return None, [FieldError(key.strip(), "the endpoint takes one value: endpoint=US-03 or endpoint=URL")]
+    if not value.strip():
+        return None, [FieldError("endpoint", "cannot be reset: give a Braze instance (US-03) or REST endpoint URL")]
+    try:
+        return resolve_endpoint(value), []
+    except ValueError as exc:
+        return None, [FieldError("endpoint", str(exc))]
+
+
+def change_settings(current: DestinationSettings, assignments: Iterable[str]) -> SettingsChange:
+    """`apply_assignments`, where `endpoint=…` sets the endpoint instead; every problem (of the
+    endpoint and of the settings) named in one InvalidInput."""
+    endpoint: str | None = None
+    others: list[str] = []
+    problems: list[FieldError] = []
+    for assignment in assignments:
+        if assignment.partition("=")[0].rstrip("+-").split(".")[0].strip() != "endpoint":
+            others.append(assignment)
+            continue
+        found, wrong = _endpoint(assignment)
+        endpoint, problems = found or endpoint, problems + wrong
+    settings = current
+    try:
+        settings = apply_assignments(current, others)
+    except InvalidInput as exc:
+        problems += exc.errors
+    if problems:
+        raise InvalidInput(problems)
+    return SettingsChange(settings, endpoint)
+
+
 def non_defaults(settings: DestinationSettings) -> dict[str, Any]:
     """The settings that differ from the defaults, as JSON values."""
     mine, defaults = settings.model_dump(mode="json"), _DEFAULTS.model_dump(mode="json")
@@ -167,7 +210,7 @@ def summary(settings: DestinationSettings) -> str:
         elif name == "exclude":
             parts.append("exclude " + ", ".join(sorted(value)))
         elif name == "subscription_groups":
-            parts.append("groups " + ", ".join(f"{k}→{g['channel']}:{g['id'][:8]}…" for k, g in value.items()))
+            parts.append("groups " + ", ".join(f"{k}→{g['channel']}:{g['id']}" for k, g in value.items()))
         else:
             parts.append(f"{name}={value}")
     return "; ".join(parts) or "defaults"

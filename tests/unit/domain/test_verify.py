@@ -82,7 +82,7 @@ def test_assignments_cover_scalars_maps_and_sets() -> None:
     assert s.subscription_groups["marketing_opt_in"].channel == "sms" and s.legacy_per_array
     assert summary(s) == (
         "max_objects=50; legacy_per_array=True; renames skin_type→skin; exclude first_name; "
-        "groups marketing_opt_in→sms:6f1c1e5a…"
+        f"groups marketing_opt_in→sms:{uuid}"  # whole: an id is copied, never cut
     )
     back = apply_assignments(
         s,
