@@ -148,7 +148,7 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
 
 def test_a_history_the_files_do_not_tell_plainly_leaves_it_to_alembic(tmp_path: Path) -> None:
     (tmp_path / "0001_x.py").write_text('revision = "0001"\ndown_revision = None\n')
-    assert migrate.head_revisions(tmp_path) == {"0001"}
+    assert migrate.head_revisions(tmp_path) == frozenset({"0001"})
     (tmp_path / "0002_y.py").write_text("revision = make_id()\ndown_revision = '0001'\n")
     assert migrate.head_revisions(tmp_path) is None
 

@@ -38,6 +38,7 @@ class Seeded:
     destinations: list[str] = field(default_factory=list)
     endpoints: list[str] = field(default_factory=list)
     dead_ids: list[str] = field(default_factory=list)
+    dead_users: set[str] = field(default_factory=set)
     users: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
 
@@ -92,8 +93,8 @@ def _fill(engine: sa.Engine, box: SecretBox) -> Seeded:
         )
         seeded.users.append(email)
     with engine.begin() as conn:
-        rows = conn.execute(sa.select(outbox.c.id).order_by(outbox.c.seq)).scalars().all()
-        for n, item_id in enumerate(rows[:4]):
+        rows = conn.execute(sa.select(outbox.c.id, outbox.c.user_key).order_by(outbox.c.seq)).all()
+        for n, (item_id, user) in enumerate(rows[:4]):
             conn.execute(
                 sa.update(outbox).where(outbox.c.id == item_id).values(state="dead", attempts=3, last_error=LONG_REASON)
             )
@@ -103,6 +104,7 @@ def _fill(engine: sa.Engine, box: SecretBox) -> Seeded:
                 )
             )
             seeded.dead_ids.append(item_id)
+            seeded.dead_users.add(user)
     tokens = SqlTokens(engine)
     for name in ("grafana-dashboards-for-the-operations-team", "ci", "nightly-export-to-the-data-warehouse"):
         tokens.create(name, T0)
