@@ -14,6 +14,7 @@ import yaml
 
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.domain.scrub import scrub, scrub_json
@@ -129,9 +130,11 @@ def list_destinations(
     from zeroparty.adapters.db.destinations import list_destinations
     from zeroparty.domain.destination_config import summary
 
-    found = list_destinations(store(settings()))
+    engine = store(settings())
+    found = list_destinations(engine)
     if as_json:
         print_json([_destination_json(d) for d in found])
+        warn_unmapped(engine)
         return
     if not found:
         say("No destinations yet: add one with `zeroparty destinations add-braze NAME --endpoint INSTANCE`.")
@@ -157,6 +160,7 @@ def list_destinations(
         for d in found
     ]
     show(fields, records, table=False)
+    warn_unmapped(engine)
 
 
 def _destination_json(d: DestinationView) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import typer
 import yaml
 
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import err, fail, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.untrusted import printable
 from zeroparty.errors import InvalidInput, NotFound
@@ -90,9 +91,20 @@ def _valid_definition(file: Path) -> Experience:
 
 @experiences_cli.command("validate")
 def validate(file: Path) -> None:
-    """Check a definition; prints `path: message` per problem and exits 1 if there is any."""
+    """Check a definition; prints `path: message` per problem and exits 1 if there is any.
+
+    Where there is data already, also warns about each consent key a destination does not map."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     exp = _valid_definition(file)
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
+    s = settings()
+    if not has_data(s):
+        return  # checking a file creates no store
+    try:
+        warn_unmapped(store(s), [exp])
+    except SQLAlchemyError as exc:
+        err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
 
 
 @experiences_cli.command("import")
@@ -106,6 +118,7 @@ def import_(file: Path) -> None:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
     else:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
+    warn_unmapped(rt.engine, [exp])
 
 
 @experiences_cli.command("list")

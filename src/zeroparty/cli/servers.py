@@ -26,6 +26,7 @@ from zeroparty.bootstrap import (
 )
 from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, fail, now, out, plain, runtime, settings
+from zeroparty.cli.consents import map_demo_consents
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.braze_instances import resolve_endpoint
 
@@ -182,6 +183,7 @@ def demo(
     key = sandbox_key(s)
     sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
     rt.destinations.upsert_braze("braze-sandbox", sandbox_url, key, now())
+    map_demo_consents(rt, "braze-sandbox")  # the samples' consent boxes reach the sandbox's groups
     base = f"http://{host}:{port}"
     lines = [f"\nzeroparty {__version__} demo — data in {s.data_dir}/\n"]
     lines += [
