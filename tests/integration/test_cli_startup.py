@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,9 @@ from tests.support.cli_data import seed
 from tests.support.processes import cli_env
 from zeroparty.config import Settings
 
-HEAVY = ("fastapi", "starlette", "uvicorn", "alembic", "zeroparty.sandbox", "zeroparty.adapters.http", "httpx")
+HEAVY = (
+    "fastapi", "starlette", "uvicorn", "alembic", "httpx", "cryptography", "zeroparty.sandbox", "zeroparty.adapters.http",
+)  # fmt: skip
 LISTINGS = [
     ["experiences", "list"],
     ["destinations", "list"],
@@ -24,20 +27,22 @@ LISTINGS = [
     ["tokens", "list"],
 ]
 
-# Runs the command in this very interpreter, then prints what it imported.
+# Runs the command as the `zeroparty` script does, then prints what it imported and whether the
+# garbage collector is on.
 PROBE = """
-import json, sys
-from zeroparty.cli.app import app
-import zeroparty.cli
+import gc, json, sys
+from zeroparty.cli import main
+sys.argv[0] = "zeroparty"
+code = 0
 try:
-    app(sys.argv[1:], prog_name="zeroparty")
+    main()
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "gc": gc.isenabled()}), file=sys.stderr)
 """
 
 
-def imported(data_dir: Path, *args: str) -> tuple[int, set[str]]:
+def probe(data_dir: Path, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         env=cli_env(data_dir, COLUMNS="80"),
@@ -45,7 +50,12 @@ def imported(data_dir: Path, *args: str) -> tuple[int, set[str]]:
         text=True,
         timeout=60,
     )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    return report
+
+
+def imported(data_dir: Path, *args: str) -> tuple[int, set[str]]:
+    report = probe(data_dir, *args)
     return report["code"], set(report["modules"])
 
 
@@ -73,3 +83,11 @@ def test_a_listing_imports_no_web_stack(data_dir: Path, args: list[str]) -> None
     code, modules = imported(data_dir, *args)
     assert code in (0, None)
     assert heavy(modules) == []
+    assert "zeroparty.domain.definition" not in modules  # a listing builds no experience models
+
+
+@pytest.mark.parametrize("args", [["tokens", "list"], ["worker", "--help"], ["sandbox", "--help"]], ids=" ".join)
+def test_the_garbage_collector_is_off_only_while_a_command_starts(data_dir: Path, args: list[str]) -> None:
+    # Off for the imports that start a command; on again once the store is open, and from the start
+    # for the commands that run until stopped.
+    assert probe(data_dir, *args)["gc"] is True

@@ -5,6 +5,7 @@ stored reason such as "[redacted]" would vanish, and ":name:" would turn into an
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from datetime import UTC, datetime
@@ -124,15 +125,22 @@ def _require_key(s: Settings) -> None:
     )
 
 
+def collect_again() -> None:
+    """The garbage collector back on: the imports that start a command are done (`cli.main`)."""
+    gc.enable()
+
+
 def store(s: Settings) -> Engine:
     """The existing store's engine, for commands that only read: nothing is created, no key read."""
     from zeroparty.bootstrap import open_store
 
     _require_data(s)
     try:
-        return open_store(s)
+        engine = open_store(s)
     except ConfigurationError as exc:
         fail(str(exc))
+    collect_again()
+    return engine
 
 
 def runtime(s: Settings, *, long_running: bool = False, create: bool = True) -> Runtime:
@@ -150,6 +158,7 @@ def runtime(s: Settings, *, long_running: bool = False, create: bool = True) -> 
         rt = open_runtime(s, long_running=long_running)
     except ConfigurationError as exc:
         fail(str(exc))
+    collect_again()
     if is_new and db_file is not None:
         how = (
             "it is set by ZEROPARTY_DATABASE_URL"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zeroparty.cli.common import err, plain
 
@@ -17,19 +17,28 @@ if TYPE_CHECKING:
     from zeroparty.domain.definition import Experience
 
 
+def stored_form(exp: Experience) -> dict[str, Any]:
+    """`exp` as it is stored when published."""
+    return exp.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _published(engine: Engine) -> list[dict[str, Any]]:
+    from zeroparty.adapters.db.published import current_definitions
+
+    return [d.definition for d in current_definitions(engine)]
+
+
 def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None = None) -> None:
     """A warning per consent key of `experiences` (default: every published one) that a destination
     does not map, with the command that maps it."""
     from zeroparty.adapters.db.destinations import list_destinations
-    from zeroparty.adapters.db.experiences import SqlExperienceStore
     from zeroparty.domain.consent_groups import unmapped
 
     destinations = {d.name: d.settings for d in list_destinations(engine)}
     if not destinations:
         return
-    if experiences is None:
-        experiences = [p.experience for p in SqlExperienceStore(engine).list_published()]
-    for gap in unmapped(experiences, destinations):
+    definitions = _published(engine) if experiences is None else [stored_form(exp) for exp in experiences]
+    for gap in unmapped(definitions, destinations):
         name = shlex.quote(gap.destination)
         err.print(
             plain(
@@ -47,6 +56,6 @@ def map_demo_consents(rt: Runtime, destination: str) -> None:
     from zeroparty.domain.consent_groups import with_demo_groups
 
     current = rt.destinations.settings(destination)
-    wanted = with_demo_groups(current, (p.experience for p in rt.experiences.list_published()))
+    wanted = with_demo_groups(current, _published(rt.engine))
     if wanted != current:
         rt.destinations.set_settings(destination, wanted)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from zeroparty.cli.app import app
@@ -152,7 +151,7 @@ def _confirmed(count: int, destination: str | None) -> bool:
     where = f" of '{destination}'" if destination is not None else ""
     try:
         return typer.confirm(f"Replay all {count} dead item(s){where}?", default=False)
-    except click.exceptions.Abort:  # no answer (end of input, Ctrl-C)
+    except typer.Abort:  # no answer (end of input, Ctrl-C)
         return False
 
 

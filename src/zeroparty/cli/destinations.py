@@ -3,14 +3,12 @@ its key (checked with Braze before it is saved), its settings, a test send, and 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-import yaml
 
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
@@ -66,6 +64,8 @@ def call_braze(fn: Callable[[BrazeClient], Awaitable[T]]) -> T:
             return await fn(client)
         finally:
             await client.aclose()
+
+    import asyncio
 
     return asyncio.run(go())
 
@@ -292,6 +292,8 @@ def _say_resumed(name: str, reason: str | None) -> None:
 
 
 def _load_file(path: Path) -> Any:
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -3,7 +3,6 @@ profile, and sending it the responses captured before it existed."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from typing import TYPE_CHECKING, Annotated, Any
@@ -34,6 +33,8 @@ def _show_json(title: str, value: Any) -> None:
 async def _test_calls(
     client: BrazeClient, dest: BrazeConnection, body: dict[str, Any], email: str
 ) -> tuple[Timed, SendResult | None]:
+    import asyncio
+
     sent = await client.timed_post(dest.endpoint, "/users/track", dest.api_key, body)
     if not track_succeeded(sent.result.status, sent.result.body):
         return sent, None
@@ -77,7 +78,7 @@ def test(
 
     The profile is zeroparty-test+<random>@example.com. Exit 0 only when Braze accepted it and the
     destination is not paused."""
-    from zeroparty.domain.destination_config import synthetic_attributes, synthetic_email, synthetic_object
+    from zeroparty.domain.synthetic import synthetic_attributes, synthetic_email, synthetic_object
 
     rt = runtime(settings(), create=False)
     dest = connection(rt, name)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 
 from zeroparty.cli.app import experiences_cli
 from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_json, runtime, settings, store
@@ -18,6 +17,8 @@ from zeroparty.domain.untrusted import printable
 from zeroparty.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
+    import yaml
+
     from zeroparty.domain.definition import Experience
 
 Problems = list[tuple[str, str]]
@@ -34,6 +35,8 @@ def _line_and_column(text: str, position: int) -> tuple[int, int]:
 
 
 def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]:
+    import yaml
+
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, before any parsing
         line, column = _line_and_column(text, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
@@ -52,6 +55,8 @@ def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]
 
 def _parse(path: Path, text: str) -> tuple[object, Problems]:
     """The document in `text`; or a syntax problem naming the file, line and column."""
+    import yaml
+
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text), []
@@ -126,17 +131,19 @@ def list_experiences(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
 ) -> None:
     """List published experiences: the current version of each."""
-    from zeroparty.adapters.db.experiences import SqlExperienceStore
+    from zeroparty.adapters.db.published import current_definitions
 
-    published = list(SqlExperienceStore(store(settings())).list_published())
+    published = [
+        (d.slug, d.version, str(d.definition.get("title", ""))) for d in current_definitions(store(settings()))
+    ]
     if as_json:
-        print_json([{"slug": p.experience.slug, "title": p.experience.title, "version": p.version} for p in published])
+        print_json([{"slug": slug, "title": title, "version": version} for slug, version, title in published])
         return
     if not published:
         say("No experiences yet: publish one with `zeroparty experiences import FILE`.")
         return
     fields = (Field("slug", whole=True), Field("version", number=True), Field("title"))
-    show(fields, [(p.experience.slug, str(p.version), p.experience.title) for p in published])
+    show(fields, [(slug, str(version), title) for slug, version, title in published])
 
 
 @experiences_cli.command("secret")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -81,6 +80,8 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
             ]
         finally:
             await client.aclose()
+
+    import asyncio
 
     results = asyncio.run(calls()) if local.destinations else []
     people.record_calls(local.erasure_id, results, local.external_ids)

@@ -4,6 +4,9 @@ A consent box with `subscription_group: KEY` subscribes people to whatever group
 maps KEY to (`subscription_groups` in its settings); a destination without a mapping sends nothing
 for it (docs/experiences.md, "Consent"). `unmapped` finds those gaps, so the commands can say so
 instead of consents going nowhere in silence.
+
+These functions read a definition in its stored form (the JSON `Experience.model_dump(mode="json",
+by_alias=True)` makes, as published): listing destinations then needs no experience models.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from zeroparty.domain.definition import Consent, Experience
 from zeroparty.domain.destination_settings import DestinationSettings, SubscriptionGroup
 
 # Stable ids for the demo's sandbox destination: the same key always maps to the same group.
 _DEMO_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://zeroparty.invalid/demo/subscription-groups")
+
+Definition = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -28,22 +33,24 @@ class Unmapped:
     destination: str
 
 
-def subscription_keys(exp: Experience) -> list[str]:
-    """The subscription group keys `exp`'s consent boxes name, in the order they are asked."""
+def subscription_keys(definition: Definition) -> list[str]:
+    """The subscription group keys the definition's consent boxes name, in the order they are asked
+    (`Consent.consent_key` of the boxes whose purpose is `subscription_group`)."""
     keys = (
-        el.consent_key
-        for _screen, el in exp.elements().values()
-        if isinstance(el, Consent) and el.purpose == "subscription_group"
+        str(element["subscription_group"])
+        for screen in definition.get("screens", [])
+        for element in screen.get("elements", [])
+        if element.get("type") == "consent" and element.get("purpose") == "subscription_group"
     )
     return list(dict.fromkeys(keys))
 
 
-def unmapped(experiences: Iterable[Experience], destinations: Mapping[str, DestinationSettings]) -> list[Unmapped]:
+def unmapped(definitions: Iterable[Definition], destinations: Mapping[str, DestinationSettings]) -> list[Unmapped]:
     """Each (experience, consent key, destination) where the destination maps no group for the key."""
     return [
-        Unmapped(exp.slug, key, name)
-        for exp in experiences
-        for key in subscription_keys(exp)
+        Unmapped(str(definition["slug"]), key, name)
+        for definition in definitions
+        for key in subscription_keys(definition)
         for name, settings in destinations.items()
         if key not in settings.subscription_groups
     ]
@@ -56,11 +63,11 @@ def demo_group(key: str) -> SubscriptionGroup:
     return SubscriptionGroup(id=str(uuid.uuid5(_DEMO_NAMESPACE, key)), channel=channel)
 
 
-def with_demo_groups(settings: DestinationSettings, experiences: Iterable[Experience]) -> DestinationSettings:
-    """`settings` with a demo group for every key of `experiences` it does not map yet (a mapping
+def with_demo_groups(settings: DestinationSettings, definitions: Iterable[Definition]) -> DestinationSettings:
+    """`settings` with a demo group for every key of `definitions` it does not map yet (a mapping
     already there is kept)."""
     groups = dict(settings.subscription_groups)
-    for exp in experiences:
-        for key in subscription_keys(exp):
+    for definition in definitions:
+        for key in subscription_keys(definition):
             groups.setdefault(key, demo_group(key))
     return settings.model_copy(update={"subscription_groups": groups})

@@ -8,22 +8,29 @@ import yaml
 
 from tests.support.definitions import ROOT, sample
 from zeroparty.domain.consent_groups import demo_group, subscription_keys, unmapped, with_demo_groups
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.definition import Consent, Experience
 from zeroparty.domain.destination_config import apply_assignments
 from zeroparty.domain.destination_settings import DestinationSettings
 
-VIP = Experience.model_validate(yaml.safe_load(Path(ROOT / "examples" / "vip-signup.yaml").read_text()))
+VIP_MODEL = Experience.model_validate(yaml.safe_load(Path(ROOT / "examples" / "vip-signup.yaml").read_text()))
+VIP = VIP_MODEL.model_dump(mode="json", by_alias=True, exclude_none=True)  # as published
+SAMPLE = sample().model_dump(mode="json", by_alias=True, exclude_none=True)
 GROUP = "6f1c1e5a-7b9e-4a3c-9d2e-1f0a2b3c4d5e"
 
 
 def test_the_keys_are_the_subscription_group_boxes_only() -> None:
     assert subscription_keys(VIP) == ["newsletter", "sms_offers"]  # not email_marketing: that is email_subscribe
-    assert subscription_keys(sample()) == []
+    assert subscription_keys(SAMPLE) == []
+
+
+def test_the_stored_form_gives_the_keys_the_model_gives() -> None:
+    boxes = [el for _s, el in VIP_MODEL.elements().values() if isinstance(el, Consent)]
+    assert subscription_keys(VIP) == [b.consent_key for b in boxes if b.purpose == "subscription_group"]
 
 
 def test_each_key_a_destination_does_not_map_is_named_with_the_experience_and_the_destination() -> None:
     partly = apply_assignments(DestinationSettings(), [f"subscription_groups.newsletter={GROUP}"])
-    gaps = unmapped([VIP, sample()], {"prod": partly, "eu": DestinationSettings()})
+    gaps = unmapped([VIP, SAMPLE], {"prod": partly, "eu": DestinationSettings()})
     assert [(g.experience, g.consent_key, g.destination) for g in gaps] == [
         ("vip-signup", "newsletter", "eu"),
         ("vip-signup", "sms_offers", "prod"),

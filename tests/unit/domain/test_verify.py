@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 
 from tests.support.definitions import sample
-from zeroparty.domain.destination_config import (
-    apply_assignments,
-    destination_file,
-    summary,
-    synthetic_attributes,
-    synthetic_object,
-)
+from zeroparty.domain.destination_config import apply_assignments, destination_file, summary
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.synthetic import synthetic_attributes, synthetic_object
 from zeroparty.domain.verify import delete_outcome, email_sha256_hex, instance_of, key_verdict, track_succeeded
 from zeroparty.errors import InvalidInput
 
