@@ -174,6 +174,17 @@ def test_a_command_that_only_reads_creates_nothing_where_there_is_no_data(tmp_pa
     assert valid.returncode == 0 and valid.stderr == "" and list(elsewhere.iterdir()) == []
 
 
+def test_a_command_that_opens_stored_keys_makes_no_new_secret_key(tmp_path: Path) -> None:
+    added = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "US-03", "--no-verify", key="k" * 20)
+    assert added.returncode == 0, added.stderr
+    (tmp_path / "secret.key").rename(tmp_path / "elsewhere.key")  # e.g. the key kept in another folder
+    done = run(tmp_path, "destinations", "resume", "prod")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: no zeroparty key at {(tmp_path / 'secret.key').resolve()}: ")
+    assert not (tmp_path / "secret.key").exists()  # a new key could not open what the old one sealed
+    assert run(tmp_path, "destinations", "list").returncode == 0  # listing needs no key
+
+
 def test_a_missing_database_file_named_by_url_is_said_so(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "zp.db"
     done = run_in(tmp_path, "tokens", "list", extra={"ZEROPARTY_DATABASE_URL": f"sqlite:///{missing}"})
