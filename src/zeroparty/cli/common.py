@@ -98,10 +98,9 @@ def has_data(s: Settings) -> bool:
 def _require_data(s: Settings) -> None:
     """Exit 1 naming where it looked unless there is a store: a command that only reads must not
     create an empty one (and a key) in whatever folder it was run from."""
-    if has_data(s):
-        return
     db_file = sqlite_file(s)
-    assert db_file is not None
+    if db_file is None or db_file.exists():
+        return
     where = (
         f"no zeroparty database at {db_file.resolve()} (ZEROPARTY_DATABASE_URL)"
         if s.database_url
