@@ -13,38 +13,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import httpx
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
-from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp
-
-from zeroparty.adapters.braze.client import BrazeClient
-from zeroparty.adapters.crypto import SecretBox, load_or_create_key
-from zeroparty.adapters.db import migrate
-from zeroparty.adapters.db.capture import SqlCaptureStore
-from zeroparty.adapters.db.destinations import SqlDestinations
-from zeroparty.adapters.db.engine import check_sqlite_durability, create_engine
-from zeroparty.adapters.db.experiences import SqlExperienceStore
-from zeroparty.adapters.db.outbox import SqlOutbox
-from zeroparty.adapters.db.readiness import ReadinessCheck
-from zeroparty.adapters.db.responses import SqlResponses
-from zeroparty.adapters.db.sessions import SqlSessions
-from zeroparty.adapters.db.tokens import SqlTokens
-from zeroparty.adapters.db.wakeup import CommitWatcher
-from zeroparty.adapters.http.access import OperatorAuth
-from zeroparty.adapters.http.app import create_app, templates
-from zeroparty.adapters.http.context import AppContext
-from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
-from zeroparty.adapters.http.health import ReadinessProbe
-from zeroparty.adapters.http.limits import BodyLimits
-from zeroparty.adapters.http.metrics import StoreCollector
-from zeroparty.adapters.http.revisit import RevisitPass
 from zeroparty.config import Settings
-from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
-from zeroparty.sandbox import SandboxConfig, create_sandbox_app
-from zeroparty.services.capture import CaptureService
+
+# Only names for type checking here: each function imports what it wires, so a one-shot command
+# loads the storage layer alone, and the web stack, the sandbox and delivery only when it runs them.
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
+    from sqlalchemy.engine import Engine
+    from starlette.types import ASGIApp
+
+    from zeroparty.adapters.braze.client import BrazeClient
+    from zeroparty.adapters.crypto import SecretBox
+    from zeroparty.adapters.db.destinations import SqlDestinations
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
+    from zeroparty.adapters.db.outbox import SqlOutbox
+    from zeroparty.adapters.db.responses import SqlResponses
+    from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
+    from zeroparty.sandbox import SandboxConfig
+    from zeroparty.services.capture import CaptureService
 
 log = logging.getLogger("zeroparty")
 
@@ -66,14 +56,33 @@ class Runtime:
     session_secret: bytes  # signs operator session cookies; derived from the secret key
 
 
-def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
-    """Open the store (migrating it to the current schema) and build the services on it.
+def open_store(settings: Settings, *, long_running: bool = False) -> Engine:
+    """The store's engine, its schema migrated to the current revision (Alembic runs only when the
+    database is behind).
 
     `long_running` processes (serve, worker) warn about a SQLite that can lose writes; one-shot
     commands and the demo only log it at debug level: their users can do nothing about it."""
+    from zeroparty.adapters.db import migrate
+    from zeroparty.adapters.db.engine import check_sqlite_durability, create_engine
+
     engine = create_engine(settings.db_url, settings.sqlite_busy_timeout_ms)
     check_sqlite_durability(engine, long_running=long_running)
     migrate.upgrade(engine)
+    return engine
+
+
+def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
+    """Open the store (see `open_store`) and build the services on it."""
+    from zeroparty.adapters.crypto import SecretBox, load_or_create_key
+    from zeroparty.adapters.db.capture import SqlCaptureStore
+    from zeroparty.adapters.db.destinations import SqlDestinations
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
+    from zeroparty.adapters.db.outbox import SqlOutbox
+    from zeroparty.adapters.db.responses import SqlResponses
+    from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.services.capture import CaptureService
+
+    engine = open_store(settings, long_running=long_running)
     key = load_or_create_key(settings.secret_key, settings.data_dir / "secret.key")
     box = SecretBox(key)
     return Runtime(
@@ -107,6 +116,8 @@ def sandbox_key(settings: Settings) -> str:
 def sandbox_engine(settings: Settings) -> Engine:
     """The sandbox's own database (it brings its schema up to date itself): a development tool stays
     out of the product's schema, and its writes do not queue behind the product's on one SQLite file."""
+    from zeroparty.adapters.db.engine import create_engine
+
     return create_engine(settings.sandbox_db_url, settings.sqlite_busy_timeout_ms)
 
 
@@ -115,6 +126,11 @@ def build_worker(
     transport: httpx.AsyncBaseTransport | None = None,
     engine_settings: EngineSettings | None = None,
 ) -> tuple[DeliveryEngine, BrazeClient]:
+    import httpx
+
+    from zeroparty.adapters.braze.client import BrazeClient
+    from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
+
     # A request must end well inside the lease, or another worker may take the items meanwhile.
     request_s = min(30.0, rt.settings.lease_seconds / 2)
     settings = engine_settings or EngineSettings(
@@ -141,6 +157,8 @@ def freeze_startup_heap() -> None:
 
 async def run_worker(worker: DeliveryEngine, client: BrazeClient, stop: asyncio.Event, engine: Engine) -> None:
     """Run `worker` until `stop`, woken as soon as any process commits queued rows to `engine`."""
+    from zeroparty.adapters.db.wakeup import CommitWatcher
+
     watcher = CommitWatcher(engine, worker.wake)
     watcher.start()
     try:
@@ -159,6 +177,20 @@ def build_web_app(
     engine_settings: EngineSettings | None = None,
 ) -> ASGIApp:
     """The whole server as one ASGI app; with `worker`, delivery runs inside it."""
+    from prometheus_client import CollectorRegistry
+
+    from zeroparty.adapters.db.capture import SqlCaptureStore
+    from zeroparty.adapters.db.readiness import ReadinessCheck
+    from zeroparty.adapters.db.sessions import SqlSessions
+    from zeroparty.adapters.http.access import OperatorAuth
+    from zeroparty.adapters.http.app import create_app, templates
+    from zeroparty.adapters.http.context import AppContext
+    from zeroparty.adapters.http.health import ReadinessProbe
+    from zeroparty.adapters.http.metrics import StoreCollector
+    from zeroparty.adapters.http.revisit import RevisitPass
+    from zeroparty.sandbox import create_sandbox_app
+    from zeroparty.services.capture import CaptureService
+
     delivery = build_worker(rt, transport, engine_settings) if worker else None
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
     capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=delivery[0].wake) if delivery else rt.capture
@@ -198,5 +230,8 @@ def build_web_app(
 def at_the_edge(app: ASGIApp, settings: Settings, own_limits: dict[str, int] | None = None) -> ASGIApp:
     """What every request passes first, whichever app serves it: security headers on the answer,
     the request-line guard, then the body read whole within its size and time limits."""
+    from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
+    from zeroparty.adapters.http.limits import BodyLimits
+
     limited = BodyLimits(app, settings.max_body_bytes, settings.body_timeout_s, own_limits)
     return SecurityHeaders(RequestLineGuard(limited), settings.frame_ancestors)

@@ -117,7 +117,8 @@ def test_report_dead_items_with_their_reason_and_replay(tmp_path: Path) -> None:
         assert errors(declined).strip() == (
             "error: --all: not confirmed, nothing was replayed (pass --yes to replay without asking)"
         )
-        assert run(tmp_path, "deliveries", "replay", "--all", stdin="").returncode == 1
+        unanswered = run(tmp_path, "deliveries", "replay", "--all", stdin="")  # end of input: no answer
+        assert unanswered.returncode == 1 and "not confirmed, nothing was replayed" in errors(unanswered)
         assert states(stack) == {"delivered": 2, "dead": 1}
         # Meanwhile bad2 answers again: a replay must not turn their profile back to the old answer.
         assert httpx.post(stack.base + URL, json=response_for("bad2@example.com", skin="oily")).status_code == 201

@@ -200,7 +200,7 @@ def test_set_changes_settings_and_list_summarises_them(tmp_path: Path, braze: st
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     line = (
-        "max_objects=50; renames skin_type→skin; exclude first_name; groups marketing_opt_in→email:6f1c1e5a…; "
+        f"max_objects=50; renames skin_type→skin; exclude first_name; groups marketing_opt_in→email:{UUID}; "
         "completion_event=quiz_completed"
     )
     assert done.stdout.strip() == f"Updated 'prod': {line}"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.integration.test_cli import run
+from tests.support.databases import fresh_postgres
 from tests.support.definitions import SAMPLE, sample_data
 from tests.support.processes import cli_env
 from zeroparty.cli.experiences import load_definition_file
@@ -131,22 +132,85 @@ def test_reimporting_an_unchanged_definition_publishes_nothing(tmp_path: Path) -
         assert db.execute("SELECT count(*) FROM experience_versions").fetchone() == (3,)
 
 
-def run_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = cli_env(None, COLUMNS="200")
+def run_in(cwd: Path, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = cli_env(None, COLUMNS="200") | (extra or {})
     return subprocess.run(
         [sys.executable, "-m", "zeroparty", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
     )
 
 
-def test_a_new_database_is_announced_with_where_and_how_to_change_it(tmp_path: Path) -> None:
+READ_ONLY = [
+    ["experiences", "list"],
+    ["experiences", "secret", "skin-quiz"],
+    ["destinations", "list"],
+    ["destinations", "test", "prod"],
+    ["destinations", "resume", "prod"],
+    ["destinations", "set", "prod", "max_objects=50"],
+    ["destinations", "update-key", "prod"],
+    ["destinations", "remove", "prod"],
+    ["destinations", "backfill", "prod"],
+    ["deliveries"],
+    ["deliveries", "dead"],
+    ["deliveries", "replay", "--all", "--yes"],
+    ["tokens", "list"],
+    ["tokens", "revoke", "ci"],
+    ["people", "erase", "ada@example.com"],
+]
+
+
+def test_a_command_that_only_reads_creates_nothing_where_there_is_no_data(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = run_in(elsewhere, "experiences", "list")
+    looked_in = (elsewhere / ".zeroparty").resolve()
+    for args in READ_ONLY:
+        done = run_in(elsewhere, *args, extra={"ZEROPARTY_BRAZE_API_KEY": "k" * 20})
+        assert done.returncode == 1, (args, done.stdout)
+        assert done.stderr.strip() == (
+            f"error: no zeroparty data in {looked_in} (no zeroparty.db there); run the command where the data is, "
+            "or point to it with --data-dir DIR (before the command), ZEROPARTY_DATA_DIR or ZEROPARTY_DATABASE_URL"
+        ), args
+        assert list(elsewhere.iterdir()) == [], args  # no folder, no database, no key
+    # Checking a definition needs no data at all, and makes none.
+    valid = run_in(elsewhere, "experiences", "validate", str(SAMPLE))
+    assert valid.returncode == 0 and valid.stderr == "" and list(elsewhere.iterdir()) == []
+
+
+def test_a_command_that_opens_stored_keys_makes_no_new_secret_key(tmp_path: Path) -> None:
+    added = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "US-03", "--no-verify", key="k" * 20)
+    assert added.returncode == 0, added.stderr
+    (tmp_path / "secret.key").rename(tmp_path / "elsewhere.key")  # e.g. the key kept in another folder
+    done = run(tmp_path, "destinations", "resume", "prod")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: no zeroparty key at {(tmp_path / 'secret.key').resolve()}: ")
+    assert not (tmp_path / "secret.key").exists()  # a new key could not open what the old one sealed
+    assert run(tmp_path, "destinations", "list").returncode == 0  # listing needs no key
+
+
+def test_a_missing_database_file_named_by_url_is_said_so(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "zp.db"
+    done = run_in(tmp_path, "tokens", "list", extra={"ZEROPARTY_DATABASE_URL": f"sqlite:///{missing}"})
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: no zeroparty database at {missing} (ZEROPARTY_DATABASE_URL); ")
+    assert not missing.parent.exists()
+
+
+def test_with_postgresql_a_listing_needs_no_local_data_folder(tmp_path: Path) -> None:
+    with fresh_postgres() as url:
+        done = run_in(tmp_path, "tokens", "list", extra={"ZEROPARTY_DATABASE_URL": url})
+        assert done.returncode == 0, done.stderr
+        assert "No tokens yet" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_command_that_creates_says_where_it_created_the_data(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = run_in(elsewhere, "experiences", "import", str(SAMPLE))
     assert done.returncode == 0, done.stderr
     created = (elsewhere / ".zeroparty" / "zeroparty.db").resolve()
     assert done.stderr.strip() == f"note: created a new database at {created}; {DATA_DIR_HINT}"
     again = run_in(elsewhere, "experiences", "list")
-    assert again.returncode == 0 and again.stderr == ""
+    assert again.returncode == 0 and again.stderr == "" and "skin-quiz" in again.stdout
 
 
 def test_data_dir_option_applies_to_every_command(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -14,6 +15,8 @@ import httpx
 
 from tests.support.definitions import ROOT
 from tests.support.processes import cli_env, reported_url, server_process, stop
+from tests.support.waiting import wait_for
+from zeroparty.domain.consent_groups import demo_group
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -49,10 +52,39 @@ def test_a_taken_port_fails_the_demo_clearly_and_changes_nothing(tmp_path: Path)
 def test_the_demo_destination_follows_the_port_it_serves_on(tmp_path: Path) -> None:
     with running(tmp_path, "demo") as first:
         pass
+    groups = json.loads(_cli(tmp_path, "destinations", "list", "--json").stdout)[0]["settings"]["subscription_groups"]
     with running(tmp_path, "demo") as second:
-        listed = _cli(tmp_path, "destinations", "list").stdout
-    assert f"{second}/braze-sandbox" in listed
-    assert f"{first}/" not in listed
+        listed = _cli(tmp_path, "destinations", "list")
+        sent = _vip_signup_groups(second, (tmp_path / "sandbox.key").read_text())
+    assert sent == [
+        {"subscription_group_id": groups["newsletter"]["id"], "subscription_state": "subscribed"},
+        {"subscription_group_id": groups["sms_offers"]["id"], "subscription_state": "unsubscribed"},
+    ]
+    assert f"{second}/braze-sandbox" in listed.stdout
+    assert f"{first}/" not in listed.stdout
+    # The samples' consent boxes reach the sandbox: each key maps to a group, the same on every run.
+    assert listed.stderr == ""
+    assert groups == {key: demo_group(key).model_dump() for key in ("newsletter", "sms_offers")}
+    again = json.loads(_cli(tmp_path, "destinations", "list", "--json").stdout)[0]["settings"]["subscription_groups"]
+    assert again == groups and groups["sms_offers"]["channel"] == "sms"
+
+
+def _vip_signup_groups(base: str, sandbox_key: str) -> list[dict[str, str]]:
+    """Sign up to the demo's VIP club with both consent boxes ticked; the subscription groups the
+    sandbox then receives."""
+    inputs = {"email": "vic@example.com", "newsletter": True, "no_texts": True}
+    assert httpx.post(f"{base}/api/v1/experiences/vip-signup/responses", json={"inputs": inputs}).status_code == 201
+
+    def tracked() -> list[dict[str, str]]:
+        r = httpx.get(
+            f"{base}/braze-sandbox/_sandbox/requests",
+            params={"path": "/users/track"},
+            headers={"Authorization": f"Bearer {sandbox_key}"},
+        )
+        bodies = [e["request_body"] for e in r.json()["requests"]]
+        return [g for b in bodies for a in b.get("attributes", []) for g in a.get("subscription_groups", [])]
+
+    return wait_for(tracked, bool, timeout=20)
 
 
 def test_serve_mounts_no_sandbox_unless_asked(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ database, migrated in either order, and from a database made before the sandbox 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,3 +160,42 @@ def test_the_sandbox_app_brings_its_schema_up_itself(engine: Engine) -> None:
     assert tables(engine) == SANDBOX and diff(engine, sandbox_metadata) == []
     create_sandbox_app(engine, SandboxConfig.single_key("k"))  # and again on the next start
     assert revision(engine, "sandbox_alembic_version") == SANDBOX_HEAD
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    assert migrate.head_revisions() == frozenset(ScriptDirectory(str(migrate.MIGRATIONS)).get_heads())
+
+
+def test_a_history_the_files_do_not_tell_plainly_leaves_it_to_alembic(tmp_path: Path) -> None:
+    (tmp_path / "0001_x.py").write_text('revision = "0001"\ndown_revision = None\n')
+    assert migrate.head_revisions(tmp_path) == frozenset({"0001"})
+    (tmp_path / "0002_y.py").write_text("revision = make_id()\ndown_revision = '0001'\n")
+    assert migrate.head_revisions(tmp_path) is None
+
+
+# Opens the store at `url` as a one-shot command does; prints whether Alembic was loaded.
+_OPEN_AND_TELL = """
+import sys
+from zeroparty.adapters.db import migrate
+from zeroparty.adapters.db.engine import create_engine
+migrate.upgrade(create_engine(sys.argv[1]))
+print("alembic" in sys.modules)
+"""
+
+
+def _opened_with_alembic(url: str) -> bool:
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN_AND_TELL, url], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip() == "True"
+
+
+def test_a_store_at_head_opens_without_alembic_and_one_behind_is_upgraded(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    assert _opened_with_alembic(url)  # a new database: Alembic creates the schema
+    assert revision(engine, "alembic_version") == HEAD
+    assert not _opened_with_alembic(url)  # at head: the version row says so, Alembic stays unloaded
+    command.downgrade(migrate.alembic_config(engine), "-1")
+    assert migrate.is_current(engine) is False
+    assert _opened_with_alembic(url)  # one revision behind: brought up to head
+    assert revision(engine, "alembic_version") == HEAD and diff(engine, metadata) == []

@@ -1,17 +1,20 @@
-"""Secrets at rest: Fernet (AES-128-CBC + HMAC-SHA256) under a key kept outside the database."""
+"""Secrets at rest: Fernet (AES-128-CBC + HMAC-SHA256) under a key kept outside the database.
+
+`cryptography` (and OpenSSL with it) is loaded when a secret is first sealed or opened: the commands
+that only list what is stored start without it."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken
-
 from zeroparty.errors import ConfigurationError
 
 
 class SecretBox:
     def __init__(self, key: bytes) -> None:
+        from cryptography.fernet import Fernet
+
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError):
@@ -23,6 +26,8 @@ class SecretBox:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def open(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
@@ -37,6 +42,8 @@ def load_or_create_key(explicit: str | None, key_file: Path) -> bytes:
         return explicit.encode()
     if key_file.exists():
         return key_file.read_bytes().strip()
+    from cryptography.fernet import Fernet
+
     key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Fernet.generate_key()
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -6,7 +6,10 @@ import os
 
 import typer
 
-from zeroparty.cli.common import DataDirOpt
+from zeroparty.cli.common import DataDirOpt, collect_again
+
+# Commands that run until stopped: the garbage collector works for them from the start (see `main`).
+LONG_RUNNING = frozenset({"serve", "worker", "sandbox", "demo"})
 
 app = typer.Typer(help="Interactive experiences that stream first-party data into Braze.", no_args_is_help=True)
 destinations_cli = typer.Typer(help="Where captured data is sent.", no_args_is_help=True)
@@ -16,8 +19,10 @@ app.add_typer(experiences_cli, name="experiences")
 
 
 @app.callback()
-def root(data_dir: DataDirOpt = None) -> None:
+def root(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     """Interactive experiences that stream first-party data into Braze."""
+    if ctx.invoked_subcommand in LONG_RUNNING:
+        collect_again()
     # Given once here, it applies to whichever command follows: it *is* ZEROPARTY_DATA_DIR, which
     # the settings read (and child processes inherit).
     if data_dir is not None:

@@ -3,19 +3,20 @@ reason for each, and replaying them."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
-from rich.table import Column, Table
 
-from zeroparty.adapters.db.deliveries import DeadItem, DestinationStats, SqlDeliveries
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
+from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.latency import LATENCY_SAMPLE
 from zeroparty.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from zeroparty.adapters.db.deliveries import DeadItem, DestinationStats, SqlDeliveries
 
 deliveries_cli = typer.Typer(
     help="Delivery per destination: counts, latency, requests and data points; dead items and replay."
@@ -25,15 +26,6 @@ app.add_typer(deliveries_cli, name="deliveries")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 DestinationOpt = Annotated[str | None, typer.Option("--destination", help="Only this destination.")]
 _REPLAY_CHUNK = 500  # ids per replay transaction
-
-
-def _print_json(value: Any) -> None:
-    # ASCII JSON (text escaped by json itself), printed literally.
-    out.print(plain(json.dumps(value, indent=2)), highlight=False)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 def _seconds(value: float | None) -> str:
@@ -49,6 +41,12 @@ def _status(s: DestinationStats) -> str:
     return f"paused{until}: {s.paused_reason}"
 
 
+def _deliveries(engine: Engine) -> SqlDeliveries:
+    from zeroparty.adapters.db.deliveries import SqlDeliveries
+
+    return SqlDeliveries(engine)
+
+
 def _stats_json(stats: list[DestinationStats]) -> dict[str, Any]:
     return {
         "latency": {"from": "queued (outbox.created_at)", "to": "delivered_at", "last_delivered_rows": LATENCY_SAMPLE},
@@ -61,7 +59,7 @@ def _stats_json(stats: list[DestinationStats]) -> dict[str, Any]:
                 "dead": s.dead,
                 "paused": s.paused_reason is not None,
                 "paused_reason": s.paused_reason,
-                "paused_until": _iso(s.paused_until),
+                "paused_until": iso(s.paused_until),
                 "latency_p50_s": s.latency_p50_s,
                 "latency_p99_s": s.latency_p99_s,
                 "latency_rows": s.latency_rows,
@@ -80,30 +78,29 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     requests sent, data points sent and saved."""
     if ctx.invoked_subcommand is not None:
         return
-    stats = SqlDeliveries(runtime(settings()).engine).stats()
+    stats = _deliveries(store(settings())).stats()
     if as_json:
-        _print_json(_stats_json(stats))
+        print_json(_stats_json(stats))
         return
     if not stats:
-        out.print(plain("No destinations yet: add one with `zeroparty destinations add-braze`."), highlight=False)
+        say("No destinations yet: add one with `zeroparty destinations add-braze`.")
         return
-    table = Table(
-        "destination", "status", "pending", "in flight", "delivered", "dead", "p50", "p99",
-        "requests", "points sent", "points saved",
-    )  # fmt: skip
-    for s in stats:
-        cells = (
-            s.name, _status(s), s.pending, s.in_flight, s.delivered, s.dead, _seconds(s.latency_p50_s),
-            _seconds(s.latency_p99_s), s.requests, s.points_sent, s.points_saved,
-        )  # fmt: skip
-        table.add_row(*(plain(f"{c:,}" if isinstance(c, int) else c) for c in cells))
-    out.print(table)
-    out.print(
-        plain(
-            f"Latency: from queued to delivered, over each destination's last {LATENCY_SAMPLE:,} delivered items. "
-            "Points saved: values Braze already held, not sent again."
-        ),
-        highlight=False,
+    # One block per destination: eleven figures do not fit 80 columns side by side.
+    fields = (Field("destination", whole=True), Field("status"), Field("items"), Field("latency"), Field("sent"))
+    note = (
+        f"Latency: from queued to delivered, over each destination's last {LATENCY_SAMPLE:,} delivered items. "
+        "Points saved: values Braze already held, not sent again."
+    )
+    show(fields, [_stats_record(s) for s in stats], table=False, note=note)
+
+
+def _stats_record(s: DestinationStats) -> tuple[str, ...]:
+    return (
+        s.name,
+        _status(s),
+        f"{s.pending:,} pending, {s.in_flight:,} in flight, {s.delivered:,} delivered, {s.dead:,} dead",
+        f"p50 {_seconds(s.latency_p50_s)}, p99 {_seconds(s.latency_p99_s)}",
+        f"{s.requests:,} requests; {s.points_sent:,} data points sent, {s.points_saved:,} saved",
     )
 
 
@@ -112,7 +109,7 @@ def _dead_json(item: DeadItem) -> dict[str, Any]:
         "id": item.id,
         "destination": item.destination,
         "user": item.user,
-        "dead_at": _iso(item.dead_at),
+        "dead_at": iso(item.dead_at),
         "attempts": item.attempts,
         "reason": item.reason,
         "response_id": item.response_id,
@@ -123,37 +120,38 @@ def _dead_json(item: DeadItem) -> dict[str, Any]:
 def dead(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
     """Every dead item, newest first, with Braze's reason for its object."""
     try:
-        items = SqlDeliveries(runtime(settings()).engine).dead(destination)
+        items = _deliveries(store(settings())).dead(destination)
     except InvalidInput as exc:
         fail(str(exc))
     if as_json:
-        _print_json([_dead_json(i) for i in items])
+        print_json([_dead_json(i) for i in items])
         return
     if not items:
         where = f" for '{destination}'" if destination is not None else ""
-        out.print(plain(f"No dead items{where}."), highlight=False)
+        say(f"No dead items{where}.")
         return
-    # An id is copied whole into `replay`: never cut; the reason wraps instead.
-    table = Table(
-        Column("id", no_wrap=True, min_width=36),
-        "destination",
-        "user",
-        Column("dead at (UTC)", no_wrap=True),
-        "attempts",
-        Column("reason", overflow="fold", ratio=1),
+    # One block per item, headed by its id (copied whole into `replay`); the reason wraps below.
+    fields = (
+        Field("id", whole=True),
+        Field("destination", whole=True),
+        Field("user", whole=True),
+        Field("dead at"),
+        Field("attempts"),
+        Field("reason"),
     )
-    for i in items:
-        cells = (i.id, i.destination, i.user, f"{i.dead_at:%Y-%m-%d %H:%M:%S}", i.attempts, i.reason or "–")
-        table.add_row(*(plain(c) for c in cells))
-    out.print(table)
-    out.print(plain(f"{len(items)} dead item(s). Replay: zeroparty deliveries replay ID… (or --all)"), highlight=False)
+    records = [
+        (i.id, i.destination, i.user, f"{i.dead_at:%Y-%m-%d %H:%M:%S} UTC", str(i.attempts), i.reason or "")
+        for i in items
+    ]
+    note = f"{len(items)} dead item(s). Replay: zeroparty deliveries replay ID… (or --all)"
+    show(fields, records, table=False, note=note)
 
 
 def _confirmed(count: int, destination: str | None) -> bool:
     where = f" of '{destination}'" if destination is not None else ""
     try:
         return typer.confirm(f"Replay all {count} dead item(s){where}?", default=False)
-    except click.exceptions.Abort:  # no answer (end of input, Ctrl-C)
+    except typer.Abort:  # no answer (end of input, Ctrl-C)
         return False
 
 
@@ -172,8 +170,8 @@ def replay(
         fail("--all: give either ids or --all, not both")
     if not replay_all and not ids:
         fail("ID: name the dead items to replay (see `zeroparty deliveries dead`), or pass --all")
-    rt = runtime(settings())
-    reads = SqlDeliveries(rt.engine)
+    rt = runtime(settings(), create=False)
+    reads = _deliveries(rt.engine)
     try:
         dest_id = reads.destination_id(destination) if destination is not None else None
     except InvalidInput as exc:

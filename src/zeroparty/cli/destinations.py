@@ -3,53 +3,32 @@ its key (checked with Braze before it is saved), its settings, a test send, and 
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import httpx
 import typer
-import yaml
-from rich.progress import Progress
-from rich.table import Table
 
-from zeroparty.adapters.braze.client import BrazeClient, Timed
-from zeroparty.adapters.db.backfill import CHUNK as BACKFILL_CHUNK
-from zeroparty.adapters.db.backfill import SqlBackfill
-from zeroparty.adapters.db.destinations import BrazeConnection
-from zeroparty.bootstrap import Runtime
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.delivery.ports import SendResult
-from zeroparty.domain.backfill import parse_since
+from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.consents import warn_unmapped
+from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.destination_config import (
-    apply_assignments,
-    destination_file,
-    summary,
-    synthetic_attributes,
-    synthetic_email,
-    synthetic_object,
-)
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import (
-    EXPORT_FIELDS,
     Verdict,
-    braze_message,
-    exported_users,
     key_verdict,
-    track_succeeded,
     unreachable_verdict,
 )
 from zeroparty.errors import DeliveryError, InvalidInput
 
+if TYPE_CHECKING:
+    from zeroparty.adapters.braze.client import BrazeClient
+    from zeroparty.adapters.db.destinations import BrazeConnection, DestinationView
+    from zeroparty.bootstrap import Runtime
+
 T = TypeVar("T")
-# One-shot commands wait less than the worker: an operator is watching.
-CLI_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 KEY_ENV = "ZEROPARTY_BRAZE_API_KEY"
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]
 
@@ -69,13 +48,24 @@ def _read_key() -> str:
     return key
 
 
-def _call(fn: Callable[[BrazeClient], Awaitable[T]]) -> T:
+def braze_client() -> BrazeClient:
+    """A Braze client for one-shot commands: they wait less than the worker, an operator is watching."""
+    import httpx
+
+    from zeroparty.adapters.braze.client import BrazeClient
+
+    return BrazeClient(timeout=httpx.Timeout(15.0, connect=5.0))
+
+
+def call_braze(fn: Callable[[BrazeClient], Awaitable[T]]) -> T:
     async def go() -> T:
-        client = BrazeClient(timeout=CLI_TIMEOUT)
+        client = braze_client()
         try:
             return await fn(client)
         finally:
             await client.aclose()
+
+    import asyncio
 
     return asyncio.run(go())
 
@@ -83,7 +73,7 @@ def _call(fn: Callable[[BrazeClient], Awaitable[T]]) -> T:
 def _check_key(endpoint: str, key: str) -> Verdict:
     """Braze's verdict on `key` at `endpoint`, from a call that writes nothing."""
     try:
-        timed = _call(lambda c: c.verify(endpoint, key))
+        timed = call_braze(lambda c: c.verify(endpoint, key))
     except DeliveryError as exc:
         return unreachable_verdict(scrub(str(exc), key))
     verdict = key_verdict(endpoint, timed.result.status, scrub_json(timed.result.body, key))
@@ -133,21 +123,66 @@ def add_braze(
 
 
 @destinations_cli.command("list")
-def list_destinations() -> None:
+def list_destinations(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of blocks.")] = False,
+) -> None:
     """List destinations (keys masked) with their queue counts and non-default settings."""
-    rt = runtime(settings())
-    table = Table("name", "endpoint", "key", "status", "pending", "delivered", "dead", "settings")
-    for d in rt.destinations.list():
-        status = "active" if d.paused_reason is None else f"paused: {d.paused_reason}"
-        cells = (d.name, d.endpoint, d.key_hint, status, d.pending, d.delivered, d.dead, summary(d.settings))
-        table.add_row(*(plain(cell) for cell in cells))
-    out.print(table)
+    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.domain.destination_config import summary
+
+    engine = store(settings())
+    found = list_destinations(engine)
+    if as_json:
+        print_json([_destination_json(d) for d in found])
+        warn_unmapped(engine)
+        return
+    if not found:
+        say("No destinations yet: add one with `zeroparty destinations add-braze NAME --endpoint INSTANCE`.")
+        return
+    # One block per destination: its endpoint and settings are too long to share a line at 80 columns.
+    fields = (
+        Field("name", whole=True),
+        Field("endpoint", whole=True),
+        Field("key", whole=True),
+        Field("status"),
+        Field("items"),
+        Field("settings"),
+    )
+    records = [
+        (
+            d.name,
+            d.endpoint,
+            d.key_hint,
+            "active" if d.paused_reason is None else f"paused: {d.paused_reason}",
+            f"{d.pending:,} pending, {d.delivered:,} delivered, {d.dead:,} dead",
+            summary(d.settings),
+        )
+        for d in found
+    ]
+    show(fields, records, table=False)
+    warn_unmapped(engine)
+
+
+def _destination_json(d: DestinationView) -> dict[str, Any]:
+    return {
+        "name": d.name,
+        "kind": d.kind,
+        "endpoint": d.endpoint,
+        "key_hint": d.key_hint,
+        "paused": d.paused_reason is not None,
+        "paused_reason": d.paused_reason,
+        "paused_until": iso(d.paused_until),
+        "pending": d.pending,
+        "delivered": d.delivered,
+        "dead": d.dead,
+        "settings": d.settings.model_dump(mode="json"),
+    }
 
 
 @destinations_cli.command("resume")
 def resume_destination(name: str) -> None:
     """Resume a paused destination (after fixing its key, for instance)."""
-    rt = runtime(settings())
+    rt = runtime(settings(), create=False)
     try:
         rt.destinations.resume(name)
     except InvalidInput as exc:
@@ -155,7 +190,7 @@ def resume_destination(name: str) -> None:
     out.print(plain(f"Resumed '{name}'"))
 
 
-def _connection(rt: Runtime, name: str) -> BrazeConnection:
+def connection(rt: Runtime, name: str) -> BrazeConnection:
     try:
         return rt.destinations.connection(name)
     except InvalidInput as exc:
@@ -170,14 +205,13 @@ def update_key(
     """Replace a destination's key, checked with Braze first; a paused destination resumes.
 
     The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt."""
-    rt = runtime(settings())
-    dest = _connection(rt, name)
+    rt = runtime(settings(), create=False)
+    dest = connection(rt, name)
     key = _read_key()
     _verified(dest.endpoint, key, no_verify)
     was_paused = rt.destinations.update_key(name, key)
     out.print(plain(f"Replaced the key of '{name}'."), highlight=False)
-    if was_paused is not None:
-        out.print(plain(f"Resumed '{name}' (it was paused: {was_paused})"), highlight=False)
+    _say_resumed(name, was_paused)
 
 
 @destinations_cli.command("remove")
@@ -188,7 +222,7 @@ def remove(
     ] = False,
 ) -> None:
     """Remove a destination with its outbox rows and delivery history (one transaction)."""
-    rt = runtime(settings())
+    rt = runtime(settings(), create=False)
     try:
         removed = rt.destinations.remove(name, force=force)
     except InvalidInput as exc:
@@ -210,29 +244,56 @@ def set_settings(
         list[str],
         typer.Argument(
             help="key=value (key= resets it), map.entry=value (renames.skin_type=skin), set+=value / set-=value "
-            "(exclude+=first_name).",
+            "(exclude+=first_name); endpoint=US-03 or endpoint=URL moves the destination.",
             show_default=False,
         ),
     ],
+    no_verify: Annotated[
+        bool, typer.Option("--no-verify", help="Move to a new endpoint without checking the key there.")
+    ] = False,
 ) -> None:
-    """Change a destination's settings; all of them are checked before any is saved."""
-    rt = runtime(settings())
+    """Change a destination's settings or endpoint; all of them are checked before any is saved.
+
+    A new endpoint is saved once the stored key works there (a key belongs to one instance); a
+    destination paused because its endpoint was wrong then resumes."""
+    from zeroparty.domain.destination_config import change_settings, summary
+
+    rt = runtime(settings(), create=False)
     try:
         current = rt.destinations.settings(name)
     except InvalidInput as exc:
         fail(str(exc))
     try:
-        updated = apply_assignments(current, assignments)
+        wanted = change_settings(current, assignments)
     except InvalidInput as exc:
         _fail_invalid(exc)
-    if updated == current:
+    endpoint = wanted.endpoint
+    if endpoint is not None and endpoint == connection(rt, name).endpoint:
+        endpoint = None
+    if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
-    rt.destinations.set_settings(name, updated)
-    out.print(plain(f"Updated '{name}': {summary(updated)}"), highlight=False)
+    _moved(rt, name, endpoint, no_verify)
+    resumed = rt.destinations.set_settings(name, wanted.settings, endpoint=endpoint)
+    moved = f" → {endpoint}" if endpoint is not None else ""
+    out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
+    _say_resumed(name, resumed)
+
+
+def _moved(rt: Runtime, name: str, endpoint: str | None, no_verify: bool) -> None:
+    """Exit 1 unless the stored key works at the new `endpoint` (a key belongs to one instance)."""
+    if endpoint is not None:
+        _verified(endpoint, connection(rt, name).api_key, no_verify)
+
+
+def _say_resumed(name: str, reason: str | None) -> None:
+    if reason is not None:
+        out.print(plain(f"Resumed '{name}' (it was paused: {reason})"), highlight=False)
 
 
 def _load_file(path: Path) -> Any:
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -256,6 +317,8 @@ def apply(
 
     A new destination's key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt; an existing one
     keeps its key."""
+    from zeroparty.domain.destination_config import destination_file, summary
+
     try:
         wanted = destination_file(_load_file(file))
     except InvalidInput as exc:
@@ -271,144 +334,8 @@ def apply(
     if existing.endpoint == wanted.endpoint and existing.settings == wanted.settings:
         out.print(plain(f"'{wanted.name}' is unchanged"), highlight=False)
         return
-    if existing.endpoint != wanted.endpoint:
-        # The stored key must work at the new endpoint too: a key belongs to one instance.
-        _verified(wanted.endpoint, rt.destinations.connection(wanted.name).api_key, no_verify)
-    rt.destinations.set_settings(wanted.name, wanted.settings, endpoint=wanted.endpoint)
+    endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
+    _moved(rt, wanted.name, endpoint, no_verify)
+    resumed = rt.destinations.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
-
-
-# -- test ----------------------------------------------------------------------------------------
-
-
-def _show_json(title: str, value: Any) -> None:
-    out.print(plain(title), highlight=False)
-    out.print(plain(json.dumps(value, indent=2, ensure_ascii=False)), highlight=False)
-
-
-async def _test_calls(
-    client: BrazeClient, dest: BrazeConnection, body: dict[str, Any], email: str
-) -> tuple[Timed, SendResult | None]:
-    sent = await client.timed_post(dest.endpoint, "/users/track", dest.api_key, body)
-    if not track_succeeded(sent.result.status, sent.result.body):
-        return sent, None
-    # /users/track is processed asynchronously: give the profile a moment to appear.
-    found: SendResult | None = None
-    for delay in (0.0, 0.5, 1.0, 2.0):
-        await asyncio.sleep(delay)
-        found = await client.export_by_email(dest.endpoint, dest.api_key, email, list(EXPORT_FIELDS))
-        if found.status == 403 or exported_users(found.status, found.body) != []:
-            break
-    return sent, found
-
-
-def _show_profile(found: SendResult | None, key: str, email: str) -> None:
-    if found is None:
-        return
-    if found.status == 403:
-        out.print(
-            plain("Profile: not shown: the key may not export (no users.export.ids permission, HTTP 403)"),
-            highlight=False,
-        )
-        return
-    users = exported_users(found.status, found.body)
-    if users is None:
-        said = scrub(braze_message(scrub_json(found.body, key)), key)
-        out.print(plain(f"Profile: the export failed (HTTP {found.status} {said})"), highlight=False)
-    elif not users:
-        out.print(plain(f"Profile: Braze holds no profile for {email} yet (it may still be processing)"))
-    else:
-        _show_json("Profile as Braze holds it (/users/export/ids):", scrub_json(users, key))
-
-
-@destinations_cli.command("test")
-def test(
-    name: Annotated[str, typer.Argument(help="The destination to send a test profile to.")],
-    experience: Annotated[
-        str | None, typer.Option(help="Use this published experience's mapping (default: the first one).")
-    ] = None,
-) -> None:
-    """Send a test profile through the real mapping and settings; show what Braze made of it.
-
-    The profile is zeroparty-test+<random>@example.com. Exit 0 only when Braze accepted it and the
-    destination is not paused."""
-    rt = runtime(settings())
-    dest = _connection(rt, name)
-    published = list(rt.experiences.list_published())
-    if experience is not None:
-        published = [p for p in published if p.experience.slug == experience]
-        if not published:
-            fail(f"--experience: no published experience '{experience}'")
-    exp = published[0].experience if published else None
-    test_id = secrets.token_hex(4)
-    email = synthetic_email(test_id)
-    attributes = synthetic_attributes(exp, now().isoformat(timespec="seconds"))
-    body = {"attributes": [synthetic_object(email, attributes, dest.settings, test_id)]}
-    source = f"experience '{exp.slug}'" if exp is not None else "a synthetic set of attributes (no experience)"
-    out.print(plain(f"Test send to '{name}' ({dest.endpoint}) with {source}."), highlight=False)
-    _show_json(f"POST {dest.endpoint}/users/track", body)
-    try:
-        sent, found = _call(lambda c: _test_calls(c, dest, body, email))
-    except DeliveryError as exc:
-        fail(f"'{name}' is unreachable: {scrub(str(exc), dest.api_key)}")
-    _show_json(
-        f"Braze answered HTTP {sent.result.status} in {sent.latency_ms:.0f} ms:",
-        scrub_json(sent.result.body, dest.api_key),
-    )
-    _show_profile(found, dest.api_key, email)
-    _test_verdict(name, dest, sent.result)
-
-
-def _test_verdict(name: str, dest: BrazeConnection, result: SendResult) -> None:
-    if not track_succeeded(result.status, result.body):
-        verdict = key_verdict(dest.endpoint, result.status, scrub_json(result.body, dest.api_key))
-        reason = verdict.message if verdict.kind != "ok" else f"Braze refused the test profile (HTTP {result.status})"
-        fail(f"test failed: {scrub(reason, dest.api_key)}")
-    if dest.paused_reason is not None:
-        fail(
-            f"Braze accepted the test, but '{name}' is paused ({dest.paused_reason}): nothing is delivered until "
-            f"`zeroparty destinations resume {name}` (or update-key)"
-        )
-    out.print(plain(f"Test passed: Braze accepted the profile for '{name}'."), highlight=False)
-
-
-# -- backfill --------------------------------------------------------------------------------------
-
-
-@destinations_cli.command("backfill")
-def backfill(
-    name: Annotated[str, typer.Argument(help="The destination to send the existing responses to.")],
-    since: Annotated[
-        str | None,
-        typer.Option(help="Only responses created at or after this ISO date (YYYY-MM-DD, midnight UTC) or time."),
-    ] = None,
-) -> None:
-    """Send a destination each respondent's current profile, as their stored answers make it.
-
-    Queued in the outbox like any response: values the destination already holds are not sent
-    again, so running it twice costs nothing. Responses without an email are skipped."""
-    try:
-        start = parse_since(since) if since is not None else None
-    except ValueError as exc:
-        fail(f"--since: {exc}")
-    rt = runtime(settings())
-    dest = _connection(rt, name)
-    store = SqlBackfill(rt.engine)
-    emails = store.respondents(start)
-    queued = 0
-    with Progress(console=out, transient=True) as progress:
-        task = progress.add_task("Queueing profiles", total=len(emails))  # a description is markup: no names
-        for n in range(0, len(emails), BACKFILL_CHUNK):
-            chunk = emails[n : n + BACKFILL_CHUNK]
-            queued += store.queue(dest.id, chunk, start, now())
-            progress.advance(task, len(chunk))
-    window = f" created since {start:%Y-%m-%d %H:%M:%S} UTC" if start is not None else ""
-    out.print(
-        plain(
-            f"Queued {queued} profile(s) for '{name}' from {len(emails)} respondent(s) with responses{window}; "
-            "values it already holds are not sent again."
-        ),
-        highlight=False,
-    )
-    if dest.paused_reason is not None:
-        out.print(plain(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes."), highlight=False)
+    _say_resumed(wanted.name, resumed)

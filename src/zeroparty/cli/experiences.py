@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
-from rich.table import Table
 
-from zeroparty.adapters.db.capture import SqlExperienceSecrets
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.domain.definition import Experience, definition_problems
+from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.consents import warn_unmapped
+from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.untrusted import printable
 from zeroparty.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    import yaml
+
+    from zeroparty.domain.definition import Experience
 
 Problems = list[tuple[str, str]]
 
@@ -32,6 +35,8 @@ def _line_and_column(text: str, position: int) -> tuple[int, int]:
 
 
 def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]:
+    import yaml
+
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, before any parsing
         line, column = _line_and_column(text, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
@@ -50,6 +55,8 @@ def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]
 
 def _parse(path: Path, text: str) -> tuple[object, Problems]:
     """The document in `text`; or a syntax problem naming the file, line and column."""
+    import yaml
+
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text), []
@@ -63,6 +70,8 @@ def _parse(path: Path, text: str) -> tuple[object, Problems]:
 
 
 def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
+    from zeroparty.domain.definition import definition_problems
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -87,9 +96,20 @@ def _valid_definition(file: Path) -> Experience:
 
 @experiences_cli.command("validate")
 def validate(file: Path) -> None:
-    """Check a definition; prints `path: message` per problem and exits 1 if there is any."""
+    """Check a definition; prints `path: message` per problem and exits 1 if there is any.
+
+    Where there is data already, also warns about each consent key a destination does not map."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     exp = _valid_definition(file)
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
+    s = settings()
+    if not has_data(s):
+        return  # checking a file creates no store
+    try:
+        warn_unmapped(store(s), [exp])
+    except SQLAlchemyError as exc:
+        err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
 
 
 @experiences_cli.command("import")
@@ -103,16 +123,27 @@ def import_(file: Path) -> None:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
     else:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
+    warn_unmapped(rt.engine, [exp])
 
 
 @experiences_cli.command("list")
-def list_experiences() -> None:
-    """List published experiences."""
-    rt = runtime(settings())
-    table = Table("slug", "title", "version")
-    for p in rt.experiences.list_published():
-        table.add_row(plain(p.experience.slug), plain(p.experience.title), plain(p.version))
-    out.print(table)
+def list_experiences(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
+) -> None:
+    """List published experiences: the current version of each."""
+    from zeroparty.adapters.db.published import current_definitions
+
+    published = [
+        (d.slug, d.version, str(d.definition.get("title", ""))) for d in current_definitions(store(settings()))
+    ]
+    if as_json:
+        print_json([{"slug": slug, "title": title, "version": version} for slug, version, title in published])
+        return
+    if not published:
+        say("No experiences yet: publish one with `zeroparty experiences import FILE`.")
+        return
+    fields = (Field("slug", whole=True), Field("version", number=True), Field("title"))
+    show(fields, [(slug, str(version), title) for slug, version, title in published])
 
 
 @experiences_cli.command("secret")
@@ -123,7 +154,9 @@ def secret(
     ] = False,
 ) -> None:
     """Make the secret the brand's server signs external id tokens with, and print it once."""
-    rt = runtime(settings())
+    from zeroparty.adapters.db.capture import SqlExperienceSecrets
+
+    rt = runtime(settings(), create=False)
     try:
         made = SqlExperienceSecrets(rt.engine, rt.box).create(slug, now(), rotate=rotate)
     except (InvalidInput, NotFound) as exc:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zeroparty.adapters.braze.client import BrazeClient
-from zeroparty.adapters.db.destinations import SqlDestinations
-from zeroparty.adapters.db.people import BrazeCall, SqlPeople
 from zeroparty.cli.app import app
 from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.cli.destinations import CLI_TIMEOUT
-from zeroparty.domain.answers import normalize_email
+from zeroparty.cli.destinations import braze_client
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import delete_outcome, email_sha256_hex
 from zeroparty.errors import DeliveryError, InvalidInput
+
+if TYPE_CHECKING:
+    from zeroparty.adapters.braze.client import BrazeClient
+    from zeroparty.adapters.db.destinations import SqlDestinations
+    from zeroparty.adapters.db.people import BrazeCall
 
 people_cli = typer.Typer(help="People who answered: erasure on request.", no_args_is_help=True)
 app.add_typer(people_cli, name="people")
@@ -26,6 +26,8 @@ async def _delete_at(
     client: BrazeClient, stored: SqlDestinations, name: str, email: str, external_ids: list[str]
 ) -> BrazeCall:
     """Ask one destination to delete the profile; what happened, in words for the log."""
+    from zeroparty.adapters.db.people import BrazeCall
+
     try:
         dest = stored.connection(name)
     except InvalidInput:
@@ -52,11 +54,14 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
     Responses, answers, outbox rows, delivery history and consent records go at once; then each
     Braze destination that received something is asked to delete the profile. Logged without the
     address. Exit 1 if a Braze call failed: run it again to retry those."""
+    from zeroparty.adapters.db.people import SqlPeople
+    from zeroparty.domain.answers import normalize_email
+
     try:
         address = normalize_email(email)
     except ValueError as exc:
         fail(f"EMAIL: {exc}")
-    rt = runtime(settings())
+    rt = runtime(settings(), create=False)
     people = SqlPeople(rt.engine, rt.box)
     digest = email_sha256_hex(address)
     try:
@@ -67,7 +72,7 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
     out.print(plain(f"Erased {address} here: {deleted}."), highlight=False)
 
     async def calls() -> list[BrazeCall]:
-        client = BrazeClient(timeout=CLI_TIMEOUT)
+        client = braze_client()
         try:
             return [
                 await _delete_at(client, rt.destinations, name, address, local.external_ids.get(name, []))
@@ -75,6 +80,8 @@ def erase(email: Annotated[str, typer.Argument(help="The person's email address.
             ]
         finally:
             await client.aclose()
+
+    import asyncio
 
     results = asyncio.run(calls()) if local.destinations else []
     people.record_calls(local.erasure_id, results, local.external_ids)

@@ -15,7 +15,6 @@ import typer
 
 from zeroparty import __version__
 from zeroparty.adapters.data_dir import check_data_dir
-from zeroparty.adapters.http.serving import GuardedServer, ServerLimits, server_config, url_of
 from zeroparty.bootstrap import (
     SANDBOX_PREFIX,
     at_the_edge,
@@ -28,10 +27,10 @@ from zeroparty.bootstrap import (
 )
 from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, err, fail, now, out, plain, runtime, settings
+from zeroparty.cli.consents import map_demo_consents
 from zeroparty.cli.experiences import load_definition_file
 from zeroparty.config import Settings
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -62,7 +61,7 @@ def warn_about_data_dir(s: Settings) -> None:
 def run_server(asgi: Any, sock: socket.socket, s: Settings, log_level: str, banner: list[str] | None = None) -> None:
     """Serve `asgi` on `sock` with the connection guards (adapters/http/serving.py); once it
     listens, print `banner` and where it listens, on stdout, at once (a pipe must see it too)."""
-    limits = ServerLimits(header_timeout_s=s.header_timeout_s, max_connections=s.max_connections)
+    from zeroparty.adapters.http.serving import GuardedServer, ServerLimits, server_config, url_of
 
     def started() -> None:
         for line in banner or []:
@@ -70,6 +69,7 @@ def run_server(asgi: Any, sock: socket.socket, s: Settings, log_level: str, bann
         out.print(plain(f"Listening on {url_of(sock)}  (Ctrl-C stops)"), highlight=False)
         out.file.flush()
 
+    limits = ServerLimits(header_timeout_s=s.header_timeout_s, max_connections=s.max_connections)
     config = server_config(asgi, limits, log_level, timeout_graceful_shutdown=10)
     GuardedServer(config, on_started=started).run(sockets=[sock])
 
@@ -93,6 +93,8 @@ def serve(
     ] = False,
 ) -> None:
     """Run the server: pages, JSON API and delivery (the sandbox only with --sandbox)."""
+    from zeroparty.sandbox import SandboxConfig
+
     s = settings()
     configure_logging(s)
     sock = listen(host or s.host, port if port is not None else s.port)
@@ -147,6 +149,9 @@ def sandbox_cmd(
     legacy_per_array: Annotated[bool, typer.Option(help="Allow 75 objects per array instead of 75 combined.")] = False,
 ) -> None:
     """Run the Braze-compatible sandbox on its own; its routes mirror Braze's paths at the root."""
+    from zeroparty.adapters.http.serving import url_of
+    from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+
     s = settings()
     configure_logging(s)
     instance_host = None
@@ -179,6 +184,8 @@ def demo(
     examples: Annotated[Path, typer.Option(help="Folder of experience definitions to load.")] = Path("examples"),
 ) -> None:
     """Everything embedded: SQLite, in-process worker, sandbox, sample experiences, a sandbox destination."""
+    from zeroparty.sandbox import SandboxConfig
+
     s = settings()
     configure_logging(s)
     host = host or s.host
@@ -199,6 +206,7 @@ def demo(
     key = sandbox_key(s)
     sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
     rt.destinations.upsert_braze("braze-sandbox", sandbox_url, key, now())
+    map_demo_consents(rt, "braze-sandbox")  # the samples' consent boxes reach the sandbox's groups
     base = f"http://{host}:{port}"
     lines = [f"\nzeroparty {__version__} demo — data in {s.data_dir}/\n"]
     lines += [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from zeroparty.cli.app import app
 from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
@@ -40,20 +39,57 @@ def create(
 
 
 @tokens_cli.command("list")
-def list_tokens() -> None:
+def list_tokens(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
+) -> None:
     """List tokens (never their values)."""
-    rt = runtime(settings())
-    table = Table("name", "token", "created", "last used", "status")
-    for t in rt.tokens.list():
-        status = "active" if t.revoked_at is None else f"revoked {_when(t.revoked_at)}"
-        table.add_row(plain(t.name), plain(t.hint), _when(t.created_at), _when(t.last_used_at), status)
-    out.print(table)
+    from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.cli.common import iso, print_json, store
+    from zeroparty.cli.records import Field, say, show
+
+    tokens = SqlTokens(store(settings())).list()
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": t.name,
+                    "hint": t.hint,
+                    "created_at": iso(t.created_at),
+                    "last_used_at": iso(t.last_used_at),
+                    "revoked_at": iso(t.revoked_at),
+                    "active": t.revoked_at is None,
+                }
+                for t in tokens
+            ]
+        )
+        return
+    if not tokens:
+        say("No tokens yet: create one with `zeroparty tokens create NAME`.")
+        return
+    fields = (
+        Field("name", whole=True),
+        Field("token", whole=True),
+        Field("created"),
+        Field("last used"),
+        Field("status"),
+    )
+    rows = [
+        (
+            t.name,
+            t.hint,
+            _when(t.created_at),
+            _when(t.last_used_at) or "never",
+            "active" if t.revoked_at is None else f"revoked {_when(t.revoked_at)}",
+        )
+        for t in tokens
+    ]
+    show(fields, rows)
 
 
 @tokens_cli.command("revoke")
 def revoke(name: str) -> None:
     """Revoke a token: requests carrying it are refused from now on, and its browser sessions end."""
-    rt = runtime(settings())
+    rt = runtime(settings(), create=False)  # nothing to revoke in a store that does not exist
     try:
         rt.tokens.revoke(name, now())
     except InvalidInput as exc:

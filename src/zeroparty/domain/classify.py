@@ -63,6 +63,15 @@ class WrongEndpoint:
     reason: str
 
 
+# Ends the pause reason of a destination paused by a WrongEndpoint: setting another endpoint resumes it.
+WRONG_ENDPOINT_ADVICE = "check the destination's REST endpoint (instance); then resume"
+
+
+def paused_for_endpoint(paused_reason: str | None) -> bool:
+    """Whether a destination paused with this reason was paused because its endpoint is wrong."""
+    return paused_reason is not None and paused_reason.endswith(WRONG_ENDPOINT_ADVICE)
+
+
 @dataclass(frozen=True)
 class RateLimited:
     wait_s: float

@@ -1,5 +1,5 @@
-"""Operating a destination's settings: `key=value` assignments, destination files, the one-line
-summary `destinations list` shows, and the object a test send carries. Pure.
+"""Operating a destination's settings: `key=value` assignments, destination files and the one-line
+summary `destinations list` shows. Pure.
 
 Assignments (`zeroparty destinations set NAME …`):
 
@@ -8,7 +8,9 @@ Assignments (`zeroparty destinations set NAME …`):
 - `key=` (nothing after `=`): back to the default;
 - `renames.skin_type=skin` sets one entry of a map, `renames.skin_type=` removes it;
 - `exclude+=first_name`, `exclude-=first_name` add to and remove from a set; `exclude=a,b` replaces it;
-- `subscription_groups.marketing_opt_in=UUID` (channel email), `subscription_groups.marketing_opt_in.channel=sms`.
+- `subscription_groups.marketing_opt_in=UUID` (channel email), `subscription_groups.marketing_opt_in.channel=sms`;
+- `endpoint=US-03` or `endpoint=https://rest.iad-03.braze.com`: not a setting but the destination's
+  REST endpoint, resolved as `add-braze --endpoint` resolves it (`change_settings`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.definition import Consent, EmailInput, Experience, MultiChoice, SingleChoice, TextInput
-from zeroparty.domain.destination_settings import DestinationSettings, braze_attributes
-from zeroparty.domain.mapping import profile_attributes
-from zeroparty.domain.outcomes import choose_outcome
+from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.errors import FieldError, InvalidInput
 
 SETTINGS = tuple(DestinationSettings.model_fields)
@@ -152,6 +151,47 @@ def apply_assignments(current: DestinationSettings, assignments: Iterable[str]) 
     return validate_settings(data)
 
 
+@dataclass(frozen=True)
+class SettingsChange:
+    settings: DestinationSettings
+    endpoint: str | None  # the REST endpoint an `endpoint=` assignment gave, resolved
+
+
+def _endpoint(assignment: str) -> tuple[str | None, list[FieldError]]:
+    """The endpoint `endpoint=VALUE` sets, or the problem with it."""
+    key, _, value = assignment.partition("=")
+    if key.strip() != "endpoint":
+        return None, [FieldError(key.strip(), "the endpoint takes one value: endpoint=US-03 or endpoint=URL")]
+    if not value.strip():
+        return None, [FieldError("endpoint", "cannot be reset: give a Braze instance (US-03) or REST endpoint URL")]
+    try:
+        return resolve_endpoint(value), []
+    except ValueError as exc:
+        return None, [FieldError("endpoint", str(exc))]
+
+
+def change_settings(current: DestinationSettings, assignments: Iterable[str]) -> SettingsChange:
+    """`apply_assignments`, where `endpoint=…` sets the endpoint instead; every problem (of the
+    endpoint and of the settings) named in one InvalidInput."""
+    endpoint: str | None = None
+    others: list[str] = []
+    problems: list[FieldError] = []
+    for assignment in assignments:
+        if assignment.partition("=")[0].rstrip("+-").split(".")[0].strip() != "endpoint":
+            others.append(assignment)
+            continue
+        found, wrong = _endpoint(assignment)
+        endpoint, problems = found or endpoint, problems + wrong
+    settings = current
+    try:
+        settings = apply_assignments(current, others)
+    except InvalidInput as exc:
+        problems += exc.errors
+    if problems:
+        raise InvalidInput(problems)
+    return SettingsChange(settings, endpoint)
+
+
 def non_defaults(settings: DestinationSettings) -> dict[str, Any]:
     """The settings that differ from the defaults, as JSON values."""
     mine, defaults = settings.model_dump(mode="json"), _DEFAULTS.model_dump(mode="json")
@@ -167,7 +207,7 @@ def summary(settings: DestinationSettings) -> str:
         elif name == "exclude":
             parts.append("exclude " + ", ".join(sorted(value)))
         elif name == "subscription_groups":
-            parts.append("groups " + ", ".join(f"{k}→{g['channel']}:{g['id'][:8]}…" for k, g in value.items()))
+            parts.append("groups " + ", ".join(f"{k}→{g['channel']}:{g['id']}" for k, g in value.items()))
         else:
             parts.append(f"{name}={value}")
     return "; ".join(parts) or "defaults"
@@ -216,57 +256,3 @@ def destination_file(data: Any) -> DestinationFile:
         raise InvalidInput(problems)
     assert isinstance(name, str)
     return DestinationFile(name, url, settings)
-
-
-# -- test sends ----------------------------------------------------------------------------------
-
-TEST_ATTRIBUTE = "zeroparty_test"
-
-
-def synthetic_answers(exp: Experience) -> dict[str, Any]:
-    """A plausible answer to every question: the first option, a short text. No consent is given
-    and no email is set: a test must never record consent, and the email is the test address."""
-    answers: dict[str, Any] = {}
-    for _screen, el in exp.elements().values():
-        if isinstance(el, SingleChoice):
-            answers[el.id] = el.options[0].value
-        elif isinstance(el, MultiChoice):
-            answers[el.id] = [el.options[0].value]
-        elif isinstance(el, TextInput):
-            answers[el.id] = "Zeroparty test"
-        elif isinstance(el, EmailInput | Consent):
-            continue
-    return answers
-
-
-def synthetic_attributes(exp: Experience | None, sent_at: str) -> dict[str, Any]:
-    """The attributes of a test send, under zeroparty's attribute IDs: what `exp`'s mapping makes of
-    synthetic answers, or a small synthetic set without an experience."""
-    if exp is None:
-        return {TEST_ATTRIBUTE: True, "zeroparty_test_sent_at": sent_at}
-    answers = synthetic_answers(exp)
-    return profile_attributes(exp, answers, choose_outcome(exp, answers).id)
-
-
-def synthetic_object(
-    email: str, attributes: Mapping[str, Any], settings: DestinationSettings, test_id: str
-) -> dict[str, Any]:
-    """One `/users/track` attributes object for the test user, named and filtered by the
-    destination's settings. Identifiers: https://www.braze.com/docs/api/objects_filters/user_attributes_object
-    (a user alias creates a profile only with `_update_existing_only: false`)."""
-    obj: dict[str, Any]
-    if settings.identity == "user_alias":
-        obj = {"user_alias": {"alias_name": email, "alias_label": settings.alias_label}, "email": email}
-        obj["_update_existing_only"] = False if settings.update_existing_only is None else settings.update_existing_only
-    elif settings.identity == "external_id":
-        obj = {"external_id": f"zeroparty-test-{test_id}", "email": email}
-    else:
-        obj = {"email": email}
-    if settings.update_existing_only is not None:
-        obj["_update_existing_only"] = settings.update_existing_only
-    obj.update(braze_attributes(dict(attributes), settings))
-    return obj
-
-
-def synthetic_email(test_id: str) -> str:
-    return f"zeroparty-test+{test_id}@example.com"

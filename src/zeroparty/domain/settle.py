@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from zeroparty.domain.braze_payload import Batch, Change, Rendered, UserChanges
 from zeroparty.domain.classify import (
+    WRONG_ENDPOINT_ADVICE,
     Accepted,
     AuthFailed,
     ObjectRef,
@@ -223,7 +224,7 @@ def _auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> Sett
 
 
 def _wrong_endpoint(batch: Batch, outcome: WrongEndpoint, _ctx: SettleContext) -> SettlePlan:
-    reason = f"Braze answered {outcome.reason}: check the destination's REST endpoint (instance); then resume"
+    reason = f"Braze answered {outcome.reason}: {WRONG_ENDPOINT_ADVICE}"
     return _paused(batch, reason, None)
 
 

@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 
 from tests.support.definitions import sample
-from zeroparty.domain.destination_config import (
-    apply_assignments,
-    destination_file,
-    summary,
-    synthetic_attributes,
-    synthetic_object,
-)
+from zeroparty.domain.destination_config import apply_assignments, destination_file, summary
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.synthetic import synthetic_attributes, synthetic_object
 from zeroparty.domain.verify import delete_outcome, email_sha256_hex, instance_of, key_verdict, track_succeeded
 from zeroparty.errors import InvalidInput
 
@@ -82,7 +77,7 @@ def test_assignments_cover_scalars_maps_and_sets() -> None:
     assert s.subscription_groups["marketing_opt_in"].channel == "sms" and s.legacy_per_array
     assert summary(s) == (
         "max_objects=50; legacy_per_array=True; renames skin_type→skin; exclude first_name; "
-        "groups marketing_opt_in→sms:6f1c1e5a…"
+        f"groups marketing_opt_in→sms:{uuid}"  # whole: an id is copied, never cut
     )
     back = apply_assignments(
         s,

@@ -14,6 +14,7 @@ from zeroparty.adapters.crypto import SecretBox, key_hint
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
+from zeroparty.domain.classify import paused_for_endpoint
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.errors import ConfigurationError, FieldError, InvalidInput, NotFound
 
@@ -78,6 +79,42 @@ def _dependents() -> list[sa.Table]:
     ]
 
 
+def list_destinations(engine: Engine) -> list[DestinationView]:
+    """Every destination with its queue counts, by name; reading them needs no key."""
+    counts = (
+        sa.select(
+            outbox.c.destination_id,
+            sa.func.sum(sa.case((outbox.c.state.in_(["pending", "in_flight"]), 1), else_=0)).label("pending"),
+            sa.func.sum(sa.case((outbox.c.state == "delivered", 1), else_=0)).label("delivered"),
+            sa.func.sum(sa.case((outbox.c.state == "dead", 1), else_=0)).label("dead"),
+        )
+        .group_by(outbox.c.destination_id)
+        .subquery()
+    )
+    with reader(engine).connect() as conn:
+        rows = conn.execute(
+            sa.select(destinations, counts.c.pending, counts.c.delivered, counts.c.dead)
+            .outerjoin(counts, counts.c.destination_id == destinations.c.id)
+            .order_by(destinations.c.name)
+        ).all()
+    return [
+        DestinationView(
+            r.id,
+            r.name,
+            r.kind,
+            r.endpoint,
+            r.api_key_hint,
+            r.paused_reason,
+            r.paused_until,
+            int(r.pending or 0),
+            int(r.delivered or 0),
+            int(r.dead or 0),
+            _settings(r.settings, r.name),
+        )
+        for r in rows
+    ]
+
+
 class SqlDestinations:
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
@@ -125,38 +162,7 @@ class SqlDestinations:
             self.add_braze(name, endpoint, api_key, now)
 
     def list(self) -> list[DestinationView]:
-        counts = (
-            sa.select(
-                outbox.c.destination_id,
-                sa.func.sum(sa.case((outbox.c.state.in_(["pending", "in_flight"]), 1), else_=0)).label("pending"),
-                sa.func.sum(sa.case((outbox.c.state == "delivered", 1), else_=0)).label("delivered"),
-                sa.func.sum(sa.case((outbox.c.state == "dead", 1), else_=0)).label("dead"),
-            )
-            .group_by(outbox.c.destination_id)
-            .subquery()
-        )
-        with reader(self._engine).connect() as conn:
-            rows = conn.execute(
-                sa.select(destinations, counts.c.pending, counts.c.delivered, counts.c.dead)
-                .outerjoin(counts, counts.c.destination_id == destinations.c.id)
-                .order_by(destinations.c.name)
-            ).all()
-        return [
-            DestinationView(
-                r.id,
-                r.name,
-                r.kind,
-                r.endpoint,
-                r.api_key_hint,
-                r.paused_reason,
-                r.paused_until,
-                int(r.pending or 0),
-                int(r.delivered or 0),
-                int(r.dead or 0),
-                _settings(r.settings, r.name),
-            )
-            for r in rows
-        ]
+        return list_destinations(self._engine)
 
     def resume(self, name: str) -> None:
         with self._engine.begin() as conn:
@@ -188,15 +194,24 @@ class SqlDestinations:
             raise _missing(name)
         return _settings(stored.settings, name)
 
-    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> None:
-        """Store `settings` (and a new `endpoint`, if given) for the destination."""
+    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> str | None:
+        """Store `settings` (and a new `endpoint`, if given) for the destination. A destination paused
+        because its endpoint was wrong resumes with a new one: the reason it was paused for, if so."""
         values: dict[str, Any] = {"settings": settings.model_dump(mode="json")}
-        if endpoint is not None:
-            values["endpoint"] = endpoint
         with self._engine.begin() as conn:
-            done = conn.execute(sa.update(destinations).where(destinations.c.name == name).values(**values))
-        if done.rowcount == 0:
-            raise _missing(name)
+            row = conn.execute(
+                sa.select(destinations.c.endpoint, destinations.c.paused_reason).where(destinations.c.name == name)
+            ).first()
+            if row is None:
+                raise _missing(name)
+            resumed = None
+            if endpoint is not None and endpoint != row.endpoint:
+                values["endpoint"] = endpoint
+                if paused_for_endpoint(row.paused_reason):
+                    values |= {"paused_reason": None, "paused_until": None}
+                    resumed = str(row.paused_reason)
+            conn.execute(sa.update(destinations).where(destinations.c.name == name).values(**values))
+        return resumed
 
     def update_key(self, name: str, api_key: str) -> str | None:
         """Replace the key and resume the destination; the pause reason it had, if any."""

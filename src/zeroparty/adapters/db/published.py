@@ -1,0 +1,34 @@
+"""The current version of each published experience as stored (JSON), for the listings and the
+consent checks: reading it builds no experience models, so those commands start quickly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.schema import experience_versions, experiences
+
+
+@dataclass(frozen=True)
+class StoredDefinition:
+    slug: str
+    version: int
+    definition: dict[str, Any]  # as `Experience.model_dump(mode="json", by_alias=True)` wrote it
+
+
+def current_definitions(engine: Engine) -> list[StoredDefinition]:
+    """Each experience's latest version, by slug."""
+    v = experience_versions.c
+    latest = sa.select(v.experience_id, sa.func.max(v.version).label("version")).group_by(v.experience_id).subquery()
+    query = (
+        sa.select(experiences.c.slug, v.version, v.definition)
+        .join(experience_versions, v.experience_id == experiences.c.id)
+        .join(latest, sa.and_(latest.c.experience_id == v.experience_id, latest.c.version == v.version))
+        .order_by(experiences.c.slug)
+    )
+    with reader(engine).connect() as conn:
+        return [StoredDefinition(r.slug, r.version, r.definition) for r in conn.execute(query)]

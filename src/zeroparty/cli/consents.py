@@ -1,0 +1,61 @@
+"""Warnings about consents that go nowhere: a consent key an experience asks for that a destination
+maps to no subscription group (`validate`, `import` and `destinations list` print them on stderr;
+they do not change the exit code), and the demo's mapping of the sample experiences' keys."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from zeroparty.cli.common import err, plain
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from zeroparty.bootstrap import Runtime
+    from zeroparty.domain.definition import Experience
+
+
+def stored_form(exp: Experience) -> dict[str, Any]:
+    """`exp` as it is stored when published."""
+    return exp.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _published(engine: Engine) -> list[dict[str, Any]]:
+    from zeroparty.adapters.db.published import current_definitions
+
+    return [d.definition for d in current_definitions(engine)]
+
+
+def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None = None) -> None:
+    """A warning per consent key of `experiences` (default: every published one) that a destination
+    does not map, with the command that maps it."""
+    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.domain.consent_groups import unmapped
+
+    destinations = {d.name: d.settings for d in list_destinations(engine)}
+    if not destinations:
+        return
+    definitions = _published(engine) if experiences is None else [stored_form(exp) for exp in experiences]
+    for gap in unmapped(definitions, destinations):
+        name = shlex.quote(gap.destination)
+        err.print(
+            plain(
+                f"warning: experience '{gap.experience}' asks for consent '{gap.consent_key}', which destination "
+                f"'{gap.destination}' maps to no subscription group: nothing is sent there when it is given. "
+                f"Map it to the group's id in Braze: zeroparty destinations set {name} "
+                f"subscription_groups.{gap.consent_key}=UUID"
+            ),
+            highlight=False,
+        )
+
+
+def map_demo_consents(rt: Runtime, destination: str) -> None:
+    """Map every published experience's consent keys at `destination` to a stable made-up group."""
+    from zeroparty.domain.consent_groups import with_demo_groups
+
+    current = rt.destinations.settings(destination)
+    wanted = with_demo_groups(current, _published(rt.engine))
+    if wanted != current:
+        rt.destinations.set_settings(destination, wanted)
