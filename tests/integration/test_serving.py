@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from tests.support.server import serve
+from tests.support.server import is_closed, serve
 from tests.support.waiting import wait_for
 from zeroparty.adapters.http.serving import ServerLimits
 
@@ -39,19 +39,6 @@ def read_all(sock: socket.socket) -> bytes:
     while chunk := sock.recv(4096):
         got += chunk
     return got
-
-
-def is_closed(sock: socket.socket) -> bool:
-    """Whether the server has closed `sock` (whatever it sent first, such as a 408, is read and dropped)."""
-    sock.settimeout(0.01)
-    try:
-        while sock.recv(4096):
-            pass
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import httpx
 
 from tests.support.definitions import ROOT
 from tests.support.processes import cli_env, server_process
+from tests.support.server import is_closed
 from tests.support.waiting import wait_for
 
 NOFILE = 256  # the server's descriptor limit: 192 connections once it keeps its reserve
@@ -31,18 +32,6 @@ def timed_requests(base: str, count: int) -> list[float]:
     return times
 
 
-def closed(sock: socket.socket) -> bool:
-    sock.settimeout(0.001)
-    try:
-        while sock.recv(4096):
-            pass
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def test_idle_sockets_at_the_descriptor_limit_never_starve_real_requests(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "data", ZEROPARTY_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT_S), ZEROPARTY_WORKER="false")
     log = tmp_path / "serve.log"
@@ -55,7 +44,7 @@ def test_idle_sockets_at_the_descriptor_limit_never_starve_real_requests(tmp_pat
             assert max(under_flood) < 3, under_flood
             assert statistics.median(under_flood) < 5 * usual + 0.05, (usual, under_flood)
             # Each idle socket is cut: to make room, or when its header deadline passes.
-            wait_for(lambda: sum(closed(s) for s in idle), lambda n: n == IDLE, timeout=HEADER_TIMEOUT_S + 15)
+            wait_for(lambda: sum(is_closed(s) for s in idle), lambda n: n == IDLE, timeout=HEADER_TIMEOUT_S + 15)
         finally:
             for s in idle:
                 s.close()

@@ -42,3 +42,16 @@ def serve(app: Any, host: str = "127.0.0.1", limits: ServerLimits | None = None)
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def is_closed(sock: socket.socket) -> bool:
+    """Whether the server has closed `sock` (whatever it sent first, such as a 408, is read and dropped)."""
+    sock.settimeout(0.001)
+    try:
+        while sock.recv(4096):
+            pass
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+    return True
