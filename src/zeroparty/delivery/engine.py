@@ -16,16 +16,15 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from zeroparty.delivery.calls import call_braze, identify_first, log_plan, log_unexpected, remaining
 from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox, SendResult
+from zeroparty.delivery.state import DEFAULT_SETTINGS, EngineSettings, Lease, Pace, changes_of, limits_for
 from zeroparty.domain.braze_payload import (
     Batch,
-    BrazeLimits,
-    Change,
     NotSendable,
     Rendered,
     UserChanges,
@@ -33,9 +32,7 @@ from zeroparty.domain.braze_payload import (
     render,
 )
 from zeroparty.domain.classify import classify, reset_in
-from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.pacing import CircuitBreaker, RequestBudget
-from zeroparty.domain.retry import RetryPolicy
+from zeroparty.domain.pacing import RequestBudget
 from zeroparty.domain.scrub import scrub_json
 from zeroparty.domain.settle import (
     Outcome,
@@ -47,50 +44,14 @@ from zeroparty.domain.settle import (
     plan_settle,
 )
 
+__all__ = ["DeliveryEngine", "EngineSettings"]
+
 log = logging.getLogger("zeroparty.delivery")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    lease_s: float = 60.0
-    idle_poll_s: float = 1.0
-    batch_window_s: float = 0.05  # a partial batch waits this long for company (docs/delivery.md)
-    settle_window_s: float = 30.0  # after an unknown outcome, before everything current goes again
-    request_timeout_s: float = 30.0  # total deadline of one request, never past the lease
-    policy: RetryPolicy = RetryPolicy()
-    max_request_bytes: int = 4 * 1024 * 1024
-    max_object_bytes: int = 100 * 1024
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class _Pace:
-    """What one worker knows of one destination: its request budget, its breaker, its requests."""
-
-    budget: RequestBudget
-    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
-    inflight: set[asyncio.Task[None]] = field(default_factory=set)
-    busy: int = 0  # batches claimed and not yet settled
-    sending: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))  # requests in flight
-    slots: int = 8
-
-
-@dataclass
-class _Lease:
-    """One claim in progress: the users leased, when, and what each row has been through."""
-
-    dest: Destination
-    users: dict[str, ClaimedUser]
-    rows: dict[str, RowState]
-    started: float  # monotonic
-    paused: bool = False  # an answer paused the destination: batches not yet sent go back unsent
-    strips: dict[str, int] = field(default_factory=dict)
-    alone: set[str] = field(default_factory=set)
-    notes: dict[str, str] = field(default_factory=dict)  # item id → what became of part of it, until settled
 
 
 class DeliveryEngine:
@@ -98,7 +59,7 @@ class DeliveryEngine:
         self,
         outbox: Outbox,
         sender: BrazeSender,
-        settings: EngineSettings = EngineSettings(),
+        settings: EngineSettings = DEFAULT_SETTINGS,
         clock: Callable[[], datetime] = _utcnow,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -114,7 +75,7 @@ class DeliveryEngine:
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._paces: dict[int, _Pace] = {}
+        self._paces: dict[int, Pace] = {}
         # Answers waiting to be settled; one task writes whatever has gathered in one transaction.
         self._settling: list[tuple[int, SettlePlan, dict[str, int], asyncio.Future[None]]] = []
         self._settler: asyncio.Task[None] | None = None
@@ -176,13 +137,13 @@ class DeliveryEngine:
                 due.append(wait)
         return min(due) if due else None
 
-    def _pace(self, dest: Destination) -> _Pace:
+    def _pace(self, dest: Destination) -> Pace:
         pace = self._paces.get(dest.id)
         if pace is None or (pace.budget.rate, pace.slots) != (
             dest.settings.requests_per_second,
             dest.settings.max_in_flight,
         ):
-            pace = _Pace(
+            pace = Pace(
                 RequestBudget(dest.settings.requests_per_second),
                 inflight=pace.inflight if pace else set(),
                 sending=asyncio.Semaphore(dest.settings.max_in_flight),
@@ -212,7 +173,7 @@ class DeliveryEngine:
             self._launch(dest, pace, claim)
         return None
 
-    def _spawn(self, pace: _Pace, work: Coroutine[Any, Any, None], *, slot: bool) -> None:
+    def _spawn(self, pace: Pace, work: Coroutine[Any, Any, None], *, slot: bool) -> None:
         if slot:
             pace.busy += 1
         task = asyncio.create_task(work)
@@ -238,15 +199,15 @@ class DeliveryEngine:
 
     # -- one claim ---------------------------------------------------------------------------------
 
-    def _launch(self, dest: Destination, pace: _Pace, claim: Claim) -> None:
+    def _launch(self, dest: Destination, pace: Pace, claim: Claim) -> None:
         """Start one task per batch of the claim (and one to settle what needs no request)."""
-        lease = _Lease(
+        lease = Lease(
             dest,
             {u.user_key: u for u in claim.users},
             {i.id: RowState(i.attempts, i.created_at) for u in claim.users for i in u.items},
             self._mono(),
         )
-        todo = [(u, UserChanges(u.user_key, _changes(u)), 0, False) for u in claim.users]
+        todo = [(u, UserChanges(u.user_key, changes_of(u)), 0, False) for u in claim.users]
         try:
             batches, quiet, done = self._prepare(lease, todo)
         except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
@@ -258,7 +219,7 @@ class DeliveryEngine:
         for batch in batches:
             self._spawn(pace, self._guarded(lease, pace, batch), slot=True)
 
-    async def _guarded(self, lease: _Lease, pace: _Pace, batch: Batch) -> None:
+    async def _guarded(self, lease: Lease, pace: Pace, batch: Batch) -> None:
         """One batch, whatever happens to it: a bug hands its users back."""
         users = [u.user.user_key for u in batch.users]
         try:
@@ -270,11 +231,11 @@ class DeliveryEngine:
             log_unexpected(lease.dest, "delivering a batch", exc)
             await self._release(lease, users)
 
-    async def _release(self, lease: _Lease, users: list[str]) -> None:
+    async def _release(self, lease: Lease, users: list[str]) -> None:
         await self._db(self._outbox.release_users, lease.dest.id, self.owner, users, self._clock())
 
     def _prepare(
-        self, lease: _Lease, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
+        self, lease: Lease, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
     ) -> tuple[tuple[Batch, ...], SettlePlan, list[str]]:
         """Render and batch users: (batches to send, the plan for what needs no request, its users)."""
         dest = lease.dest
@@ -290,7 +251,7 @@ class DeliveryEngine:
             except NotSendable as exc:
                 unsendable.append((changes.item_ids, f"cannot be sent to this destination: {exc}"))
                 done.append(claimed.user_key)
-        plan = plan_delivery(rendered, _limits(dest.settings, self._settings))
+        plan = plan_delivery(rendered, limits_for(dest.settings, self._settings))
         quiet = SettlePlan(
             delivered=tuple(i for u in plan.settled for i in u.item_ids),
             accepted={u.user.user_key: u.sent for u in plan.settled},
@@ -301,7 +262,7 @@ class DeliveryEngine:
         return plan.batches, quiet, done
 
     async def _deliver(
-        self, lease: _Lease, pace: _Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
+        self, lease: Lease, pace: Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
     ) -> None:
         """Resends within a batch's task: prepared the same way, sent one batch after another."""
         batches, quiet, done = self._prepare(lease, todo)
@@ -315,7 +276,7 @@ class DeliveryEngine:
                 await self._release(lease, [u.user.user_key for b in batches[n + 1 :] for u in b.users])
                 return
 
-    async def _send(self, lease: _Lease, pace: _Pace, batch: Batch) -> bool:
+    async def _send(self, lease: Lease, pace: Pace, batch: Batch) -> bool:
         """Send one batch, settle it, send what its answer says to send again; False once the
         destination is paused (the caller hands the rest back)."""
         dest = lease.dest
@@ -351,10 +312,10 @@ class DeliveryEngine:
             await self._deliver(lease, pace, [self._again(lease, r) for r in plan.resend])
         return True
 
-    def _again(self, lease: _Lease, resend: Resend) -> tuple[ClaimedUser, UserChanges, int, bool]:
+    def _again(self, lease: Lease, resend: Resend) -> tuple[ClaimedUser, UserChanges, int, bool]:
         return lease.users[resend.user.user_key], resend.user, resend.strips, resend.alone
 
-    async def _apply(self, lease: _Lease, plan: SettlePlan, done: Sequence[str]) -> None:
+    async def _apply(self, lease: Lease, plan: SettlePlan, done: Sequence[str]) -> None:
         # A note made when a field was stripped belongs to the row when the resend delivers it.
         lease.notes.update(plan.notes)
         notes = {i: lease.notes[i] for i in plan.delivered if i in lease.notes}
@@ -383,7 +344,7 @@ class DeliveryEngine:
                     if not waiting.done():
                         waiting.set_result(None)
 
-    async def _post(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome | None:
+    async def _post(self, lease: Lease, pace: Pace, batch: Batch) -> Outcome | None:
         """Braze's verdict, once a request slot is free; None when the destination was paused
         meanwhile by another batch's answer (this one then goes back unsent)."""
         async with pace.sending:
@@ -391,7 +352,7 @@ class DeliveryEngine:
                 return None
             return await self._post_now(lease, pace, batch)
 
-    async def _post_now(self, lease: _Lease, pace: _Pace, batch: Batch) -> Outcome:
+    async def _post_now(self, lease: Lease, pace: Pace, batch: Batch) -> Outcome:
         """Braze's verdict on the batch, or what kept it from one. A request never outlives its
         lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
         dest = lease.dest
@@ -419,13 +380,3 @@ class DeliveryEngine:
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
         return classify(result.status, result.headers, body, objects, now.timestamp())
-
-
-def _changes(user: ClaimedUser) -> tuple[Change, ...]:
-    return tuple(Change(i.id, user.user_key, i.attributes, i.groups, i.completion, i.external_id) for i in user.items)
-
-
-def _limits(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:
-    return BrazeLimits(
-        settings.max_objects, settings.legacy_per_array, engine.max_request_bytes, engine.max_object_bytes
-    )
