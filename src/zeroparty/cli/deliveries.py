@@ -94,13 +94,17 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     show(fields, [_stats_record(s) for s in stats], table=False, note=note)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _stats_record(s: DestinationStats) -> tuple[str, ...]:
     return (
         s.name,
         _status(s),
         f"{s.pending:,} pending, {s.in_flight:,} in flight, {s.delivered:,} delivered, {s.dead:,} dead",
         f"p50 {_seconds(s.latency_p50_s)}, p99 {_seconds(s.latency_p99_s)}",
-        f"{s.requests:,} requests; {s.points_sent:,} data points sent, {s.points_saved:,} saved",
+        f"{_count(s.requests, 'request')}; {_count(s.points_sent, 'data point')} sent, {s.points_saved:,} saved",
     )
 
 
