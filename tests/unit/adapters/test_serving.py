@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from zeroparty.adapters.http.serving import AcceptErrorLog, ConnectionGate, Evictable, connection_cap
+from zeroparty.adapters.http.serving import AcceptErrorLog, ConnectionGate, Evictable, accept_backlog, connection_cap
 
 
 class Conn(Evictable):
@@ -22,11 +22,11 @@ class Conn(Evictable):
         return self.name
 
 
-def test_the_cap_keeps_descriptors_for_everything_else() -> None:
-    assert connection_cap(1024) == 896
-    assert connection_cap(256) == 192
-    assert connection_cap(65536) == 65536 - 8192
-    assert connection_cap(50) == 16  # never below a usable floor
+def test_the_cap_keeps_descriptors_for_everything_else_and_for_bursts_of_accepts() -> None:
+    assert (accept_backlog(256), connection_cap(256)) == (32, 256 - 64 - 64)
+    assert (accept_backlog(1024), connection_cap(1024)) == (128, 1024 - 128 - 256)
+    assert (accept_backlog(65536), connection_cap(65536)) == (2048, 65536 - 8192 - 4096)
+    assert (accept_backlog(50), connection_cap(50)) == (16, 16)  # never below a usable floor
 
 
 def test_at_the_cap_the_longest_waiting_connection_makes_room() -> None:

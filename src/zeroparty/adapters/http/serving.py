@@ -46,10 +46,17 @@ class ServerLimits:
     max_connections: int | None = None  # None: from the descriptor limit (`connection_cap`)
 
 
+def accept_backlog(nofile: int) -> int:
+    """The listen backlog, which is also how many connections asyncio accepts in one go before any
+    of them reaches the gate: bounded by the descriptors, so a burst cannot run the process out."""
+    return max(16, min(2048, nofile // 8))
+
+
 def connection_cap(nofile: int) -> int:
     """How many connections a process with `nofile` descriptors may hold: the rest is kept for the
-    database, log and data files, and the threads' work (an eighth, at least 64)."""
-    return max(16, nofile - max(64, nofile // 8))
+    database, log and data files and the threads' work (an eighth, at least 64), and for two bursts
+    of accepted connections that the gate has not seen yet (`accept_backlog`)."""
+    return max(16, nofile - max(64, nofile // 8) - 2 * accept_backlog(nofile))
 
 
 def raise_nofile_limit(ceiling: int = MAX_NOFILE) -> int:
@@ -224,6 +231,7 @@ def server_config(app: Any, limits: ServerLimits, log_level: str, **options: Any
     config = uvicorn.Config(
         app,
         http=protocol_for(ConnectionGate(cap), limits.header_timeout_s),
+        backlog=accept_backlog(nofile),
         timeout_keep_alive=limits.keep_alive_s,
         log_level=log_level,
         **options,
