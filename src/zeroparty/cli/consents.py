@@ -17,11 +17,6 @@ if TYPE_CHECKING:
     from zeroparty.domain.definition import Experience
 
 
-def stored_form(exp: Experience) -> dict[str, Any]:
-    """`exp` as it is stored when published."""
-    return exp.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
 def _published(engine: Engine) -> list[dict[str, Any]]:
     from zeroparty.adapters.db.published import current_definitions
 
@@ -37,7 +32,7 @@ def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None = Non
     destinations = {d.name: d.settings for d in list_destinations(engine)}
     if not destinations:
         return
-    definitions = _published(engine) if experiences is None else [stored_form(exp) for exp in experiences]
+    definitions = _published(engine) if experiences is None else [exp.stored_form() for exp in experiences]
     for gap in unmapped(definitions, destinations):
         name = shlex.quote(gap.destination)
         err.print(

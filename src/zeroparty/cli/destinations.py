@@ -267,23 +267,17 @@ def set_settings(
         wanted = change_settings(current, assignments)
     except InvalidInput as exc:
         _fail_invalid(exc)
-    endpoint = wanted.endpoint
-    if endpoint is not None and endpoint == connection(rt, name).endpoint:
-        endpoint = None
+    dest = connection(rt, name) if wanted.endpoint is not None else None
+    endpoint = wanted.endpoint if dest is not None and wanted.endpoint != dest.endpoint else None
     if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
-    _moved(rt, name, endpoint, no_verify)
+    if endpoint is not None and dest is not None:  # a key belongs to one instance: it must work there
+        _verified(endpoint, dest.api_key, no_verify)
     resumed = rt.destinations.set_settings(name, wanted.settings, endpoint=endpoint)
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(name, resumed)
-
-
-def _moved(rt: Runtime, name: str, endpoint: str | None, no_verify: bool) -> None:
-    """Exit 1 unless the stored key works at the new `endpoint` (a key belongs to one instance)."""
-    if endpoint is not None:
-        _verified(endpoint, connection(rt, name).api_key, no_verify)
 
 
 def _say_resumed(name: str, reason: str | None) -> None:
@@ -335,7 +329,8 @@ def apply(
         out.print(plain(f"'{wanted.name}' is unchanged"), highlight=False)
         return
     endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
-    _moved(rt, wanted.name, endpoint, no_verify)
+    if endpoint is not None:  # a key belongs to one instance: it must work there
+        _verified(endpoint, connection(rt, wanted.name).api_key, no_verify)
     resumed = rt.destinations.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(wanted.name, resumed)

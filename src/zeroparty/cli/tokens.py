@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
+from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.records import Field, say, show
 from zeroparty.errors import InvalidInput
 
 tokens_cli = typer.Typer(help="Operator API tokens (Authorization: Bearer …).", no_args_is_help=True)
@@ -44,8 +45,6 @@ def list_tokens(
 ) -> None:
     """List tokens (never their values)."""
     from zeroparty.adapters.db.tokens import SqlTokens
-    from zeroparty.cli.common import iso, print_json, store
-    from zeroparty.cli.records import Field, say, show
 
     tokens = SqlTokens(store(settings())).list()
     if as_json:

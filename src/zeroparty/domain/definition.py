@@ -7,6 +7,7 @@ run as a model validator so one `Experience.model_validate` reports everything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -229,6 +230,10 @@ class Experience(_Model):
 
     def elements(self) -> dict[str, tuple[Screen, Element]]:
         return {el.id: (screen, el) for screen in self.screens for el in screen.elements}
+
+    def stored_form(self) -> dict[str, Any]:
+        """The definition as it is published and kept: JSON values, fields by alias, unset options left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     def email_element(self) -> EmailInput | None:
         return next((el for _s, el in self.elements().values() if isinstance(el, EmailInput)), None)
@@ -545,3 +550,9 @@ def _semantics_despite_other_errors(data: dict[Any, Any]) -> list[tuple[str, str
         date_order=date_order,
     )
     return semantic_problems(partial)
+
+
+def canonical_text(stored: Any) -> str:
+    """One text per stored definition (`Experience.stored_form`), whatever its key order: two
+    publications of the same definition compare equal."""
+    return json.dumps(stored, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -38,6 +38,12 @@ class Decision:
     retry_after_s: int = 0  # whole seconds to wait, when refused (at least 1)
     why: str = ""  # "client" or "account" when refused
 
+    def refusal(self, account: str) -> str:
+        """Why a refused sign-in was refused, as a clause (`account`: how the account is named, e.g.
+        "with this token")."""
+        who = "from your address" if self.why == "client" else account
+        return f"too many failed sign-ins {who}: try again in {self.retry_after_s} seconds"
+
 
 ALLOWED = Decision(True)
 

@@ -40,7 +40,6 @@ _BEARER = re.compile(r"^bearer\s+(\S+)\s*$", re.IGNORECASE)
 _SALT = "zeroparty.sandbox.ui-session"
 _FORM_LIMIT = 8 * 1024  # a login form is one short field; anything bigger is not one
 _ACCOUNT = "sandbox"
-_TOO_MANY = {"client": "from your address", "account": "to this sandbox"}
 # Profile pages hold personal data and the login form takes a key: not cached, not framed, no
 # scripts, forms post only back to the sandbox.
 PAGE_HEADERS = {
@@ -166,9 +165,9 @@ class Access:
         client = client_key(request.client.host if request.client else None)
         decision = self._limiter.admit(client, _ACCOUNT, self._clock())
         if not decision.allowed:
-            wait = decision.retry_after_s
-            problem = f"Too many failed sign-ins {_TOO_MANY[decision.why]}: try again in {wait} seconds."
-            return self._form(request, problem, 429, {"Retry-After": str(wait)})
+            problem = decision.refusal("to this sandbox")
+            sentence = problem[:1].upper() + problem[1:] + "."
+            return self._form(request, sentence, 429, {"Retry-After": str(decision.retry_after_s)})
         key = known_key(await _form_key(request), self._keys)
         if key is None:
             self._limiter.failed(_ACCOUNT, self._clock())

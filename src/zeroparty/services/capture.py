@@ -94,7 +94,7 @@ class CaptureService:
                 if stored.completed_at is not None:
                     # Its link may sit in logs and histories: it is no key to a person's data any more.
                     raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
-                before = Progress(stored.answers, stored.outcome_id, completed=False)
+                before = Progress(stored.answers, stored.outcome_id)
                 is_new, external_id = False, stored.external_id
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
@@ -110,7 +110,7 @@ class CaptureService:
                 if missing:
                     raise InvalidInput(missing, "earlier screens are incomplete")
                 outcome = choose_outcome(exp, answers)
-            after = Progress(answers, outcome.id if outcome else before.outcome_id, before.completed or last)
+            after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
             changes = changes_to_send(exp, before, after, now)
             write = ResponseWrite(
                 response_id=response_id,

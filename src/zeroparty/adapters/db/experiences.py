@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.definition import Experience, canonical_text
 from zeroparty.services.ports import Published
 
 
@@ -25,7 +24,7 @@ def _parse(version_id: int, definition_json: str) -> Experience:
 
 
 def _published(version_id: int, version: int, definition: Any) -> Published:
-    return Published(version_id, version, _parse(version_id, json.dumps(definition, sort_keys=True)))
+    return Published(version_id, version, _parse(version_id, canonical_text(definition)))
 
 
 def latest_published(conn: Connection, slug: str) -> Published | None:
@@ -46,11 +45,6 @@ def version_by_id(conn: Connection, version_id: int) -> Published:
         )
     ).one()
     return _published(row.id, row.version, row.definition)
-
-
-def _canonical(definition: Any) -> str:
-    """One text per definition, whatever the key order it was stored or written in."""
-    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ class SqlExperienceStore:
         The comparison runs inside the write transaction, so two imports of one file cannot both
         see "changed" on SQLite (BEGIN IMMEDIATE); on PostgreSQL the unique version number makes
         the second one fail rather than duplicate."""
-        definition = exp.model_dump(mode="json", by_alias=True, exclude_none=True)
+        definition = exp.stored_form()
         with self._engine.begin() as conn:
             exp_id = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == exp.slug)).scalar()
             if exp_id is None:
@@ -88,7 +82,7 @@ class SqlExperienceStore:
                 .order_by(experience_versions.c.version.desc())
                 .limit(1)
             ).first()
-            if last is not None and _canonical(last.definition) == _canonical(definition):
+            if last is not None and canonical_text(last.definition) == canonical_text(definition):
                 return Publication(Published(last.id, last.version, exp), created=False)
             version = (last.version if last is not None else 0) + 1
             version_id = conn.execute(

@@ -119,23 +119,23 @@ class ReadinessCheck:
                 db.resolve().as_uri() + "?mode=rw", uri=True, timeout=self._lock_wait_s, isolation_level=None
             )
         except dbapi.Error as exc:
-            return _sqlite_failure(exc)
+            return _sqlite_failure(exc, self._lock_wait_s)
         try:
             # Taking the write lock and letting it go writes nothing; it answers whether a writer could.
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("ROLLBACK")
         except dbapi.Error as exc:
-            return _sqlite_failure(exc)
+            return _sqlite_failure(exc, self._lock_wait_s)
         finally:
             conn.close()
         return READY
 
 
-def _sqlite_failure(exc: Any) -> Readiness:
+def _sqlite_failure(exc: Any, lock_wait_s: float) -> Readiness:
     code = getattr(exc, "sqlite_errorcode", None)
     status = _SQLITE_CODES.get(code & 0xFF, "unreachable") if isinstance(code, int) else "unreachable"
     details = {
-        "locked": f"a writer has held the database lock for over {LOCK_WAIT_S:g} s",
+        "locked": f"a writer has held the database lock for over {lock_wait_s:g} s",
         "read-only": "SQLite refuses to write the database",
         "full": "SQLite reports the disk full",
         "unreachable": "the SQLite database cannot be opened",

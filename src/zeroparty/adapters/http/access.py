@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
 from zeroparty.adapters.db.tokens import SqlTokens, TokenView, digest, looks_like_token, principal, token_id_of
-from zeroparty.domain.login_limits import Decision, LoginLimiter, client_key
+from zeroparty.domain.login_limits import LoginLimiter, client_key
 from zeroparty.errors import FieldError, Unauthorized
 
 # "METHOD /path" (as routed, with {params}) → why it is open to anonymous callers.
@@ -101,13 +101,6 @@ class SignIn:
     retry_after_s: int = 0
 
 
-_TOO_MANY = {"client": "from your address", "account": "with this token"}
-
-
-def too_many(decision: Decision) -> str:
-    return f"too many failed sign-ins {_TOO_MANY[decision.why]}: try again in {decision.retry_after_s} seconds"
-
-
 @dataclass(frozen=True)
 class OperatorAuth:
     tokens: SqlTokens
@@ -130,7 +123,7 @@ class OperatorAuth:
         account = "token:" + digest(presented) if looks_like_token(presented) else None
         decision = self.limiter.admit(client, account, self.monotonic())
         if not decision.allowed:
-            return SignIn(Verdict(None, too_many(decision)), decision.retry_after_s)
+            return SignIn(Verdict(None, decision.refusal("with this token")), decision.retry_after_s)
         verdict = token_verdict(await run_in_threadpool(self.tokens.look_up, presented, self.clock()))
         if verdict.token is None:
             self.limiter.failed(account, self.monotonic())

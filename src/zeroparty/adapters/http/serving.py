@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 import h11
 import uvicorn
@@ -72,11 +72,10 @@ def raise_nofile_limit(ceiling: int = MAX_NOFILE) -> int:
     return wanted
 
 
-class Evictable:
+class Evictable(Protocol):
     """What the gate needs of a connection: a way to cut it."""
 
-    def cut(self) -> None:  # pragma: no cover - implemented by the protocol
-        raise NotImplementedError
+    def cut(self) -> None: ...
 
 
 class ConnectionGate:
@@ -112,7 +111,7 @@ class ConnectionGate:
         self.open -= 1
 
 
-class _GuardedH11(H11Protocol, Evictable):
+class _GuardedH11(H11Protocol):
     """uvicorn's h11 protocol with the header deadline and the gate (set per server by `protocol_for`)."""
 
     gate: ConnectionGate

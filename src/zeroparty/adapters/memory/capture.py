@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from zeroparty.adapters.memory.outbox import MemoryOutbox
-from zeroparty.domain.definition import Experience
+from zeroparty.adapters.memory.records import with_copied_containers
+from zeroparty.domain.definition import Experience, canonical_text
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
 
@@ -65,14 +65,7 @@ class _Tables:
     consents: list[ConsentEntry] = field(default_factory=list)
 
     def copy(self) -> _Tables:
-        return _Tables(
-            dict(self.versions),
-            dict(self.latest),
-            dict(self.secrets),
-            dict(self.responses),
-            dict(self.answers),
-            list(self.consents),
-        )
+        return with_copied_containers(self)
 
 
 @dataclass(frozen=True)
@@ -148,10 +141,6 @@ class MemoryCaptureUnit(MemoryCaptureReader):
         return len(destinations)
 
 
-def _canonical(exp: Experience) -> str:
-    return json.dumps(exp.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=True)
-
-
 class MemoryCaptureStore:
     def __init__(self, outbox: MemoryOutbox | None = None) -> None:
         self.outbox = outbox or MemoryOutbox()
@@ -178,7 +167,8 @@ class MemoryCaptureStore:
         """The version holding `exp`: a new one, or the latest when it holds the same definition."""
         with self.unit() as unit:
             latest = unit.published(exp.slug)
-            if latest is not None and _canonical(latest.experience) == _canonical(exp):
+            stored = canonical_text(exp.stored_form())
+            if latest is not None and canonical_text(latest.experience.stored_form()) == stored:
                 return latest
             published = Published(next(self._version_ids), (latest.version if latest else 0) + 1, exp)
             unit.tables.versions[published.version_id] = published

@@ -5,15 +5,26 @@ failed write leaves nothing behind (as a rolled-back transaction does)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.row_marks import RowStateName
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 QueueState = Literal["ready", "leased"]
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def with_copied_containers(tables: T) -> T:
+    """A copy of a dataclass of containers in which each container is copied and the records in it
+    are shared: records are frozen, so a write replaces them rather than changing them."""
+    return replace(tables, **{f.name: copy.copy(getattr(tables, f.name)) for f in fields(tables)})
 
 
 @dataclass(frozen=True)
@@ -97,15 +108,7 @@ class Tables:
     attempts: list[AttemptEntry] = field(default_factory=list)
 
     def copy(self) -> Tables:
-        return Tables(
-            dict(self.destinations),
-            dict(self.rows),
-            dict(self.by_user),
-            dict(self.queue),
-            dict(self.accepted),
-            dict(self.counters),
-            list(self.attempts),
-        )
+        return with_copied_containers(self)
 
     def user_rows(self, ref: UserRef, state: RowStateName | None = None) -> list[OutboxRow]:
         rows = [self.rows[i] for i in self.by_user.get(ref, ())]
