@@ -62,5 +62,5 @@ def changes_of(user: ClaimedUser) -> tuple[Change, ...]:
 
 def limits_for(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:
     return BrazeLimits(
-        settings.max_objects, settings.legacy_per_array, engine.max_request_bytes, engine.max_object_bytes
+        settings.max_objects, settings.batch_limits == "per_array", engine.max_request_bytes, engine.max_object_bytes
     )

@@ -36,7 +36,7 @@ IDENTIFY_MAX = 50  # entries per /users/identify request (same page)
 @dataclass(frozen=True)
 class BrazeLimits:
     max_objects: int = 75
-    legacy_per_array: bool = False
+    per_array: bool = False  # batch_limits per_array: max_objects of each array, not combined
     max_request_bytes: int = 4 * 1024 * 1024
     max_object_bytes: int = 100 * 1024
 
@@ -303,7 +303,7 @@ _EMPTY_BODY = len(b'{"attributes":[],"events":[]}')
 def _fits(load: tuple[int, int], user: Rendered, limits: BrazeLimits) -> bool:
     """Whether `user` joins a batch already holding `load` (attributes objects, events)."""
     attrs, events = load[0] + (user.attributes is not None), load[1] + len(user.events)
-    if limits.legacy_per_array:
+    if limits.per_array:
         return attrs <= limits.max_objects and events <= limits.max_objects
     return attrs + events <= limits.max_objects
 

@@ -9,9 +9,10 @@ request budget. Sources for the limits: https://www.braze.com/docs/api/api_limit
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from zeroparty.domain.braze_fields import attribute_name_problem
 
@@ -19,6 +20,34 @@ _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 _EVENT_NAME = re.compile(r"^[^$\x00-\x1f][^\x00-\x1f]{0,254}$")
 
 Identity = Literal["email", "external_id", "user_alias"]
+BatchLimits = Literal["combined", "per_array"]
+OverBudget = Literal["send", "hold"]
+# Braze keeps at most 25 items in an array attribute unless the company had it raised, up to 500
+# (https://www.braze.com/docs/user_guide/data/custom_data/custom_attributes/#arrays).
+DEFAULT_ARRAY_LIMIT = 25
+MAX_ARRAY_LIMIT = 500
+DEFAULT_DEDUPE_MAX_AGE = timedelta(days=7)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(value: Any) -> Any:
+    """`7d`, `36h`, `90m`, `3600s` (or a number of seconds) as a timedelta; anything else is left
+    for pydantic to read (ISO 8601 `P7D`) or refuse."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and (found := _DURATION.match(value)):
+        return timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2)])
+    return value
+
+
+def format_duration(age: timedelta) -> str:
+    """The shortest of `7d`, `36h`, `90m`, `45s` that states `age` exactly."""
+    seconds = int(age.total_seconds())
+    for unit in "dhm":
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
 
 
 class SubscriptionGroup(BaseModel):
@@ -51,9 +80,31 @@ class DestinationSettings(BaseModel):
         None, description="Braze's _update_existing_only; None leaves Braze's default for the identity."
     )
     max_objects: Annotated[int, Field(ge=1, le=75)] = Field(
-        75, description="Objects per /users/track request: 75, or 50 on Braze's MAU contracts."
+        75, description="Objects per /users/track request, at most Braze's 75 (lower it to send smaller requests)."
     )
-    legacy_per_array: bool = Field(False, description="Legacy contracts: the limit counts per array.")
+    batch_limits: BatchLimits = Field(
+        "combined",
+        description="How the company's Braze contract counts `max_objects`: `combined` (attributes, events and "
+        "purchases together, never over either contract's limit) or `per_array` (up to `max_objects` of each; "
+        "docs/delivery.md, Batching).",
+    )
+    array_limit: Annotated[int, Field(ge=1, le=MAX_ARRAY_LIMIT)] = Field(
+        DEFAULT_ARRAY_LIMIT,
+        description="Items Braze keeps in an array attribute: 25, or up to 500 where the company had it raised.",
+    )
+    dedupe_max_age: timedelta = Field(
+        DEFAULT_DEDUPE_MAX_AGE,
+        description="How long the record of what Braze holds is trusted: a value recorded longer ago is sent "
+        "again, so a profile changed in Braze meanwhile is refilled (`7d`, `36h`, `90m`; `0s` always sends).",
+    )
+    monthly_data_point_budget: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Data points this destination may spend per calendar month (UTC); None: no budget."
+    )
+    over_budget: OverBudget = Field(
+        "send",
+        description="Past the budget: `send` (only warn) or `hold` (keep new updates pending until the month "
+        "turns or the budget is raised).",
+    )
     requests_per_second: Annotated[float, Field(gt=0, le=1000)] = Field(
         100.0,
         description="This destination's share of the workspace's /users/track budget (3,000 per 3 s, shared by "
@@ -68,6 +119,33 @@ class DestinationSettings(BaseModel):
     completion_event: str | None = Field(
         None, description="Name of a custom event sent once per completed response; None sends none."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_names(cls, data: Any) -> Any:
+        # Stored settings from before `batch_limits` said `legacy_per_array: true`.
+        if isinstance(data, dict) and "legacy_per_array" in data:
+            data = dict(data)
+            per_array = data.pop("legacy_per_array")
+            if per_array is True and "batch_limits" not in data:
+                data["batch_limits"] = "per_array"
+        return data
+
+    @field_validator("dedupe_max_age", mode="before")
+    @classmethod
+    def _read_age(cls, value: Any) -> Any:
+        return parse_duration(value)
+
+    @field_validator("dedupe_max_age")
+    @classmethod
+    def _age_range(cls, age: timedelta) -> timedelta:
+        if age < timedelta(0) or age > timedelta(days=3650):
+            raise ValueError("an age from 0s to 3650d, e.g. 7d, 36h or 90m")
+        return age
+
+    @field_serializer("dedupe_max_age")
+    def _write_age(self, age: timedelta) -> str:
+        return format_duration(age)
 
     @field_validator("renames")
     @classmethod

@@ -32,7 +32,7 @@ def test_a_backlog_goes_out_in_full_batches(rig: Rig) -> None:
     [
         # Attributes and the completion event: two objects a user, 75 objects in all.
         (DestinationSettings(completion_event="quiz_completed"), (37, 37)),
-        (DestinationSettings(completion_event="quiz_completed", legacy_per_array=True), (75, 75)),  # 75 per array
+        (DestinationSettings(completion_event="quiz_completed", batch_limits="per_array"), (75, 75)),  # 75 per array
         (DestinationSettings(max_objects=50), (50, 0)),  # an MAU contract
     ],
     ids=["combined", "legacy-per-array", "mau"],
@@ -41,7 +41,7 @@ def test_the_object_limit_is_counted_as_the_contract_says(
     make_rig: Callable[..., Rig], settings: DestinationSettings, biggest: tuple[int, int]
 ) -> None:
     rig = make_rig(settings=settings)
-    rig.braze.max_objects, rig.braze.per_array = settings.max_objects, settings.legacy_per_array
+    rig.braze.max_objects, rig.braze.per_array = settings.max_objects, settings.batch_limits == "per_array"
     for i in range(100):
         rig.respond(f"u{i:03d}@example.com")
     rig.deliver()

@@ -98,7 +98,7 @@ def test_events_count_towards_the_limit_unless_the_contract_counts_per_array() -
     settings = DestinationSettings(completion_event="done")
     users = [render(coalesce([Change(str(i), f"u{i}", {"x": 1}, {}, DONE)])[0], settings, {}) for i in range(75)]
     assert [len(b.users) for b in plan_delivery(users, BrazeLimits()).batches] == [37, 37, 1]
-    assert [len(b.users) for b in plan_delivery(users, BrazeLimits(legacy_per_array=True)).batches] == [75]
+    assert [len(b.users) for b in plan_delivery(users, BrazeLimits(per_array=True)).batches] == [75]
 
 
 def test_objects_that_can_never_be_sent_are_set_aside_naming_the_field_never_the_value() -> None:

@@ -70,13 +70,13 @@ def test_assignments_cover_scalars_maps_and_sets() -> None:
             "exclude-=last_name",
             f"subscription_groups.marketing_opt_in={uuid}",
             "subscription_groups.marketing_opt_in.channel=sms",
-            "legacy_per_array=true",
+            "batch_limits=per_array",
         ],
     )
     assert s.max_objects == 50 and s.renames == {"skin_type": "skin"} and s.exclude == {"first_name"}
-    assert s.subscription_groups["marketing_opt_in"].channel == "sms" and s.legacy_per_array
+    assert s.subscription_groups["marketing_opt_in"].channel == "sms" and s.batch_limits == "per_array"
     assert summary(s) == (
-        "max_objects=50; legacy_per_array=True; renames skin_type→skin; exclude first_name; "
+        "max_objects=50; batch_limits=per_array; renames skin_type→skin; exclude first_name; "
         f"groups marketing_opt_in→sms:{uuid}"  # whole: an id is copied, never cut
     )
     back = apply_assignments(
@@ -86,7 +86,7 @@ def test_assignments_cover_scalars_maps_and_sets() -> None:
             "renames.skin_type=",
             "exclude=",
             "subscription_groups.marketing_opt_in=",
-            "legacy_per_array=",
+            "batch_limits=",
         ],
     )
     assert back == DestinationSettings() and summary(back) == "defaults"
