@@ -9,6 +9,7 @@ ZeropartyError
 ├── ConfigurationError      settings or stored configuration are unusable
 └── DeliveryError           sending to a destination failed
     ├── RetryableDeliveryError   try again later (5xx, timeouts, connection errors, 429)
+    │   └── NotDeliveredError    and the request provably never reached the destination
     └── TerminalDeliveryError    the same request will never succeed (bad key, rejected data)
 """
 
@@ -67,6 +68,11 @@ class DeliveryError(ZeropartyError):
 
 class RetryableDeliveryError(DeliveryError):
     """The same request may succeed later."""
+
+
+class NotDeliveredError(RetryableDeliveryError):
+    """The request never left: the connection was refused, the name did not resolve, connecting
+    (or its TLS handshake) failed or timed out. Nothing can have been applied."""
 
 
 class TerminalDeliveryError(DeliveryError):

@@ -143,6 +143,7 @@ def test_a_change_queues_one_row_per_destination_and_nothing_else_does(world: Ca
         "subscription_groups": groups,
         "completion": None,
         "external_id": None,
+        "email": "kim@example.com",
     }
     assert world.queued() == [
         (first, "kim@example.com", RESPONSE, payload),

@@ -45,18 +45,23 @@ def data_points(stack: Stack) -> int:
     return points
 
 
-def test_an_identical_resubmission_sends_nothing_and_one_change_sends_one_attribute(stack: Stack) -> None:
+def test_an_identical_resubmission_costs_nothing_and_one_change_sends_one_attribute(stack: Stack) -> None:
     assert httpx.post(stack.base + URL, json=response_for("same@example.com")).status_code == 201
     delivered(stack, 1)
     requests, points = len(track_requests(stack)), data_points(stack)
     assert httpx.post(stack.base + URL, json=response_for("same@example.com")).status_code == 201
     delivered(stack, 2)
-    assert (len(track_requests(stack)), data_points(stack)) == (requests, points)  # no request at all
+    # Only the consent given again goes (it costs nothing, and the person may have unsubscribed
+    # in Braze since); every answer Braze holds is left out.
+    assert len(track_requests(stack)) == requests + 1 and data_points(stack) == points
+    assert track_requests(stack)[-1]["request_body"]["attributes"] == [
+        {"email": "same@example.com", "email_subscribe": "opted_in"}
+    ]
     assert httpx.post(stack.base + URL, json=response_for("same@example.com", skin="oily")).status_code == 201
     delivered(stack, 3)
     last = track_requests(stack)[-1]["request_body"]["attributes"]
     # The outcome follows the answer, so a changed skin type may change the routine too.
-    assert {k for k in last[0] if k != "email"} <= {"skin_type", "skin_quiz_routine"}
+    assert {k for k in last[0] if k not in ("email", "email_subscribe")} <= {"skin_type", "skin_quiz_routine"}
     assert "skin_type" in last[0]
     with stack.rt.engine.connect() as conn:
         sent, saved = conn.execute(sa.select(delivery_counters.c.points_sent, delivery_counters.c.points_saved)).one()

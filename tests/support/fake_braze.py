@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from zeroparty.delivery.ports import SendResult
-from zeroparty.errors import RetryableDeliveryError
+from zeroparty.errors import NotDeliveredError, RetryableDeliveryError
 from zeroparty.sandbox.rules.validation import NO_VALID_DATA, count_objects, object_problem, over_object_limit
 
 TRACK = "/users/track"
@@ -74,6 +74,11 @@ def dropped(_braze: FakeBraze, path: str, body: dict[str, Any]) -> SendResult:
     raise RetryableDeliveryError("could not reach https://rest.iad-01.braze.com (RemoteProtocolError: dropped)")
 
 
+def refused(_braze: FakeBraze, _path: str, _body: dict[str, Any]) -> SendResult:
+    """The connection is refused: the request never left."""
+    raise NotDeliveredError("could not connect to https://rest.iad-01.braze.com (ConnectError: refused)")
+
+
 def timeout(_braze: FakeBraze, _path: str, _body: dict[str, Any]) -> SendResult:
     """No answer in time; Braze never saw the request."""
     raise TimeoutError
@@ -97,6 +102,7 @@ class FakeBraze:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # by email, external id or alias name
     identified: list[dict[str, Any]] = field(default_factory=list)  # /users/identify entries applied
     held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # requests applied late
+    events_applied: list[dict[str, Any]] = field(default_factory=list)
     refusals: dict[tuple[str, str], str] = field(default_factory=dict)  # (who, field) → errors[].type
     poisoned: dict[str, SendResult] = field(default_factory=dict)  # who → the answer to any request naming them
     max_objects: int = 75  # per request, counted across the arrays, or per array on legacy contracts
@@ -119,6 +125,15 @@ class FakeBraze:
     @property
     def tracks(self) -> list[Call]:
         return [c for c in self.calls if c.path == TRACK]
+
+    def delete(self, who: str) -> None:
+        """The profile is deleted in Braze itself (the dashboard, another tool)."""
+        self.profiles.pop(who, None)
+
+    @property
+    def event_log(self) -> list[dict[str, Any]]:
+        """Every event Braze applied, in order (Braze keeps duplicates)."""
+        return list(self.events_applied)
 
     def land_late(self) -> None:
         """Braze gets round to the requests it held."""
@@ -186,8 +201,16 @@ class FakeBraze:
             return
         for index, obj in enumerate(body.get("attributes", [])):
             if ("attributes", index) not in skip:
+                if obj.get("_update_existing_only") is True and _who(obj) not in self.profiles:
+                    continue  # Braze drops an update-only object for a profile it does not have
                 profile = self.profiles.setdefault(_who(obj), {})
                 profile.update({k: v for k, v in obj.items() if k not in _IDENTIFIERS or k == "email"})
+        for index, obj in enumerate(body.get("events", [])):
+            if ("events", index) not in skip:
+                if obj.get("_update_existing_only") is True and _who(obj) not in self.profiles:
+                    continue
+                self.profiles.setdefault(_who(obj), {})
+                self.events_applied.append(obj)
 
 
 def _who(obj: Mapping[str, Any]) -> str:

@@ -80,7 +80,7 @@ class OutboxWorld(ABC):
 
     @abstractmethod
     def accepted(self, user_key: str) -> dict[str, Any]:
-        """What the destination last accepted for the user."""
+        """What the destination last accepted for the user (the record's values, not their times)."""
 
     @abstractmethod
     def history(self) -> list[tuple[str, str | None]]:
@@ -124,7 +124,7 @@ class World(OutboxWorld):
             found = conn.execute(
                 sa.select(s["values"]).where(s.destination_id == self.dest_id, s.user_key == user_key)
             ).scalar()
-        return dict(found or {})
+        return {k: v for k, v in (found or {}).items() if k != "$at"}
 
     def history(self) -> list[tuple[str, str | None]]:
         a = delivery_attempts.c

@@ -1,5 +1,6 @@
-"""One call to Braze, and what kept it from an answer, as the settle plans read it: a transport
-failure may have happened after Braze took the request (unknown), a malformed endpoint never works
+"""One call to Braze, and what kept it from an answer, as the settle plans read it: a request that
+never left (not sent) is a plain retry; another transport failure may have happened after Braze
+took the request (unknown), a malformed endpoint never works
 (wrong endpoint), anything else is a bug to pin on one object (broken). Also the identify step that
 goes before a batch's track, and the delivery log lines."""
 
@@ -15,8 +16,8 @@ from zeroparty.delivery.ports import BrazeSender, Destination, SendResult
 from zeroparty.domain.braze_payload import IDENTIFY_MAX, Batch
 from zeroparty.domain.classify import WrongEndpoint, classify
 from zeroparty.domain.scrub import peek, scrub, scrub_json
-from zeroparty.domain.settle import Broken, Outcome, SettlePlan, Unknown
-from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
+from zeroparty.domain.settle import Broken, NotSent, Outcome, SettlePlan, Unknown
+from zeroparty.errors import NotDeliveredError, RetryableDeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
 
@@ -30,6 +31,8 @@ async def call_braze(
         return await asyncio.wait_for(request, deadline)
     except TimeoutError:
         return Unknown(f"{what}no answer within {deadline:.1f} s")
+    except NotDeliveredError as exc:
+        return NotSent(f"{what}{peek(scrub(str(exc), dest.api_key))}")
     except RetryableDeliveryError as exc:
         return Unknown(f"{what}{peek(scrub(str(exc), dest.api_key))}")
     except TerminalDeliveryError as exc:

@@ -37,7 +37,6 @@ from zeroparty.domain.scrub import scrub_json
 from zeroparty.domain.settle import (
     Outcome,
     Resend,
-    RowState,
     SettleContext,
     SettlePlan,
     Unknown,
@@ -158,7 +157,8 @@ class DeliveryEngine:
         pace = self._pace(dest)
         # Twice the requests in flight are claimed, so the next batch is ready the moment a request
         # ends (claiming and settling never leave a slot idle); `_post` holds the in-flight limit.
-        limit = 1 if pace.breaker.state != "closed" else 2 * dest.settings.max_in_flight
+        probing = pace.breaker.state != "closed"
+        limit = 1 if probing else 2 * dest.settings.max_in_flight
         while (free := limit - pace.busy) > 0:
             now_m = self._mono()
             wait = pace.budget.wait(now_m)
@@ -166,7 +166,8 @@ class DeliveryEngine:
                 return wait
             if not pace.breaker.allows(now_m):
                 return pace.breaker.retry_in(now_m) or None
-            claim = await self._claim(dest, free)
+            # A probe of a destination that keeps failing is one request carrying one user.
+            claim = await self._claim(dest, free, probe=probing)
             if not claim.users:
                 pace.breaker.probing = False  # nothing to probe with
                 return claim.wait_s
@@ -182,32 +183,27 @@ class DeliveryEngine:
         if slot:
             task.add_done_callback(lambda _t: setattr(pace, "busy", pace.busy - 1))
 
-    async def _claim(self, dest: Destination, slots: int) -> Claim:
+    async def _claim(self, dest: Destination, slots: int, *, probe: bool = False) -> Claim:
         s = self._settings
         return await self._db(
             self._outbox.claim,
             dest.id,
             self.owner,
-            dest.settings.max_objects * slots,
+            1 if probe else dest.settings.max_objects * slots,
             s.lease_s,
             self._clock(),
             window_s=s.batch_window_s,
             settle_window_s=s.settle_window_s,
             policy=s.policy,
-            full_batch=dest.settings.max_objects,
+            full_batch=1 if probe else dest.settings.max_objects,
         )
 
     # -- one claim ---------------------------------------------------------------------------------
 
     def _launch(self, dest: Destination, pace: Pace, claim: Claim) -> None:
         """Start one task per batch of the claim (and one to settle what needs no request)."""
-        lease = Lease(
-            dest,
-            {u.user_key: u for u in claim.users},
-            {i.id: RowState(i.attempts, i.created_at) for u in claim.users for i in u.items},
-            self._mono(),
-        )
-        todo = [(u, UserChanges(u.user_key, changes_of(u)), 0, False) for u in claim.users]
+        lease = Lease.of(dest, claim.users, self._clock(), self._mono())
+        todo = [(u, UserChanges(u.user_key, changes_of(u)), 0, False) for u in lease.users.values()]
         try:
             batches, quiet, done = self._prepare(lease, todo)
         except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
@@ -295,6 +291,7 @@ class DeliveryEngine:
             dest.settings.renames,
         )
         plan = plan_settle(batch, outcome, ctx)
+        lease.learn(plan.accepted)
         if plan.pause is not None:
             lease.paused = True  # now, before settling: batches waiting for a slot must see it
         again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}

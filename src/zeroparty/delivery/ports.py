@@ -32,12 +32,13 @@ class ClaimedItem:
     groups: Mapping[str, str] = field(default_factory=dict)
     completion: Mapping[str, Any] | None = None
     external_id: str | None = None  # the signed external id of the response the row came from
+    email: str | None = None  # the respondent's email (older rows: None, their user_key is the email)
 
     @classmethod
     def from_payload(
         cls, id: str, user_key: str, payload: Mapping[str, Any] | None, attempts: int, created_at: datetime
     ) -> ClaimedItem:
-        """A row as capture queued it (`ResponseWrite.outbox_payload`; older rows may lack keys)."""
+        """A row as capture queued it (`ProfileChange.payload`; older rows may lack keys)."""
         payload = payload or {}
         return cls(
             id,
@@ -48,6 +49,7 @@ class ClaimedItem:
             dict(payload.get("subscription_groups") or {}),
             payload.get("completion"),
             payload.get("external_id"),
+            payload.get("email"),
         )
 
 
@@ -58,8 +60,8 @@ class ClaimedUser:
     user_key: str
     version: int  # of the queue row when claimed; settling compares it to keep rows queued meanwhile
     items: tuple[ClaimedItem, ...]
-    accepted: Mapping[str, Any]
-    full: bool  # an earlier outcome was unknown: send everything current
+    accepted: Mapping[str, Any]  # the record of what the destination holds (domain/holdings.py)
+    full: bool  # a worker died mid-request: send everything the rows carry
 
 
 @dataclass(frozen=True)

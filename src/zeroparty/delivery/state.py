@@ -5,11 +5,15 @@ translations from a claim to what the domain plans with."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
 
 from zeroparty.delivery.ports import ClaimedUser, Destination
 from zeroparty.domain.braze_payload import BrazeLimits, Change
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.holdings import trusted
 from zeroparty.domain.pacing import CircuitBreaker, RequestBudget
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.settle import RowState
@@ -55,9 +59,30 @@ class Lease:
     alone: set[str] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # item id → what became of part of it, until settled
 
+    @classmethod
+    def of(cls, dest: Destination, users: Sequence[ClaimedUser], now: datetime, started: float) -> Lease:
+        """A claim's lease, each user's record cut to what is still trusted (`dedupe_max_age`)."""
+        age = dest.settings.dedupe_max_age
+        return cls(
+            dest,
+            {u.user_key: replace(u, accepted=trusted(u.accepted, now, age)) for u in users},
+            {i.id: RowState(i.attempts, i.created_at) for u in users for i in u.items},
+            started,
+        )
+
+    def learn(self, accepted: Mapping[str, Mapping[str, Any]]) -> None:
+        """What an answer showed Braze now holds: a resend within this lease leaves it out (an
+        event Braze accepted is never sent again, whatever happens to the attributes beside it)."""
+        for key, values in accepted.items():
+            user = self.users.get(key)
+            if user is not None and values:
+                self.users[key] = replace(user, accepted={**user.accepted, **values})
+
 
 def changes_of(user: ClaimedUser) -> tuple[Change, ...]:
-    return tuple(Change(i.id, user.user_key, i.attributes, i.groups, i.completion, i.external_id) for i in user.items)
+    return tuple(
+        Change(i.id, user.user_key, i.attributes, i.groups, i.completion, i.external_id, i.email) for i in user.items
+    )
 
 
 def limits_for(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:

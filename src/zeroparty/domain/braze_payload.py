@@ -5,7 +5,9 @@ never be sent, then batch the rest within Braze's limits.
 Limits (https://www.braze.com/docs/api/api_limits): 75 objects combined per request (legacy
 contracts: 75 per array; MAU contracts 50), 4 MB per request; 100 KB per object.
 Data points (https://www.braze.com/docs/user_guide/data/data_points/): every attribute sent costs
-one, "at face value" even when unchanged; subscription states and identifiers are free.
+one, "at face value" even when unchanged, the email address included ("Profile data: Email
+address" is billable) when it is sent as an attribute; subscription states ("Subscription state
+changes … do not log data points") and identifiers are free. Each custom event costs one.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 
 from zeroparty.domain.classify import ObjectRef
 from zeroparty.domain.destination_settings import DestinationSettings, braze_attributes
+from zeroparty.domain.holdings import event_mark
 
-# Standard fields that cost no data point (subscription state); identifiers cost none either.
-FREE_FIELDS = frozenset({"email_subscribe", "push_subscribe", "email"})
+# Subscription states: they cost no data point, and they are sent whenever a response gives them,
+# never left out as "already held": a person may have unsubscribed in Braze since.
+SUBSCRIPTION_FIELDS = frozenset({"email_subscribe", "push_subscribe"})
 GROUP_KEY = "$group:"  # state key prefix for a subscription group's state
 # State keys (never sent as attributes): the external id the destination last wrote the user's
 # values under, and the one /users/identify last folded the user's email-only profile into.
@@ -51,6 +55,7 @@ class Change:
     groups: Mapping[str, str] = field(default_factory=dict)  # consent key → subscribed / unsubscribed
     completion: Mapping[str, Any] | None = None  # set when the change completed a response
     external_id: str | None = None  # the signed external id of the response the change came from
+    email: str | None = None  # the respondent's email (older rows: None, `user_key` is the email)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,11 @@ class UserChanges:
         return tuple(row.item_id for row in self.rows)
 
     @property
+    def email(self) -> str:
+        """The latest email among the rows: a person named by external id may answer with a new one."""
+        return next((row.email for row in reversed(self.rows) if row.email is not None), self.user_key)
+
+    @property
     def external_id(self) -> str | None:
         """The latest external id among the rows: when a brand names the same email by a new id,
         the later one wins for everything sent from then on."""
@@ -95,16 +105,20 @@ def coalesce(changes: Iterable[Change]) -> list[UserChanges]:
 @dataclass(frozen=True)
 class Rendered:
     """One user as one destination receives it: an attributes object (None when Braze already
-    holds every value), the completion events, and what sending them would record as accepted."""
+    holds every value), the completion events not yet accepted, and what each would record once
+    Braze accepts it."""
 
     user: UserChanges
     attributes: dict[str, Any] | None
     events: tuple[dict[str, Any], ...]
-    sent: dict[str, Any]  # state key → value, recorded once Braze accepts
+    sent: dict[str, Any]  # record key → value, recorded once Braze accepts the attributes object
     points_sent: int
     points_saved: int
     # The /users/identify entry to post before this user's attributes (identify_emails), or None.
     identify: dict[str, Any] | None = None
+    event_rows: tuple[str, ...] = ()  # the outbox row each event comes from, in order
+    event_marks: tuple[str, ...] = ()  # the record key of each event, recorded once Braze accepts it
+    record: bool = True  # False: what is sent is not recorded (Braze may not have applied it)
 
     @property
     def objects(self) -> int:
@@ -113,6 +127,10 @@ class Rendered:
     @property
     def item_ids(self) -> tuple[str, ...]:
         return self.user.item_ids
+
+    @property
+    def attribute_points(self) -> int:
+        return self.points_sent - len(self.events)
 
 
 class NotSendable(ValueError):
@@ -140,15 +158,20 @@ def identifier(user_key: str, settings: DestinationSettings, external_id: str | 
 
 
 def _costs_a_point(name: str) -> bool:
-    return name not in FREE_FIELDS and not name.startswith(GROUP_KEY)
+    return name not in SUBSCRIPTION_FIELDS and not name.startswith(GROUP_KEY)
+
+
+def _always_sent(name: str) -> bool:
+    return name in SUBSCRIPTION_FIELDS or name.startswith(GROUP_KEY)
 
 
 def render(
     user: UserChanges, settings: DestinationSettings, accepted: Mapping[str, Any], full: bool = False
 ) -> Rendered:
     """`user` for this destination, leaving out every value Braze is known to hold already (the
-    record of what it last accepted), unless `full`: after a request whose outcome is unknown the
-    record cannot be trusted, so everything current goes out again."""
+    record of what it last accepted, as far as it is still trusted), unless `full`: after a worker
+    died mid-request nobody knows what it sent, so everything the rows carry goes out again.
+    Subscription states are always sent; a completion event Braze accepted never is."""
     external_id = user.external_id if settings.identity == "external_id" else None
     identifier(user.user_key, settings, external_id)  # NotSendable before anything else
     marks: dict[str, Any] = {}
@@ -158,18 +181,19 @@ def render(
         full = full or accepted.get(EXTERNAL_ID_KEY) != external_id
         marks[EXTERNAL_ID_KEY] = external_id
         if settings.identify_emails and accepted.get(IDENTIFIED_KEY) != external_id:
-            identify = identify_entry(user.user_key, external_id)
+            identify = identify_entry(user.email, external_id)
             marks[IDENTIFIED_KEY] = external_id
     wanted: dict[str, Any] = braze_attributes(user.attributes, settings)
     if settings.identity in ("user_alias", "external_id"):
-        wanted.setdefault("email", user.user_key)
+        wanted.setdefault("email", user.email)
     groups = {
         GROUP_KEY + settings.subscription_groups[key].id: state
         for key, state in user.groups.items()
         if key in settings.subscription_groups
     }
-    fresh = {k: v for k, v in {**wanted, **groups}.items() if full or k not in accepted or accepted[k] != v}
-    saved = sum(1 for k in {**wanted, **groups} if k not in fresh and _costs_a_point(k))
+    every = {**wanted, **groups}
+    fresh = {k: v for k, v in every.items() if full or _always_sent(k) or k not in accepted or accepted[k] != v}
+    saved = sum(1 for k in every if k not in fresh and _costs_a_point(k))
     attributes: dict[str, Any] | None = None
     if fresh:
         attributes = identifier(user.user_key, settings, external_id)
@@ -181,16 +205,31 @@ def render(
         ]
         if subscriptions:
             attributes["subscription_groups"] = subscriptions
-    events = (
-        tuple(_event(user.user_key, c, settings, external_id) for c in user.completions)
-        if settings.completion_event
-        else ()
-    )
+    pending = [
+        (row.item_id, row.completion, event_mark(row.completion, row.item_id))
+        for row in user.rows
+        if row.completion is not None and settings.completion_event
+    ]
+    pending = [p for p in pending if p[2] not in accepted]
+    events = tuple(_event(user.user_key, c, settings, external_id) for _, c, _ in pending)
     sent_points = sum(1 for k in fresh if _costs_a_point(k)) + len(events)
     # The markers are recorded only with what Braze accepted, so a failed send identifies again.
     carries = attributes is not None or bool(events)
     sent = {**fresh, **marks} if carries else fresh
-    return Rendered(user, attributes, events, sent, sent_points, saved, identify if carries else None)
+    return Rendered(
+        user,
+        attributes,
+        events,
+        sent,
+        sent_points,
+        saved,
+        identify if carries else None,
+        tuple(item for item, _, _ in pending),
+        tuple(mark for _, _, mark in pending),
+        # Under update_existing_only Braze drops an update for a profile it does not have, and its
+        # answer does not say so: what is sent is never taken as held.
+        record=settings.update_existing_only is not True,
+    )
 
 
 def identify_entry(email: str, external_id: str) -> dict[str, Any]:
@@ -204,8 +243,12 @@ def _event(
     user_key: str, completion: Mapping[str, Any], settings: DestinationSettings, external_id: str | None = None
 ) -> dict[str, Any]:
     """The completion event (https://www.braze.com/docs/api/objects_filters/event_object); the
-    response id in its properties makes a resent duplicate recognisable."""
+    response id in its properties makes a resent duplicate recognisable. It carries the
+    destination's `_update_existing_only` when set, else the event alone would create the profile
+    the setting is there to prevent (with a user alias Braze only ever updates: same page)."""
     ident = {k: v for k, v in identifier(user_key, settings, external_id).items() if k != "_update_existing_only"}
+    if settings.update_existing_only is not None:
+        ident["_update_existing_only"] = settings.update_existing_only
     properties = {k: completion.get(k) for k in ("experience", "version", "outcome", "response_id")}
     return {**ident, "name": settings.completion_event, "time": completion.get("time"), "properties": properties}
 
@@ -227,13 +270,15 @@ class Batch:
     def item_ids(self) -> list[str]:
         return [i for u in self.users for i in u.item_ids]
 
-    def locate(self, ref: ObjectRef) -> Rendered | None:
-        """The user an `errors` entry (input array, index) points at."""
+    def locate(self, ref: ObjectRef) -> tuple[int, int | None] | None:
+        """Which object an `errors` entry (input array, index) points at: the user's position in
+        the batch, and None for their attributes object or the index of the event among theirs."""
         array, index = ref
+        owners: list[tuple[int, int | None]]
         if array == "attributes":
-            owners = [u for u in self.users if u.attributes is not None]
+            owners = [(n, None) for n, u in enumerate(self.users) if u.attributes is not None]
         elif array == "events":
-            owners = [u for u in self.users for _ in u.events]
+            owners = [(n, j) for n, u in enumerate(self.users) for j in range(len(u.events))]
         else:
             return None
         return owners[index] if 0 <= index < len(owners) else None

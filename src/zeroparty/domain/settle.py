@@ -7,8 +7,14 @@ here in pure code and applied by the outbox in one transaction (docs/delivery.md
   stripped and the rest resent; without a named field its rows are resent one by one; only a row
   refused on its own is dead, with Braze's reason for *it*.
 - A 400 that names bad objects by index: the others were valid but not applied, so they are resent.
+- Each object of a user is settled on its own: an event Braze accepted is recorded and never sent
+  again, even when the same user's attributes are refused (and the other way round); a row whose
+  completion event Braze refuses is dead with a reason naming the event.
 - A request whose outcome is unknown (timeout, dropped connection) may still be applied later: its
-  users wait out a settle window and then send everything current, so the newest values win.
+  users wait out a settle window, and the keys it carried are forgotten from the record of what
+  Braze holds, so they go again with their newest values (the newest values win).
+- A request that provably never reached Braze (`NotSent`: refused connection, DNS, connect timeout)
+  is a plain retry with backoff.
 """
 
 from __future__ import annotations
@@ -102,6 +108,7 @@ class SettlePlan:
     resend: tuple[Resend, ...] = ()
     resend_batches: tuple[tuple[Resend, ...], ...] = ()  # halves of a batch to send apart
     notes: Mapping[str, str] = field(default_factory=dict)  # item id → what happened to part of it
+    doubt: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # user → record keys a request in doubt carried
     pause: Pause | None = None
     points_sent: int = 0
     points_saved: int = 0
@@ -125,42 +132,97 @@ def plan_settle(batch: Batch, outcome: Outcome, ctx: SettleContext) -> SettlePla
     return _DECISIONS[type(outcome)](batch, outcome, ctx)
 
 
-def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
-    failed = _failed_objects(batch, outcome.failed)
-    plans = [_refused(user, failed[n], ctx) for n, user in enumerate(batch.users) if n in failed]
-    ok = [u for n, u in enumerate(batch.users) if n not in failed]
-    accepted: dict[str, dict[str, Any]] = {}
-    for u in ok:  # a user's rows sent one by one are one object each: all of what was accepted counts
-        accepted.setdefault(u.user.user_key, {}).update(u.sent)
-    base = SettlePlan(
-        delivered=tuple(i for u in ok for i in u.item_ids),
-        accepted=accepted,
-        points_sent=sum(u.points_sent for u in ok),
-        points_saved=sum(u.points_saved for u in batch.users),
-        health="ok",
+@dataclass(frozen=True)
+class Refusals:
+    """What Braze refused of one user's objects: the attributes object, and events by their index."""
+
+    attributes: str | None = None
+    events: Mapping[int, str] = field(default_factory=dict)
+
+
+def _refusals(batch: Batch, failed: Mapping[ObjectRef, str]) -> dict[int, Refusals]:
+    """Position in the batch → what Braze refused of that user's objects. By position, not by
+    user: a user's rows sent one by one share a batch, one object each."""
+    found: dict[int, Refusals] = {}
+    for ref, message in failed.items():
+        where = batch.locate(ref)
+        if where is None:
+            continue
+        n, event = where
+        was = found.get(n, Refusals())
+        if event is None:
+            found[n] = replace(was, attributes=was.attributes or message)
+        else:
+            found[n] = replace(was, events={**was.events, event: message})
+    return found
+
+
+def _held(user: Rendered) -> dict[str, Any]:
+    """What accepting the user's attributes object tells of what Braze now holds."""
+    if user.record:
+        return dict(user.sent)
+    return {k: v for k, v in user.sent.items() if k.startswith("$")}  # the identity marks only
+
+
+def _event_refused(user: Rendered, refused: Refusals) -> tuple[tuple[tuple[str, ...], str], ...]:
+    name = user.events[0].get("name") if user.events else None
+    return tuple(
+        ((user.event_rows[j],), f"Braze refused the completion event '{name}': {message}")
+        for j, message in sorted(refused.events.items())
     )
-    return _merge(base, *plans)
+
+
+def _answered(user: Rendered, refused: Refusals, ctx: SettleContext) -> SettlePlan:
+    """Braze applied this user's objects but those it refused: record each accepted one on its own."""
+    key = user.user.user_key
+    record = {m: True for j, m in enumerate(user.event_marks) if j not in refused.events}
+    dead = _event_refused(user, refused)
+    gone = {item for (ids, _) in dead for item in ids}
+    points = len(user.events) - len(refused.events)
+    if refused.attributes is None:
+        record.update(_held(user))
+        return SettlePlan(
+            delivered=tuple(i for i in user.item_ids if i not in gone),
+            accepted={key: record} if record else {},
+            dead=dead,
+            points_sent=user.attribute_points + points,
+        )
+    # The attributes were refused: rows whose event was refused are dead; the others go the way a
+    # refused object goes (strip the field, or row by row), without the events already accepted.
+    rest = tuple(row for row in user.user.rows if row.item_id not in gone)
+    base = SettlePlan(accepted={key: record} if record else {}, dead=dead, points_sent=points)
+    if not rest:
+        return base
+    return _merge(base, _refused(replace(user, user=UserChanges(key, rest)), refused.attributes, ctx))
+
+
+def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
+    refusals = _refusals(batch, outcome.failed)
+    plans = [_answered(user, refusals.get(n, Refusals()), ctx) for n, user in enumerate(batch.users)]
+    return _merge(SettlePlan(points_saved=sum(u.points_saved for u in batch.users), health="ok"), *plans)
 
 
 def _objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
     # Nothing was applied: the objects not named were valid and go again, without the bad ones.
-    failed = _failed_objects(batch, outcome.failed)
-    plans = [_refused(user, failed[n], ctx) for n, user in enumerate(batch.users) if n in failed]
-    valid = tuple(
-        Resend(u.user, ctx.strips.get(u.user.user_key, 0)) for n, u in enumerate(batch.users) if n not in failed
-    )
-    return _merge(SettlePlan(resend=valid, health="ok"), *plans)
-
-
-def _failed_objects(batch: Batch, failed: Mapping[ObjectRef, str]) -> dict[int, str]:
-    """Position in the batch → Braze's message for the first of that user's objects it refused.
-    By position, not by user: a user's rows sent one by one share a batch, one object each."""
-    found: dict[int, str] = {}
-    for ref, message in failed.items():
-        user = batch.locate(ref)
-        if user is not None:
-            found.setdefault(next(n for n, u in enumerate(batch.users) if u is user), message)
-    return found
+    refusals = _refusals(batch, outcome.failed)
+    plans: list[SettlePlan] = []
+    for n, user in enumerate(batch.users):
+        refused = refusals.get(n)
+        key = user.user.user_key
+        if refused is None:
+            plans.append(SettlePlan(resend=(Resend(user.user, ctx.strips.get(key, 0)),)))
+            continue
+        dead = _event_refused(user, refused)
+        gone = {item for (ids, _) in dead for item in ids}
+        rest = UserChanges(key, tuple(row for row in user.user.rows if row.item_id not in gone))
+        plans.append(SettlePlan(dead=dead))
+        if not rest.rows:
+            continue
+        if refused.attributes is not None:
+            plans.append(_refused(replace(user, user=rest), refused.attributes, ctx))
+        else:
+            plans.append(SettlePlan(resend=(Resend(rest, ctx.strips.get(key, 0)),)))
+    return _merge(SettlePlan(health="ok"), *plans)
 
 
 def _refused(user: Rendered, message: str, ctx: SettleContext) -> SettlePlan:
@@ -261,8 +323,10 @@ def _not_sent(batch: Batch, outcome: NotSent, ctx: SettleContext) -> SettlePlan:
 
 
 def _unknown(batch: Batch, outcome: Unknown, ctx: SettleContext) -> SettlePlan:
-    reason = f"outcome unknown ({outcome.reason}); will resend everything current after the settle window"
-    return _retry_all(batch, reason, ctx, full=True, at_least=ctx.settle_window)
+    reason = f"outcome unknown ({outcome.reason}); will resend what it carried after the settle window"
+    plan = _retry_all(batch, reason, ctx, full=False, at_least=ctx.settle_window)
+    doubt = {u.user.user_key: tuple(u.sent) for u in batch.users if u.sent}
+    return replace(plan, doubt=doubt)
 
 
 def _broken(batch: Batch, outcome: Broken, ctx: SettleContext) -> SettlePlan:
@@ -291,16 +355,32 @@ def _merge(base: SettlePlan, *plans: SettlePlan) -> SettlePlan:
     for p in plans:
         out = SettlePlan(
             delivered=out.delivered + p.delivered,
-            accepted={**out.accepted, **p.accepted},
+            accepted=_combined(out.accepted, p.accepted),
             dead=out.dead + p.dead,
             retry=out.retry + p.retry,
             release=out.release + p.release,
             resend=out.resend + p.resend,
             resend_batches=out.resend_batches + p.resend_batches,
             notes={**out.notes, **p.notes},
+            doubt=_joined(out.doubt, p.doubt),
             pause=out.pause or p.pause,
             points_sent=out.points_sent + p.points_sent,
             points_saved=out.points_saved + p.points_saved,
             health=out.health if out.health != "neutral" else p.health,
         )
+    return out
+
+
+def _combined(a: Mapping[str, Mapping[str, Any]], b: Mapping[str, Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Records of two plans: a user in both (their rows sent one by one) holds what both accepted."""
+    out = dict(a)
+    for user, values in b.items():
+        out[user] = {**out.get(user, {}), **values}
+    return out
+
+
+def _joined(a: Mapping[str, tuple[str, ...]], b: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out = dict(a)
+    for user, keys in b.items():
+        out[user] = tuple(dict.fromkeys(out.get(user, ()) + keys))
     return out

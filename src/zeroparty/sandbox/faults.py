@@ -102,11 +102,20 @@ class FaultSpec(BaseModel):
             raise ValueError(f"'message' must quote the field as '{field}'")
         return value
 
-    @field_validator("indexes", "input_array")
+    @field_validator("indexes")
     @classmethod
     def _status_400_only(cls, value: Any, info: ValidationInfo) -> Any:
         if value is not None and not (info.data.get("kind") == "status" and info.data.get("status") == 400):
             raise ValueError(f"only 'status' 400 faults take '{info.field_name}'")
+        return value
+
+    @field_validator("input_array")
+    @classmethod
+    def _names_an_array(cls, value: Any, info: ValidationInfo) -> Any:
+        # A 'reject' fault limited to one array refuses, say, a person's attributes while the
+        # same person's event in the request is accepted.
+        if value is not None and not _names_objects(info):
+            raise ValueError("only 'reject' faults and 'status' 400 faults take 'input_array'")
         return value
 
     @model_validator(mode="after")
@@ -192,9 +201,12 @@ class FaultScript:
             identifier = fault.spec.identifier
             if fault.spec.kind != "reject" or identifier is None or (fault.spec.path or TRACK) != path:
                 continue
+            arrays = (
+                ARRAYS if fault.spec.kind != "reject" or fault.spec.input_array is None else (fault.spec.input_array,)
+            )
             hits = [
                 (array, index)
-                for array in ARRAYS
+                for array in arrays
                 for index, obj in enumerate(_objects(body, array))
                 if isinstance(obj, dict) and identifier.matches(obj)
             ]

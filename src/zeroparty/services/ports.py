@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from zeroparty.domain.consent import ConsentRecord
 from zeroparty.domain.definition import Experience
+from zeroparty.domain.profile_change import ProfileChange
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,12 @@ class ResponseWrite:
     consents: tuple[ConsentRecord, ...] = ()  # consents given or withdrawn by this submit, for audit
     external_id: str | None = None  # the response's verified external id (stored when `is_new`)
 
-    def outbox_payload(self) -> dict[str, Any] | None:
+    def profile_change(self) -> ProfileChange | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,
         consent keys); None when there is nothing to send or no email to send it for."""
         if self.email is None or not (self.changes or self.subscription_groups or self.completion):
             return None
-        return {
-            "attributes": self.changes,
-            "subscription_groups": self.subscription_groups,
-            "completion": self.completion,
-            "external_id": self.external_id,
-        }
+        return ProfileChange(self.email, self.changes, self.subscription_groups, self.completion, self.external_id)
 
 
 class CaptureReader(Protocol):
@@ -79,7 +75,7 @@ class CaptureUnit(CaptureReader, Protocol):
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         """Store the response, its answers, its consent records and one outbox row per destination
-        (`w.outbox_payload()`); return rows queued."""
+        (`w.profile_change()`, keyed per destination); return rows queued."""
         ...
 
 

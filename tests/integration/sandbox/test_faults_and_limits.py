@@ -404,3 +404,21 @@ def test_requests_without_a_valid_key_do_not_use_the_limit(limited: Sandbox) -> 
     for _ in range(10):
         assert limited.post("/users/track", ONE, key="wrong").status_code == 401
     assert _key(limited.post("/users/track", ONE, key=KEY)) == "4"
+
+
+def test_reject_limited_to_one_array_refuses_the_attributes_and_applies_the_same_persons_event(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.faults(
+        {"kind": "reject", "identifier": {"email": "x@example.com"}, "field": "n", "count": 1,
+         "input_array": "attributes"}
+    )  # fmt: skip
+    answer = sandbox.post("/users/track", MIXED)
+    assert (answer.status_code, answer.json()["events_processed"]) == (201, 1)
+    assert answer.json()["errors"] == [
+        {"type": "'n' is not valid", "input_array": "attributes", "index": 1},
+        {"type": "'n' is not valid", "input_array": "attributes", "index": 2},
+    ]
+    bad = sandbox.faults({"kind": "reject", "identifier": {"email": "x@example.com"}, "field": "n", "count": 1,
+                          "input_array": "carts"})  # fmt: skip
+    assert bad.status_code == 422 and "input_array" in bad.text

@@ -63,6 +63,23 @@ def test_a_failed_identify_holds_the_track_back_until_identify_succeeds(make_rig
     rig.respond("held@example.com", token=token(rig, "held-1"))
     rig.deliver()
     assert [(c.path, c.status) for c in rig.braze.calls] == [(IDENTIFY, 503), (IDENTIFY, 201), ("/users/track", 201)]
-    row = rig.rows()["held@example.com"]
+    row = rig.rows()["held-1"]  # queued under the identifier the destination sends
     assert (row.state, row.attempts) == ("delivered", 2)
     assert rig.outbox.history(row.id)[0].detail == "HTTP 503: Service Unavailable"
+
+
+def test_one_person_answering_with_two_emails_is_one_queue_and_one_record(make_rig: Callable[..., Rig]) -> None:
+    rig = by_external_id(make_rig)
+    rig.respond("first@example.com", token=token(rig, "cust-77"))
+    rig.deliver()
+    rig.respond("second@example.com", skin="oily", token=token(rig, "cust-77"))
+    rig.deliver()
+    # The second response changed the email and one answer: only those go, to the one profile.
+    assert rig.braze.tracks[-1].attributes == [
+        {"external_id": "cust-77", "email": "second@example.com", "skin_type": "oily"}
+    ]
+    rig.respond("first@example.com", skin="normal", token=token(rig, "cust-77"))
+    rig.deliver()
+    assert rig.braze.profiles["cust-77"]["skin_type"] == "normal"
+    assert rig.braze.profiles["cust-77"]["email"] == "first@example.com"
+    assert {r.user_key for r in rig.outbox.rows()} == {"cust-77"}

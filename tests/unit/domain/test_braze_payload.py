@@ -76,7 +76,15 @@ def test_renames_exclusions_alias_identity_groups_and_the_completion_event() -> 
         },
     )
     assert r.objects == 2
-    assert render(u, settings, r.sent).attributes is None  # a second time: nothing new to say
+    again = render(u, settings, {**r.sent, **dict.fromkeys(r.event_marks, True)})
+    # A second time: only the subscription state (free, and never left out: the person may have
+    # unsubscribed in Braze since); the accepted event is never sent again.
+    assert again.attributes == {
+        "user_alias": {"alias_name": "a@x.co", "alias_label": "zeroparty_email"},
+        "_update_existing_only": False,
+        "subscription_groups": [{"subscription_group_id": GROUP, "subscription_state": "subscribed"}],
+    }
+    assert (again.events, again.points_sent, again.points_saved) == ((), 0, 2)
 
 
 def test_external_id_identity_needs_an_external_id() -> None:
@@ -112,12 +120,13 @@ def test_objects_that_can_never_be_sent_are_set_aside_naming_the_field_never_the
     assert "over Braze's limit of 102,400 bytes per object" in reasons["huge@x.co"]
 
 
-def test_an_errors_entry_points_at_its_user() -> None:
+def test_an_errors_entry_points_at_its_user_and_object() -> None:
     settings = DestinationSettings(completion_event="done")
     a = render(coalesce([Change("1", "a", {"x": 1})])[0], settings, {})
     b = render(coalesce([Change("2", "b", {}, {}, DONE)])[0], settings, {})  # an event, no attributes
     c = render(coalesce([Change("3", "c", {"x": 1}, {}, DONE)])[0], settings, {})
     batch = Batch((a, b, c))
     assert [len(batch.body()["attributes"]), len(batch.body()["events"])] == [2, 2]
-    assert batch.locate(("attributes", 1)) is c and batch.locate(("events", 0)) is b
+    assert batch.locate(("attributes", 1)) == (2, None) and batch.locate(("events", 0)) == (1, 0)
+    assert batch.locate(("events", 1)) == (2, 0)
     assert batch.locate(("events", 5)) is None and batch.locate(("purchases", 0)) is None

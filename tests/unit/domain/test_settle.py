@@ -18,7 +18,7 @@ from zeroparty.domain.classify import (
 )
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.retry import RetryPolicy
-from zeroparty.domain.settle import Broken, RowState, SettleContext, Unknown, plan_settle
+from zeroparty.domain.settle import Broken, NotSent, RowState, SettleContext, Unknown, plan_settle
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SETTINGS = DestinationSettings()
@@ -96,10 +96,11 @@ def test_server_errors_back_off_and_dead_letter_only_when_attempts_and_window_ar
     assert spent.dead == ((("r0",), "retries exhausted: HTTP 503"),) and not spent.retry
 
 
-def test_an_unknown_outcome_waits_out_the_settle_window_then_sends_everything() -> None:
+def test_an_unknown_outcome_waits_out_the_settle_window_and_forgets_what_it_carried() -> None:
     plan = plan_settle(batch([("r0", {"x": 1})]), Unknown("timed out"), ctx())
     [retry] = plan.retry
-    assert retry.full and retry.at >= NOW + timedelta(seconds=30)
+    assert not retry.full and retry.at >= NOW + timedelta(seconds=30)
+    assert plan.doubt == {"u0": ("x",)} and plan.accepted == {}
 
 
 def test_an_unexpected_error_is_pinned_by_splitting_then_retried_alone() -> None:
@@ -119,3 +120,47 @@ def test_rows_sent_one_by_one_in_one_batch_are_settled_each_on_its_own() -> None
     assert plan.dead == ((("r1",), "Braze rejected this profile update: invalid object"),)
     both = plan_settle(alone, Accepted({}), ctx(alone=frozenset({"u0"})))
     assert both.accepted == {"u0": {"skin": "dry", "goal": "calm"}}  # what each object carried, together
+
+
+EVENTFUL = DestinationSettings(completion_event="quiz_completed")
+DONE_R1 = {
+    "experience": "quiz",
+    "version": 1,
+    "outcome": "calm",
+    "response_id": "resp-1",
+    "time": "2026-03-01T12:00:00Z",
+}
+
+
+def completed(settings: DestinationSettings = EVENTFUL, **attrs: Any) -> Batch:
+    [user] = coalesce([Change("r0", "u0", attrs or {"skin": "dry"}, {}, DONE_R1)])
+    return Batch((render(user, settings, {}),))
+
+
+def test_an_event_only_refusal_records_the_applied_attributes_and_dead_letters_naming_the_event() -> None:
+    plan = plan_settle(completed(), Accepted({("events", 0): "'time' is not valid"}), ctx())
+    assert plan.accepted == {"u0": {"skin": "dry"}} and plan.delivered == ()
+    assert plan.dead == ((("r0",), "Braze refused the completion event 'quiz_completed': 'time' is not valid"),)
+    assert plan.points_sent == 1 and plan.resend == ()
+
+
+def test_an_accepted_event_is_recorded_when_the_attributes_beside_it_are_refused() -> None:
+    plan = plan_settle(completed(skin="dry", bad="x"), Accepted({("attributes", 0): "'bad' is not valid"}), ctx())
+    assert plan.accepted == {"u0": {"$event:resp-1": True}} and plan.points_sent == 1
+    [resend] = plan.resend
+    assert resend.user.attributes == {"skin": "dry"}  # stripped; its event is left out once learnt
+
+
+def test_a_request_that_never_reached_braze_is_a_plain_retry_with_nothing_in_doubt() -> None:
+    plan = plan_settle(batch([("r0", {"x": 1})]), NotSent("connection refused"), ctx())
+    [retry] = plan.retry
+    assert not retry.full and retry.at < NOW + timedelta(seconds=30) and plan.doubt == {}
+    assert plan.health == "failed"
+
+
+def test_under_update_existing_only_values_are_not_taken_as_held() -> None:
+    settings = DestinationSettings(completion_event="quiz_completed", update_existing_only=True)
+    plan = plan_settle(completed(settings), Accepted({}), ctx())
+    assert plan.delivered == ("r0",) and plan.accepted == {"u0": {"$event:resp-1": True}}
+    [event] = completed(settings).users[0].events
+    assert event["_update_existing_only"] is True

@@ -176,6 +176,7 @@ def test_changes_are_queued_only_when_something_changed() -> None:
         "subscription_groups": {},
         "completion": None,
         "external_id": None,
+        "email": "kim@example.com",
     }
 
 

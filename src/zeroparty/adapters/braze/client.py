@@ -15,7 +15,7 @@ import httpx
 from zeroparty import USER_AGENT
 from zeroparty.delivery.ports import SendResult
 from zeroparty.domain.scrub import PEEK_CHARS, peek, scrub
-from zeroparty.errors import RetryableDeliveryError, TerminalDeliveryError
+from zeroparty.errors import NotDeliveredError, RetryableDeliveryError, TerminalDeliveryError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 # The prioritization Braze requires when deleting by email picks one profile; the most recently
@@ -90,6 +90,12 @@ class BrazeClient:
             resp = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {api_key}"})
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise TerminalDeliveryError(scrub(f"the endpoint {endpoint} cannot be used: {exc}", api_key)) from None
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Raised before a byte of the request is written (refused, DNS, TLS handshake, no free
+            # connection): Braze cannot have applied anything, so the retry is a plain one.
+            raise NotDeliveredError(
+                scrub(f"could not reach {endpoint} ({type(exc).__name__}: {exc})", api_key)
+            ) from None
         except httpx.TimeoutException as exc:
             raise RetryableDeliveryError(f"timed out talking to {endpoint} ({type(exc).__name__})") from None
         except httpx.TransportError as exc:

@@ -26,6 +26,7 @@ from zeroparty.adapters.db.schema import (
     outbox,
     responses,
 )
+from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
@@ -116,12 +117,15 @@ class SqlCaptureUnit(SqlCaptureReader):
                 ],
             )
         _insert_consents(conn, w, now)
-        payload = w.outbox_payload()
-        if payload is None or w.email is None:
+        change = w.profile_change()
+        if change is None:
             return 0
-        dest_ids = conn.execute(sa.select(destinations.c.id)).scalars().all()
-        if dest_ids:
-            enqueue_users(conn, dest_ids, [w.email], now)  # first: it orders writers for one user
+        targets = conn.execute(sa.select(destinations.c.id, destinations.c.settings)).all()
+        keys = {d.id: change.key_for(identity_of(d.settings)) for d in targets}
+        for key in sorted(set(keys.values())):  # first: it orders writers for one user
+            enqueue_users(conn, [d for d, k in keys.items() if k == key], [key], now)
+        if keys:
+            payload = change.payload()
             conn.execute(
                 sa.insert(outbox),
                 [
@@ -129,17 +133,17 @@ class SqlCaptureUnit(SqlCaptureReader):
                         "id": str(uuid.uuid4()),
                         "destination_id": d,
                         "response_id": w.response_id,
-                        "user_key": w.email,
+                        "user_key": key,
                         "payload": payload,
                         "state": "pending",
                         "attempts": 0,
                         "available_at": now,
                         "created_at": now,
                     }
-                    for d in dest_ids
+                    for d, key in keys.items()
                 ],
             )
-        return len(dest_ids)
+        return len(keys)
 
 
 def _insert_consents(conn: Connection, w: ResponseWrite, now: datetime) -> None:

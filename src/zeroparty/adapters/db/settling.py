@@ -20,6 +20,7 @@ from zeroparty.adapters.db.schema import (
     destinations,
     outbox,
 )
+from zeroparty.domain import holdings
 from zeroparty.domain.row_marks import RowMark, row_marks
 from zeroparty.domain.settle import SettlePlan
 
@@ -38,7 +39,7 @@ def settle_one(
     now: datetime,
 ) -> None:
     settle_rows(conn, owner, plan, now)
-    record_accepted(conn, destination_id, plan.accepted, now)
+    record_accepted(conn, destination_id, plan.accepted, now, plan.doubt)
     count(conn, destination_id, plan)
     retried = {r.user_key: r for r in plan.retry}
     for user_key in versions.keys() & retried.keys():
@@ -94,8 +95,9 @@ def mark_rows(conn: Connection, mark: RowMark, owner: str, now: datetime) -> Non
 
 
 _ACCEPTED = BulkSql(
-    'SELECT user_key, "values" FROM delivery_state WHERE destination_id = :destination AND user_key IN {ids:users}',
-    columns={"user_key": sa.String(), "values": sa.JSON()},
+    'SELECT user_key, "values", updated_at FROM delivery_state WHERE destination_id = :destination'
+    " AND user_key IN {ids:users}",
+    columns={"user_key": sa.String(), "values": sa.JSON(), "updated_at": UTCDateTime()},
 )
 _RECORD = BulkSql(
     'INSERT INTO delivery_state (destination_id, user_key, "values", updated_at)'
@@ -109,20 +111,30 @@ _RECORD = BulkSql(
 
 
 def accepted_values(conn: Connection, destination_id: int, users: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """What each of `users` last had accepted by the destination (users with no record left out)."""
+    """Each of `users`' record of what the destination holds (domain/holdings.py), with a time for
+    every key (users with no record left out)."""
     rows = _ACCEPTED.run(conn, destination=destination_id, users=users)
-    return {r.user_key: dict(r._mapping["values"]) for r in rows}
+    return {r.user_key: holdings.with_times(r._mapping["values"], r.updated_at) for r in rows}
 
 
 def record_accepted(
-    conn: Connection, destination_id: int, accepted: Mapping[str, Mapping[str, Any]], now: datetime
+    conn: Connection,
+    destination_id: int,
+    accepted: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    doubt: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Merge what Braze just accepted into each user's record, all users in one statement."""
+    """Merge what Braze just accepted into each user's record, and forget the keys a request in
+    doubt carried; all users in one statement."""
     fresh = {u: v for u, v in accepted.items() if v}
-    if not fresh:
+    doubt = {u: keys for u, keys in (doubt or {}).items() if keys}
+    if not fresh and not doubt:
         return
-    old = accepted_values(conn, destination_id, list(fresh))
-    merged = {u: {**(old.get(u) or {}), **v} for u, v in fresh.items()}
+    old = accepted_values(conn, destination_id, list(fresh.keys() | doubt.keys()))
+    merged = {
+        u: holdings.forget(holdings.merged(old.get(u) or {}, fresh.get(u) or {}, now), doubt.get(u, ()))
+        for u in fresh.keys() | doubt.keys()
+    }
     _RECORD.run(conn, destination=destination_id, merged=merged, now=now)
 
 

@@ -74,6 +74,7 @@ class _Queued:
     payload: dict[str, Any]
     now: datetime
     response_id: str
+    destination_id: int
 
 
 class MemoryCaptureReader:
@@ -132,13 +133,15 @@ class MemoryCaptureUnit(MemoryCaptureReader):
             ConsentEntry(w.response_id, c.element_id, c.purpose, c.consent_key, c.given, c.text, now)
             for c in w.consents
         ]
-        payload = w.outbox_payload()
-        if payload is None or w.email is None:
+        change = w.profile_change()
+        if change is None:
             return 0
-        destinations = self._outbox.destination_ids()
-        if destinations:
-            self.queued.append(_Queued(w.email, payload, now, w.response_id))
-        return len(destinations)
+        keys = {
+            d: change.key_for(self._outbox.destination(d).settings.identity) for d in self._outbox.destination_ids()
+        }
+        for d, key in keys.items():
+            self.queued.append(_Queued(key, change.payload(), now, w.response_id, d))
+        return len(keys)
 
 
 class MemoryCaptureStore:
@@ -158,7 +161,9 @@ class MemoryCaptureStore:
             unit = MemoryCaptureUnit(self._tables.copy(), self.outbox)
             yield unit
             for q in unit.queued:  # first: it is the step that can still fail
-                self.outbox.enqueue(q.user_key, q.payload, q.now, response_id=q.response_id)
+                self.outbox.enqueue(
+                    q.user_key, q.payload, q.now, response_id=q.response_id, destination_ids=[q.destination_id]
+                )
             self._tables = unit.tables
 
     # -- putting things in -------------------------------------------------------------------------

@@ -37,8 +37,10 @@ from zeroparty.adapters.memory.records import (
     Tables,
 )
 from zeroparty.delivery.ports import Claim, ClaimedItem, ClaimedUser, Destination
+from zeroparty.domain import holdings
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import claim_now
+from zeroparty.domain.replay import without_superseded
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from zeroparty.domain.row_marks import LeasedRow, RowMark, expired_marks, handed_back, row_marks
 from zeroparty.domain.settle import SettlePlan
@@ -118,6 +120,40 @@ class MemoryOutbox:
                 t.by_user[ref] = (*t.by_user.get(ref, ()), row.id)
                 ids.append(row.id)
         return ids
+
+    def requeue_dead(self, ids: Sequence[str], now: datetime, *, destination_id: int | None = None) -> int:
+        """Replay, as `SqlOutbox.requeue_dead` does: dead rows back to pending under the same id,
+        their users queued, values a later live row sets left out."""
+        with self._write() as t:
+            dead = [
+                t.rows[i]
+                for i in ids
+                if i in t.rows
+                and t.rows[i].state == "dead"
+                and (destination_id is None or t.rows[i].destination_id == destination_id)
+            ]
+            for row in dead:
+                ref = (row.destination_id, row.user_key)
+                queued = t.queue.get(ref)
+                t.queue[ref] = (
+                    QueueEntry(row.destination_id, row.user_key, "ready", now, 1)
+                    if queued is None
+                    else replace(queued, version=queued.version + 1)
+                )
+                newer = [
+                    t.rows[o].payload
+                    for o in t.by_user.get(ref, ())
+                    if t.rows[o].seq > row.seq and t.rows[o].state in ("pending", "in_flight", "delivered")
+                ]
+                payload, dropped = without_superseded(row.payload, newer)
+                t.rows[row.id] = replace(
+                    row, payload=payload, state="pending", attempts=0, created_at=now, last_error=None
+                )
+                detail = (
+                    f"replayed; left out, set since by a later item: {', '.join(dropped)}" if dropped else "replayed"
+                )
+                t.attempts.append(AttemptEntry(row.id, now, "replayed", detail))
+        return len(dead)
 
     def resume(self, destination_id: int) -> None:
         """An operator resumes a paused destination."""
@@ -217,7 +253,13 @@ class MemoryOutbox:
         return [q for q in self._tables.queue.values() if destination_id in (None, q.destination_id)]
 
     def accepted(self, destination_id: int, user_key: str) -> dict[str, Any]:
-        """What the destination last accepted for the user (the dedupe record); {} when nothing."""
+        """What the destination last accepted for the user (the dedupe record, without its times);
+        {} when nothing."""
+        record = self._tables.accepted.get((destination_id, user_key), {})
+        return copy.deepcopy({k: v for k, v in record.items() if k != holdings.AT_KEY})
+
+    def record(self, destination_id: int, user_key: str) -> dict[str, Any]:
+        """The whole record, with the time of each key (domain/holdings.py)."""
         return copy.deepcopy(dict(self._tables.accepted.get((destination_id, user_key), {})))
 
     def history(self, item_id: str | None = None) -> list[AttemptEntry]:
@@ -300,10 +342,12 @@ def _settle_one(
 ) -> None:
     for mark in row_marks(plan):
         _mark(t, mark, owner, now)
-    for user_key, values in plan.accepted.items():
-        if values:
+    for user_key in plan.accepted.keys() | plan.doubt.keys():
+        values, doubt = plan.accepted.get(user_key) or {}, plan.doubt.get(user_key) or ()
+        if values or doubt:
             ref = (destination_id, user_key)
-            t.accepted[ref] = {**t.accepted.get(ref, {}), **copy.deepcopy(dict(values))}
+            record = holdings.merged(t.accepted.get(ref, {}), copy.deepcopy(dict(values)), now)
+            t.accepted[ref] = holdings.forget(record, doubt)
     if plan.points_sent or plan.points_saved or plan.health != "neutral":
         was = t.counters.get(destination_id, Counters())
         t.counters[destination_id] = Counters(
