@@ -40,7 +40,9 @@ def test_thirty_picks_are_refused_until_every_destination_keeps_thirty(tmp_path:
     [line] = alone.stdout.strip().splitlines()
     assert line.startswith(f"{GOALS}.options: all 30 options can be selected, but Braze keeps at most 25 values")
     assert "set max_selected: 25 or fewer" in line and "array_limit=N" in line
-    assert not (tmp_path / "zeroparty.db").exists()  # checking a file creates no store
+    first_import = run(tmp_path, "experiences", "import", str(definition))
+    assert first_import.returncode == 1 and first_import.stdout == alone.stdout
+    assert not (tmp_path / "zeroparty.db").exists()  # a refused file creates no store
 
     for name in ("raised", "plain"):
         added = run(tmp_path, "destinations", "add-braze", name, "--endpoint", "US-03", "--no-verify")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -86,19 +86,28 @@ def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
     return definition_problems(data)
 
 
-def _valid_definition(file: Path, limit: ArrayLimit) -> Experience:
-    """The definition in `file`, fitting Braze's array limit; otherwise print `path: message` per
-    problem and exit 1."""
+def _valid_definition(file: Path) -> Experience:
+    """The definition in `file`; otherwise print `path: message` per problem and exit 1."""
+    exp, problems = load_definition_file(file)
+    if exp is None:
+        _print_and_exit(problems)
+    return exp
+
+
+def _check_arrays(exp: Experience, limit: ArrayLimit) -> None:
+    """Exit 1 with a `path: message` line per multi-choice that could send more values than Braze
+    keeps in an array attribute."""
     from zeroparty.domain.array_limit import array_limit_problems
 
-    exp, problems = load_definition_file(file)
-    if exp is not None:
-        problems = [(p.field, p.message) for p in array_limit_problems(exp, limit.items, limit.destination)]
-    if exp is None or problems:
-        for path, message in problems:
-            print(f"{path}: {message}")
-        raise typer.Exit(1)
-    return exp
+    problems = array_limit_problems(exp, limit.items, limit.destination)
+    if problems:
+        _print_and_exit([(p.field, p.message) for p in problems])
+
+
+def _print_and_exit(problems: Problems) -> NoReturn:
+    for path, message in problems:
+        print(f"{path}: {message}")
+    raise typer.Exit(1)
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ def validate(file: Path) -> None:
     warned about."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    exp = _valid_definition(file)
     s = settings()
     engine = store(s) if has_data(s) else None  # checking a file creates no store
     limit = ArrayLimit.default()
@@ -141,7 +151,7 @@ def validate(file: Path) -> None:
         except SQLAlchemyError as exc:
             err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
             engine = None
-    exp = _valid_definition(file, limit)
+    _check_arrays(exp, limit)
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     if engine is not None:
         try:
@@ -155,8 +165,12 @@ def import_(file: Path) -> None:
     """Publish a definition as a new immutable version (nothing when it equals the current one).
 
     Checked as `validate` checks it, against the destinations' smallest `array_limit`."""
-    rt = runtime(settings())
-    exp = _valid_definition(file, _array_limit(rt.engine))
+    exp = _valid_definition(file)
+    s = settings()
+    if not has_data(s):
+        _check_arrays(exp, ArrayLimit.default())  # no destination yet: refused before a store is made
+    rt = runtime(s)
+    _check_arrays(exp, _array_limit(rt.engine))
     result = rt.experiences.publish_if_changed(exp, now())
     version = result.published.version
     if result.created:
