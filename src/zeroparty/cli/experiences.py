@@ -4,8 +4,9 @@ experience's external id tokens are signed with."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -18,6 +19,7 @@ from zeroparty.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     import yaml
+    from sqlalchemy.engine import Engine
 
     from zeroparty.domain.definition import Experience
 
@@ -88,35 +90,87 @@ def _valid_definition(file: Path) -> Experience:
     """The definition in `file`; otherwise print `path: message` per problem and exit 1."""
     exp, problems = load_definition_file(file)
     if exp is None:
-        for path, message in problems:
-            print(f"{path}: {message}")
-        raise typer.Exit(1)
+        _print_and_exit(problems)
     return exp
+
+
+def _check_arrays(exp: Experience, limit: ArrayLimit) -> None:
+    """Exit 1 with a `path: message` line per multi-choice that could send more values than Braze
+    keeps in an array attribute."""
+    from zeroparty.domain.array_limit import array_limit_problems
+
+    problems = array_limit_problems(exp, limit.items, limit.destination)
+    if problems:
+        _print_and_exit([(p.field, p.message) for p in problems])
+
+
+def _print_and_exit(problems: Problems) -> NoReturn:
+    for path, message in problems:
+        print(f"{path}: {message}")
+    raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class ArrayLimit:
+    """The fewest values any destination's Braze keeps in an array attribute, and which one it is."""
+
+    items: int
+    destination: str | None = None
+
+    @staticmethod
+    def default() -> ArrayLimit:
+        """Braze's default, when no destination says otherwise."""
+        from zeroparty.domain.destination_settings import DEFAULT_ARRAY_LIMIT
+
+        return ArrayLimit(DEFAULT_ARRAY_LIMIT)
+
+
+def _array_limit(engine: Engine) -> ArrayLimit:
+    from zeroparty.adapters.db.destinations import list_destinations
+
+    smallest = min(list_destinations(engine), key=lambda d: d.settings.array_limit, default=None)
+    return ArrayLimit.default() if smallest is None else ArrayLimit(smallest.settings.array_limit, smallest.name)
 
 
 @experiences_cli.command("validate")
 def validate(file: Path) -> None:
     """Check a definition; prints `path: message` per problem and exits 1 if there is any.
 
-    Where there is data already, also warns about each consent key a destination does not map."""
+    Where there is data already, a multi-choice is checked against the smallest `array_limit` of
+    the destinations (else Braze's default, 25), and each consent key a destination does not map is
+    warned about."""
     from sqlalchemy.exc import SQLAlchemyError
 
     exp = _valid_definition(file)
-    out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     s = settings()
-    if not has_data(s):
-        return  # checking a file creates no store
-    try:
-        warn_unmapped(store(s), [exp])
-    except SQLAlchemyError as exc:
-        err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
+    engine = store(s) if has_data(s) else None  # checking a file creates no store
+    limit = ArrayLimit.default()
+    if engine is not None:
+        try:
+            limit = _array_limit(engine)
+        except SQLAlchemyError as exc:
+            err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
+            engine = None
+    _check_arrays(exp, limit)
+    out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
+    if engine is not None:
+        try:
+            warn_unmapped(engine, [exp])
+        except SQLAlchemyError as exc:
+            err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
 
 
 @experiences_cli.command("import")
 def import_(file: Path) -> None:
-    """Publish a definition as a new immutable version (nothing when it equals the current one)."""
+    """Publish a definition as a new immutable version (nothing when it equals the current one).
+
+    Checked as `validate` checks it, against the destinations' smallest `array_limit`."""
     exp = _valid_definition(file)
-    rt = runtime(settings())
+    s = settings()
+    if not has_data(s):
+        _check_arrays(exp, ArrayLimit.default())  # no destination yet: refused before a store is made
+    rt = runtime(s)
+    _check_arrays(exp, _array_limit(rt.engine))
     result = rt.experiences.publish_if_changed(exp, now())
     version = result.published.version
     if result.created:

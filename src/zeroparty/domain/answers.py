@@ -8,8 +8,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from zeroparty.domain.definition import (
     CHOICE_TYPES,
     Consent,
@@ -23,20 +21,13 @@ from zeroparty.domain.definition import (
     SingleChoice,
     TextInput,
 )
+from zeroparty.domain.emails import MAX_EMAIL, normalize_email
 from zeroparty.domain.standard_fields import FieldContext, normalise, normalise_dob, parse_date
 from zeroparty.domain.untrusted import MAX_INT_DIGITS, text_problem
 from zeroparty.errors import FieldError, InvalidInput
 
-MAX_EMAIL = 254
-
-
-def normalize_email(raw: str) -> str:
-    """Validated, normalised email (lower-cased: Braze matches emails case-insensitively)."""
-    try:
-        checked = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from None
-    return checked.normalized.lower()
+# `normalize_email` lives in domain.emails; it is named here too for the callers that import it from here.
+__all__ = ["missing_required", "normalize_email", "validate_elements", "validate_screen", "validate_whole_response"]
 
 
 def _single(el: SingleChoice, value: Any, _ctx: FieldContext) -> str:

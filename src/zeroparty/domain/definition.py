@@ -25,6 +25,7 @@ from pydantic_core import ErrorDetails
 
 from zeroparty.domain.braze_fields import attribute_name_problem
 from zeroparty.domain.conditions import Condition, Line, condition_references
+from zeroparty.domain.destination_settings import MAX_ARRAY_LIMIT
 from zeroparty.domain.standard_fields import (
     DIALING,
     STANDARD_FIELDS,
@@ -115,8 +116,11 @@ class SingleChoice(_Element):
 class MultiChoice(_Element):
     type: Literal["multi_choice"]
     options: Annotated[list[Option], Field(min_length=1, max_length=50)]
-    # Braze keeps at most 25 values in an array attribute by default; more would be silently dropped.
-    max_selected: Annotated[int | None, Field(ge=1, le=25)] = None
+    # Braze keeps at most 25 values in an array attribute unless the company had it raised (up to
+    # 500); whether this element fits the destinations' `array_limit` is `domain.array_limit`'s check.
+    max_selected: Annotated[
+        int | None, Field(ge=1, le=MAX_ARRAY_LIMIT, description="The most options one answer may pick.")
+    ] = None
 
 
 class EmailInput(_Element):

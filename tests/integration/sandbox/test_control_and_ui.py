@@ -135,17 +135,20 @@ def test_profiles_as_json(sandbox: Sandbox) -> None:
     assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
 
 
+# Braze's email validation refuses `%` and `!` in an address, so the wildcards are in the external
+# ids; profiles are listed by email.
+LIKE_PROFILES = {"like-100%": "pct@x.co", "like-a_b": "under@x.co", "like-axb": "axb@x.co", "like-bang!": "bang@x.co"}
 LIKE_CASES = [
-    ("%", ["100%@x.co"]), ("_", ["a_b@x.co"]), ("!", ["bang!@x.co"]),
-    ("a_b", ["a_b@x.co"]), ("0%", ["100%@x.co"]), ("%@", ["100%@x.co"]), ("x.co", ["100%@x.co", "a_b@x.co", "axb@x.co", "bang!@x.co"]),
+    ("%", ["pct@x.co"]), ("_", ["under@x.co"]), ("!", ["bang@x.co"]),
+    ("a_b", ["under@x.co"]), ("0%", ["pct@x.co"]), ("-100%", ["pct@x.co"]),
+    ("x.co", ["axb@x.co", "bang@x.co", "pct@x.co", "under@x.co"]),
 ]  # fmt: skip
 
 
 def search_is_literal(sandbox: Sandbox) -> None:
     """`%`, `_` and the LIKE escape character in a search are plain characters, in the JSON API and
     the browser; a search for `%` must not list every profile."""
-    emails = ["100%@x.co", "a_b@x.co", "axb@x.co", "bang!@x.co"]
-    r = sandbox.track(attributes=[{"external_id": f"like-{i}", "email": e} for i, e in enumerate(emails)])
+    r = sandbox.track(attributes=[{"external_id": i, "email": e} for i, e in LIKE_PROFILES.items()])
     assert r.json() == {"message": "success", "attributes_processed": 4}
     for q, expected in LIKE_CASES:
         profiles = sandbox.api.get("/_sandbox/profiles", params={"q": q}).json()["profiles"]

@@ -30,6 +30,8 @@ BAD_OBJECTS: list[tuple[str, str, Any, str]] = [
     # profile fields
     ("bad email", "attributes", {"external_id": "a", "email": "nope"}, "The value provided for the 'email' field is not a valid email."),
     ("email with a space", "attributes", {"external_id": "a", "email": "a b@x.co"}, "The value provided for the 'email' field is not a valid email."),
+    ("email with a Unicode domain", "attributes", {"external_id": "a", "email": "jürgen@bücher.de"}, "The value provided for the 'email' field is not a valid email."),
+    ("looked up by a Unicode-domain email", "attributes", {"email": "jürgen@bücher.de", "a": 1}, "The value provided for the 'email' field is not a valid email."),
     ("bad email_subscribe", "attributes", {"external_id": "a", "email_subscribe": "yes"}, "'email_subscribe' must be one of opted_in, unsubscribed or subscribed"),
     ("bad push_subscribe", "attributes", {"external_id": "a", "push_subscribe": "maybe"}, "'push_subscribe' must be one of opted_in, unsubscribed or subscribed"),
     ("bad gender", "attributes", {"external_id": "a", "gender": "X"}, "'gender' must be one of M, F, O, N, P or null"),

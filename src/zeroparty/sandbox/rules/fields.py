@@ -13,6 +13,7 @@ import zoneinfo
 from datetime import date
 from typing import Any, Final
 
+from zeroparty.sandbox.rules.emails import valid_email
 from zeroparty.sandbox.rules.iso_codes import country_code
 from zeroparty.sandbox.rules.times import iso, parse_time
 
@@ -30,7 +31,6 @@ SUBSCRIPTION_STATES = ("opted_in", "unsubscribed", "subscribed")
 GROUP_STATES = ("subscribed", "unsubscribed")
 GENDERS = ("M", "F", "O", "N", "P")
 EMAIL_PROBLEM = "The value provided for the 'email' field is not a valid email."
-_EMAIL = re.compile(r"^[^@\s\"(),:;<>\[\\\]]+@[^@\s\"(),:;<>\[\\\]]+\.[A-Za-z0-9-]{2,}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}$")  # ISO 639-1, plus the few three-letter codes Braze lists
 _STRING_FIELDS = ("first_name", "last_name", "home_city", "phone", "image_url", "country", "time_zone")
@@ -42,10 +42,6 @@ class _Skip:
 
 
 SKIP: Final = _Skip()
-
-
-def valid_email(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 255 and bool(_EMAIL.match(value))
 
 
 def valid_phone(value: object) -> bool:
