@@ -20,8 +20,10 @@ from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, NO_TRACK, TRACK_ONLY, errors, stack_post
 from tests.support.server import serve
 from tests.support.stack import SANDBOX_KEY, Stack, exported, running_stack
+from tests.support.waiting import wait_for
 from zeroparty.adapters.crypto import load_or_create_key
 from zeroparty.adapters.db.engine import create_engine
+from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.verify import email_hmac_hex
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 from zeroparty.sandbox.config import ALL_PERMISSIONS
@@ -328,6 +330,12 @@ def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(t
         done = run(tmp_path, "people", "erase", ADA, "--yes", "--json")
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
+        assert stack_post(stack.base, ADA) == 201  # Ada answers again; this time the erasure goes ahead
+        deliver(tmp_path, {"sandbox": SANDBOX_KEY})
+        again = run(tmp_path, "people", "erase", ADA, "--yes", extra={"COLUMNS": "80"})
+        assert again.returncode == 0, again.stderr
+        assert max(len(line) for line in again.stdout.splitlines()) <= 80
+        assert "  sandbox: deleted in Braze (HTTP 201, deleted: 1):" in again.stdout
         [sandbox] = report["destinations"]
         assert (sandbox["destination"], sandbox["sent"], sandbox["done"]) == ("sandbox", True, True)
         assert sandbox["deleted"] == [quiz["braze_id"]]
@@ -337,3 +345,18 @@ def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(t
         [app] = [p for p in sandbox["profiles"] if p["external_id"] == "app-10"]
         assert (app["delete"], app["holds"], app["why_kept"]) == (False, [], "holds nothing zeroparty sent")
         assert report["erased_here"]["responses"] == 1 and report["erasure_id"] == 1
+
+
+def test_erase_at_a_user_alias_destination_finds_the_profile_by_the_alias_it_sent(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:  # the in-process worker delivers
+        stack.rt.destinations.set_settings("sandbox", DestinationSettings(identity="user_alias", alias_label="quiz"))
+        assert stack_post(stack.base, ADA) == 201
+        alias = {"alias_name": ADA, "alias_label": "quiz"}
+        wait_for(lambda: exported(stack.sandbox, SANDBOX_KEY, user_aliases=[alias]), bool, timeout=10)
+        wait_for(lambda: states(tmp_path), lambda s: s == ["delivered"], timeout=10)
+        done = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert done.returncode == 0, done.stderr
+        assert exported(stack.sandbox, SANDBOX_KEY, user_aliases=[alias]) == []
+        lookups = [r["request_body"] for r in requests_to(stack.sandbox, SANDBOX_KEY, "/users/export/ids")]
+        assert {"user_aliases": [alias]} in [{"user_aliases": b.get("user_aliases")} for b in lookups]
+        assert "alias quiz" in done.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -292,7 +293,7 @@ def erase(
 
 def _report(address: str, steps: list[Step], local: LocalErasure, digest: str) -> None:
     deleted = ", ".join(f"{n} {table}" for table, n in sorted(local.rows.items())) or "nothing was stored"
-    out.print(plain(f"Erased {address} here: {deleted}."), highlight=False)
+    say(f"Erased {address} here: {deleted}.")
     done = [s for s in steps if s.outcome is not None]
     if not done:
         say("No Braze destination was sent anything for this address.")
@@ -300,5 +301,14 @@ def _report(address: str, steps: list[Step], local: LocalErasure, digest: str) -
         assert s.outcome is not None
         again = " (retried from an earlier erasure)" if s.retried else ""
         ids = f": {', '.join(s.outcome.deleted)}" if s.outcome.deleted else ""
-        out.print(plain(f"  {s.destination}: {s.outcome.outcome}{again}{ids}"), highlight=False)
+        _indented(f"{s.destination}: {s.outcome.outcome}{again}{ids}")
     say(f"Logged as erasure #{local.erasure_id} (HMAC-SHA256 of the address: {digest}).")
+
+
+def _indented(text: str) -> None:
+    """One destination's line, wrapped at whole words under itself (ids are never cut)."""
+    lines = textwrap.wrap(
+        text, width=out.width, initial_indent="  ", subsequent_indent="    ", break_long_words=False,
+        break_on_hyphens=False,
+    )  # fmt: skip
+    out.print(plain("\n".join(lines)), highlight=False)
