@@ -54,6 +54,7 @@ class Runtime:
     capture: CaptureService
     tokens: SqlTokens
     session_secret: bytes  # signs operator session cookies; derived from the secret key
+    erasure_secret: bytes  # keys the HMAC of erased addresses in the erasure log; derived from it too
 
 
 def open_store(settings: Settings, *, long_running: bool = False) -> Engine:
@@ -96,6 +97,7 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         capture=CaptureService(SqlCaptureStore(engine, box)),
         tokens=SqlTokens(engine),
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
+        erasure_secret=hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest(),
     )
 
 

@@ -1,12 +1,15 @@
-"""`zeroparty people erase EMAIL`: a whole server captures and delivers to two sandboxes over HTTP;
-then the real command erases one person here and in Braze, logs it without the address, and a
-failed Braze call is retried by running it again."""
+"""`zeroparty people erase EMAIL`: a whole server captures for two Braze peers over HTTP; then the
+real command looks the person up in each, shows the profiles zeroparty wrote, asks, erases here and
+deletes those profiles by braze_id, logs it under an HMAC of the address, and a re-run finishes what
+a key could not do."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,11 +17,52 @@ from typing import Any
 import httpx
 
 from tests.integration.test_cli import run
-from tests.integration.test_cli_destinations import FULL, NO_TRACK, TRACK_ONLY, errors, sandbox, stack_post
+from tests.integration.test_cli_destinations import FULL, NO_TRACK, TRACK_ONLY, errors, stack_post
+from tests.support.server import serve
 from tests.support.stack import SANDBOX_KEY, Stack, exported, running_stack
+from tests.support.waiting import wait_for
+from zeroparty.adapters.crypto import load_or_create_key
+from zeroparty.adapters.db.engine import create_engine
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.verify import email_hmac_hex
+from zeroparty.sandbox import SandboxConfig, create_sandbox_app
+from zeroparty.sandbox.config import ALL_PERMISSIONS
 
 ADA = "ada@example.com"
 BOB = "bob@example.com"
+EXPORT_ONLY = "export-no-delete-key-0123"  # may write and look up, not delete
+KEYS = {
+    FULL: ALL_PERMISSIONS,
+    TRACK_ONLY: frozenset({"users.track"}),
+    NO_TRACK: ALL_PERMISSIONS - {"users.track"},
+    EXPORT_ONLY: ALL_PERMISSIONS - {"users.delete"},
+}
+QUIZ_ATTRIBUTES = {"skin_type", "skin_goals", "routine_length", "skin_quiz_routine"}
+
+
+@contextmanager
+def braze_peer(tmp_path: Path) -> Iterator[str]:
+    """A Braze sandbox on a real port whose keys have the permissions of KEYS: its base URL."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'braze-sandbox.db'}")
+    try:
+        with serve(create_sandbox_app(engine, SandboxConfig(api_keys=KEYS))) as base:
+            yield base
+    finally:
+        engine.dispose()
+
+
+def erasure_secret(data_dir: Path) -> bytes:
+    import hmac
+
+    key = load_or_create_key(None, data_dir / "secret.key")
+    return hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest()
+
+
+def requests_to(base: str, key: str, path: str) -> list[dict[str, Any]]:
+    r = httpx.get(base + "/_sandbox/requests", params={"path": path}, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()["requests"]
+    return found
 
 
 def states(data_dir: Path) -> list[str]:
@@ -37,60 +81,84 @@ def exported_by(base: str, email: str) -> list[dict[str, Any]]:
     return exported(base, FULL, email_address=email)
 
 
-def test_erase_removes_the_person_here_and_in_braze_and_retries_a_failed_call(tmp_path: Path) -> None:
-    with sandbox(tmp_path / "other") as other, running_stack(tmp_path, worker=False) as stack:
-        # A second destination whose key may write but not delete.
+def test_erase_removes_the_person_here_and_in_braze_and_a_rerun_finishes_what_a_key_could_not_do(
+    tmp_path: Path,
+) -> None:
+    with braze_peer(tmp_path / "other") as other, running_stack(tmp_path, worker=False) as stack:
+        # A second destination whose key may write, but neither look up nor delete.
         added = run(tmp_path, "destinations", "add-braze", "limited", "--endpoint", other, key=TRACK_ONLY)
         assert added.returncode == 0, added.stderr
         assert stack_post(stack.base, ADA) == 201 and stack_post(stack.base, BOB) == 201
         deliver(tmp_path, {"sandbox": SANDBOX_KEY, "limited": TRACK_ONLY})
         assert states(tmp_path) == ["delivered"] * 4
-        assert len(stack.export_by_email(ADA)) == 1 and len(exported_by(other, ADA)) == 1
+        [ada_here], [ada_there] = stack.export_by_email(ADA), exported_by(other, ADA)
 
-        first = run(tmp_path, "people", "erase", "  Ada@Example.com ")
+        first = run(tmp_path, "people", "erase", "  Ada@Example.com ", "--yes")
         assert first.returncode == 1
-        lines = first.stdout.splitlines()
-        assert lines[0].startswith(f"Erased {ADA} here: ")
-        for erased in ("6 answers", "2 delivery_attempts", "2 outbox", "1 responses"):
-            assert erased in lines[0]
-        assert lines[1] == "  limited: refused: the key lacks the users.delete permission (HTTP 403 'Access Denied')"
-        assert lines[2] == "  sandbox: deleted in Braze (HTTP 201, deleted: 1)"
-        digest = hashlib.sha256(ADA.encode()).hexdigest()
-        assert lines[3] == f"Logged as erasure #1 (SHA-256 of the address: {digest})."
+        assert (
+            "limited: cannot look up: the key lacks the users.export.ids permission needed by POST "
+            "/users/export/ids (HTTP 403 'Access Denied')" in first.stdout
+        )
+        assert "sandbox: 1 profile(s) found, 1 to delete:" in first.stdout
+        erased = next(line for line in first.stdout.splitlines() if line.startswith("Erased "))
+        assert erased.startswith(f"Erased {ADA} here: ")
+        for gone in ("6 answers", "2 delivery_attempts", "2 outbox", "1 responses"):
+            assert gone in erased
+        assert "  limited: not deleted: cannot look up: the key lacks the users.export.ids permission" in first.stdout
+        assert f"  sandbox: deleted in Braze (HTTP 201, deleted: 1): {ada_here['braze_id']}" in first.stdout
+        digest = email_hmac_hex(erasure_secret(tmp_path), ADA)
+        assert first.stdout.rstrip().endswith(f"Logged as erasure #1 (HMAC-SHA256 of the address: {digest}).")
         assert errors(first).strip() == (
-            "error: Braze did not delete the profile at limited; the local erasure is done. Fix the cause and run "
-            "the same command again: it retries only those."
+            "error: Braze is not done at limited; the local erasure is done. Fix the cause and run the same "
+            "command again: it finishes only those."
         )
         assert stack.export_by_email(ADA) == [] and len(stack.export_by_email(BOB)) == 1
         assert len(exported_by(other, ADA)) == 1  # not deleted there yet
         _nothing_left_of_ada(tmp_path, stack)
 
-        # The operator gives `limited` a key that may delete; the same command retries only it.
+        # A key that may look up but not delete: the re-run finds the profile from the sealed record.
+        assert run(tmp_path, "destinations", "update-key", "limited", key=EXPORT_ONLY).returncode == 0
+        second = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert second.returncode == 1
+        assert "limited (left unfinished by an earlier erasure): 1 profile(s) found, 1 to delete:" in second.stdout
+        assert "sandbox: never sent anything for this address: not called." in second.stdout
+        assert (
+            "  limited: the key lacks the users.delete permission needed by POST /users/delete "
+            "(HTTP 403 'Access Denied')" in second.stdout
+        )
+
+        # The operator gives `limited` a key that may delete; the same command finishes there.
         assert run(tmp_path, "destinations", "update-key", "limited", key=FULL).returncode == 0
-        again = run(tmp_path, "people", "erase", ADA)
-        assert again.returncode == 0, again.stderr
-        assert again.stdout.splitlines() == [
-            f"Erased {ADA} here: nothing was stored.",
-            "  limited: deleted in Braze (HTTP 201, deleted: 1) (retried from an earlier erasure)",
-            f"Logged as erasure #2 (SHA-256 of the address: {digest}).",
-        ]
+        third = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert third.returncode == 0, third.stderr
+        assert (
+            "  limited: deleted in Braze (HTTP 201, deleted: 1) (retried from an earlier erasure): "
+            f"{ada_there['braze_id']}"
+        ) in third.stdout
         assert exported_by(other, ADA) == [] and len(exported_by(other, BOB)) == 1
 
         done = run(tmp_path, "people", "erase", ADA)
-        assert done.returncode == 0 and "No Braze destination received anything for this address." in done.stdout
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-3:-1] == [
+            f"Erased {ADA} here: nothing was stored.",
+            "No Braze destination was sent anything for this address.",
+        ]
 
     with sqlite3.connect(tmp_path / "zeroparty.db") as db:
-        log = db.execute("SELECT email_sha256, responses, destinations FROM erasures ORDER BY id").fetchall()
-    assert [(h, n) for h, n, _ in log] == [(digest, 1), (digest, 0), (digest, 0)]
-    assert json.loads(log[0][2]) == [
-        {
-            "destination": "limited",
-            "outcome": "refused: the key lacks the users.delete permission (HTTP 403 'Access Denied')",
-            "done": False,
-        },
-        {"destination": "sandbox", "outcome": "deleted in Braze (HTTP 201, deleted: 1)", "done": True},
+        log = db.execute(
+            "SELECT email_hmac, email_sha256, responses, destinations FROM erasures ORDER BY id"
+        ).fetchall()
+    assert [(h, old, n) for h, old, n, _ in log] == [
+        (digest, None, 1),
+        (digest, None, 0),
+        (digest, None, 0),
+        (digest, None, 0),
     ]
-    assert "ada" not in repr(log).lower()
+    assert [(c["destination"], c["done"]) for c in json.loads(log[0][3])] == [("limited", False), ("sandbox", True)]
+    assert json.loads(log[2][3]) == [
+        {"destination": "limited", "outcome": "deleted in Braze (HTTP 201, deleted: 1)", "done": True}
+    ]
+    assert "ada" not in repr(log).lower() and hashlib.sha256(ADA.encode()).hexdigest() not in repr(log)
     # Erased rows are overwritten, not left in free pages or the WAL.
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("zeroparty.db*"))
     assert ADA.encode() not in stored and BOB.encode() in stored
@@ -137,17 +205,35 @@ def test_erase_refuses_what_is_not_an_email_and_touches_nothing(tmp_path: Path) 
     assert not (tmp_path / "zeroparty.db").exists()
 
 
-def test_erase_with_a_key_that_may_not_even_track_is_reported(tmp_path: Path) -> None:
-    """A destination that never received anything is not called."""
-    with sandbox(tmp_path / "other") as other:
+def test_erase_calls_no_destination_that_was_never_sent_anything(tmp_path: Path) -> None:
+    with braze_peer(tmp_path / "other") as other, running_stack(tmp_path, worker=False) as stack:
+        added = run(tmp_path, "destinations", "add-braze", "x", "--endpoint", other, "--no-verify", key=NO_TRACK)
+        assert added.returncode == 0, added.stderr
+        assert stack_post(stack.base, ADA) == 201
+        with sqlite3.connect(tmp_path / "zeroparty.db") as db:  # only the sandbox was ever sent Ada
+            db.execute("DELETE FROM outbox WHERE destination_id = (SELECT id FROM destinations WHERE name = 'x')")
+        deliver(tmp_path, {"sandbox": SANDBOX_KEY})
+        done = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert done.returncode == 0, done.stderr
+        assert "x: never sent anything for this address: not called." in done.stdout
+        assert "sandbox: 1 profile(s) found, 1 to delete:" in done.stdout
+        assert requests_to(other, NO_TRACK, "/users/export/ids") == []
+        assert requests_to(other, NO_TRACK, "/users/delete") == []
+        assert stack.export_by_email(ADA) == []
+
+
+def test_erase_of_an_address_nobody_sent_calls_nobody(tmp_path: Path) -> None:
+    with braze_peer(tmp_path / "other") as other:
         added = run(tmp_path, "destinations", "add-braze", "x", "--endpoint", other, "--no-verify", key=NO_TRACK)
         assert added.returncode == 0, added.stderr
         done = run(tmp_path, "people", "erase", ADA)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines()[:2] == [
+        assert done.stdout.splitlines()[:3] == [
+            "x: never sent anything for this address: not called.",
             f"Erased {ADA} here: nothing was stored.",
-            "No Braze destination received anything for this address.",
+            "No Braze destination was sent anything for this address.",
         ]
+        assert requests_to(other, NO_TRACK, "/users/export/ids") == []
 
 
 def test_erase_waits_for_a_delivery_in_flight(tmp_path: Path) -> None:
@@ -159,7 +245,7 @@ def test_erase_waits_for_a_delivery_in_flight(tmp_path: Path) -> None:
                 "lease_expires_at = datetime('now', '+60 seconds') WHERE user_key = ?",
                 (ADA,),
             )
-        busy = run(tmp_path, "people", "erase", ADA)
+        busy = run(tmp_path, "people", "erase", ADA, "--yes")
         assert busy.returncode == 1
         assert errors(busy).startswith("error: EMAIL: a delivery for this address is in flight (its lease ends at ")
         assert "run the command again after that" in errors(busy)
@@ -167,6 +253,110 @@ def test_erase_waits_for_a_delivery_in_flight(tmp_path: Path) -> None:
         assert count(tmp_path, "SELECT count(*) FROM erasures") == 0
         with sqlite3.connect(tmp_path / "zeroparty.db") as db:  # the lease ran out: the worker died
             db.execute("UPDATE outbox SET lease_expires_at = datetime('now', '-1 seconds') WHERE user_key = ?", (ADA,))
-        done = run(tmp_path, "people", "erase", ADA)
+        done = run(tmp_path, "people", "erase", ADA, "--yes")
         assert done.returncode == 0, done.stderr
         assert count(tmp_path, "SELECT count(*) FROM responses WHERE email = ?", ADA) == 0
+
+
+def track(base: str, key: str, *attributes: dict[str, Any]) -> None:
+    r = httpx.post(
+        base + "/users/track", json={"attributes": list(attributes)}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert r.status_code == 201, r.text
+
+
+@contextmanager
+def ada_and_her_app_profile(tmp_path: Path) -> Iterator[Stack]:
+    """Ada's quiz answers delivered to an email-only profile; then the brand's app makes its own
+    profile for her (external_id app-10), with her address, updated last."""
+    with running_stack(tmp_path, worker=False) as stack:
+        assert stack_post(stack.base, ADA) == 201
+        deliver(tmp_path, {"sandbox": SANDBOX_KEY})
+        track(stack.sandbox, SANDBOX_KEY, {"external_id": "app-10", "email": ADA, "app_opens": 3})
+        assert len(stack.export_by_email(ADA)) == 2
+        yield stack
+
+
+def test_erase_deletes_the_quiz_profile_and_leaves_the_app_profile_sharing_the_email(tmp_path: Path) -> None:
+    with ada_and_her_app_profile(tmp_path) as stack:
+        [quiz] = [u for u in stack.export_by_email(ADA) if "external_id" not in u]
+        done = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert done.returncode == 0, done.stderr
+        [left] = stack.export_by_email(ADA)
+        assert left["external_id"] == "app-10" and left["custom_attributes"] == {"app_opens": 3}
+        assert "first_name" not in left  # no value zeroparty sent stays in any profile
+        [delete] = [r["request_body"] for r in requests_to(stack.sandbox, SANDBOX_KEY, "/users/delete")]
+        assert delete == {"braze_ids": [quiz["braze_id"]]}
+        exports = [r["request_body"] for r in requests_to(stack.sandbox, SANDBOX_KEY, "/users/export/ids")]
+        [lookup] = [body for body in exports if "fields_to_export" in body]  # the others are this test's
+        assert lookup["email_address"] == ADA
+        assert set(lookup["fields_to_export"]) == {
+            "braze_id", "external_id", "user_aliases", "email", "first_name", "custom_attributes"
+        }  # fmt: skip
+        lines = done.stdout.splitlines()
+        assert lines[0] == "sandbox: 2 profile(s) found, 1 to delete:"
+        [deleted_row] = [line for line in lines if quiz["braze_id"] in line and "│ delete" in line]
+        assert all(name in deleted_row for name in ("routine_length", "skin_goals", "skin_type", "first_name"))
+        [kept_row] = [line for line in lines if "app-10" in line]
+        assert "keep" in kept_row and "holds nothing zeroparty sent" in kept_row
+
+
+def test_erase_asks_first_and_a_no_or_no_answer_changes_nothing_anywhere(tmp_path: Path) -> None:
+    with ada_and_her_app_profile(tmp_path) as stack:
+        for answer in (None, "", "n\n"):
+            kept = run(tmp_path, "people", "erase", ADA, stdin=answer)
+            assert kept.returncode == 1
+            assert "Delete 1 profile(s) in Braze? [y/N]" in kept.stdout
+            assert errors(kept).strip() == "error: --yes: not confirmed, nothing was deleted in Braze"
+            assert len(stack.export_by_email(ADA)) == 2
+            assert count(tmp_path, "SELECT count(*) FROM responses WHERE email = ?", ADA) == 1
+            assert count(tmp_path, "SELECT count(*) FROM erasures") == 0
+        assert requests_to(stack.sandbox, SANDBOX_KEY, "/users/delete") == []
+
+        agreed = run(tmp_path, "people", "erase", ADA, stdin="y\n")
+        assert agreed.returncode == 0, agreed.stderr
+        assert [u.get("external_id") for u in stack.export_by_email(ADA)] == ["app-10"]
+        assert count(tmp_path, "SELECT count(*) FROM responses WHERE email = ?", ADA) == 0
+
+
+def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(tmp_path: Path) -> None:
+    with ada_and_her_app_profile(tmp_path) as stack:
+        [quiz] = [u for u in stack.export_by_email(ADA) if "external_id" not in u]
+        narrow = run(tmp_path, "people", "erase", ADA, extra={"COLUMNS": "80"}, stdin="n\n")
+        assert narrow.returncode == 1
+        assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+        assert quiz["braze_id"] in narrow.stdout and "app-10" in narrow.stdout
+
+        done = run(tmp_path, "people", "erase", ADA, "--yes", "--json")
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert stack_post(stack.base, ADA) == 201  # Ada answers again; this time the erasure goes ahead
+        deliver(tmp_path, {"sandbox": SANDBOX_KEY})
+        again = run(tmp_path, "people", "erase", ADA, "--yes", extra={"COLUMNS": "80"})
+        assert again.returncode == 0, again.stderr
+        assert max(len(line) for line in again.stdout.splitlines()) <= 80
+        assert "  sandbox: deleted in Braze (HTTP 201, deleted: 1):" in again.stdout
+        [sandbox] = report["destinations"]
+        assert (sandbox["destination"], sandbox["sent"], sandbox["done"]) == ("sandbox", True, True)
+        assert sandbox["deleted"] == [quiz["braze_id"]]
+        by_id = {p["braze_id"]: p for p in sandbox["profiles"]}
+        assert by_id[quiz["braze_id"]]["delete"] is True
+        assert set(by_id[quiz["braze_id"]]["holds"]) >= {"skin_type", "first_name"}
+        [app] = [p for p in sandbox["profiles"] if p["external_id"] == "app-10"]
+        assert (app["delete"], app["holds"], app["why_kept"]) == (False, [], "holds nothing zeroparty sent")
+        assert report["erased_here"]["responses"] == 1 and report["erasure_id"] == 1
+
+
+def test_erase_at_a_user_alias_destination_finds_the_profile_by_the_alias_it_sent(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:  # the in-process worker delivers
+        stack.rt.destinations.set_settings("sandbox", DestinationSettings(identity="user_alias", alias_label="quiz"))
+        assert stack_post(stack.base, ADA) == 201
+        alias = {"alias_name": ADA, "alias_label": "quiz"}
+        wait_for(lambda: exported(stack.sandbox, SANDBOX_KEY, user_aliases=[alias]), bool, timeout=10)
+        wait_for(lambda: states(tmp_path), lambda s: s == ["delivered"], timeout=10)
+        done = run(tmp_path, "people", "erase", ADA, "--yes")
+        assert done.returncode == 0, done.stderr
+        assert exported(stack.sandbox, SANDBOX_KEY, user_aliases=[alias]) == []
+        lookups = [r["request_body"] for r in requests_to(stack.sandbox, SANDBOX_KEY, "/users/export/ids")]
+        assert {"user_aliases": [alias]} in [{"user_aliases": b.get("user_aliases")} for b in lookups]
+        assert "alias quiz" in done.stdout

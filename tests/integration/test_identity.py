@@ -213,11 +213,12 @@ def test_erasing_a_person_deletes_their_identified_profile_by_external_id(stack:
     assert httpx.post(stack.base + URL, json=body).status_code == 201
     wait_for(lambda: export_by_external_id(stack, "cust-42"), bool, timeout=10)
     wait_for(lambda: stored_states(stack), lambda s: s == ["delivered"], timeout=10)
-    erased = run(stack.data_dir, "people", "erase", "ada@example.com")
+    [profile] = export_by_external_id(stack, "cust-42")
+    erased = run(stack.data_dir, "people", "erase", "ada@example.com", "--yes")
     assert erased.returncode == 0, erased.stderr
     assert export_by_external_id(stack, "cust-42") == []
     [delete] = sandbox_requests(stack, "/users/delete")
-    assert delete["request_body"] == {"external_ids": ["cust-42"]}
+    assert delete["request_body"] == {"braze_ids": [profile["braze_id"]]}  # found by the external id
 
 
 def stored_states(stack: Stack) -> list[str]:
@@ -225,7 +226,7 @@ def stored_states(stack: Stack) -> list[str]:
         return list(conn.execute(sa.select(outbox.c.state)).scalars())
 
 
-def test_a_failed_erasure_is_retried_by_the_external_id_it_could_not_delete(stack: Stack) -> None:
+def test_a_failed_erasure_is_retried_by_looking_up_the_external_id_it_could_not_delete(stack: Stack) -> None:
     # The first run deletes the responses here, so the ids they carried must outlive them, sealed,
     # until Braze has deleted the profile: deleting by email picks one profile, perhaps another one.
     name_by_external_id(stack)
@@ -237,15 +238,19 @@ def test_a_failed_erasure_is_retried_by_the_external_id_it_could_not_delete(stac
         httpx.post(stack.sandbox + "/_sandbox/faults", json={"faults": [fault]}, headers=SANDBOX_AUTH).status_code
         == 200
     )
-    first = run(stack.data_dir, "people", "erase", "ada@example.com")
+    [profile] = export_by_external_id(stack, "cust-42")
+    first = run(stack.data_dir, "people", "erase", "ada@example.com", "--yes")
     assert first.returncode == 1 and len(export_by_external_id(stack, "cust-42")) == 1
     stored = b"".join(p.read_bytes() for p in stack.data_dir.glob("zeroparty.db*"))
     assert b"cust-42" not in stored  # kept sealed, never in clear text
 
-    again = run(stack.data_dir, "people", "erase", "ada@example.com")
+    again = run(stack.data_dir, "people", "erase", "ada@example.com", "--yes")
     assert again.returncode == 0, again.stderr
     assert export_by_external_id(stack, "cust-42") == []
-    assert [r["request_body"] for r in sandbox_requests(stack, "/users/delete")] == [{"external_ids": ["cust-42"]}] * 2
+    deletes = [r["request_body"] for r in sandbox_requests(stack, "/users/delete")]
+    assert deletes == [{"braze_ids": [profile["braze_id"]]}] * 2
+    lookups = [r["request_body"] for r in sandbox_requests(stack, "/users/export/ids")]
+    assert {"external_ids": ["cust-42"]} in [{"external_ids": b.get("external_ids")} for b in lookups[-2:]]
     with stack.rt.engine.connect() as conn:
         logged = conn.execute(sa.select(erasures.c.destinations).order_by(erasures.c.id)).scalars().all()
     assert [[set(call) for call in calls] for calls in logged] == [[{"destination", "outcome", "done"}]] * 2

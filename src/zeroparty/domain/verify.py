@@ -13,6 +13,7 @@ verdict names the instance the key was tried on.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -127,5 +128,12 @@ def delete_outcome(status: int, body: Any) -> tuple[bool, str]:
 
 
 def email_sha256_hex(normalised_email: str) -> str:
-    """How an erased address is logged: a SHA-256 of the normalised address, never the address."""
+    """How erasures logged before the HMAC (migration 0010) keyed the address: a plain SHA-256,
+    which anyone holding a list of addresses can match. Read only to find those older entries."""
     return hashlib.sha256(normalised_email.encode()).hexdigest()
+
+
+def email_hmac_hex(secret: bytes, normalised_email: str) -> str:
+    """How an erased address is logged: an HMAC-SHA256 of the normalised address under a key derived
+    from the secret key, never the address. Without the key, a list of addresses matches nothing."""
+    return hmac.new(secret, normalised_email.encode(), hashlib.sha256).hexdigest()

@@ -114,3 +114,15 @@ class BrazeClient:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    async def export_ids(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
+        """`/users/export/ids` with a body of `domain.erasure.Sent.lookups` (needs users.export.ids,
+        https://www.braze.com/docs/api/endpoints/export/user_data/post_users_identifier)."""
+        return await self.post(endpoint, "/users/export/ids", api_key, body)
+
+    async def delete_by_braze_ids(self, endpoint: str, api_key: str, braze_ids: list[str]) -> SendResult:
+        """`/users/delete` by `braze_ids`, at most 50 per request: exactly the profiles named, whatever
+        other profile shares their email (https://www.braze.com/docs/api/endpoints/user_data/post_user_delete)."""
+        if len(braze_ids) > 50:
+            raise ValueError("at most 50 braze_ids per /users/delete request")
+        return await self.post(endpoint, "/users/delete", api_key, {"braze_ids": braze_ids})

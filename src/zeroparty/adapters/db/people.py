@@ -1,10 +1,13 @@
 """Erasing a person: their responses and everything made from them, locally, in one transaction; and
-the erasure log (`erasures`), which keeps a SHA-256 of the address, never the address."""
+the erasure log (`erasures`), which keys the address with an HMAC, never the address itself.
+
+Two steps, so nothing is erased before the operator has seen what will go in Braze: `find` reads
+what each destination was sent for the person (nothing changes), `erase` deletes and logs."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,41 +18,53 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, erasures, outbox, responses
+from zeroparty.domain.erasure import Delivered, Outcome, Sent, SentRow
 from zeroparty.errors import FieldError, InvalidInput
 
 CONSENT_TABLE = "consent_records"
-# Key of a logged call not done yet: the external ids to delete by, sealed with the SecretBox.
+# Key of a logged call not done yet: what the destination was sent, sealed with the SecretBox, so
+# a later run can look the profiles up again once the responses are gone.
+SEALED_SENT = "sealed_sent"
+# The same for calls logged before lookups: only the external ids to delete by.
 SEALED_IDS = "sealed_external_ids"
 
 
 @dataclass(frozen=True)
-class BrazeCall:
-    """One destination's part of an erasure: what happened when Braze was asked to delete."""
+class LogKeys:
+    """How the erasure log names one address: its HMAC, and the plain SHA-256 of older rows."""
 
-    destination: str
-    outcome: str
-    done: bool
+    hmac: str
+    sha256: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {"destination": self.destination, "outcome": self.outcome, "done": self.done}
+
+@dataclass(frozen=True)
+class Found:
+    """What the store holds of one person, read before anything is erased."""
+
+    responses: int
+    external_ids: tuple[str, ...]  # the signed external ids their responses carried
+    delivered: dict[str, Delivered]  # destination → what it was sent (only those sent something)
+    leftover: dict[str, Sent]  # destination → what an unfinished earlier erasure kept sealed for it
 
 
 @dataclass(frozen=True)
 class LocalErasure:
-    """What the local erasure deleted, and the destinations Braze must be asked to delete at."""
+    """What the local erasure deleted."""
 
     erasure_id: int
     responses: int
     rows: dict[str, int]  # table -> rows deleted
-    destinations: list[str] = field(default_factory=list)
-    retried: list[str] = field(default_factory=list)  # of them, left over from earlier runs
-    # destination → the signed ids to delete by: those the responses carried, and those an
-    # unfinished earlier erasure kept sealed for it (the responses are gone by then)
-    external_ids: dict[str, list[str]] = field(default_factory=dict)
+    # Destinations sent something for the person between `find` and `erase` (a worker delivered
+    # meanwhile): the profiles looked up may not be all there are.
+    changed: frozenset[str] = frozenset()
+    sealed: dict[str, Sent] = field(default_factory=dict)  # destination → what was sealed for it
+
+
+SentOf = Callable[[str, Found], Sent]
 
 
 def _by_user(table: sa.Table) -> sa.Column[Any] | None:
-    """The column naming the user a row is queued or recorded for (the normalised email)."""
+    """The column naming the user a row is queued or recorded for (the email or an external id)."""
     return table.c.get("user_key")
 
 
@@ -58,19 +73,57 @@ def _by_response(table: sa.Table) -> sa.Column[Any] | None:
     return fk.parent if fk is not None else None
 
 
+def _records() -> list[sa.Table]:
+    """Tables recording, per destination and user, what the destination accepted (not the queues)."""
+    return [
+        t
+        for t in metadata.sorted_tables
+        if t is not outbox and _by_user(t) is not None and "destination_id" in t.c and "queue" not in t.name
+    ]
+
+
 class SqlPeople:
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine
         self._box = box
 
-    def erase(self, email: str, email_sha256: str, now: datetime) -> LocalErasure:
+    def find(self, email: str, keys: LogKeys, now: datetime) -> Found:
+        """What each destination was sent for `email` (normalised), and what earlier erasures of it
+        left unfinished. Refuses (InvalidInput) while a delivery for the person is in flight."""
+        with self._engine.connect() as conn, conn.begin():
+            return self._find(conn, email, keys, now)
+
+    def _find(self, conn: Connection, email: str, keys: LogKeys, now: datetime) -> Found:
+        ids, external_ids = self._responses(conn, email)
+        user_keys = [email, *external_ids]
+        busy_until = self._in_flight(conn, user_keys, now)
+        if busy_until is not None:
+            raise InvalidInput(
+                FieldError(
+                    "EMAIL",
+                    f"a delivery for this address is in flight (its lease ends at {busy_until:%H:%M:%S} UTC); "
+                    "erasing now could let it recreate the profile in Braze: run the command again after that",
+                )
+            )
+        return Found(
+            len(ids),
+            tuple(external_ids),
+            self._delivered(conn, user_keys, ids),
+            self._not_done(self._log(conn, keys), email),
+        )
+
+    def erase(
+        self, email: str, keys: LogKeys, now: datetime, calls: Sequence[str], seen: Found, sent_of: SentOf
+    ) -> LocalErasure:
         """Delete every response given with `email` (normalised) and every row made from them or
-        queued for that user, then log the erasure with each destination to call marked not done.
-        One transaction: either all of it is gone and logged, or nothing changed."""
+        queued or recorded for that person (by the email or an external id their responses carried),
+        then log the erasure with each destination in `calls` marked not done, and what it was sent
+        (`sent_of`) sealed for a later run. One transaction: either all of it is gone and logged, or
+        nothing changed. `seen` is what `find` read: a destination sent more since is reported."""
         sqlite = self._engine.dialect.name == "sqlite"
         with self._engine.connect() as conn:
             try:
-                erased = self._erase(conn, email, email_sha256, now, sqlite)
+                erased = self._erase(conn, email, keys, now, calls, seen, sent_of, sqlite)
             finally:
                 if sqlite:  # the pooled connection deletes at normal cost again
                     _raw(conn).execute("PRAGMA secure_delete=OFF")
@@ -80,76 +133,103 @@ class SqlPeople:
                 _raw(conn).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
 
-    def _erase(self, conn: Connection, email: str, email_sha256: str, now: datetime, sqlite: bool) -> LocalErasure:
+    def _erase(
+        self,
+        conn: Connection,
+        email: str,
+        keys: LogKeys,
+        now: datetime,
+        calls: Sequence[str],
+        seen: Found,
+        sent_of: SentOf,
+        sqlite: bool,
+    ) -> LocalErasure:
         with conn.begin():
             if sqlite:
                 # Deleted rows would otherwise stay readable in free pages of the file until reused.
                 conn.exec_driver_sql("PRAGMA secure_delete=ON")
-            busy_until = self._in_flight(conn, email, now)
-            if busy_until is not None:
-                raise InvalidInput(
-                    FieldError(
-                        "EMAIL",
-                        f"a delivery for this address is in flight (its lease ends at {busy_until:%H:%M:%S} UTC); "
-                        "erasing now could let it recreate the profile in Braze: run the command again after that",
-                    )
-                )
-            ids = list(conn.execute(sa.select(responses.c.id).where(responses.c.email == email)).scalars())
-            # Read before the rows go: a destination naming people by external_id deletes by it.
-            external_ids = sorted(
-                set(
-                    conn.execute(
-                        sa.select(responses.c.external_id).where(
-                            responses.c.email == email, responses.c.external_id.is_not(None)
-                        )
-                    ).scalars()
-                )
+            found = self._find(conn, email, keys, now)  # again, inside the transaction that deletes
+            changed = frozenset(
+                name
+                for name in set(found.delivered) | set(seen.delivered)
+                if found.delivered.get(name) != seen.delivered.get(name)
             )
-            mine = sa.or_(outbox.c.user_key == email, outbox.c.response_id.in_(ids))
-            received = set(
-                conn.execute(
-                    sa.select(destinations.c.name)
-                    .join(outbox, outbox.c.destination_id == destinations.c.id)
-                    .where(mine, sa.or_(outbox.c.attempts > 0, outbox.c.state == "delivered"))
-                ).scalars()
-            )
-            received |= self._recorded_at(conn, email)
-            log = self._log(conn, email_sha256)
-            leftover = self._not_done(log)
-            rows = self._delete(conn, email, ids, mine)
-            calls = sorted(received | set(leftover))
-            by = {d: sorted(set(external_ids) | set(leftover.get(d, []))) for d in calls}
+            ids, _ = self._responses(conn, email)
+            rows = self._delete(conn, [email, *found.external_ids], ids)
+            log = self._log(conn, keys)
             self._forget_sealed(conn, log)  # this run's entries carry what is still needed
+            self._rekey(conn, keys)
+            sealed = {name: sent_of(name, found) for name in sorted(set(calls) | changed)}
+            entries = [self._entry(Outcome(name, False, "not called yet"), sent) for name, sent in sealed.items()]
             erasure_id = conn.execute(
                 sa.insert(erasures)
-                .values(
-                    at=now,
-                    email_sha256=email_sha256,
-                    responses=len(ids),
-                    destinations=[self._entry(BrazeCall(d, "not called yet", False), by[d]) for d in calls],
-                )
+                .values(at=now, email_hmac=keys.hmac, responses=len(ids), destinations=entries)
                 .returning(erasures.c.id)
             ).scalar_one()
-        return LocalErasure(int(erasure_id), len(ids), rows, calls, sorted(set(leftover) - received), by)
+        return LocalErasure(int(erasure_id), len(ids), rows, changed, sealed)
 
-    def _entry(self, call: BrazeCall, external_ids: Sequence[str]) -> dict[str, Any]:
-        """A call as logged; while it is not done, with the ids to delete by, sealed."""
+    def _entry(self, call: Outcome, sent: Sent | None) -> dict[str, Any]:
+        """A call as logged; while it is not done, with what the destination was sent, sealed."""
         entry = call.as_json()
-        if external_ids and not call.done:
-            entry[SEALED_IDS] = self._box.seal(json.dumps(list(external_ids)))
+        if sent is not None and not call.done:
+            entry[SEALED_SENT] = self._box.seal(sent.to_json())
         return entry
 
-    def record_calls(
-        self, erasure_id: int, calls: Sequence[BrazeCall], external_ids: Mapping[str, Sequence[str]]
-    ) -> None:
-        """What each Braze call did; the ids of a call not done stay sealed for the next run."""
-        entries = [self._entry(c, external_ids.get(c.destination, ())) for c in calls]
+    def record_calls(self, erasure_id: int, calls: Sequence[Outcome], sent: Mapping[str, Sent]) -> None:
+        """What each Braze call did; what a call not done was about stays sealed for the next run."""
+        entries = [self._entry(c, sent.get(c.destination)) for c in calls]
         with self._engine.begin() as conn:
             conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=entries))
 
     @staticmethod
-    def _in_flight(conn: Connection, email: str, now: datetime) -> datetime | None:
-        """When the latest live lease on this user's rows ends (a worker may be sending them right
+    def _responses(conn: Connection, email: str) -> tuple[list[str], list[str]]:
+        """The person's response ids, and the external ids those responses carried."""
+        found = conn.execute(sa.select(responses.c.id, responses.c.external_id).where(responses.c.email == email))
+        ids: list[str] = []
+        external_ids: set[str] = set()
+        for r in found:
+            ids.append(r.id)
+            if r.external_id is not None:
+                external_ids.add(r.external_id)
+        return ids, sorted(external_ids)
+
+    @staticmethod
+    def _delivered(conn: Connection, user_keys: Sequence[str], ids: Sequence[str]) -> dict[str, Delivered]:
+        """Per destination, the person's rows Braze was sent (delivered, or attempted: the attempt may
+        have landed) and the records of what it accepted for them."""
+        rows: dict[str, list[SentRow]] = {}
+        keys: dict[str, set[str]] = {}
+        mine = sa.or_(outbox.c.user_key.in_(user_keys), outbox.c.response_id.in_(ids))
+        sent = conn.execute(
+            sa.select(destinations.c.name, outbox.c.user_key, outbox.c.payload)
+            .join(outbox, outbox.c.destination_id == destinations.c.id)
+            .where(mine, sa.or_(outbox.c.attempts > 0, outbox.c.state == "delivered"))
+            .order_by(outbox.c.seq)
+        )
+        for name, user_key, payload in sent:
+            rows.setdefault(name, []).append(_sent_row(payload))
+            keys.setdefault(name, set()).add(user_key)
+        accepted: dict[str, list[Mapping[str, Any]]] = {}
+        for table in _records():
+            user, values = _by_user(table), table.c.get("values")
+            assert user is not None  # _records() keeps only tables keyed by user
+            found = conn.execute(
+                sa.select(destinations.c.name, user, *([values] if values is not None else []))
+                .join(table, table.c.destination_id == destinations.c.id)
+                .where(user.in_(user_keys))
+                .order_by(destinations.c.name, user)
+            )
+            for name, user_key, *record in found:
+                accepted.setdefault(name, []).append(record[0] if record and isinstance(record[0], dict) else {})
+                keys.setdefault(name, set()).add(user_key)
+        return {
+            name: Delivered(tuple(rows.get(name, ())), tuple(accepted.get(name, ())), frozenset(keys[name]))
+            for name in sorted(keys)
+        }
+
+    @staticmethod
+    def _in_flight(conn: Connection, user_keys: Sequence[str], now: datetime) -> datetime | None:
+        """When the latest live lease on this person's rows ends (a worker may be sending them right
         now), or None. Any table with a user and a lease counts: the outbox and the delivery queue."""
         latest: datetime | None = None
         for table in metadata.sorted_tables:
@@ -157,66 +237,65 @@ class SqlPeople:
             if user is None or until is None or owner is None:
                 continue
             found = conn.execute(
-                sa.select(sa.func.max(until)).where(user == email, owner.is_not(None), until > now)
+                sa.select(sa.func.max(until)).where(user.in_(user_keys), owner.is_not(None), until > now)
             ).scalar()
             if found is not None and (latest is None or found > latest):
                 latest = found
         return latest
 
-    @staticmethod
-    def _recorded_at(conn: Connection, email: str) -> set[str]:
-        """Destinations holding a record of what they accepted for this user (any table keyed by
-        destination and user besides the queue itself)."""
-        found: set[str] = set()
-        for table in metadata.sorted_tables:
-            user, dest = _by_user(table), table.c.get("destination_id")
-            if table is outbox or user is None or dest is None or "queue" in table.name:
-                continue
-            found |= set(
-                conn.execute(
-                    sa.select(destinations.c.name).join(table, dest == destinations.c.id).where(user == email)
-                ).scalars()
-            )
-        return found
-
-    def _not_done(self, log: Sequence[tuple[int, list[dict[str, Any]]]]) -> dict[str, list[str]]:
+    def _not_done(self, log: Sequence[tuple[int, list[dict[str, Any]]]], email: str) -> dict[str, Sent]:
         """Destinations an earlier erasure of this address did not finish at (latest outcome wins),
-        each with the external ids it kept sealed for them."""
+        each with what it had been sent, as sealed then."""
         last: dict[str, dict[str, Any]] = {}
         for _id, calls in log:
             for call in calls:
                 last[str(call["destination"])] = call
-        return {
-            name: json.loads(self._box.open(call[SEALED_IDS])) if SEALED_IDS in call else []
-            for name, call in last.items()
-            if not call.get("done")
-        }
+        left: dict[str, Sent] = {}
+        for name, call in last.items():
+            if call.get("done"):
+                continue
+            if SEALED_SENT in call:
+                left[name] = Sent.from_json(self._box.open(call[SEALED_SENT]))
+            else:  # logged before lookups: the external ids it deleted by, if any
+                ids = json.loads(self._box.open(call[SEALED_IDS])) if SEALED_IDS in call else []
+                left[name] = Sent(email, frozenset(ids))
+        return left
 
     @staticmethod
-    def _log(conn: Connection, email_sha256: str) -> list[tuple[int, list[dict[str, Any]]]]:
+    def _log(conn: Connection, keys: LogKeys) -> list[tuple[int, list[dict[str, Any]]]]:
         rows = conn.execute(
             sa.select(erasures.c.id, erasures.c.destinations)
-            .where(erasures.c.email_sha256 == email_sha256)
+            .where(sa.or_(erasures.c.email_hmac == keys.hmac, erasures.c.email_sha256 == keys.sha256))
             .order_by(erasures.c.id)
         )
         return [(int(r.id), list(r.destinations or [])) for r in rows]
 
     @staticmethod
+    def _rekey(conn: Connection, keys: LogKeys) -> None:
+        """Rows logged with the plain SHA-256 of this address take its HMAC instead."""
+        conn.execute(
+            sa.update(erasures)
+            .where(erasures.c.email_sha256 == keys.sha256)
+            .values(email_hmac=keys.hmac, email_sha256=None)
+        )
+
+    @staticmethod
     def _forget_sealed(conn: Connection, log: Sequence[tuple[int, list[dict[str, Any]]]]) -> None:
-        """Earlier runs' sealed ids: the new run's entries hold what is still needed."""
+        """Earlier runs' sealed records: the new run's entries hold what is still needed."""
         for erasure_id, calls in log:
-            if any(SEALED_IDS in call for call in calls):
-                kept = [{k: v for k, v in call.items() if k != SEALED_IDS} for call in calls]
+            if any(SEALED_SENT in call or SEALED_IDS in call for call in calls):
+                kept = [{k: v for k, v in call.items() if k not in (SEALED_SENT, SEALED_IDS)} for call in calls]
                 conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=kept))
 
     @staticmethod
-    def _delete(conn: Connection, email: str, ids: list[str], mine: sa.ColumnElement[bool]) -> dict[str, int]:
+    def _delete(conn: Connection, user_keys: Sequence[str], ids: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
 
         def count(name: str, n: int) -> None:
             if n:
                 counts[name] = counts.get(name, 0) + n
 
+        mine = sa.or_(outbox.c.user_key.in_(user_keys), outbox.c.response_id.in_(ids))
         attempts = sa.select(outbox.c.id).where(mine).scalar_subquery()
         count("delivery_attempts", conn.execute(sa.delete(delivery_attempts).where(attempts_in(attempts))).rowcount)
         # Children first: every table keyed by the user or made from a response (answers, outbox, the
@@ -225,15 +304,27 @@ class SqlPeople:
             conditions: list[sa.ColumnElement[bool]] = []
             user, response = _by_user(table), _by_response(table)
             if user is not None:
-                conditions.append(user == email)
+                conditions.append(user.in_(user_keys))
             if response is not None and ids:
                 conditions.append(response.in_(ids))
             if conditions and table is not responses:
                 count(table.name, conn.execute(sa.delete(table).where(sa.or_(*conditions))).rowcount)
-        count(CONSENT_TABLE, _erase_consents(conn, email, ids))
+        count(CONSENT_TABLE, _erase_consents(conn, user_keys[0], ids))
         if ids:
             count("responses", conn.execute(sa.delete(responses).where(responses.c.id.in_(ids))).rowcount)
         return counts
+
+
+def _sent_row(payload: Any) -> SentRow:
+    """An outbox row's payload as capture queued it (older rows may lack keys)."""
+    payload = payload if isinstance(payload, dict) else {}
+    attributes = payload.get("attributes")
+    external_id = payload.get("external_id")
+    return SentRow(
+        dict(attributes) if isinstance(attributes, dict) else {},
+        bool(payload.get("completion")),
+        external_id if isinstance(external_id, str) else None,
+    )
 
 
 def _raw(conn: Connection) -> Any:

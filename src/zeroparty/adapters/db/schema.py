@@ -185,8 +185,10 @@ consent_records = sa.Table(
     sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
 
-# One row per `zeroparty people erase` run. The address is kept only as a SHA-256 of its normalised
-# form, so the log proves an erasure to whoever knows the address without holding it.
+# One row per `zeroparty people erase` run. The address is kept only as an HMAC-SHA256 of its
+# normalised form under a key derived from the secret key, so the log proves an erasure to whoever
+# knows the address and the key without holding either. `email_sha256` is the plain SHA-256 older
+# rows were logged with (NULL since 0010; a later erasure of the address re-keys them).
 # `destinations` lists each destination called: [{"destination", "outcome", "done"}]; a later run
 # retries those not done.
 erasures = sa.Table(
@@ -194,7 +196,8 @@ erasures = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("email_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("email_hmac", sa.String(64), nullable=True, index=True),
+    sa.Column("email_sha256", sa.String(64), nullable=True, index=True),
     sa.Column("responses", sa.Integer, nullable=False),
     sa.Column("destinations", sa.JSON, nullable=False),
 )
