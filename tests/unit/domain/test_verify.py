@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.definitions import sample
 from zeroparty.domain.destination_config import apply_assignments, destination_file, summary
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.synthetic import synthetic_attributes, synthetic_object
 from zeroparty.domain.verify import (
     DELETE,
     EXPORT,
@@ -146,19 +144,6 @@ def test_destination_files_name_every_problem_and_never_take_a_key() -> None:
     assert any(p.startswith("endpoint: 'US-99' is neither") for p in problems)
     assert "settings.max_objects: must be greater than or equal to 1" in problems
     assert any(p.startswith("settings.colour: unknown setting 'colour'") for p in problems)
-
-
-def test_the_synthetic_object_goes_through_the_mapping_and_the_settings() -> None:
-    settings = DestinationSettings(renames={"skin_type": "skin"}, exclude=frozenset({"first_name"}))
-    attrs = synthetic_attributes(sample(), "2026-01-01T00:00:00+00:00")
-    assert attrs["skin_type"] == "dry" and "email_subscribe" not in attrs  # no consent is ever given
-    obj = synthetic_object("t@example.com", attrs, settings, "abcd")
-    assert obj["email"] == "t@example.com" and obj["skin"] == "dry"
-    assert "skin_type" not in obj and "first_name" not in obj
-    alias = synthetic_object("t@example.com", {}, DestinationSettings(identity="user_alias"), "abcd")
-    assert alias["user_alias"] == {"alias_name": "t@example.com", "alias_label": "zeroparty_email"}
-    assert alias["_update_existing_only"] is False
-    assert synthetic_attributes(None, "now") == {"zeroparty_test": True, "zeroparty_test_sent_at": "now"}
 
 
 # -- the permissions a destination needs ------------------------------------------------------------
