@@ -4,6 +4,7 @@ profile, and sending it the responses captured before it existed."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +26,7 @@ from zeroparty.errors import DeliveryError
 
 if TYPE_CHECKING:
     from zeroparty.adapters.braze.client import BrazeClient, Timed
+    from zeroparty.adapters.db.backfill import Queued
     from zeroparty.adapters.db.destinations import BrazeConnection
     from zeroparty.delivery.ports import SendResult
     from zeroparty.domain.synthetic import SyntheticPerson, SyntheticSend
@@ -208,15 +210,25 @@ def backfill(
         str | None,
         typer.Option(help="Only responses created at or after this ISO date (YYYY-MM-DD, midnight UTC) or time."),
     ] = None,
+    with_consent: Annotated[
+        bool,
+        typer.Option(
+            "--with-consent",
+            help="Also send subscription states as the responses left them. Risky: it re-subscribes whoever "
+            "unsubscribed in Braze since.",
+        ),
+    ] = False,
 ) -> None:
     """Send a destination each respondent's current profile, as their stored answers make it.
 
     Queued in the outbox like any response: values the destination already holds are not sent
-    again, so running it twice costs nothing. Responses without an email are skipped."""
+    again, so running it twice costs nothing. Responses without an email are skipped; so are
+    respondents without a signed external id when the destination names people by external id.
+    No subscription state is sent unless --with-consent."""
     from rich.progress import Progress
 
     from zeroparty.adapters.db.backfill import CHUNK as BACKFILL_CHUNK
-    from zeroparty.adapters.db.backfill import SqlBackfill
+    from zeroparty.adapters.db.backfill import Queued, SqlBackfill
     from zeroparty.domain.backfill import parse_since
 
     try:
@@ -225,22 +237,38 @@ def backfill(
         fail(f"--since: {exc}")
     rt = runtime(settings(), create=False)
     dest = connection(rt, name)
+    by_external_id = dest.settings.identity == "external_id"
     store = SqlBackfill(rt.engine)
     emails = store.respondents(start)
-    queued = 0
+    queued = Queued()
     with Progress(console=out, transient=True) as progress:
         task = progress.add_task("Queueing profiles", total=len(emails))  # a description is markup: no names
         for n in range(0, len(emails), BACKFILL_CHUNK):
             chunk = emails[n : n + BACKFILL_CHUNK]
-            queued += store.queue(dest.id, chunk, start, now())
+            queued += store.queue(
+                dest.id, chunk, start, now(), by_external_id=by_external_id, with_consent=with_consent
+            )
             progress.advance(task, len(chunk))
+    _say_backfilled(name, dest, queued, len(emails), start, with_consent)
+
+
+def _say_backfilled(
+    name: str, dest: BrazeConnection, queued: Queued, respondents: int, start: datetime | None, with_consent: bool
+) -> None:
     window = f" created since {start:%Y-%m-%d %H:%M:%S} UTC" if start is not None else ""
-    out.print(
-        plain(
-            f"Queued {queued} profile(s) for '{name}' from {len(emails)} respondent(s) with responses{window}; "
-            "values it already holds are not sent again."
-        ),
-        highlight=False,
-    )
+    lines = [
+        f"Queued {queued.rows} profile(s) for '{name}' from {respondents} respondent(s) with responses{window}; "
+        "values it already holds are not sent again.",
+        "Subscription states sent as the responses left them (--with-consent)."
+        if with_consent
+        else "Subscription states not sent (pass --with-consent to send them).",
+    ]
+    if queued.without_external_id:
+        lines.append(
+            f"Skipped {queued.without_external_id} respondent(s) without a signed external id: '{name}' names "
+            "people by external_id."
+        )
     if dest.paused_reason is not None:
-        out.print(plain(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes."), highlight=False)
+        lines.append(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes.")
+    for line in lines:
+        out.print(plain(line), highlight=False)
