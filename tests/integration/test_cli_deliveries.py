@@ -16,7 +16,7 @@ from tests.integration.test_cli_destinations import FULL, errors, sandbox
 from tests.integration.test_delivery import URL, response_for, states, track_requests
 from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, exported, running_stack
 from tests.support.waiting import wait_for
-from zeroparty.adapters.db.schema import delivery_attempts, outbox
+from zeroparty.adapters.db.schema import delivery_attempts, outbox, responses
 
 REFUSED = "The value provided for the 'email' field is not a valid email."
 
@@ -181,10 +181,12 @@ def test_backfill_sends_current_profiles_to_a_later_destination_once(tmp_path: P
         done = run(tmp_path, "destinations", "backfill", "later", "--since", "2000-01-01")
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip().startswith("Queued 2 profile(s) for 'later' from 2 respondent(s)")
+        assert done.stdout.splitlines()[-1] == "Subscription states not sent (pass --with-consent to send them)."
         wait_for(lambda: report(tmp_path)["later"], lambda r: r["delivered"] == 2 and r["pending"] == 0, timeout=20)
         [ada] = export(second, "ada@example.com")
         assert ada["custom_attributes"]["skin_type"] == "oily"  # the newest answer wins
-        assert ada["email_subscribe"] == "opted_in" and ada["first_name"] == "Kim"
+        # An old consent is not today's: without --with-consent it would not re-subscribe anyone
+        assert ada.get("email_subscribe") != "opted_in" and ada["first_name"] == "Kim"
         [bo] = export(second, "bo@example.com")
         assert bo["custom_attributes"]["skin_type"] == "dry" and bo.get("email_subscribe") != "opted_in"
         sent = second_requests(second)
@@ -200,6 +202,15 @@ def test_backfill_sends_current_profiles_to_a_later_destination_once(tmp_path: P
         assert later["pending"] == 0 and later["points_saved"] >= 2 * 5 and later["requests"] == 1
         assert second_requests(second) == sent
         assert report(tmp_path)["sandbox"] == first  # the other destination is untouched
+
+        consenting = run(tmp_path, "destinations", "backfill", "later", "--with-consent")
+        assert consenting.returncode == 0, consenting.stderr
+        assert "Subscription states sent as the responses left them (--with-consent)." in consenting.stdout
+        wait_for(lambda: report(tmp_path)["later"], lambda r: r["delivered"] == 6, timeout=20)
+        [ada] = export(second, "ada@example.com")
+        assert ada["email_subscribe"] == "opted_in"
+        [new] = [r for r in second_requests(second) if r not in sent]  # only the states Braze did not hold yet
+        assert [sorted(o) for o in new["request_body"]["attributes"]] == [["email", "email_subscribe"]]
 
 
 def test_backfill_into_the_same_braze_after_an_answer_changed(tmp_path: Path) -> None:
@@ -226,3 +237,38 @@ def test_backfill_into_the_same_braze_after_an_answer_changed(tmp_path: Path) ->
         assert paused.stdout.splitlines()[-1] == (
             "'twin' is paused (Braze refused the API key (HTTP 401)): they go out once it resumes."
         )
+
+
+def test_backfill_to_an_external_id_destination_keys_each_profile_by_its_newest_external_id(tmp_path: Path) -> None:
+    (tmp_path / "second").mkdir()
+    with running_stack(tmp_path) as stack, sandbox(tmp_path / "second") as second:
+        for email, skin in (("ada@example.com", "dry"), ("ada@example.com", "oily"), ("bo@example.com", "normal")):
+            assert httpx.post(stack.base + URL, json=response_for(email, skin=skin)).status_code == 201
+        settled(stack, 3)
+        with stack.rt.engine.begin() as conn:  # the tokens the responses started with named these ids
+            r = responses.c
+            ids = conn.execute(sa.select(r.id).where(r.email == "ada@example.com").order_by(r.updated_at)).scalars()
+            for response_id, external_id in zip(ids, ("cust-old", "cust-77"), strict=True):
+                conn.execute(sa.update(responses).where(r.id == response_id).values(external_id=external_id))
+        added = run(tmp_path, "destinations", "add-braze", "later", "--endpoint", second, "--no-verify", key=FULL)
+        assert added.returncode == 0, added.stderr
+        assert run(tmp_path, "destinations", "set", "later", "identity=external_id").returncode == 0
+
+        done = run(tmp_path, "destinations", "backfill", "later")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines() == [
+            "Queued 1 profile(s) for 'later' from 2 respondent(s) with responses; values it already holds are not "
+            "sent again.",
+            "Subscription states not sent (pass --with-consent to send them).",
+            "Skipped 1 respondent(s) without a signed external id: 'later' names people by external_id.",
+        ]
+        with stack.rt.engine.connect() as conn:
+            later = sa.select(outbox.c.user_key, outbox.c.payload).where(outbox.c.destination_id == 2)
+            [(user_key, payload)] = conn.execute(later).all()
+        assert user_key == "cust-77" and payload["external_id"] == "cust-77"  # the newest id keys the row
+        assert payload["attributes"]["email"] == "ada@example.com"
+        wait_for(lambda: report(tmp_path)["later"], lambda r: r["delivered"] == 1, timeout=20)
+        assert report(tmp_path)["later"]["dead"] == 0  # delivered, not dead-lettered
+        [ada] = exported(second, FULL, external_ids=["cust-77"])
+        assert ada["email"] == "ada@example.com" and ada["custom_attributes"]["skin_type"] == "oily"
+        assert export(second, "bo@example.com") == []

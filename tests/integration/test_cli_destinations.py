@@ -22,7 +22,13 @@ from zeroparty.sandbox.config import ALL_PERMISSIONS
 FULL = "full-key-0123456789abcdef"
 TRACK_ONLY = "track-only-key-0123456789"  # may write, not export or delete
 NO_TRACK = "no-track-key-0123456789ab"  # may do everything but /users/track
-KEYS = {FULL: ALL_PERMISSIONS, TRACK_ONLY: frozenset({"users.track"}), NO_TRACK: ALL_PERMISSIONS - {"users.track"}}
+NO_IDENTIFY = "zq9-no-idn-0123456789abcd"  # may do everything but /users/identify
+KEYS = {
+    FULL: ALL_PERMISSIONS,
+    TRACK_ONLY: frozenset({"users.track"}),
+    NO_TRACK: ALL_PERMISSIONS - {"users.track"},
+    NO_IDENTIFY: ALL_PERMISSIONS - {"users.identify"},
+}
 UUID = "6f1c1e5a-7b9e-4a3c-9d2e-1f0a2b3c4d5e"
 
 
@@ -71,7 +77,9 @@ def stored_bytes(data_dir: Path) -> bytes:
 def test_a_good_key_is_checked_and_saved(tmp_path: Path, braze: str) -> None:
     done = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Key checked with Braze: the key is valid and has the users.track permission (")
+    assert done.stdout.startswith(
+        "Key checked with Braze: the key is valid and has users.track, users.delete and users.export.ids ("
+    )
     assert f"Added Braze destination 'prod' → {braze}" in done.stdout
     assert FULL not in done.stdout + done.stderr and FULL.encode() not in stored_bytes(tmp_path)
 

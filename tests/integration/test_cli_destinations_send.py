@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.integration.test_cli import run
-from tests.integration.test_cli_destinations import FULL, TRACK_ONLY, errors, sandbox
-from tests.support.definitions import SAMPLE
+from tests.integration.test_cli_destinations import FULL, NO_IDENTIFY, TRACK_ONLY, errors, sandbox
+from tests.support.definitions import ROOT, SAMPLE
 from tests.support.processes import closed_port
 from tests.support.stack import exported
 
@@ -46,10 +46,9 @@ def test_the_test_sends_the_mapped_renamed_object_and_shows_the_profile(tmp_path
     assert run(tmp_path, "destinations", "set", "prod", "renames.skin_type=skin", "exclude+=first_name").returncode == 0
     done = run(tmp_path, "destinations", "test", "prod")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith(f"Test send to 'prod' ({braze}) with experience 'skin-quiz'.\n")
+    email = "zeroparty-test+prod@example.com"  # the same test person every run
+    assert done.stdout.startswith(f"Test send to 'prod' ({braze}) with experience 'skin-quiz', as {email}.\n")
     [obj] = sent_body(done.stdout)["attributes"]
-    email = obj["email"]
-    assert re.fullmatch(r"zeroparty-test\+[0-9a-f]{8}@example\.com", email)
     # What the engine would send for this destination: renamed, excluded, no consent.
     assert obj == {
         "email": email,
@@ -59,6 +58,9 @@ def test_the_test_sends_the_mapped_renamed_object_and_shows_the_profile(tmp_path
         "skin_quiz_routine": "hydration_boost",
     }
     assert re.search(r"^Braze answered HTTP 201 in \d+ ms:\n\{\n  \"message\": \"success\"", done.stdout, re.M)
+    assert "\nData points: 5 (5 attribute(s), 0 event(s); identifiers and subscription states cost none).\n" in (
+        done.stdout
+    )
     assert "Profile as Braze holds it (/users/export/ids):" in done.stdout and '"skin": "dry"' in done.stdout
     assert done.stdout.rstrip().endswith("Test passed: Braze accepted the profile for 'prod'.")
     assert FULL not in done.stdout + done.stderr
@@ -120,3 +122,72 @@ def test_an_unreachable_destination_fails(tmp_path: Path) -> None:
     assert errors(done).startswith(f"error: 'prod' is unreachable: could not reach {closed} (ConnectError")
     missing = run(tmp_path, "destinations", "test", "nope")
     assert missing.returncode == 1 and "name: no destination named 'nope'" in errors(missing)
+
+
+VIP = ROOT / "examples" / "vip-signup.yaml"
+
+
+def test_the_test_sends_normalised_answers_and_the_event_to_one_profile_reused_every_run(
+    tmp_path: Path, braze: str
+) -> None:
+    assert run(tmp_path, "experiences", "import", str(VIP)).returncode == 0
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    assert run(tmp_path, "destinations", "set", "prod", "completion_event=vip_joined").returncode == 0
+    first = run(tmp_path, "destinations", "test", "prod")
+    assert first.returncode == 0, first.stdout + first.stderr
+    body = sent_body(first.stdout)
+    [obj] = body["attributes"]
+    # What capture would store and the engine send: E.164, ISO codes, a Braze date, the completion time
+    assert (obj["phone"], obj["country"], obj["dob"], obj["gender"]) == ("+442079460958", "GB", "1990-05-12", "F")
+    assert obj["shoe_size_eu"] == 30 and obj["special_date"] == "2000-01-01T00:00:00Z"
+    assert "vip_signup_completed_at" in obj
+    [event] = body["events"]
+    assert event["name"] == "vip_joined" and event["email"] == "zeroparty-test+prod@example.com"
+    assert event["properties"]["experience"] == "vip-signup" and event["properties"]["outcome"] == "welcome"
+    assert f"\nData points: {len(obj) + 1} ({len(obj)} attribute(s), 1 event(s);" in first.stdout
+    second = run(tmp_path, "destinations", "test", "prod")
+    assert second.returncode == 0, second.stderr
+    [held] = profile(braze, "zeroparty-test+prod@example.com")  # one profile, however many runs
+    assert held["phone"] == "+442079460958" and held["country"] == "GB"
+
+
+def test_cleanup_deletes_the_test_profile(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    done = run(tmp_path, "destinations", "test", "prod", "--cleanup")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Profile as Braze holds it (/users/export/ids):" in done.stdout  # it was there
+    assert (
+        "Cleanup: the test profile zeroparty-test+prod@example.com was deleted in Braze (HTTP 201, deleted: 1)."
+        in done.stdout
+    )
+    assert profile(braze, "zeroparty-test+prod@example.com") == []
+    assert run(tmp_path, "destinations", "update-key", "prod", key=TRACK_ONLY).returncode == 0
+    refused = run(tmp_path, "destinations", "test", "prod", "--cleanup")
+    assert refused.returncode == 0, refused.stderr  # the test passed; only the cleanup failed
+    assert errors(refused).splitlines()[-1] == (
+        "warning: cleanup: the test profile zeroparty-test+prod@example.com was not deleted: refused: the key lacks "
+        "the users.delete permission (HTTP 403 'Access Denied')"
+    )
+
+
+def test_an_external_id_destination_is_identified_first(tmp_path: Path, braze: str) -> None:
+    assert run(tmp_path, "experiences", "import", str(SAMPLE)).returncode == 0
+    assert run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, key=FULL).returncode == 0
+    setup = run(tmp_path, "destinations", "set", "prod", "identity=external_id", "identify_emails=true")
+    assert setup.returncode == 0, setup.stderr
+    done = run(tmp_path, "destinations", "test", "prod")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "as zeroparty-test-prod." in done.stdout.splitlines()[0]
+    identify_at, track_at = done.stdout.index("/users/identify\n"), done.stdout.index("/users/track\n")
+    assert identify_at < track_at  # as the engine does: identify, then track
+    [obj] = sent_body(done.stdout)["attributes"]
+    assert obj["external_id"] == "zeroparty-test-prod" and obj["email"] == "zeroparty-test+prod@example.com"
+    [held] = exported(braze, FULL, external_ids=["zeroparty-test-prod"])
+    assert held["email"] == "zeroparty-test+prod@example.com" and held["custom_attributes"]["skin_type"] == "dry"
+    assert run(tmp_path, "destinations", "update-key", "prod", "--no-verify", key=NO_IDENTIFY).returncode == 0
+    refused = run(tmp_path, "destinations", "test", "prod")
+    assert refused.returncode == 1
+    assert errors(refused).startswith(
+        "error: test failed: the key lacks the users.identify permission, which POST /users/identify needs"
+    )
+    assert errors(refused).rstrip().endswith("nothing was sent to /users/track")

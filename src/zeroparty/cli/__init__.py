@@ -8,6 +8,7 @@ import gc
 from zeroparty.cli import (  # noqa: F401  (register their commands)
     deliveries,
     destinations,
+    destinations_forget,
     destinations_send,
     experiences,
     people,

@@ -3,34 +3,39 @@ its key (checked with Braze before it is saved), its settings, a test send, and 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Awaitable, Callable
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.consents import warn_unmapped
+from zeroparty.cli.destination_keys import braze_client, call_braze, read_key, verified
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.scrub import scrub, scrub_json
-from zeroparty.domain.verify import (
-    Verdict,
-    key_verdict,
-    unreachable_verdict,
-)
-from zeroparty.errors import DeliveryError, InvalidInput
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.verify import TRACK, needed_permissions, newly_needed
+from zeroparty.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from zeroparty.adapters.braze.client import BrazeClient
     from zeroparty.adapters.db.destinations import BrazeConnection, DestinationView
     from zeroparty.bootstrap import Runtime
 
-T = TypeVar("T")
-KEY_ENV = "ZEROPARTY_BRAZE_API_KEY"
+__all__ = ["braze_client", "call_braze", "connection"]  # shared with the other destination commands
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]
+
+
+class BatchLimitsChoice(StrEnum):
+    combined = "combined"
+    per_array = "per_array"
+
+
+# Braze's two contracts (docs/delivery.md, "Batching"): https://www.braze.com/docs/api/api_limits and
+# https://www.braze.com/docs/api/endpoints/user_data/post_user_track#monthly-active-users-cy-24-25.
+BATCH_LIMITS_HELP = "combined: 75 objects per request in all; per_array: 75 attributes + 75 events + 75 purchases"
 
 
 def _fail_invalid(exc: InvalidInput) -> NoReturn:
@@ -40,55 +45,20 @@ def _fail_invalid(exc: InvalidInput) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _read_key() -> str:
-    key = os.environ.get(KEY_ENV) or typer.prompt("Braze REST API key", hide_input=True)
-    key = key.strip()
-    if not key or any(c.isspace() for c in key):
-        fail("API key: must be non-empty and contain no spaces")
-    return key
+def _batch_limits(given: BatchLimitsChoice | None) -> str:
+    """The contract's limits: as given, else asked on a terminal (default combined, never over
+    either contract's limit), else combined."""
+    if given is not None:
+        return given.value
+    if not sys.stdin.isatty():
+        return "combined"
+    out.print(plain(f"Which request limits does your Braze contract have? {BATCH_LIMITS_HELP}."), highlight=False)
+    import click
 
-
-def braze_client() -> BrazeClient:
-    """A Braze client for one-shot commands: they wait less than the worker, an operator is watching."""
-    import httpx
-
-    from zeroparty.adapters.braze.client import BrazeClient
-
-    return BrazeClient(timeout=httpx.Timeout(15.0, connect=5.0))
-
-
-def call_braze(fn: Callable[[BrazeClient], Awaitable[T]]) -> T:
-    async def go() -> T:
-        client = braze_client()
-        try:
-            return await fn(client)
-        finally:
-            await client.aclose()
-
-    import asyncio
-
-    return asyncio.run(go())
-
-
-def _check_key(endpoint: str, key: str) -> Verdict:
-    """Braze's verdict on `key` at `endpoint`, from a call that writes nothing."""
-    try:
-        timed = call_braze(lambda c: c.verify(endpoint, key))
-    except DeliveryError as exc:
-        return unreachable_verdict(scrub(str(exc), key))
-    verdict = key_verdict(endpoint, timed.result.status, scrub_json(timed.result.body, key))
-    return Verdict(verdict.kind, scrub(verdict.message, key) + f" ({timed.latency_ms:.0f} ms)")
-
-
-def _verified(endpoint: str, key: str, no_verify: bool) -> None:
-    """Exit 1 with Braze's verdict unless the key works at `endpoint`; nothing is saved then."""
-    if no_verify:
-        out.print(plain("Key not checked (--no-verify)."), highlight=False)
-        return
-    verdict = _check_key(endpoint, key)
-    if not verdict.ok:
-        fail(f"API key: {verdict.message}; nothing was saved (--no-verify saves a key without this check)")
-    out.print(plain(f"Key checked with Braze: {verdict.message}."), highlight=False)
+    answer: str = typer.prompt(
+        "Batch limits", default="combined", type=click.Choice([c.value for c in BatchLimitsChoice])
+    )
+    return answer
 
 
 def _valid_name(name: str) -> None:
@@ -100,26 +70,46 @@ def _valid_name(name: str) -> None:
 def add_braze(
     name: Annotated[str, typer.Argument(help="A name for this destination.")],
     endpoint: Annotated[str, typer.Option(help="Braze REST endpoint or instance name (US-01 … KR-01).")],
+    batch_limits: Annotated[
+        BatchLimitsChoice | None,
+        typer.Option(
+            "--batch-limits",
+            help=f"Your Braze contract's request limits ({BATCH_LIMITS_HELP}); asked on a terminal, else combined.",
+            show_default=False,
+        ),
+    ] = None,
     no_verify: NoVerifyOpt = False,
 ) -> None:
     """Add a Braze destination, its key checked with Braze first.
 
-    The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt; the check writes nothing."""
+    The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt. The check writes nothing: it
+    needs users.track (else nothing is saved) and warns when users.delete or users.export.ids is missing."""
     try:
         url = resolve_endpoint(endpoint)
     except ValueError as exc:
         fail(f"--endpoint: {exc}")
     _valid_name(name)
-    key = _read_key()
+    limits = _batch_limits(batch_limits)
+    key = read_key()
     rt = runtime(settings())
     if any(d.name == name for d in rt.destinations.list()):
         fail(f"name: a destination named '{name}' already exists")
-    _verified(url, key, no_verify)
+    wanted = DestinationSettings.model_validate({"batch_limits": limits})
+    verified(url, key, no_verify, needed_permissions(wanted))
     try:
-        rt.destinations.add_braze(name, url, key, now())
+        rt.destinations.add_braze(name, url, key, now(), wanted)
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Added Braze destination '{name}' → {url}"))
+    out.print(
+        plain(f"Batch limits: {limits} ({_limits_said(limits)}); change with `destinations set {name} batch_limits=…`"),
+        highlight=False,
+    )
+
+
+def _limits_said(limits: str) -> str:
+    combined, per_array = BATCH_LIMITS_HELP.split("; ")
+    return (combined if limits == "combined" else per_array).split(": ", 1)[1]
 
 
 @destinations_cli.command("list")
@@ -207,8 +197,8 @@ def update_key(
     The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt."""
     rt = runtime(settings(), create=False)
     dest = connection(rt, name)
-    key = _read_key()
-    _verified(dest.endpoint, key, no_verify)
+    key = read_key()
+    verified(dest.endpoint, key, no_verify, needed_permissions(dest.settings))
     was_paused = rt.destinations.update_key(name, key)
     out.print(plain(f"Replaced the key of '{name}'."), highlight=False)
     _say_resumed(name, was_paused)
@@ -249,13 +239,15 @@ def set_settings(
         ),
     ],
     no_verify: Annotated[
-        bool, typer.Option("--no-verify", help="Move to a new endpoint without checking the key there.")
+        bool,
+        typer.Option("--no-verify", help="Save without checking the key (at a new endpoint, or for a new permission)."),
     ] = False,
 ) -> None:
     """Change a destination's settings or endpoint; all of them are checked before any is saved.
 
     A new endpoint is saved once the stored key works there (a key belongs to one instance); a
-    destination paused because its endpoint was wrong then resumes."""
+    destination paused because its endpoint was wrong then resumes. A setting that needs a new
+    permission (identify_emails=true: users.identify) is saved once the stored key has it."""
     from zeroparty.domain.destination_config import change_settings, summary
 
     rt = runtime(settings(), create=False)
@@ -272,12 +264,30 @@ def set_settings(
     if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
-    if endpoint is not None and dest is not None:  # a key belongs to one instance: it must work there
-        _verified(endpoint, dest.api_key, no_verify)
+    _check_changed_key(rt, name, current, wanted.settings, endpoint, no_verify)
     resumed = rt.destinations.set_settings(name, wanted.settings, endpoint=endpoint)
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(name, resumed)
+
+
+def _check_changed_key(
+    rt: Runtime,
+    name: str,
+    before: DestinationSettings,
+    after: DestinationSettings,
+    endpoint: str | None,
+    no_verify: bool,
+) -> None:
+    """The stored key must work where the destination is going (a key belongs to one instance), and
+    have any permission the new settings add; exit 1 otherwise, nothing saved."""
+    needs = needed_permissions(after) if endpoint is not None else newly_needed(before, after)
+    if not needs:
+        return
+    dest = connection(rt, name)
+    if endpoint is None and TRACK not in needs:
+        needs = (TRACK, *needs)  # a refused key says so, rather than as a missing permission
+    verified(endpoint or dest.endpoint, dest.api_key, no_verify, needs)
 
 
 def _say_resumed(name: str, reason: str | None) -> None:
@@ -320,8 +330,8 @@ def apply(
     rt = runtime(settings())
     existing = next((d for d in rt.destinations.list() if d.name == wanted.name), None)
     if existing is None:
-        key = _read_key()
-        _verified(wanted.endpoint, key, no_verify)
+        key = read_key()
+        verified(wanted.endpoint, key, no_verify, needed_permissions(wanted.settings))
         rt.destinations.add_braze(wanted.name, wanted.endpoint, key, now(), wanted.settings)
         out.print(plain(f"Created '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
         return
@@ -329,8 +339,7 @@ def apply(
         out.print(plain(f"'{wanted.name}' is unchanged"), highlight=False)
         return
     endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
-    if endpoint is not None:  # a key belongs to one instance: it must work there
-        _verified(endpoint, connection(rt, wanted.name).api_key, no_verify)
+    _check_changed_key(rt, wanted.name, existing.settings, wanted.settings, endpoint, no_verify)
     resumed = rt.destinations.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(wanted.name, resumed)

@@ -4,22 +4,32 @@ profile, and sending it the responses captured before it existed."""
 from __future__ import annotations
 
 import json
-import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import fail, now, out, plain, runtime, settings
+from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
 from zeroparty.cli.destinations import call_braze, connection
 from zeroparty.domain.scrub import scrub, scrub_json
-from zeroparty.domain.verify import EXPORT_FIELDS, braze_message, exported_users, key_verdict, track_succeeded
+from zeroparty.domain.verify import (
+    EXPORT_FIELDS,
+    braze_message,
+    delete_outcome,
+    exported_users,
+    key_verdict,
+    missing_permission_advice,
+    track_succeeded,
+)
 from zeroparty.errors import DeliveryError
 
 if TYPE_CHECKING:
     from zeroparty.adapters.braze.client import BrazeClient, Timed
+    from zeroparty.adapters.db.backfill import Queued
     from zeroparty.adapters.db.destinations import BrazeConnection
     from zeroparty.delivery.ports import SendResult
+    from zeroparty.domain.synthetic import SyntheticPerson, SyntheticSend
 
 
 # -- test ----------------------------------------------------------------------------------------
@@ -30,25 +40,49 @@ def _show_json(title: str, value: Any) -> None:
     out.print(plain(json.dumps(value, indent=2, ensure_ascii=False)), highlight=False)
 
 
-async def _test_calls(
-    client: BrazeClient, dest: BrazeConnection, body: dict[str, Any], email: str
-) -> tuple[Timed, SendResult | None]:
+def _answered(dest: BrazeConnection, sent: Timed) -> None:
+    _show_json(
+        f"Braze answered HTTP {sent.result.status} in {sent.latency_ms:.0f} ms:",
+        scrub_json(sent.result.body, dest.api_key),
+    )
+
+
+async def _find(client: BrazeClient, dest: BrazeConnection, person: SyntheticPerson) -> SendResult:
+    """The test profile as Braze holds it. /users/track is processed asynchronously: the profile
+    may take a moment to appear, so the export is asked again for up to about 3.5 s."""
     import asyncio
 
-    sent = await client.timed_post(dest.endpoint, "/users/track", dest.api_key, body)
-    if not track_succeeded(sent.result.status, sent.result.body):
-        return sent, None
-    # /users/track is processed asynchronously: give the profile a moment to appear.
+    query = {**person.export_query(), "fields_to_export": list(EXPORT_FIELDS)}
     found: SendResult | None = None
     for delay in (0.0, 0.5, 1.0, 2.0):
         await asyncio.sleep(delay)
-        found = await client.export_by_email(dest.endpoint, dest.api_key, email, list(EXPORT_FIELDS))
+        found = await client.post(dest.endpoint, "/users/export/ids", dest.api_key, query)
         if found.status == 403 or exported_users(found.status, found.body) != []:
             break
-    return sent, found
+    assert found is not None
+    return found
 
 
-def _show_profile(found: SendResult | None, key: str, email: str) -> None:
+async def _test_calls(
+    client: BrazeClient, dest: BrazeConnection, send: SyntheticSend, cleanup: bool
+) -> tuple[Timed | None, Timed | None, SendResult | None, SendResult | None]:
+    """(identify answer, track answer, export answer, delete answer): each None when not reached."""
+    identified = None
+    if send.identify is not None:
+        identified = await client.timed_post(dest.endpoint, "/users/identify", dest.api_key, send.identify)
+        if not 200 <= identified.result.status < 300:
+            return identified, None, None, None
+    sent = await client.timed_post(dest.endpoint, "/users/track", dest.api_key, send.track)
+    if not 200 <= sent.result.status < 300:
+        return identified, sent, None, None
+    found = await _find(client, dest, send.identity)
+    deleted = None
+    if cleanup:
+        deleted = await client.post(dest.endpoint, "/users/delete", dest.api_key, send.identity.delete_query())
+    return identified, sent, found, deleted
+
+
+def _show_profile(found: SendResult | None, key: str, person: SyntheticPerson) -> None:
     if found is None:
         return
     if found.status == 403:
@@ -62,9 +96,30 @@ def _show_profile(found: SendResult | None, key: str, email: str) -> None:
         said = scrub(braze_message(scrub_json(found.body, key)), key)
         out.print(plain(f"Profile: the export failed (HTTP {found.status} {said})"), highlight=False)
     elif not users:
-        out.print(plain(f"Profile: Braze holds no profile for {email} yet (it may still be processing)"))
+        out.print(plain(f"Profile: Braze holds no profile for {person.shown} yet (it may still be processing)"))
     else:
         _show_json("Profile as Braze holds it (/users/export/ids):", scrub_json(users, key))
+
+
+def _show_points(send: SyntheticSend) -> None:
+    events = len(send.track.get("events", []))
+    out.print(
+        plain(
+            f"Data points: {send.points} ({send.points - events} attribute(s), {events} event(s); identifiers and "
+            "subscription states cost none)."
+        ),
+        highlight=False,
+    )
+
+
+def _show_cleanup(deleted: SendResult | None, dest: BrazeConnection, person: SyntheticPerson) -> None:
+    if deleted is None:
+        return
+    done, said = delete_outcome(deleted.status, scrub_json(deleted.body, dest.api_key))
+    if done:
+        out.print(plain(f"Cleanup: the test profile {person.shown} was {said}."), highlight=False)
+    else:
+        err.print(plain(f"warning: cleanup: the test profile {person.shown} was not deleted: {said}"), highlight=False)
 
 
 @destinations_cli.command("test")
@@ -73,12 +128,16 @@ def test(
     experience: Annotated[
         str | None, typer.Option(help="Use this published experience's mapping (default: the first one).")
     ] = None,
+    cleanup: Annotated[
+        bool, typer.Option("--cleanup", help="Delete the test profile in Braze afterwards (/users/delete).")
+    ] = False,
 ) -> None:
-    """Send a test profile through the real mapping and settings; show what Braze made of it.
+    """Send a completed test response as a real delivery would; show what Braze made of it.
 
-    The profile is zeroparty-test+<random>@example.com. Exit 0 only when Braze accepted it and the
-    destination is not paused."""
-    from zeroparty.domain.synthetic import synthetic_attributes, synthetic_email, synthetic_object
+    The test person is the same every run: zeroparty-test+<name>@example.com (and the external id
+    zeroparty-test-<name> on an external_id destination). Exit 0 only when Braze accepted it and
+    the destination is not paused."""
+    from zeroparty.domain.synthetic import NotSendable, synthetic_send
 
     rt = runtime(settings(), create=False)
     dest = connection(rt, name)
@@ -87,24 +146,45 @@ def test(
         published = [p for p in published if p.experience.slug == experience]
         if not published:
             fail(f"--experience: no published experience '{experience}'")
-    exp = published[0].experience if published else None
-    test_id = secrets.token_hex(4)
-    email = synthetic_email(test_id)
-    attributes = synthetic_attributes(exp, now().isoformat(timespec="seconds"))
-    body = {"attributes": [synthetic_object(email, attributes, dest.settings, test_id)]}
-    source = f"experience '{exp.slug}'" if exp is not None else "a synthetic set of attributes (no experience)"
-    out.print(plain(f"Test send to '{name}' ({dest.endpoint}) with {source}."), highlight=False)
-    _show_json(f"POST {dest.endpoint}/users/track", body)
+    chosen = published[0] if published else None
+    exp = chosen.experience if chosen is not None else None
     try:
-        sent, found = call_braze(lambda c: _test_calls(c, dest, body, email))
+        send = synthetic_send(name, dest.settings, exp, chosen.version if chosen else None, now())
+    except NotSendable as exc:
+        fail(f"test failed: {exc}")
+    source = f"experience '{exp.slug}'" if exp is not None else "a synthetic set of attributes (no experience)"
+    out.print(
+        plain(f"Test send to '{name}' ({dest.endpoint}) with {source}, as {send.identity.shown}."), highlight=False
+    )
+    if send.identify is not None:
+        _show_json(f"POST {dest.endpoint}/users/identify", send.identify)
+    try:
+        identified, sent, found, deleted = call_braze(lambda c: _test_calls(c, dest, send, cleanup))
     except DeliveryError as exc:
         fail(f"'{name}' is unreachable: {scrub(str(exc), dest.api_key)}")
-    _show_json(
-        f"Braze answered HTTP {sent.result.status} in {sent.latency_ms:.0f} ms:",
-        scrub_json(sent.result.body, dest.api_key),
-    )
-    _show_profile(found, dest.api_key, email)
+    if identified is not None:
+        _answered(dest, identified)
+        _identify_verdict(dest, identified.result)
+    assert sent is not None
+    _show_json(f"POST {dest.endpoint}/users/track", send.track)
+    _answered(dest, sent)
+    _show_points(send)
+    _show_profile(found, dest.api_key, send.identity)
+    _show_cleanup(deleted, dest, send.identity)
     _test_verdict(name, dest, sent.result)
+
+
+def _identify_verdict(dest: BrazeConnection, result: SendResult) -> None:
+    if 200 <= result.status < 300:
+        return
+    if result.status == 403:
+        reason = missing_permission_advice("users.identify", "/users/identify")
+    else:
+        reason = key_verdict(dest.endpoint, result.status, scrub_json(result.body, dest.api_key)).message
+        if result.status == 400:
+            said = braze_message(scrub_json(result.body, dest.api_key))
+            reason = f"Braze refused the identify step (HTTP 400 {said!r})"
+    fail(f"test failed: {scrub(reason, dest.api_key)}; nothing was sent to /users/track")
 
 
 def _test_verdict(name: str, dest: BrazeConnection, result: SendResult) -> None:
@@ -130,15 +210,25 @@ def backfill(
         str | None,
         typer.Option(help="Only responses created at or after this ISO date (YYYY-MM-DD, midnight UTC) or time."),
     ] = None,
+    with_consent: Annotated[
+        bool,
+        typer.Option(
+            "--with-consent",
+            help="Also send subscription states as the responses left them. Risky: it re-subscribes whoever "
+            "unsubscribed in Braze since.",
+        ),
+    ] = False,
 ) -> None:
     """Send a destination each respondent's current profile, as their stored answers make it.
 
     Queued in the outbox like any response: values the destination already holds are not sent
-    again, so running it twice costs nothing. Responses without an email are skipped."""
+    again, so running it twice costs nothing. Responses without an email are skipped; so are
+    respondents without a signed external id when the destination names people by external id.
+    No subscription state is sent unless --with-consent."""
     from rich.progress import Progress
 
     from zeroparty.adapters.db.backfill import CHUNK as BACKFILL_CHUNK
-    from zeroparty.adapters.db.backfill import SqlBackfill
+    from zeroparty.adapters.db.backfill import Queued, SqlBackfill
     from zeroparty.domain.backfill import parse_since
 
     try:
@@ -147,22 +237,38 @@ def backfill(
         fail(f"--since: {exc}")
     rt = runtime(settings(), create=False)
     dest = connection(rt, name)
+    by_external_id = dest.settings.identity == "external_id"
     store = SqlBackfill(rt.engine)
     emails = store.respondents(start)
-    queued = 0
+    queued = Queued()
     with Progress(console=out, transient=True) as progress:
         task = progress.add_task("Queueing profiles", total=len(emails))  # a description is markup: no names
         for n in range(0, len(emails), BACKFILL_CHUNK):
             chunk = emails[n : n + BACKFILL_CHUNK]
-            queued += store.queue(dest.id, chunk, start, now())
+            queued += store.queue(
+                dest.id, chunk, start, now(), by_external_id=by_external_id, with_consent=with_consent
+            )
             progress.advance(task, len(chunk))
+    _say_backfilled(name, dest, queued, len(emails), start, with_consent)
+
+
+def _say_backfilled(
+    name: str, dest: BrazeConnection, queued: Queued, respondents: int, start: datetime | None, with_consent: bool
+) -> None:
     window = f" created since {start:%Y-%m-%d %H:%M:%S} UTC" if start is not None else ""
-    out.print(
-        plain(
-            f"Queued {queued} profile(s) for '{name}' from {len(emails)} respondent(s) with responses{window}; "
-            "values it already holds are not sent again."
-        ),
-        highlight=False,
-    )
+    lines = [
+        f"Queued {queued.rows} profile(s) for '{name}' from {respondents} respondent(s) with responses{window}; "
+        "values it already holds are not sent again.",
+        "Subscription states sent as the responses left them (--with-consent)."
+        if with_consent
+        else "Subscription states not sent (pass --with-consent to send them).",
+    ]
+    if queued.without_external_id:
+        lines.append(
+            f"Skipped {queued.without_external_id} respondent(s) without a signed external id: '{name}' names "
+            "people by external_id."
+        )
     if dest.paused_reason is not None:
-        out.print(plain(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes."), highlight=False)
+        lines.append(f"'{name}' is paused ({dest.paused_reason}): they go out once it resumes.")
+    for line in lines:
+        out.print(plain(line), highlight=False)

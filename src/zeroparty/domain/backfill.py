@@ -6,6 +6,11 @@ response's attributes (`mapping.profile_attributes`), and for a completed respon
 final state and its completion time, merged oldest response first so the newest answers win. No
 completion event: an event is not a profile value, and sending it again would count it again (and
 could start a campaign) every time a backfill runs.
+
+No subscription state either (`email_subscribe`, subscription groups), unless asked: a consent
+given in an old response is not today's state, and sending it would re-subscribe everyone who
+unsubscribed in Braze since. For a destination naming people by external id, the respondent's
+newest signed external id goes with the profile; the email stays an attribute.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from zeroparty.domain.consent import final_consents
+from zeroparty.domain.consent import EMAIL_SUBSCRIBE, final_consents
 from zeroparty.domain.definition import Experience
 from zeroparty.domain.mapping import iso_time, profile_attributes
 
@@ -29,6 +34,7 @@ class StoredResponse:
     outcome_id: str | None
     completed_at: datetime | None
     updated_at: datetime
+    external_id: str | None = None  # from the signed token the response started with
 
 
 @dataclass(frozen=True)
@@ -37,23 +43,44 @@ class Profile:
 
     attributes: dict[str, Any] = field(default_factory=dict)
     subscription_groups: dict[str, str] = field(default_factory=dict)
+    external_id: str | None = None  # the newest signed external id among the responses
 
-    def payload(self) -> dict[str, Any] | None:
+    def payload(self, email: str | None = None) -> dict[str, Any] | None:
+        """The outbox payload, or None when there is nothing to send. `email`: put the address among
+        the attributes (a destination naming people by external id keys the row by the id)."""
         if not (self.attributes or self.subscription_groups):
             return None
-        return {"attributes": self.attributes, "subscription_groups": self.subscription_groups, "completion": None}
+        attributes = self.attributes if email is None else {**self.attributes, "email": email}
+        payload: dict[str, Any] = {
+            "attributes": attributes,
+            "subscription_groups": self.subscription_groups,
+            "completion": None,
+        }
+        if self.external_id is not None:
+            payload["external_id"] = self.external_id
+        return payload
 
 
-def current_profile(responses: Iterable[StoredResponse]) -> Profile:
-    """The respondent's profile from all their responses; a later-updated response wins per attribute."""
+# Braze's subscription states among the attributes (https://www.braze.com/docs/api/objects_filters/user_attributes_object).
+SUBSCRIPTION_ATTRIBUTES = frozenset({EMAIL_SUBSCRIBE, "push_subscribe"})
+
+
+def current_profile(responses: Iterable[StoredResponse], with_consent: bool = False) -> Profile:
+    """The respondent's profile from all their responses; a later-updated response wins per
+    attribute. Subscription states only `with_consent`; custom consent attributes always."""
     profile = Profile()
     for r in sorted(responses, key=lambda r: r.updated_at):
         profile.attributes.update(profile_attributes(r.experience, r.answers, r.outcome_id))
+        if r.external_id is not None:
+            profile = Profile(profile.attributes, profile.subscription_groups, r.external_id)
         if r.completed_at is None:
             continue  # consents are held until a response completes (domain.consent)
         consents = final_consents(r.experience, r.answers)
-        profile.attributes.update(consents.attributes)
-        profile.subscription_groups.update(consents.subscription_groups)
+        profile.attributes.update(
+            {k: v for k, v in consents.attributes.items() if with_consent or k not in SUBSCRIPTION_ATTRIBUTES}
+        )
+        if with_consent:
+            profile.subscription_groups.update(consents.subscription_groups)
         if r.experience.completion_attribute is not None:
             profile.attributes[r.experience.completion_attribute] = iso_time(r.completed_at)
     return profile

@@ -8,16 +8,23 @@ permission), so a good key gets the 400 for an empty batch ("Valid data must be 
 https://www.braze.com/docs/api/errors). A 401 is also what a key sent to another instance gets
 (https://www.braze.com/docs/api/errors, "401 Unauthorized"), so at a documented instance host the
 verdict names the instance the key was tried on.
+
+Every other permission a destination needs is probed the same way, with an empty body to its own
+endpoint: Braze checks the key and the endpoint's permission before it reads the body, so a key
+with the permission gets a 400 for the empty body (nothing is identified, deleted or exported) and
+a key without it a 403 (https://www.braze.com/docs/api/basics, "REST API key permissions").
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from zeroparty.domain.braze_instances import INSTANCES
+from zeroparty.domain.destination_settings import DestinationSettings
 
 VerdictKind = Literal[
     "ok", "bad_key", "wrong_instance", "missing_permission", "not_braze", "rate_limited", "unreachable", "unexpected"
@@ -92,6 +99,105 @@ def _refused_key(endpoint: str, said: str) -> Verdict:
         f"another instance: a key works only on its own instance, the one shown next to it under {KEY_PAGE} "
         f"(the instances are {instance}, {others})",
     )
+
+
+def missing_permission_advice(permission: str, endpoint: str) -> str:
+    """What to tell an operator whose key lacks `permission`, which Braze's `endpoint` (a path such
+    as `/users/identify`) needs: a key's permissions are fixed when it is made, so the fix is a new key."""
+    return (
+        f"the key lacks the {permission} permission, which POST {endpoint} needs: create a key with "
+        f"{permission} under {KEY_PAGE} (a key's permissions cannot be changed after it is made) and set it "
+        "with `zeroparty destinations update-key`"
+    )
+
+
+def permission_verdict(endpoint: str, path: str, permission: str, status: int, body: Any) -> Verdict:
+    """What Braze's answer to an empty body posted to `path` says about the key's `permission`."""
+    if path == "/users/track":
+        return key_verdict(endpoint, status, body, permission)
+    said = _said(status, body)
+    if status == 403:
+        return Verdict("missing_permission", f"{missing_permission_advice(permission, path)} ({said})")
+    if 200 <= status < 300 or status == 400:  # the body was read: the key passed the permission check
+        return Verdict("ok", f"the key has the {permission} permission")
+    return key_verdict(endpoint, status, body, permission)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a destination's key needs, the endpoint that needs it, and what fails without it."""
+
+    name: str
+    path: str
+    without: str  # what cannot happen without it
+    required: bool  # delivery needs it: a key without it is not saved
+
+
+TRACK = Permission("users.track", "/users/track", "nothing can be delivered", True)
+IDENTIFY = Permission(
+    "users.identify", "/users/identify", "identify_emails cannot fold email-only profiles in and delivery pauses", True
+)
+DELETE = Permission("users.delete", "/users/delete", "`people erase` cannot delete profiles in Braze", False)
+EXPORT = Permission(
+    "users.export.ids",
+    "/users/export/ids",
+    "`people erase` cannot look up the profiles to delete and `destinations test` cannot show the profile",
+    False,
+)
+
+
+def needed_permissions(settings: DestinationSettings) -> tuple[Permission, ...]:
+    """The permissions a key needs for a destination with these settings
+    (https://www.braze.com/docs/api/basics#rest-api-key-permissions): /users/identify is called
+    only with identify_emails on an external_id destination."""
+    identify = settings.identify_emails and settings.identity == "external_id"
+    return (TRACK, *((IDENTIFY,) if identify else ()), DELETE, EXPORT)
+
+
+def newly_needed(before: DestinationSettings, after: DestinationSettings) -> tuple[Permission, ...]:
+    """The permissions `after` needs that `before` did not (a setting that turns on a new call)."""
+    had = set(needed_permissions(before))
+    return tuple(p for p in needed_permissions(after) if p not in had)
+
+
+@dataclass(frozen=True)
+class PermissionCheck:
+    permission: Permission
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class PermissionReport:
+    """What the checks come to: a refusal (nothing is saved), warnings, and the permissions granted."""
+
+    refusal: str | None
+    warnings: tuple[str, ...]
+    granted: tuple[str, ...]
+
+
+def permission_report(checks: Sequence[PermissionCheck]) -> PermissionReport:
+    """A required permission missing (or not checkable) refuses; an optional one only warns. A key
+    refused outright (the users.track check) says only that: every other check would repeat it."""
+    first = next((c for c in checks if c.permission == TRACK and not c.verdict.ok), None)
+    if first is not None:
+        return PermissionReport(first.verdict.message, (), ())
+    refusals: list[str] = []
+    warnings: list[str] = []
+    for check in checks:
+        perm, verdict = check.permission, check.verdict
+        if verdict.ok:
+            continue
+        if verdict.kind == "missing_permission":
+            line = f"{verdict.message}; without it {perm.without}"
+        else:
+            line = f"{perm.name} could not be checked (POST {perm.path}): {verdict.message}"
+        (refusals if perm.required else warnings).append(line)
+    granted = tuple(c.permission.name for c in checks if c.verdict.ok)
+    return PermissionReport("; ".join(refusals) or None, tuple(warnings), granted)
+
+
+def names(permissions: Iterable[Permission]) -> str:
+    return ", ".join(p.name for p in permissions)
 
 
 def unreachable_verdict(problem: str) -> Verdict:

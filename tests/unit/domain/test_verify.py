@@ -7,11 +7,27 @@ from typing import Any
 
 import pytest
 
-from tests.support.definitions import sample
 from zeroparty.domain.destination_config import apply_assignments, destination_file, summary
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.synthetic import synthetic_attributes, synthetic_object
-from zeroparty.domain.verify import delete_outcome, email_sha256_hex, instance_of, key_verdict, track_succeeded
+from zeroparty.domain.verify import (
+    DELETE,
+    EXPORT,
+    IDENTIFY,
+    TRACK,
+    PermissionCheck,
+    PermissionReport,
+    Verdict,
+    delete_outcome,
+    email_sha256_hex,
+    instance_of,
+    key_verdict,
+    missing_permission_advice,
+    needed_permissions,
+    newly_needed,
+    permission_report,
+    permission_verdict,
+    track_succeeded,
+)
 from zeroparty.errors import InvalidInput
 
 US03 = "https://rest.iad-03.braze.com"
@@ -130,14 +146,73 @@ def test_destination_files_name_every_problem_and_never_take_a_key() -> None:
     assert any(p.startswith("settings.colour: unknown setting 'colour'") for p in problems)
 
 
-def test_the_synthetic_object_goes_through_the_mapping_and_the_settings() -> None:
-    settings = DestinationSettings(renames={"skin_type": "skin"}, exclude=frozenset({"first_name"}))
-    attrs = synthetic_attributes(sample(), "2026-01-01T00:00:00+00:00")
-    assert attrs["skin_type"] == "dry" and "email_subscribe" not in attrs  # no consent is ever given
-    obj = synthetic_object("t@example.com", attrs, settings, "abcd")
-    assert obj["email"] == "t@example.com" and obj["skin"] == "dry"
-    assert "skin_type" not in obj and "first_name" not in obj
-    alias = synthetic_object("t@example.com", {}, DestinationSettings(identity="user_alias"), "abcd")
-    assert alias["user_alias"] == {"alias_name": "t@example.com", "alias_label": "zeroparty_email"}
-    assert alias["_update_existing_only"] is False
-    assert synthetic_attributes(None, "now") == {"zeroparty_test": True, "zeroparty_test_sent_at": "now"}
+# -- the permissions a destination needs ------------------------------------------------------------
+
+DENIED = {"message": "Access Denied"}
+
+
+def test_each_setting_needs_its_permissions() -> None:
+    assert [p.name for p in needed_permissions(DestinationSettings())] == [
+        "users.track",
+        "users.delete",
+        "users.export.ids",
+    ]
+    identifying = DestinationSettings(identity="external_id", identify_emails=True)
+    assert [p.name for p in needed_permissions(identifying)] == [
+        "users.track",
+        "users.identify",
+        "users.delete",
+        "users.export.ids",
+    ]
+    # identify_emails calls /users/identify only for external_id destinations
+    assert IDENTIFY not in needed_permissions(DestinationSettings(identify_emails=True))
+    assert newly_needed(DestinationSettings(identity="external_id"), identifying) == (IDENTIFY,)
+    assert newly_needed(identifying, DestinationSettings()) == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "body", "kind"),
+    [
+        ("/users/identify", 400, {"message": "one of 'aliases_to_identify' … is required"}, "ok"),
+        ("/users/delete", 400, {"message": "give exactly one of external_ids, …"}, "ok"),
+        ("/users/export/ids", 201, {"message": "success", "users": []}, "ok"),
+        ("/users/identify", 403, DENIED, "missing_permission"),
+        ("/users/delete", 401, {"message": "Invalid API Key"}, "bad_key"),
+        ("/users/export/ids", 429, {"message": "API rate limit exceeded"}, "rate_limited"),
+        ("/users/track", 400, {"message": "Error while parsing request body."}, "unexpected"),
+    ],
+)
+def test_an_empty_body_tells_whether_the_key_has_the_permission(path: str, status: int, body: Any, kind: str) -> None:
+    assert permission_verdict(LOCAL, path, "some.permission", status, body).kind == kind
+
+
+def test_a_missing_permission_is_named_with_its_endpoint() -> None:
+    advice = missing_permission_advice("users.identify", "/users/identify")
+    assert advice.startswith("the key lacks the users.identify permission, which POST /users/identify needs: ")
+    assert "create a key with users.identify under Settings > APIs and Identifiers > API Keys" in advice
+    verdict = permission_verdict(LOCAL, "/users/identify", "users.identify", 403, DENIED)
+    assert verdict.message == f"{advice} (HTTP 403 'Access Denied')"
+
+
+def _checks(**kinds: str) -> list[PermissionCheck]:
+    by_name = {"track": TRACK, "identify": IDENTIFY, "delete": DELETE, "export": EXPORT}
+    return [PermissionCheck(by_name[k], Verdict(v, f"{k} said {v}")) for k, v in kinds.items()]  # type: ignore[arg-type]
+
+
+def test_a_missing_required_permission_refuses_and_an_optional_one_warns() -> None:
+    report = permission_report(_checks(track="ok", identify="missing_permission", delete="missing_permission"))
+    assert report.refusal is not None and report.refusal.startswith("identify said missing_permission; without it ")
+    assert "delivery pauses" in report.refusal
+    [warning] = report.warnings
+    assert warning == "delete said missing_permission; without it `people erase` cannot delete profiles in Braze"
+    assert report.granted == ("users.track",)
+    unsure = permission_report(_checks(track="ok", delete="ok", export="rate_limited"))
+    assert unsure.refusal is None and unsure.granted == ("users.track", "users.delete")
+    assert unsure.warnings == (
+        "users.export.ids could not be checked (POST /users/export/ids): export said rate_limited",
+    )
+
+
+def test_a_refused_key_says_only_that() -> None:
+    report = permission_report(_checks(track="bad_key", delete="bad_key"))
+    assert report == PermissionReport("track said bad_key", (), ())

@@ -1,15 +1,20 @@
 """Backfill writes: queue each respondent's current profile for one destination, through the same
 outbox, per-user queue, dedupe record and limits as everything else (docs/delivery.md,
-"Deliveries, replay and backfill"). One transaction per chunk of respondents."""
+"Deliveries, replay and backfill"). One transaction per chunk of respondents.
+
+A destination naming people by external id keys its rows by the respondent's newest signed external
+id (the email goes among the attributes); respondents without one are counted, not queued."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import version_by_id
@@ -19,6 +24,29 @@ from zeroparty.domain.backfill import StoredResponse, current_profile
 
 E = responses.c
 CHUNK = 500  # respondents per transaction: short write locks, and within SQLite's parameter limit
+
+
+@dataclass(frozen=True)
+class Queued:
+    """What one chunk queued: rows, and respondents left out for want of a signed external id."""
+
+    rows: int = 0
+    without_external_id: int = 0
+
+    def __add__(self, other: Queued) -> Queued:
+        return Queued(self.rows + other.rows, self.without_external_id + other.without_external_id)
+
+
+def _newest_external_ids(conn: Connection, emails: Sequence[str], since: datetime | None) -> dict[str, str]:
+    """Each respondent's newest signed external id, among their responses (since `since`)."""
+    query = (
+        sa.select(E.email, E.external_id)
+        .where(E.email.in_(list(emails)), E.external_id.is_not(None))
+        .order_by(E.updated_at)
+    )
+    if since is not None:
+        query = query.where(E.created_at >= since)
+    return {str(r.email): str(r.external_id) for r in conn.execute(query)}  # later rows win
 
 
 class SqlBackfill:
@@ -33,15 +61,26 @@ class SqlBackfill:
         with reader(self._engine).connect() as conn:
             return [str(x) for x in conn.execute(query).scalars()]
 
-    def queue(self, destination_id: int, emails: Sequence[str], since: datetime | None, now: datetime) -> int:
-        """Queue one outbox row per respondent in `emails` whose responses set anything; rows queued."""
+    def queue(
+        self,
+        destination_id: int,
+        emails: Sequence[str],
+        since: datetime | None,
+        now: datetime,
+        *,
+        by_external_id: bool = False,
+        with_consent: bool = False,
+    ) -> Queued:
+        """Queue one outbox row per respondent in `emails` whose responses set anything. With
+        `by_external_id` each row is keyed by the respondent's newest signed external id."""
         with self._engine.begin() as conn:
+            keys = _newest_external_ids(conn, emails, since) if by_external_id else {e: e for e in emails}
             # First: the queue rows lock each user, so a capture for one of them commits before or
             # after this chunk as a whole, never in between the read below and the rows it makes.
-            enqueue_users(conn, [destination_id], list(emails), now)
-            query = sa.select(E.id, E.email, E.experience_version_id, E.outcome_id, E.completed_at, E.updated_at).where(
-                E.email.in_(list(emails))
-            )
+            enqueue_users(conn, [destination_id], list(dict.fromkeys(keys.values())), now)
+            query = sa.select(
+                E.id, E.email, E.experience_version_id, E.outcome_id, E.completed_at, E.updated_at, E.external_id
+            ).where(E.email.in_(list(keys)))
             if since is not None:
                 query = query.where(E.created_at >= since)
             found = conn.execute(query).all()
@@ -58,13 +97,19 @@ class SqlBackfill:
             per_user: dict[str, list[tuple[StoredResponse, str]]] = {}
             for r in found:
                 response = StoredResponse(
-                    versions[r.experience_version_id], stored.get(r.id, {}), r.outcome_id, r.completed_at, r.updated_at
+                    versions[r.experience_version_id],
+                    stored.get(r.id, {}),
+                    r.outcome_id,
+                    r.completed_at,
+                    r.updated_at,
+                    r.external_id,
                 )
                 per_user.setdefault(r.email, []).append((response, r.id))
-            rows = []
+            rows: list[dict[str, Any]] = []
             for email, theirs in per_user.items():
-                payload = current_profile(s for s, _ in theirs).payload()
-                if payload is None:
+                profile = current_profile((s for s, _ in theirs), with_consent)
+                payload = profile.payload(email if by_external_id else None)
+                if payload is None or email not in keys:
                     continue
                 newest = max(theirs, key=lambda t: t[0].updated_at)[1]
                 rows.append(
@@ -72,7 +117,7 @@ class SqlBackfill:
                         "id": str(uuid.uuid4()),
                         "destination_id": destination_id,
                         "response_id": newest,
-                        "user_key": email,
+                        "user_key": keys[email],
                         "payload": payload,
                         "state": "pending",
                         "attempts": 0,
@@ -82,4 +127,4 @@ class SqlBackfill:
                 )
             if rows:
                 conn.execute(sa.insert(outbox), rows)
-        return len(rows)
+        return Queued(len(rows), len(set(emails) - set(keys)))

@@ -1,0 +1,60 @@
+"""Forgetting what a destination holds: the statements behind `zeroparty destinations forget`.
+
+`delivery_state` is the record of the values each destination last accepted for each user (under
+the names it received), which lets the engine leave out what Braze already holds. When the brand
+knows Braze changed (a profile deleted or edited there), dropping the record makes the next delivery
+send every value again. A dropped record can only cause values to be sent again, never a change to
+be lost (docs/delivery.md, "Forgetting what a destination holds").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zeroparty.adapters.db.engine import reader
+from zeroparty.adapters.db.schema import delivery_state, responses
+
+S = delivery_state.c
+CHUNK = 500  # keys per statement, within SQLite's parameter limit
+
+
+def person_keys(engine: Engine, emails: Sequence[str]) -> list[str]:
+    """Every key a destination may hold these people's records under: their (normalised) addresses,
+    and each external id their responses carried (an external_id destination keys records by it)."""
+    keys = dict.fromkeys(emails)
+    with reader(engine).connect() as conn:
+        for start in range(0, len(emails), CHUNK):
+            found = conn.execute(
+                sa.select(responses.c.external_id)
+                .where(responses.c.email.in_(list(emails[start : start + CHUNK])), responses.c.external_id.is_not(None))
+                .distinct()
+            ).scalars()
+            keys.update(dict.fromkeys(str(x) for x in found))
+    return list(keys)
+
+
+def held_records(engine: Engine, destination_id: int) -> int:
+    """How many users the destination holds a record for."""
+    with reader(engine).connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).where(S.destination_id == destination_id)).scalar_one())
+
+
+def forget(engine: Engine, destination_id: int, user_keys: Sequence[str] | None) -> int:
+    """Drop the destination's records of `user_keys` (every record when None); how many went.
+
+    No lease is taken or waited for: a worker delivering one of these users meanwhile records what
+    Braze accepts from it as usual, and the rest of the user's values count as unknown."""
+    dropped = 0
+    with engine.begin() as conn:
+        if user_keys is None:
+            return int(conn.execute(sa.delete(delivery_state).where(S.destination_id == destination_id)).rowcount)
+        for start in range(0, len(user_keys), CHUNK):
+            chunk = list(user_keys[start : start + CHUNK])
+            done = conn.execute(
+                sa.delete(delivery_state).where(S.destination_id == destination_id, S.user_key.in_(chunk))
+            )
+            dropped += int(done.rowcount)
+    return dropped
