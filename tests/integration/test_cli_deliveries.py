@@ -272,3 +272,16 @@ def test_backfill_to_an_external_id_destination_keys_each_profile_by_its_newest_
         [ada] = exported(second, FULL, external_ids=["cust-77"])
         assert ada["email"] == "ada@example.com" and ada["custom_attributes"]["skin_type"] == "oily"
         assert export(second, "bo@example.com") == []
+
+
+def test_the_report_shows_this_months_data_points_against_the_budget_and_warns(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:
+        assert run(tmp_path, "destinations", "set", "sandbox", "monthly_data_point_budget=6").returncode == 0
+        assert httpx.post(stack.base + URL, json=response_for("budget@example.com")).status_code == 201
+        settled(stack, 1)
+        row = report(tmp_path)["sandbox"]
+        assert (row["month_points_sent"], row["monthly_data_point_budget"], row["budget_level"]) == (5, 6, "near")
+        assert row["budget_warning"] == "destination 'sandbox' has used 5 of 6 data points this month (83 %)"
+        shown = run(tmp_path, "deliveries")
+        assert "5 data points of 6 (83 %)" in shown.stdout
+        assert "warning: destination 'sandbox' has used 5 of 6 data points this month (83 %)" in shown.stderr

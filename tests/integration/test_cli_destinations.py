@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.integration.test_cli import run
+from tests.support.definitions import sample_data
 from tests.support.processes import cli_env, closed_port, server_process
 from tests.support.server import serve
 from zeroparty.adapters.db.engine import create_engine
@@ -316,3 +318,18 @@ def stack_post(base: str, email: str = "ada@example.com") -> int:
         json={"answers": answers, "inputs": {"email": email, "first_name": "Ada", "marketing_opt_in": True}},
     )
     return r.status_code
+
+
+def test_a_lower_array_limit_is_refused_while_a_published_experience_could_send_more(tmp_path: Path) -> None:
+    defn = tmp_path / "many.yaml"
+    data = sample_data()
+    goals = data["screens"][1]["elements"][0]
+    goals["max_selected"] = 4
+    defn.write_text(yaml.safe_dump(data))
+    added = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", "US-03", "--no-verify", key="k" * 36)
+    assert added.returncode == 0, added.stderr
+    assert run(tmp_path, "experiences", "import", str(defn)).returncode == 0
+    refused = run(tmp_path, "destinations", "set", "prod", "array_limit=3")
+    assert refused.returncode == 1
+    assert "error: array_limit: experience 'skin-quiz' screens[1].elements[0].max_selected" in refused.stderr
+    assert run(tmp_path, "destinations", "set", "prod", "array_limit=4").returncode == 0

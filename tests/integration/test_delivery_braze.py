@@ -5,12 +5,17 @@ pauses, outages, late applies) are unit-tested on fake time in tests/unit/delive
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
 from tests.integration.test_delivery import URL, response_for, states, track_requests
+from tests.support.definitions import SAMPLE
+from tests.support.processes import cli_env
 from tests.support.stack import SANDBOX_AUTH, Stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import delivery_counters, outbox
@@ -66,3 +71,21 @@ def test_an_identical_resubmission_costs_nothing_and_one_change_sends_one_attrib
     with stack.rt.engine.connect() as conn:
         sent, saved = conn.execute(sa.select(delivery_counters.c.points_sent, delivery_counters.c.points_saved)).one()
     assert saved >= 5 + 4 and sent == data_points(stack) - 0
+
+
+def test_the_data_points_validate_forecasts_are_what_the_sandbox_counts(stack: Stack) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "zeroparty", "experiences", "validate", str(SAMPLE)],
+        env=cli_env(stack.data_dir, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [(first, repeat)] = [(int(a), int(b)) for a, b in re.findall(r"sandbox\W+up to (\d+) .*?(\d+) if unchanged", shown)]
+    before = data_points(stack)
+    assert httpx.post(stack.base + URL, json=response_for("fore@example.com")).status_code == 201
+    delivered(stack, 1)
+    assert data_points(stack) - before == first
+    assert httpx.post(stack.base + URL, json=response_for("fore@example.com", skin="oily")).status_code == 201
+    delivered(stack, 2)
+    assert data_points(stack) - before - first == repeat + 1  # one answer changed (the routine did not)

@@ -66,6 +66,12 @@ def _stats_json(stats: list[DestinationStats]) -> dict[str, Any]:
                 "requests": s.requests,
                 "points_sent": s.points_sent,
                 "points_saved": s.points_saved,
+                "month_points_sent": s.budget.used,
+                "monthly_data_point_budget": s.budget.budget,
+                "budget_level": s.budget.level,
+                "over_budget": "hold" if s.budget.hold else "send",
+                "held_by_budget": s.budget.holding,
+                "budget_warning": s.budget.warning(s.name),
             }
             for s in stats
         ],
@@ -78,7 +84,7 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     requests sent, data points sent and saved."""
     if ctx.invoked_subcommand is not None:
         return
-    stats = _deliveries(store(settings())).stats()
+    stats = _deliveries(store(settings())).stats(now())
     if as_json:
         print_json(_stats_json(stats))
         return
@@ -86,7 +92,18 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         say("No destinations yet: add one with `zeroparty destinations add-braze`.")
         return
     # One block per destination: eleven figures do not fit 80 columns side by side.
-    fields = (Field("destination", whole=True), Field("status"), Field("items"), Field("latency"), Field("sent"))
+    fields = (
+        Field("destination", whole=True),
+        Field("status"),
+        Field("items"),
+        Field("latency"),
+        Field("sent"),
+        Field("month"),
+    )
+    for s in stats:
+        warning = s.budget.warning(s.name)
+        if warning is not None:
+            err.print(plain(f"warning: {warning}"), highlight=False)
     note = (
         f"Latency: from queued to delivered, over each destination's last {LATENCY_SAMPLE:,} delivered items. "
         "Points saved: values Braze already held, not sent again."
@@ -105,7 +122,18 @@ def _stats_record(s: DestinationStats) -> tuple[str, ...]:
         f"{s.pending:,} pending, {s.in_flight:,} in flight, {s.delivered:,} delivered, {s.dead:,} dead",
         f"p50 {_seconds(s.latency_p50_s)}, p99 {_seconds(s.latency_p99_s)}",
         f"{_count(s.requests, 'request')}; {_count(s.points_sent, 'data point')} sent, {s.points_saved:,} saved",
+        _month(s),
     )
+
+
+def _month(s: DestinationStats) -> str:
+    """This calendar month's data points, against the budget when there is one."""
+    used = _count(s.budget.used, "data point")
+    if s.budget.budget is None:
+        return f"{used} sent (no budget)"
+    share = 100 * s.budget.used // s.budget.budget
+    held = "; new updates held" if s.budget.holding else ""
+    return f"{used} of {s.budget.budget:,} ({share} %){held}"
 
 
 def _dead_json(item: DeadItem) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from zeroparty.domain.verify import TRACK, needed_permissions, newly_needed
 from zeroparty.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from zeroparty.adapters.db.destinations import BrazeConnection, DestinationView
     from zeroparty.bootstrap import Runtime
 
@@ -264,11 +266,31 @@ def set_settings(
     if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
+    if wanted.settings.array_limit < current.array_limit:
+        _check_published_arrays(rt.engine, name, wanted.settings.array_limit)
     _check_changed_key(rt, name, current, wanted.settings, endpoint, no_verify)
     resumed = rt.destinations.set_settings(name, wanted.settings, endpoint=endpoint)
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(name, resumed)
+
+
+def _check_published_arrays(engine: Engine, name: str, limit: int) -> None:
+    """A lower array_limit is refused while a published experience could send more values than
+    it keeps: Braze would drop picks the record says it holds."""
+    from zeroparty.adapters.db.published import current_definitions
+    from zeroparty.domain.array_limit import array_limit_problems
+    from zeroparty.domain.definition import Experience
+
+    problems = [
+        f"experience '{d.slug}' {p.field}: {p.message}"
+        for d in current_definitions(engine)
+        for p in array_limit_problems(Experience.model_validate(d.definition), limit, name)
+    ]
+    if problems:
+        for problem in problems:
+            err.print(plain(f"error: array_limit: {problem}"), highlight=False)
+        raise typer.Exit(1)
 
 
 def _check_changed_key(

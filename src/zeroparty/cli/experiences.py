@@ -132,13 +132,27 @@ def _array_limit(engine: Engine) -> ArrayLimit:
     return ArrayLimit.default() if smallest is None else ArrayLimit(smallest.settings.array_limit, smallest.name)
 
 
+def _print_forecast(engine: Engine, exp: Experience) -> None:
+    """One line per destination: the data points this experience will cost there
+    (domain/forecast.py), so a brand sees the bill before the first response."""
+    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.domain.forecast import forecast
+
+    rows = [(d.name, forecast(exp, d.settings)) for d in list_destinations(engine)]
+    if not rows:
+        return
+    fields = (Field("destination", whole=True), Field("first response"), Field("repeat respondent"))
+    say("Data points per response:")
+    show(fields, [(name, f.first_text(), f.repeat_text()) for name, f in rows])
+
+
 @experiences_cli.command("validate")
 def validate(file: Path) -> None:
     """Check a definition; prints `path: message` per problem and exits 1 if there is any.
 
     Where there is data already, a multi-choice is checked against the smallest `array_limit` of
-    the destinations (else Braze's default, 25), and each consent key a destination does not map is
-    warned about."""
+    the destinations (else Braze's default, 25), the data points it will cost at each destination
+    are printed, and each consent key a destination does not map is warned about."""
     from sqlalchemy.exc import SQLAlchemyError
 
     exp = _valid_definition(file)
@@ -155,6 +169,7 @@ def validate(file: Path) -> None:
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     if engine is not None:
         try:
+            _print_forecast(engine, exp)
             warn_unmapped(engine, [exp])
         except SQLAlchemyError as exc:
             err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
@@ -164,7 +179,8 @@ def validate(file: Path) -> None:
 def import_(file: Path) -> None:
     """Publish a definition as a new immutable version (nothing when it equals the current one).
 
-    Checked as `validate` checks it, against the destinations' smallest `array_limit`."""
+    Checked as `validate` checks it, against the destinations' smallest `array_limit`; prints the
+    data points it will cost at each destination."""
     exp = _valid_definition(file)
     s = settings()
     if not has_data(s):
@@ -177,6 +193,7 @@ def import_(file: Path) -> None:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
     else:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
+    _print_forecast(rt.engine, exp)
     warn_unmapped(rt.engine, [exp])
 
 

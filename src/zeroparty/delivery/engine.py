@@ -31,6 +31,7 @@ from zeroparty.domain.braze_payload import (
     plan_delivery,
     render,
 )
+from zeroparty.domain.budget import budget_state, month_of
 from zeroparty.domain.classify import classify, reset_in
 from zeroparty.domain.pacing import RequestBudget
 from zeroparty.domain.scrub import scrub_json
@@ -75,6 +76,7 @@ class DeliveryEngine:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._paces: dict[int, Pace] = {}
+        self._warned: set[tuple[int, str, str]] = set()  # (destination, month, level) budget warnings logged
         # Answers waiting to be settled; one task writes whatever has gathered in one transaction.
         self._settling: list[tuple[int, SettlePlan, dict[str, int], asyncio.Future[None]]] = []
         self._settler: asyncio.Task[None] | None = None
@@ -130,11 +132,25 @@ class DeliveryEngine:
         """Start every request the destinations' budgets, breakers and free slots allow; return
         seconds until something may be due (None: nothing known to be waiting)."""
         due: list[float] = []
-        for dest in await self._db(self._outbox.ready_destinations, self._clock()):
+        now = self._clock()
+        for dest in await self._db(self._outbox.ready_destinations, now):
+            if self._held_by_budget(dest, now):
+                continue  # the idle poll looks again: a raised budget or a new month lets it go
             wait = await self._fill(dest)
             if wait is not None:
                 due.append(wait)
         return min(due) if due else None
+
+    def _held_by_budget(self, dest: Destination, now: datetime) -> bool:
+        """Warn once per month at 80 % and at 100 % of the destination's data-point budget; True
+        while new updates are held (over it, with over_budget: hold)."""
+        state = budget_state(dest.settings, dest.month_points)
+        warning = state.warning(dest.name)
+        mark = (dest.id, month_of(now), state.level)
+        if warning is not None and mark not in self._warned:
+            self._warned.add(mark)
+            log.warning(warning, extra={"action": "budget"})
+        return state.holding
 
     def _pace(self, dest: Destination) -> Pace:
         pace = self._paces.get(dest.id)

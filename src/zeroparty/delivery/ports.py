@@ -20,6 +20,7 @@ class Destination:
     api_key: str
     settings: DestinationSettings = field(default_factory=DestinationSettings)
     pause_expired: bool = False  # it was paused until a time now past; clear that on success
+    month_points: int = 0  # data points sent this calendar month (UTC), for the budget
 
 
 @dataclass(frozen=True)

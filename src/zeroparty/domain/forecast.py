@@ -41,16 +41,12 @@ class Forecast:
         """A repeat respondent whose answers are all the same as before."""
         return self.completion_time + self.event
 
-    def line(self) -> str:
-        parts = [f"{self.attributes} attribute(s)"]
-        if self.email:
-            parts.append("the email")
-        if self.event:
-            parts.append("the completion event")
-        return (
-            f"first response up to {self.first} data point(s) ({', '.join(parts)}); "
-            f"a repeat respondent {self.repeat} if nothing changed, +1 per changed answer"
-        )
+    def first_text(self) -> str:
+        parts = [f"{self.attributes} attribute(s)"] + ["the email"] * self.email + ["the event"] * self.event
+        return f"up to {self.first} ({', '.join(parts)})"
+
+    def repeat_text(self) -> str:
+        return f"{self.repeat} if unchanged, +1 per changed answer"
 
 
 def attribute_names(exp: Experience) -> list[str]:

@@ -37,9 +37,7 @@ def test_the_forecast_is_what_delivery_then_costs(make_rig: Callable[..., Rig], 
     assert rig.outbox.counters(rig.dest).points_sent - first - repeat == expected.repeat + 1
 
 
-def test_the_forecast_line_says_what_it_counts() -> None:
-    line = forecast(sample(), DestinationSettings(identity="user_alias", completion_event="done")).line()
-    assert line == (
-        "first response up to 7 data point(s) (5 attribute(s), the email, the completion event); "
-        "a repeat respondent 1 if nothing changed, +1 per changed answer"
-    )
+def test_the_forecast_says_what_it_counts() -> None:
+    f = forecast(sample(), DestinationSettings(identity="user_alias", completion_event="done"))
+    assert f.first_text() == "up to 7 (5 attribute(s), the email, the event)"
+    assert f.repeat_text() == "1 if unchanged, +1 per changed answer"

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, destinations, outbox
+from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, delivery_months, destinations, outbox
+from zeroparty.domain.budget import BudgetState, budget_state, month_of
+from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
 from zeroparty.errors import FieldError, NotFound
 
@@ -35,6 +37,7 @@ class DestinationStats:
     requests: int
     points_sent: int
     points_saved: int
+    budget: BudgetState = BudgetState(0, None, False)  # this calendar month's points against the budget
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,16 @@ class SqlDeliveries:
             raise NotFound(FieldError("--destination", f"no destination named '{name}'"))
         return int(found)
 
-    def stats(self) -> list[DestinationStats]:
+    def stats(self, now: datetime) -> list[DestinationStats]:
         with reader(self._engine).connect() as conn:
-            dests = conn.execute(sa.select(D.id, D.name, D.paused_reason, D.paused_until).order_by(D.name)).all()
+            dests = conn.execute(
+                sa.select(D.id, D.name, D.paused_reason, D.paused_until, D.settings).order_by(D.name)
+            ).all()
+            m = delivery_months.c
+            month = {
+                r.destination_id: int(r.points_sent)
+                for r in conn.execute(sa.select(m.destination_id, m.points_sent).where(m.month == month_of(now)))
+            }
             counts = {
                 (r.destination_id, r.state): int(r.n)
                 for r in conn.execute(
@@ -103,6 +113,7 @@ class SqlDeliveries:
                         int(sent.requests) if sent else 0,
                         int(sent.points_sent) if sent else 0,
                         int(sent.points_saved) if sent else 0,
+                        budget_state(DestinationSettings.model_validate(d.settings or {}), month.get(d.id, 0)),
                     )
                 )
         return result

@@ -22,11 +22,13 @@ from zeroparty.adapters.db.metadata import UTCDateTime
 from zeroparty.adapters.db.queue import enqueue_users
 from zeroparty.adapters.db.schema import (
     delivery_attempts,
+    delivery_months,
     delivery_queue,
     destinations,
     outbox,
 )
 from zeroparty.delivery.ports import Claim, ClaimedItem, ClaimedUser, Destination
+from zeroparty.domain.budget import month_of
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import claim_now
 from zeroparty.domain.replay import without_superseded
@@ -80,12 +82,13 @@ class SqlOutbox:
         self._box = box
 
     def ready_destinations(self, now: datetime) -> list[Destination]:
-        d = destinations.c
+        d, m = destinations.c, delivery_months.c
+        month = sa.and_(m.destination_id == d.id, m.month == month_of(now))
         with reader(self._engine).connect() as conn:
             rows = conn.execute(
-                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted, d.paused_reason, d.settings).where(
-                    sa.or_(d.paused_reason.is_(None), sa.and_(d.paused_until.is_not(None), d.paused_until <= now))
-                )
+                sa.select(d.id, d.name, d.endpoint, d.api_key_encrypted, d.paused_reason, d.settings, m.points_sent)
+                .select_from(destinations.outerjoin(delivery_months, month))
+                .where(sa.or_(d.paused_reason.is_(None), sa.and_(d.paused_until.is_not(None), d.paused_until <= now)))
             ).all()
         return [
             Destination(
@@ -95,6 +98,7 @@ class SqlOutbox:
                 self._box.open(r.api_key_encrypted),
                 DestinationSettings.model_validate(r.settings or {}),
                 r.paused_reason is not None,
+                r.points_sent or 0,
             )
             for r in rows
         ]

@@ -146,6 +146,16 @@ delivery_counters = sa.Table(
     sa.Column("points_saved", sa.Integer, nullable=False),
 )
 
+# Data points sent per destination and calendar month (UTC, `2026-12`), for the monthly budget
+# (domain/budget.py).
+delivery_months = sa.Table(
+    "delivery_months",
+    metadata,
+    sa.Column("destination_id", sa.Integer, sa.ForeignKey("destinations.id"), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("points_sent", sa.Integer, nullable=False),
+)
+
 # Operator API tokens. Only a SHA-256 digest of each token is kept (tokens are 256-bit random, so a
 # fast hash is enough); `hint` is what may be shown of it. A name belongs to one active token at a
 # time; revoked tokens keep their row (and name), so their holders can be told when they were revoked.

@@ -16,11 +16,13 @@ from zeroparty.adapters.db.metadata import UTCDateTime
 from zeroparty.adapters.db.queue import upsert
 from zeroparty.adapters.db.schema import (
     delivery_counters,
+    delivery_months,
     delivery_queue,
     destinations,
     outbox,
 )
 from zeroparty.domain import holdings
+from zeroparty.domain.budget import month_of
 from zeroparty.domain.row_marks import RowMark, row_marks
 from zeroparty.domain.settle import SettlePlan
 
@@ -40,7 +42,7 @@ def settle_one(
 ) -> None:
     settle_rows(conn, owner, plan, now)
     record_accepted(conn, destination_id, plan.accepted, now, plan.doubt)
-    count(conn, destination_id, plan)
+    count(conn, destination_id, plan, now)
     retried = {r.user_key: r for r in plan.retry}
     for user_key in versions.keys() & retried.keys():
         retry = retried[user_key]
@@ -138,9 +140,18 @@ def record_accepted(
     _RECORD.run(conn, destination=destination_id, merged=merged, now=now)
 
 
-def count(conn: Connection, destination_id: int, plan: SettlePlan) -> None:
+def count(conn: Connection, destination_id: int, plan: SettlePlan, now: datetime) -> None:
     if not (plan.points_sent or plan.points_saved or plan.health != "neutral"):
         return
+    if plan.points_sent:
+        m = delivery_months.c
+        upsert(
+            conn,
+            delivery_months,
+            {"destination_id": destination_id, "month": month_of(now), "points_sent": plan.points_sent},
+            ["destination_id", "month"],
+            {"points_sent": m.points_sent + plan.points_sent},
+        )
     requests = int(plan.health != "neutral")
     c = delivery_counters.c
     upsert(

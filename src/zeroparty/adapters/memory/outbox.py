@@ -38,6 +38,7 @@ from zeroparty.adapters.memory.records import (
 )
 from zeroparty.delivery.ports import Claim, ClaimedItem, ClaimedUser, Destination
 from zeroparty.domain import holdings
+from zeroparty.domain.budget import month_of
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.pacing import claim_now
 from zeroparty.domain.replay import without_superseded
@@ -155,6 +156,11 @@ class MemoryOutbox:
                 t.attempts.append(AttemptEntry(row.id, now, "replayed", detail))
         return len(dead)
 
+    def set_settings(self, destination_id: int, settings: DestinationSettings) -> None:
+        """An operator changes a destination's settings (`destinations set`)."""
+        with self._write() as t:
+            t.destinations[destination_id] = replace(t.destinations[destination_id], settings=settings)
+
     def resume(self, destination_id: int) -> None:
         """An operator resumes a paused destination."""
         with self._write() as t:
@@ -165,9 +171,18 @@ class MemoryOutbox:
     # -- the port ----------------------------------------------------------------------------------
 
     def ready_destinations(self, now: datetime) -> list[Destination]:
+        t, month = self._tables, month_of(now)
         return [
-            Destination(d.id, d.name, d.endpoint, d.api_key, d.settings, d.paused_reason is not None)
-            for d in self._tables.destinations.values()
+            Destination(
+                d.id,
+                d.name,
+                d.endpoint,
+                d.api_key,
+                d.settings,
+                d.paused_reason is not None,
+                t.months.get((d.id, month), 0),
+            )
+            for d in t.destinations.values()
             if d.paused_reason is None or (d.paused_until is not None and d.paused_until <= now)
         ]
 
@@ -266,6 +281,10 @@ class MemoryOutbox:
         """The attempt log (of one row), oldest first."""
         return [a for a in self._tables.attempts if item_id in (None, a.outbox_id)]
 
+    def month_points(self, destination_id: int, month: str) -> int:
+        """Data points sent to the destination in `month` (`2026-12`)."""
+        return self._tables.months.get((destination_id, month), 0)
+
     def counters(self, destination_id: int) -> Counters:
         return self._tables.counters.get(destination_id, Counters())
 
@@ -348,6 +367,9 @@ def _settle_one(
             ref = (destination_id, user_key)
             record = holdings.merged(t.accepted.get(ref, {}), copy.deepcopy(dict(values)), now)
             t.accepted[ref] = holdings.forget(record, doubt)
+    if plan.points_sent:
+        month = (destination_id, month_of(now))
+        t.months[month] = t.months.get(month, 0) + plan.points_sent
     if plan.points_sent or plan.points_saved or plan.health != "neutral":
         was = t.counters.get(destination_id, Counters())
         t.counters[destination_id] = Counters(

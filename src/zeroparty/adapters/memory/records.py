@@ -105,6 +105,7 @@ class Tables:
     queue: dict[UserRef, QueueEntry] = field(default_factory=dict)
     accepted: dict[UserRef, Mapping[str, Any]] = field(default_factory=dict)  # `delivery_state`
     counters: dict[int, Counters] = field(default_factory=dict)
+    months: dict[tuple[int, str], int] = field(default_factory=dict)  # `delivery_months`: points sent
     attempts: list[AttemptEntry] = field(default_factory=list)
 
     def copy(self) -> Tables:
