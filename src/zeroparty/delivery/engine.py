@@ -4,50 +4,48 @@ flight) → settle each answer by a plan decided in pure code, applied in one tr
 At-least-once: a row leaves the outbox only as delivered (Braze accepted it, or already held every
 value it carries) or dead (it can never be accepted, or its retry budget is spent). Whatever goes
 wrong with one object is pinned to that object. See docs/delivery.md.
+
+How a worker runs, in three modules:
+
+    event loop (one thread)                                 storage thread (one)
+    ─────────────────────────────────────────────────       ──────────────────────────────
+    engine.py   pump: per destination, budget → breaker
+                → free slots → claim ───────────────────────→ Outbox.claim (one transaction)
+                one task per batch of the claim
+    sending.py  render, batch; wait for a request slot;
+                POST /users/track (httpx, on the loop);
+                classify the answer; plan the settle;
+                send again what the plan says ─────────────→ Outbox.settle_many: every plan
+    storage.py  group commit: plans that arrive while one      gathered meanwhile, in one
+                transaction is written go in the next          transaction
+
+Only the storage thread touches the database; everything else (pacing, rendering, deciding,
+HTTP) happens on the loop, so no lock is needed beyond the outbox's own transactions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
 
-from zeroparty.delivery.calls import call_braze, identify_first, log_plan, log_unexpected, remaining
-from zeroparty.delivery.ports import BrazeSender, Claim, ClaimedUser, Destination, Outbox, SendResult
-from zeroparty.delivery.state import DEFAULT_SETTINGS, EngineSettings, Lease, Pace, changes_of, limits_for
-from zeroparty.domain.braze_payload import (
-    Batch,
-    NotSendable,
-    Rendered,
-    UserChanges,
-    plan_delivery,
-    render,
-)
+from zeroparty.delivery.calls import log_unexpected
+from zeroparty.delivery.ports import BrazeSender, Claim, Destination, Outbox
+from zeroparty.delivery.sending import Sending
+from zeroparty.delivery.state import DEFAULT_SETTINGS, EngineSettings, Lease, Pace, changes_of
+from zeroparty.delivery.storage import Storage
+from zeroparty.domain.braze_payload import UserChanges
 from zeroparty.domain.budget import budget_state, month_of
-from zeroparty.domain.classify import classify, reset_in
 from zeroparty.domain.pacing import RequestBudget
-from zeroparty.domain.scrub import scrub_json
-from zeroparty.domain.settle import (
-    Outcome,
-    Resend,
-    SettleContext,
-    SettlePlan,
-    Unknown,
-    plan_settle,
-)
 
 __all__ = ["DeliveryEngine", "EngineSettings"]
 
 log = logging.getLogger("zeroparty.delivery")
-T = TypeVar("T")
 
 
 def _utcnow() -> datetime:
@@ -77,16 +75,9 @@ class DeliveryEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._paces: dict[int, Pace] = {}
         self._warned: set[tuple[int, str, str]] = set()  # (destination, month, level) budget warnings logged
-        # Answers waiting to be settled; one task writes whatever has gathered in one transaction.
-        self._settling: list[tuple[int, SettlePlan, dict[str, int], asyncio.Future[None]]] = []
-        self._settler: asyncio.Task[None] | None = None
-        # One thread does the worker's storage work: on SQLite, threads of one process competing
-        # for the write lock wait in its busy handler's sleeps, long after the lock is free.
-        self._storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zeroparty-outbox")
-
-    async def _db(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._storage, functools.partial(call, *args, **kwargs))
+        self._storage = Storage(outbox, self.owner, clock)
+        self._db = self._storage.run
+        self._sending = Sending(self._storage, sender, settings, self.owner, clock, monotonic, sleep, self._rng)
 
     def wake(self) -> None:
         """Safe to call from any thread: new rows are waiting."""
@@ -113,7 +104,7 @@ class DeliveryEngine:
 
     def close(self) -> None:
         """Let the storage thread go; call once every answer is settled (`run` does)."""
-        self._storage.shutdown(wait=False)
+        self._storage.close()
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         inflight = [t for p in self._paces.values() for t in p.inflight]
@@ -221,175 +212,12 @@ class DeliveryEngine:
         lease = Lease.of(dest, claim.users, self._clock(), self._mono())
         todo = [(u, UserChanges(u.user_key, changes_of(u)), 0, False) for u in lease.users.values()]
         try:
-            batches, quiet, done = self._prepare(lease, todo)
+            batches, quiet, done = self._sending.prepare(lease, todo)
         except Exception as exc:  # a bug: hand the users back rather than strand them until the lease ends
             log_unexpected(dest, "preparing a claim", exc)
-            self._spawn(pace, self._release(lease, list(lease.users)), slot=False)
+            self._spawn(pace, self._sending.release(lease, list(lease.users)), slot=False)
             return
         if quiet.delivered or quiet.dead:
-            self._spawn(pace, self._apply(lease, quiet, done), slot=False)
+            self._spawn(pace, self._sending.apply(lease, quiet, done), slot=False)
         for batch in batches:
-            self._spawn(pace, self._guarded(lease, pace, batch), slot=True)
-
-    async def _guarded(self, lease: Lease, pace: Pace, batch: Batch) -> None:
-        """One batch, whatever happens to it: a bug hands its users back."""
-        users = [u.user.user_key for u in batch.users]
-        try:
-            if lease.paused:  # another batch of the claim paused the destination meanwhile
-                await self._release(lease, users)
-            else:
-                await self._send(lease, pace, batch)
-        except Exception as exc:
-            log_unexpected(lease.dest, "delivering a batch", exc)
-            await self._release(lease, users)
-
-    async def _release(self, lease: Lease, users: list[str]) -> None:
-        await self._db(self._outbox.release_users, lease.dest.id, self.owner, users, self._clock())
-
-    def _prepare(
-        self, lease: Lease, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
-    ) -> tuple[tuple[Batch, ...], SettlePlan, list[str]]:
-        """Render and batch users: (batches to send, the plan for what needs no request, its users)."""
-        dest = lease.dest
-        rendered: list[Rendered] = []
-        unsendable: list[tuple[tuple[str, ...], str]] = []
-        done: list[str] = []
-        for claimed, changes, strips, alone in todo:
-            lease.strips[claimed.user_key] = strips
-            if alone:
-                lease.alone.add(claimed.user_key)
-            try:
-                rendered.append(render(changes, dest.settings, claimed.accepted, claimed.full))
-            except NotSendable as exc:
-                unsendable.append((changes.item_ids, f"cannot be sent to this destination: {exc}"))
-                done.append(claimed.user_key)
-        plan = plan_delivery(rendered, limits_for(dest.settings, self._settings))
-        quiet = SettlePlan(
-            delivered=tuple(i for u in plan.settled for i in u.item_ids),
-            accepted={u.user.user_key: u.sent for u in plan.settled},
-            dead=tuple(unsendable) + tuple((u.user.item_ids, u.reason) for u in plan.unsendable),
-            points_saved=sum(u.points_saved for u in plan.settled),
-        )
-        done += [u.user.user_key for u in plan.settled] + [u.user.user.user_key for u in plan.unsendable]
-        return plan.batches, quiet, done
-
-    async def _deliver(
-        self, lease: Lease, pace: Pace, todo: Sequence[tuple[ClaimedUser, UserChanges, int, bool]]
-    ) -> None:
-        """Resends within a batch's task: prepared the same way, sent one batch after another."""
-        batches, quiet, done = self._prepare(lease, todo)
-        if quiet.delivered or quiet.dead:
-            await self._apply(lease, quiet, done)
-        for n, batch in enumerate(batches):
-            if lease.paused:  # paused by another batch of the claim: hand this one and the rest back
-                await self._release(lease, [u.user.user_key for b in batches[n:] for u in b.users])
-                return
-            if not await self._send(lease, pace, batch):  # this answer paused it (its users handed back)
-                await self._release(lease, [u.user.user_key for b in batches[n + 1 :] for u in b.users])
-                return
-
-    async def _send(self, lease: Lease, pace: Pace, batch: Batch) -> bool:
-        """Send one batch, settle it, send what its answer says to send again; False once the
-        destination is paused (the caller hands the rest back)."""
-        dest = lease.dest
-        outcome = await self._post(lease, pace, batch)
-        if outcome is None:
-            await self._release(lease, [u.user.user_key for u in batch.users])
-            return False
-        ctx = SettleContext(
-            lease.rows,
-            self._settings.policy,
-            self._clock(),
-            timedelta(seconds=self._settings.settle_window_s),
-            self._rng,
-            dict(lease.strips),
-            frozenset(lease.alone),
-            dest.settings.renames,
-        )
-        plan = plan_settle(batch, outcome, ctx)
-        lease.learn(plan.accepted)
-        if plan.pause is not None:
-            lease.paused = True  # now, before settling: batches waiting for a slot must see it
-        again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}
-        done = [u.user.user_key for u in batch.users if u.user.user_key not in again]
-        await self._apply(lease, plan, done)
-        pace.breaker.record(plan.health, self._mono())
-        log_plan(dest, batch, plan)
-        if plan.health == "ok" and dest.pause_expired:
-            await self._db(self._outbox.unpause_if_expired, dest.id, self._clock())
-        if plan.pause is not None:
-            return False
-        for half in plan.resend_batches:
-            await self._deliver(lease, pace, [self._again(lease, r) for r in half])
-        if plan.resend:
-            await self._deliver(lease, pace, [self._again(lease, r) for r in plan.resend])
-        return True
-
-    def _again(self, lease: Lease, resend: Resend) -> tuple[ClaimedUser, UserChanges, int, bool]:
-        return lease.users[resend.user.user_key], resend.user, resend.strips, resend.alone
-
-    async def _apply(self, lease: Lease, plan: SettlePlan, done: Sequence[str]) -> None:
-        # A note made when a field was stripped belongs to the row when the resend delivers it.
-        lease.notes.update(plan.notes)
-        notes = {i: lease.notes[i] for i in plan.delivered if i in lease.notes}
-        plan = replace(plan, notes={**plan.notes, **notes})
-        versions = {u: lease.users[u].version for u in done if u in lease.users}
-        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._settling.append((lease.dest.id, plan, versions, settled))
-        if self._settler is None or self._settler.done():
-            self._settler = asyncio.create_task(self._settle_gathered())
-        await settled
-
-    async def _settle_gathered(self) -> None:
-        """Group commit: answers that arrive while a transaction is being written are settled
-        together in the next one, so several requests in flight cost one fsync, not one each."""
-        while self._settling:
-            group, self._settling = self._settling[:64], self._settling[64:]
-            try:
-                plans = [(dest_id, plan, versions) for dest_id, plan, versions, _ in group]
-                await self._db(self._outbox.settle_many, plans, self.owner, self._clock())
-            except Exception as exc:  # each waiting batch hands its users back
-                for *_, waiting in group:
-                    if not waiting.done():
-                        waiting.set_exception(exc)
-            else:
-                for *_, waiting in group:
-                    if not waiting.done():
-                        waiting.set_result(None)
-
-    async def _post(self, lease: Lease, pace: Pace, batch: Batch) -> Outcome | None:
-        """Braze's verdict, once a request slot is free; None when the destination was paused
-        meanwhile by another batch's answer (this one then goes back unsent)."""
-        async with pace.sending:
-            if lease.paused:
-                return None
-            return await self._post_now(lease, pace, batch)
-
-    async def _post_now(self, lease: Lease, pace: Pace, batch: Batch) -> Outcome:
-        """Braze's verdict on the batch, or what kept it from one. A request never outlives its
-        lease: its deadline is the lease's remaining time less a margin, at most the request timeout."""
-        dest = lease.dest
-        while (wait := pace.budget.wait(self._mono())) > 0:  # resends spend the budget too
-            await self._sleep(wait)
-        pace.budget.take(self._mono())
-        left = self._settings.lease_s - (self._mono() - lease.started)
-        deadline = min(self._settings.request_timeout_s, left * 0.8)
-        if deadline <= 0:
-            return Unknown("the lease ran out before the request could go")
-        if any(u.identify is not None for u in batch.users):
-            started = self._mono()
-            first = await identify_first(self._sender, dest, batch, deadline / 2, self._clock)
-            if first is not None:
-                return first
-            deadline -= self._mono() - started
-        got = await call_braze(
-            self._sender.post_track(dest.endpoint, dest.api_key, batch.body()), dest, deadline, "", "sending a request"
-        )
-        if not isinstance(got, SendResult):
-            return got
-        result = got
-        now = self._clock()
-        pace.budget.observe(remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
-        body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
-        objects = sum(u.objects for u in batch.users)
-        return classify(result.status, result.headers, body, objects, now.timestamp())
+            self._spawn(pace, self._sending.guarded(lease, pace, batch), slot=True)
