@@ -5,10 +5,15 @@ limits asked at `add-braze`."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.integration.test_cli import run
 from tests.integration.test_cli_destinations import FULL, NO_IDENTIFY, TRACK_ONLY, braze, errors
+from tests.support.processes import cli_env
 
 __all__ = ["braze"]  # the fixture
 
@@ -79,3 +84,21 @@ def test_add_braze_takes_the_contracts_batch_limits(tmp_path: Path, braze: str) 
     # Not on a terminal and not given: combined, never over either contract's limit.
     other = run(tmp_path, "destinations", "add-braze", "other", "--endpoint", braze, key=FULL)
     assert other.stdout.splitlines()[-1].startswith("Batch limits: combined (75 objects per request in all)")
+
+
+def test_at_a_terminal_add_braze_asks_for_the_batch_limits(tmp_path: Path, braze: str) -> None:
+    main, tty = pty.openpty()  # stdin is a terminal: the question is asked there
+    try:
+        os.write(main, b"per_array\n")
+        env = cli_env(tmp_path, COLUMNS="200", ZEROPARTY_BRAZE_API_KEY=FULL)
+        cmd = [sys.executable, "-m", "zeroparty", "destinations", "add-braze", "prod", "--endpoint", braze]
+        done = subprocess.run(cmd, env=env, stdin=tty, capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(main)
+        os.close(tty)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(
+        "Which request limits does your Braze contract have? combined: 75 objects per request in all; "
+        "per_array: 75 attributes + 75 events + 75 purchases.\n"
+    )
+    assert stored_settings(tmp_path)["batch_limits"] == "per_array"

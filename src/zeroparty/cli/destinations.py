@@ -16,7 +16,6 @@ from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.destination_keys import braze_client, call_braze, read_key, verified
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.verify import TRACK, needed_permissions, newly_needed
 from zeroparty.errors import InvalidInput
 
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 
     from zeroparty.adapters.db.destinations import BrazeConnection, DestinationView
     from zeroparty.bootstrap import Runtime
+    from zeroparty.domain.destination_settings import DestinationSettings
 
 __all__ = ["braze_client", "call_braze", "connection"]  # shared with the other destination commands
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]
@@ -55,12 +55,15 @@ def _batch_limits(given: BatchLimitsChoice | None) -> str:
     if not sys.stdin.isatty():
         return "combined"
     out.print(plain(f"Which request limits does your Braze contract have? {BATCH_LIMITS_HELP}."), highlight=False)
-    import click
-
-    answer: str = typer.prompt(
-        "Batch limits", default="combined", type=click.Choice([c.value for c in BatchLimitsChoice])
-    )
-    return answer
+    choices = [c.value for c in BatchLimitsChoice]
+    while True:
+        try:
+            answer = str(typer.prompt(f"Batch limits ({', '.join(choices)})", default="combined")).strip()
+        except typer.Abort:  # no answer (end of input, Ctrl-C)
+            fail("--batch-limits: no answer; pass --batch-limits combined or per_array")
+        if answer in choices:
+            return answer
+        err.print(plain(f"error: --batch-limits: '{answer}' is not one of {', '.join(choices)}"), highlight=False)
 
 
 def _valid_name(name: str) -> None:
@@ -96,6 +99,8 @@ def add_braze(
     rt = runtime(settings())
     if any(d.name == name for d in rt.destinations.list()):
         fail(f"name: a destination named '{name}' already exists")
+    from zeroparty.domain.destination_settings import DestinationSettings
+
     wanted = DestinationSettings.model_validate({"batch_limits": limits})
     verified(url, key, no_verify, needed_permissions(wanted))
     try:

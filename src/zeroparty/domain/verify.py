@@ -21,10 +21,12 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from zeroparty.domain.braze_instances import INSTANCES
-from zeroparty.domain.destination_settings import DestinationSettings
+
+if TYPE_CHECKING:  # the command line reads verdicts without loading the settings model
+    from zeroparty.domain.destination_settings import DestinationSettings
 
 VerdictKind = Literal[
     "ok", "bad_key", "wrong_instance", "missing_permission", "not_braze", "rate_limited", "unreachable", "unexpected"
