@@ -10,7 +10,8 @@ could start a campaign) every time a backfill runs.
 No subscription state either (`email_subscribe`, subscription groups), unless asked: a consent
 given in an old response is not today's state, and sending it would re-subscribe everyone who
 unsubscribed in Braze since. For a destination naming people by external id, the respondent's
-newest signed external id goes with the profile; the email stays an attribute.
+newest signed external id goes with the profile and keys it there (`ProfileChange.key_for`); the
+email is sent as an attribute, as capture's rows are.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from zeroparty.domain.consent import EMAIL_SUBSCRIBE, final_consents
 from zeroparty.domain.definition import Experience
 from zeroparty.domain.mapping import iso_time, profile_attributes
+from zeroparty.domain.profile_change import ProfileChange
 
 
 @dataclass(frozen=True)
@@ -39,26 +41,17 @@ class StoredResponse:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a backfill queues for one respondent (an outbox payload without a completion)."""
+    """What a backfill works out for one respondent (queued as a `ProfileChange` without a completion)."""
 
     attributes: dict[str, Any] = field(default_factory=dict)
     subscription_groups: dict[str, str] = field(default_factory=dict)
     external_id: str | None = None  # the newest signed external id among the responses
 
-    def payload(self, email: str | None = None) -> dict[str, Any] | None:
-        """The outbox payload, or None when there is nothing to send. `email`: put the address among
-        the attributes (a destination naming people by external id keys the row by the id)."""
+    def change(self, email: str) -> ProfileChange | None:
+        """What to queue for the respondent `email` (no completion), or None when there is nothing."""
         if not (self.attributes or self.subscription_groups):
             return None
-        attributes = self.attributes if email is None else {**self.attributes, "email": email}
-        payload: dict[str, Any] = {
-            "attributes": attributes,
-            "subscription_groups": self.subscription_groups,
-            "completion": None,
-        }
-        if self.external_id is not None:
-            payload["external_id"] = self.external_id
-        return payload
+        return ProfileChange(email, self.attributes, self.subscription_groups, None, self.external_id)
 
 
 # Braze's subscription states among the attributes (https://www.braze.com/docs/api/objects_filters/user_attributes_object).

@@ -28,11 +28,15 @@ def test_old_consent_is_not_sent_unless_asked() -> None:
 def test_the_newest_external_id_names_the_profile_and_the_email_becomes_an_attribute() -> None:
     profile = current_profile([response(2, None, skin_type="oily"), response(0, "cust-old"), response(1, "cust-77")])
     assert profile.external_id == "cust-77" and profile.attributes["skin_type"] == "oily"
-    payload = profile.payload("ada@example.com")
-    assert payload is not None
-    assert payload["external_id"] == "cust-77" and payload["attributes"]["email"] == "ada@example.com"
-    assert current_profile([response(0)]).payload() == {
+    change = profile.change("ada@example.com")
+    assert change is not None and change.key_for("external_id") == "cust-77"
+    payload = change.payload()
+    assert payload["external_id"] == "cust-77" and payload["email"] == "ada@example.com"
+    plain = current_profile([response(0)]).change("ada@example.com")
+    assert plain is not None and plain.payload() == {
         "attributes": current_profile([response(0)]).attributes,
         "subscription_groups": {},
         "completion": None,
+        "external_id": None,
+        "email": "ada@example.com",
     }

@@ -108,8 +108,8 @@ class SqlBackfill:
             rows: list[dict[str, Any]] = []
             for email, theirs in per_user.items():
                 profile = current_profile((s for s, _ in theirs), with_consent)
-                payload = profile.payload(email if by_external_id else None)
-                if payload is None or email not in keys:
+                change = profile.change(email)
+                if change is None or email not in keys:
                     continue
                 newest = max(theirs, key=lambda t: t[0].updated_at)[1]
                 rows.append(
@@ -118,7 +118,7 @@ class SqlBackfill:
                         "destination_id": destination_id,
                         "response_id": newest,
                         "user_key": keys[email],
-                        "payload": payload,
+                        "payload": change.payload(),
                         "state": "pending",
                         "attempts": 0,
                         "available_at": now,
