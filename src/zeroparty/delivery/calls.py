@@ -13,11 +13,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from zeroparty.delivery.ports import BrazeSender, Destination, SendResult
+from zeroparty.domain.answer_table import outcome_of_error
 from zeroparty.domain.braze_payload import IDENTIFY_MAX, Batch
-from zeroparty.domain.classify import WrongEndpoint, classify
+from zeroparty.domain.classify import classify
 from zeroparty.domain.scrub import peek, scrub, scrub_json
-from zeroparty.domain.settle import Broken, NotSent, Outcome, SettlePlan, Unknown
-from zeroparty.errors import NotDeliveredError, RetryableDeliveryError, TerminalDeliveryError
+from zeroparty.domain.settle import Outcome, SettlePlan
+from zeroparty.errors import DeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
 
@@ -29,17 +30,16 @@ async def call_braze(
     `what` prefixes the stored reasons (e.g. "/users/identify: "); `doing` names the step in the log."""
     try:
         return await asyncio.wait_for(request, deadline)
-    except TimeoutError:
-        return Unknown(f"{what}no answer within {deadline:.1f} s")
-    except NotDeliveredError as exc:
-        return NotSent(f"{what}{peek(scrub(str(exc), dest.api_key))}")
-    except RetryableDeliveryError as exc:
-        return Unknown(f"{what}{peek(scrub(str(exc), dest.api_key))}")
-    except TerminalDeliveryError as exc:
-        return WrongEndpoint(peek(scrub(str(exc), dest.api_key)))
+    except TimeoutError as exc:
+        return outcome_of_error(exc, deadline, what)
+    except DeliveryError as exc:  # the sender's own: the table says what each one means
+        text = peek(scrub(str(exc), dest.api_key))
+        return outcome_of_error(exc, deadline, text if isinstance(exc, TerminalDeliveryError) else what + text)
     except Exception as exc:  # nothing the sender knows of: the plan pins it on one object
         log_unexpected(dest, doing, exc)
-        return Broken(f"unexpected error while {doing} ({type(exc).__name__}); see the worker log")
+        return outcome_of_error(
+            exc, deadline, f"unexpected error while {doing} ({type(exc).__name__}); see the worker log"
+        )
 
 
 async def identify_first(

@@ -16,10 +16,11 @@ from zeroparty.delivery.calls import call_braze, identify_first, log_plan, log_u
 from zeroparty.delivery.ports import BrazeSender, ClaimedUser, SendResult
 from zeroparty.delivery.state import EngineSettings, Lease, Pace, limits_for
 from zeroparty.delivery.storage import Storage
+from zeroparty.domain.answer_table import plan_settle
 from zeroparty.domain.braze_payload import Batch, NotSendable, Rendered, UserChanges, plan_delivery, render
 from zeroparty.domain.classify import classify, reset_in
 from zeroparty.domain.scrub import scrub_json
-from zeroparty.domain.settle import Outcome, Resend, SettleContext, SettlePlan, Unknown, plan_settle
+from zeroparty.domain.settle import Outcome, Resend, SettleContext, SettlePlan, Unknown
 
 log = logging.getLogger("zeroparty.delivery")
 Todo = tuple[ClaimedUser, UserChanges, int, bool]  # a user, the changes to send, fields stripped, rows alone

@@ -1,5 +1,6 @@
 """What to do with a batch once Braze has answered (or not): one `SettlePlan` per request, decided
 here in pure code and applied by the outbox in one transaction (docs/delivery.md, "Settling").
+Which decider answers which outcome is the table in `answer_table.py`.
 
 - Accepted objects: their rows are delivered and what they carried becomes the record of what
   Braze holds (so it is never sent again unchanged).
@@ -20,7 +21,7 @@ here in pure code and applied by the outbox in one transaction (docs/delivery.md
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -127,11 +128,6 @@ class SettleContext:
     renames: Mapping[str, str] = field(default_factory=dict)  # attribute ID → the name Braze knows
 
 
-def plan_settle(batch: Batch, outcome: Outcome, ctx: SettleContext) -> SettlePlan:
-    """The whole decision for one answered (or failed) request."""
-    return _DECISIONS[type(outcome)](batch, outcome, ctx)
-
-
 @dataclass(frozen=True)
 class Refusals:
     """What Braze refused of one user's objects: the attributes object, and events by their index."""
@@ -196,13 +192,13 @@ def _answered(user: Rendered, refused: Refusals, ctx: SettleContext) -> SettlePl
     return _merge(base, _refused(replace(user, user=UserChanges(key, rest)), refused.attributes, ctx))
 
 
-def _accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
+def accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
     refusals = _refusals(batch, outcome.failed)
     plans = [_answered(user, refusals.get(n, Refusals()), ctx) for n, user in enumerate(batch.users)]
     return _merge(SettlePlan(points_saved=sum(u.points_saved for u in batch.users), health="ok"), *plans)
 
 
-def _objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
+def objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
     # Nothing was applied: the objects not named were valid and go again, without the bad ones.
     refusals = _refusals(batch, outcome.failed)
     plans: list[SettlePlan] = []
@@ -262,7 +258,7 @@ def _strip(user: Rendered, braze_name: str, renames: Mapping[str, str]) -> tuple
     return UserChanges(user.user.user_key, tuple(kept)), tuple(gone)
 
 
-def _rejected(batch: Batch, outcome: Rejected, ctx: SettleContext) -> SettlePlan:
+def rejected(batch: Batch, outcome: Rejected, ctx: SettleContext) -> SettlePlan:
     if outcome.splittable and len(batch.users) > 1:
         half = len(batch.users) // 2
         halves = tuple(
@@ -281,16 +277,16 @@ def _paused(batch: Batch, reason: str, until: datetime | None) -> SettlePlan:
     )
 
 
-def _auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> SettlePlan:
+def auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> SettlePlan:
     return _paused(batch, f"Braze refused the API key ({outcome.reason}); update the key", None)
 
 
-def _wrong_endpoint(batch: Batch, outcome: WrongEndpoint, _ctx: SettleContext) -> SettlePlan:
+def wrong_endpoint(batch: Batch, outcome: WrongEndpoint, _ctx: SettleContext) -> SettlePlan:
     reason = f"Braze answered {outcome.reason}: {WRONG_ENDPOINT_ADVICE}"
     return _paused(batch, reason, None)
 
 
-def _rate_limited(batch: Batch, outcome: RateLimited, ctx: SettleContext) -> SettlePlan:
+def rate_limited(batch: Batch, outcome: RateLimited, ctx: SettleContext) -> SettlePlan:
     until = ctx.now + timedelta(seconds=outcome.wait_s)
     return _paused(batch, f"rate limited ({outcome.reason})", until)
 
@@ -314,40 +310,25 @@ def _retry_all(batch: Batch, reason: str, ctx: SettleContext, *, full: bool, at_
     return SettlePlan(retry=tuple(retries), dead=tuple(dead), health="failed")
 
 
-def _transient(batch: Batch, outcome: Transient, ctx: SettleContext) -> SettlePlan:
+def transient(batch: Batch, outcome: Transient, ctx: SettleContext) -> SettlePlan:
     return _retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0))
 
 
-def _not_sent(batch: Batch, outcome: NotSent, ctx: SettleContext) -> SettlePlan:
+def not_sent(batch: Batch, outcome: NotSent, ctx: SettleContext) -> SettlePlan:
     return _retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0))
 
 
-def _unknown(batch: Batch, outcome: Unknown, ctx: SettleContext) -> SettlePlan:
+def unknown(batch: Batch, outcome: Unknown, ctx: SettleContext) -> SettlePlan:
     reason = f"outcome unknown ({outcome.reason}); will resend what it carried after the settle window"
     plan = _retry_all(batch, reason, ctx, full=False, at_least=ctx.settle_window)
     doubt = {u.user.user_key: tuple(u.sent) for u in batch.users if u.sent}
     return replace(plan, doubt=doubt)
 
 
-def _broken(batch: Batch, outcome: Broken, ctx: SettleContext) -> SettlePlan:
+def broken(batch: Batch, outcome: Broken, ctx: SettleContext) -> SettlePlan:
     if len(batch.users) > 1:  # find the object that causes it: send each half on its own
-        return _rejected(batch, Rejected(outcome.reason, splittable=True), ctx)
+        return rejected(batch, Rejected(outcome.reason, splittable=True), ctx)
     return replace(_retry_all(batch, outcome.reason, ctx, full=False, at_least=timedelta(0)), health="neutral")
-
-
-# Each outcome's decider; every kind of Outcome has exactly one.
-_DECISIONS: dict[type[Any], Callable[[Batch, Any, SettleContext], SettlePlan]] = {
-    Accepted: _accepted,
-    ObjectsRejected: _objects_rejected,
-    Rejected: _rejected,
-    AuthFailed: _auth_failed,
-    WrongEndpoint: _wrong_endpoint,
-    RateLimited: _rate_limited,
-    Transient: _transient,
-    NotSent: _not_sent,
-    Unknown: _unknown,
-    Broken: _broken,
-}
 
 
 def _merge(base: SettlePlan, *plans: SettlePlan) -> SettlePlan:

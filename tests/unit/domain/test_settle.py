@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from zeroparty.domain.answer_table import plan_settle
 from zeroparty.domain.braze_payload import Batch, Change, UserChanges, coalesce, render
 from zeroparty.domain.classify import (
     Accepted,
@@ -18,7 +19,7 @@ from zeroparty.domain.classify import (
 )
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.retry import RetryPolicy
-from zeroparty.domain.settle import Broken, NotSent, RowState, SettleContext, Unknown, plan_settle
+from zeroparty.domain.settle import Broken, NotSent, RowState, SettleContext, Unknown
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SETTINGS = DestinationSettings()
