@@ -5,6 +5,7 @@ process, so the receiving side costs next to nothing), and against the built-in 
 
 1. throughput: updates/s of one worker vs a plain client with the same number of requests in
    flight posting the same full batches (target ≥ 0.8×), and requests per 1,000 updates (≤ 14);
+   then the same ratio at a sink answering in 20 ms, where the worker's own work per update shows;
 2. backlog: drain rate with 5k vs 50k pending (target ≥ 0.9×: claiming does not slow with the backlog);
 3. live load: objects per request, requests/s and end-to-end p50/p99 at 200 and 2,000 responses/s
    offered (target p99 ≤ 250 ms at 200/s, ≥ 74 objects per request at saturation), and at 200/s
@@ -51,6 +52,7 @@ from zeroparty.delivery.engine import EngineSettings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
 
 KEY = "bench-key-0123456789"
+FAST_SINK_MS = 20.0
 
 
 @contextmanager
@@ -76,12 +78,12 @@ def sandbox_process(data_dir: Path) -> AbstractContextManager[str]:
 
 
 def sink_stats(base: str) -> dict[str, int]:
-    stats: dict[str, int] = httpx.get(base + "/stats").json()
+    stats: dict[str, int] = httpx.get(base + "/stats", timeout=60).json()
     return stats
 
 
 def sandbox_requests(base: str) -> int:
-    stats = httpx.get(base + "/_sandbox/stats", headers={"Authorization": f"Bearer {KEY}"}).json()
+    stats = httpx.get(base + "/_sandbox/stats", headers={"Authorization": f"Bearer {KEY}"}, timeout=60).json()
     return int(sum(stats["requests_by_path"].get("/users/track", {}).values()))
 
 
@@ -169,7 +171,9 @@ def plain_client(base: str, updates: int, inflight: int) -> float:
 
     async def main() -> float:
         queue = list(bodies)
-        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}) as client:
+        # A generous timeout: the sandbox writes each batch to SQLite, and on a machine with
+        # neighbours a request can take seconds; the step measures throughput, not patience.
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
 
             async def one() -> None:
                 while queue:
@@ -317,6 +321,12 @@ def main() -> None:
         print(f"1. throughput: worker {engine_rate:8.0f} updates/s, plain client {plain:8.0f}/s, "
               f"ratio {engine_rate / plain:4.2f} (target ≥ 0.8); "
               f"{per_1000:.1f} requests per 1,000 updates (≤ 14)")  # fmt: skip
+    with sink(FAST_SINK_MS) as fast:
+        engine_rate, plain, _ = throughput(fast, updates, args.inflight, lambda b: sink_stats(b)["requests"])
+        print(f"1b. throughput at a {FAST_SINK_MS:g} ms sink: worker {engine_rate:8.0f} updates/s, "
+              f"plain client {plain:8.0f}/s, ratio {engine_rate / plain:4.2f} (where the worker's own "
+              "work per update shows: the long-run goal is ≥ 30,000 updates/s)")  # fmt: skip
+    with sink(args.delay_ms) as base:
         r_small = drain_rate(base, small, args.inflight)
         r_large = drain_rate(base, large, args.inflight)
         print(f"2. backlog drain: {small:,} pending {r_small:8.0f}/s, {large:,} pending {r_large:8.0f}/s, "

@@ -18,7 +18,7 @@ from zeroparty.delivery.state import EngineSettings, Lease, Pace, limits_for
 from zeroparty.delivery.storage import Storage
 from zeroparty.domain.answer_table import plan_settle
 from zeroparty.domain.braze_payload import Batch, NotSendable, Rendered, UserChanges, plan_delivery, render
-from zeroparty.domain.classify import classify, reset_in
+from zeroparty.domain.classify import AuthFailed, classify, reset_in
 from zeroparty.domain.scrub import scrub_json
 from zeroparty.domain.settle import Outcome, Resend, SettleContext, SettlePlan, Unknown
 
@@ -121,7 +121,8 @@ class Sending:
             dest.settings.renames,
         )
         plan = plan_settle(batch, outcome, ctx)
-        lease.learn(plan.accepted)
+        if plan.resend or plan.resend_batches:  # only a resend within this lease reads what it learns
+            lease.learn(plan.accepted)
         if plan.pause is not None:
             lease.paused = True  # now, before settling: batches waiting for a slot must see it
         again = {r.user.user_key for r in plan.resend} | {r.user.user_key for half in plan.resend_batches for r in half}
@@ -186,4 +187,7 @@ class Sending:
         pace.budget.observe(remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
-        return classify(result.status, result.headers, body, objects, now.timestamp())
+        verdict = classify(result.status, result.headers, body, objects, now.timestamp())
+        if isinstance(verdict, AuthFailed) and result.status == 403:  # the key works, but lacks users.track
+            return replace(verdict, permission="users.track", endpoint="/users/track")
+        return verdict

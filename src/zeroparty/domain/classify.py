@@ -54,6 +54,9 @@ class Rejected:
 @dataclass(frozen=True)
 class AuthFailed:
     reason: str
+    # Set for a 403 on a known endpoint: the key is valid but lacks the permission that endpoint needs.
+    permission: str | None = None
+    endpoint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from zeroparty.domain.classify import (
     field_named,
 )
 from zeroparty.domain.retry import RetryPolicy
+from zeroparty.domain.verify import missing_permission_advice
 
 MAX_STRIPS = 3  # fields stripped from one user before its rows are tried one by one
 
@@ -278,6 +279,9 @@ def _paused(batch: Batch, reason: str, until: datetime | None) -> SettlePlan:
 
 
 def auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> SettlePlan:
+    if outcome.permission is not None and outcome.endpoint is not None:
+        advice = missing_permission_advice(outcome.permission, outcome.endpoint)
+        return _paused(batch, f"Braze refused POST {outcome.endpoint} ({outcome.reason}): {advice}", None)
     return _paused(batch, f"Braze refused the API key ({outcome.reason}); update the key", None)
 
 

@@ -118,7 +118,14 @@ def test_a_413_splits_the_batch_in_halves(rig: Rig) -> None:
     ("code", "message", "reason"),
     [
         (401, "Invalid API Key", "Braze refused the API key (HTTP 401: Invalid API Key); update the key"),
-        (403, "Access Denied", "Braze refused the API key (HTTP 403: Access Denied); update the key"),
+        (
+            403,
+            "Access Denied",
+            "Braze refused POST /users/track (HTTP 403: Access Denied): the key lacks the users.track permission, "
+            "which POST /users/track needs: create a key with users.track under Settings > APIs and Identifiers > "
+            "API Keys (a key's permissions cannot be changed after it is made) and set it with "
+            "`zeroparty destinations update-key`",
+        ),
         (
             404,
             "Not Found",

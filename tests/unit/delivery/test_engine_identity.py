@@ -83,3 +83,17 @@ def test_one_person_answering_with_two_emails_is_one_queue_and_one_record(make_r
     assert rig.braze.profiles["cust-77"]["skin_type"] == "normal"
     assert rig.braze.profiles["cust-77"]["email"] == "first@example.com"
     assert {r.user_key for r in rig.outbox.rows()} == {"cust-77"}
+
+
+def test_a_key_without_users_identify_pauses_naming_the_permission_and_the_endpoint(
+    make_rig: Callable[..., Rig],
+) -> None:
+    rig = by_external_id(make_rig, identify_emails=True)
+    rig.braze.then(status(403, "Access Denied"))
+    rig.respond("perm@example.com", token=token(rig, "perm-1"))
+    rig.deliver()
+    reason = rig.outbox.destination(rig.dest).paused_reason
+    assert reason is not None and reason.startswith(
+        "Braze refused POST /users/identify (HTTP 403: Access Denied): the key lacks the users.identify permission"
+    )
+    assert "update-key" in reason and rig.states() == {"pending": 1}
