@@ -195,8 +195,30 @@ def _answered(user: Rendered, refused: Refusals, ctx: SettleContext) -> SettlePl
 
 def accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
     refusals = _refusals(batch, outcome.failed)
-    plans = [_answered(user, refusals.get(n, Refusals()), ctx) for n, user in enumerate(batch.users)]
-    return _merge(SettlePlan(points_saved=sum(u.points_saved for u in batch.users), health="ok"), *plans)
+    delivered: list[str] = []
+    record: dict[str, dict[str, Any]] = {}
+    points = 0
+    partial: list[SettlePlan] = []
+    for n, user in enumerate(batch.users):
+        refused = refusals.get(n)
+        if refused is not None:
+            partial.append(_answered(user, refused, ctx))
+            continue
+        # Everything of this user was applied (the common case, kept to one pass: a batch holds
+        # up to 75 users, and merging a plan per user would copy the growing plan each time).
+        delivered += user.item_ids
+        held = record.setdefault(user.user.user_key, {})  # a user's rows sent one by one share a batch
+        held.update(_held(user))
+        held.update(dict.fromkeys(user.event_marks, True))
+        points += user.points_sent
+    base = SettlePlan(
+        delivered=tuple(delivered),
+        accepted={k: v for k, v in record.items() if v},
+        points_sent=points,
+        points_saved=sum(u.points_saved for u in batch.users),
+        health="ok",
+    )
+    return _merge(base, *partial)
 
 
 def objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext) -> SettlePlan:
