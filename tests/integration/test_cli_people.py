@@ -327,6 +327,14 @@ def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(t
         assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
         assert quiz["braze_id"] in narrow.stdout and "app-10" in narrow.stdout
 
+        plan_only = run(tmp_path, "people", "erase", ADA, "--json", stdin="y\n")  # never asks
+        assert plan_only.returncode == 1
+        assert errors(plan_only).strip() == "error: --yes: not confirmed, nothing was deleted in Braze"
+        planned = json.loads(plan_only.stdout)
+        assert planned["erasure_id"] is None and planned["destinations"][0]["done"] is None
+        assert [p["delete"] for p in planned["destinations"][0]["profiles"]] == [True, False]
+        assert len(stack.export_by_email(ADA)) == 2
+
         done = run(tmp_path, "people", "erase", ADA, "--yes", "--json")
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
@@ -335,7 +343,12 @@ def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(t
         again = run(tmp_path, "people", "erase", ADA, "--yes", extra={"COLUMNS": "80"})
         assert again.returncode == 0, again.stderr
         assert max(len(line) for line in again.stdout.splitlines()) <= 80
-        assert "  sandbox: deleted in Braze (HTTP 201, deleted: 1):" in again.stdout
+        assert "  sandbox: deleted in Braze (HTTP 201, deleted: 1):" in again.stdout, (
+            again.stdout,
+            states(tmp_path),
+            count(tmp_path, "SELECT count(*) FROM responses"),
+            stack.export_by_email(ADA),
+        )
         [sandbox] = report["destinations"]
         assert (sandbox["destination"], sandbox["sent"], sandbox["done"]) == ("sandbox", True, True)
         assert sandbox["deleted"] == [quiz["braze_id"]]

@@ -3,225 +3,28 @@
 `people erase` looks first, asks, then deletes: the profiles zeroparty wrote are found in each
 destination that was sent something for the person (domain/erasure.py says which ones go), shown,
 and deleted by braze_id once the operator agrees; the local erasure happens after the answer, so a
-"no" leaves everything as it was."""
+"no" leaves everything as it was. The steps are in cli/erasure.py."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import textwrap
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.cli.destinations import braze_client
-from zeroparty.cli.records import Field, say, show
-from zeroparty.domain.erasure import (
-    EXPORT_PATH,
-    EXPORT_PERMISSION,
-    Choice,
-    Outcome,
-    Plan,
-    Sent,
-    choose,
-    deletion,
-    exported,
-    refusal,
-    sent_to,
-)
-from zeroparty.domain.scrub import scrub, scrub_json
-from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
-from zeroparty.errors import DeliveryError, InvalidInput
-
-if TYPE_CHECKING:
-    from zeroparty.adapters.braze.client import BrazeClient
-    from zeroparty.adapters.db.destinations import BrazeConnection, SqlDestinations
-    from zeroparty.adapters.db.people import Found, LocalErasure
+from zeroparty.cli.common import fail
 
 people_cli = typer.Typer(help="People who answered: erasure on request.", no_args_is_help=True)
 app.add_typer(people_cli, name="people")
-
-NOT_CONFIRMED = "--yes: not confirmed, nothing was deleted in Braze"
-GONE = "the destination no longer exists; delete the person's profiles in Braze by hand"
-CHANGED = (
-    "a delivery reached Braze while the profiles were looked up, so it may have written to a profile not "
-    "shown: run the same command again to look it up"
-)
-_PLAN_FIELDS = (Field("braze_id", whole=True), Field("external_id", whole=True), Field("action"), Field("holds"))
-
-
-@dataclass
-class Step:
-    """One destination's part of the erasure, as it goes."""
-
-    destination: str
-    sent: Sent | None = None  # None: never sent anything for the person
-    retried: bool = False  # an earlier erasure left it unfinished
-    connection: BrazeConnection | None = None
-    plan: Plan | None = None
-    outcome: Outcome | None = None
-    lookups: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def called(self) -> bool:
-        return self.sent is not None
-
-
-def _steps(found: Found, stored: SqlDestinations, email: str) -> list[Step]:
-    """Every destination, and those an earlier erasure left unfinished: what each was sent."""
-    names = sorted({d.name for d in stored.list()} | set(found.leftover))
-    steps: list[Step] = []
-    for name in names:
-        step = Step(name, retried=name in found.leftover)
-        try:
-            step.connection = stored.connection(name)
-        except InvalidInput:
-            step.connection = None
-        step.sent = _sent(name, found, step.connection, email)
-        steps.append(step)
-    return steps
-
-
-def _sent(name: str, found: Found, connection: BrazeConnection | None, email: str) -> Sent | None:
-    sent = found.leftover.get(name)
-    delivered = found.delivered.get(name)
-    if delivered is not None and connection is not None:
-        now_sent = sent_to(email, connection.settings, delivered, found.external_ids)
-        sent = now_sent if sent is None else sent | now_sent
-    return sent
-
-
-async def _look_up(client: BrazeClient, step: Step) -> Plan:
-    """Export the profiles holding an identifier zeroparty used for the person, and choose."""
-    dest, sent = step.connection, step.sent
-    assert sent is not None
-    if dest is None:
-        return Plan(step.destination, problem=GONE)
-    profiles = []
-    for body in sent.lookups():
-        try:
-            result = await client.export_ids(dest.endpoint, dest.api_key, body)
-        except DeliveryError as exc:
-            return Plan(step.destination, problem=f"look-up failed: {scrub(str(exc), dest.api_key)}")
-        found = exported(result.status, result.body)
-        if found is None:
-            said = refusal(result.status, scrub_json(result.body, dest.api_key), EXPORT_PERMISSION, EXPORT_PATH)
-            return Plan(step.destination, problem=f"cannot look up: {scrub(said, dest.api_key)}")
-        profiles += found
-    return Plan(step.destination, choose(sent, profiles))
-
-
-async def _delete(client: BrazeClient, step: Step, changed: bool) -> Outcome:
-    dest, plan = step.connection, step.plan
-    name = step.destination
-    if plan is None or plan.problem is not None or dest is None:
-        problem = plan.problem if plan is not None and plan.problem else GONE
-        return Outcome(name, False, f"not deleted: {problem}")
-    braze_ids = plan.braze_ids
-    answers: list[tuple[list[str], int, Any]] = []
-    for n in range(0, len(braze_ids), 50):
-        chunk = braze_ids[n : n + 50]
-        try:
-            result = await client.delete_by_braze_ids(dest.endpoint, dest.api_key, chunk)
-        except DeliveryError as exc:
-            gone = tuple(i for ids, _, _ in answers for i in ids)
-            return Outcome(name, False, f"failed: {scrub(str(exc), dest.api_key)}", gone)
-        answers.append((chunk, result.status, scrub_json(result.body, dest.api_key)))
-        if not 200 <= result.status < 300:
-            break
-    outcome = deletion(name, answers)
-    if changed and outcome.done:
-        return Outcome(name, False, f"{outcome.outcome}; but {CHANGED}", outcome.deleted)
-    return outcome
-
-
-def _run(steps: list[Step], act: Any) -> None:
-    async def go() -> None:
-        client = braze_client()
-        try:
-            for step in steps:
-                await act(client, step)
-        finally:
-            await client.aclose()
-
-    asyncio.run(go())
-
-
-def _show_plan(steps: list[Step]) -> None:
-    for step in steps:
-        plan = step.plan
-        again = " (left unfinished by an earlier erasure)" if step.retried else ""
-        if plan is None:
-            say(f"{step.destination}: never sent anything for this address: not called.")
-        elif plan.problem is not None:
-            say(f"{step.destination}{again}: {plan.problem}")
-        elif not plan.choices:
-            say(f"{step.destination}{again}: no profile found: nothing to delete.")
-        else:
-            say(f"{step.destination}{again}: {len(plan.choices)} profile(s) found, {len(plan.doomed)} to delete:")
-            show(_PLAN_FIELDS, [_plan_row(c) for c in plan.choices])
-
-
-def _plan_row(choice: Choice) -> tuple[str, str, str, str]:
-    p = choice.profile
-    if not choice.delete:
-        holds = f"{choice.held()}: {choice.why_kept}" if choice.holds else str(choice.why_kept)
-    else:
-        holds = choice.held()
-        if choice.shared_with is not None:
-            holds += f"; it also carries external_id {choice.shared_with}, which zeroparty never sent"
-    return (p.braze_id or "–", p.external_id or "–", "delete" if choice.delete else "keep", holds)
-
-
-def _confirmed(count: int, to_stderr: bool) -> bool:
-    try:
-        return typer.confirm(f"Delete {count} profile(s) in Braze?", default=False, err=to_stderr)
-    except typer.Abort:  # no answer (end of input, Ctrl-C)
-        return False
-
-
-def _as_json(address: str, steps: list[Step], local: LocalErasure | None, digest: str) -> dict[str, Any]:
-    def step_json(s: Step) -> dict[str, Any]:
-        plan = s.plan
-        profiles = [
-            {
-                "braze_id": c.profile.braze_id,
-                "external_id": c.profile.external_id,
-                "delete": c.delete,
-                "holds": list(c.holds),
-                "shared_with": c.shared_with,
-                "why_kept": c.why_kept,
-            }
-            for c in (plan.choices if plan is not None else ())
-        ]
-        return {
-            "destination": s.destination,
-            "sent": s.called,
-            "retried": s.retried,
-            "problem": plan.problem if plan is not None else None,
-            "profiles": profiles,
-            "outcome": s.outcome.outcome if s.outcome is not None else None,
-            "done": s.outcome.done if s.outcome is not None else None,
-            "deleted": list(s.outcome.deleted) if s.outcome is not None else [],
-        }
-
-    return {
-        "email": address,
-        "destinations": [step_json(s) for s in steps],
-        "erased_here": None if local is None else {"responses": local.responses, "rows": local.rows},
-        "erasure_id": None if local is None else local.erasure_id,
-        "email_hmac": digest,
-    }
 
 
 @people_cli.command("erase")
 def erase(
     email: Annotated[str, typer.Argument(help="The person's email address.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before deleting the profiles found.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan and what was done as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the plan and what was done as JSON; never asks (see --yes).")
+    ] = False,
 ) -> None:
     """Erase a person here and in each Braze destination that was sent their data.
 
@@ -230,85 +33,11 @@ def erase(
     responses, answers, outbox rows, delivery records and consent records go here, and the profiles
     in Braze. Logged under an HMAC of the address. Exit 1 if a destination is not done (a look-up or
     deletion failed): run the same command again to finish those."""
-    from zeroparty.adapters.db.people import LogKeys, SqlPeople
+    from zeroparty.cli.erasure import erase_person
     from zeroparty.domain.answers import normalize_email
 
     try:
         address = normalize_email(email)
     except ValueError as exc:
         fail(f"EMAIL: {exc}")
-    rt = runtime(settings(), create=False)
-    people = SqlPeople(rt.engine, rt.box)
-    keys = LogKeys(email_hmac_hex(rt.erasure_secret, address), email_sha256_hex(address))
-    try:
-        found = people.find(address, keys, now())
-    except InvalidInput as exc:
-        fail(str(exc))
-    steps = _steps(found, rt.destinations, address)
-    called = [s for s in steps if s.called]
-
-    async def look(client: BrazeClient, step: Step) -> None:
-        step.plan = await _look_up(client, step)
-
-    _run(called, look)
-    if not as_json:
-        _show_plan(steps)
-    doomed = sum(len(s.plan.doomed) for s in called if s.plan is not None)
-    if doomed and not yes and not _confirmed(doomed, to_stderr=as_json):
-        fail(NOT_CONFIRMED)
-
-    def sent_of(name: str, now_found: Found) -> Sent:
-        step = next((s for s in steps if s.destination == name), Step(name))
-        return _sent(name, now_found, step.connection, address) or Sent(address)
-
-    try:
-        local = people.erase(address, keys, now(), [s.destination for s in called], found, sent_of)
-    except InvalidInput as exc:
-        fail(str(exc))
-
-    async def delete(client: BrazeClient, step: Step) -> None:
-        step.outcome = await _delete(client, step, step.destination in local.changed)
-
-    _run(called, delete)
-    for step in steps:  # first sent something while the others were looked up
-        if step.destination in local.changed and not step.called:
-            step.outcome = Outcome(step.destination, False, f"not looked up: {CHANGED}")
-    outcomes = [s.outcome for s in steps if s.outcome is not None]
-    people.record_calls(local.erasure_id, outcomes, local.sealed)
-    if as_json:
-        out.print_json(json.dumps(_as_json(address, steps, local, keys.hmac)))
-    else:
-        _report(address, steps, local, keys.hmac)
-    failed = [o.destination for o in outcomes if not o.done]
-    if failed:
-        err.print(
-            plain(
-                f"error: Braze is not done at {', '.join(failed)}; the local erasure is done. "
-                "Fix the cause and run the same command again: it finishes only those."
-            ),
-            highlight=False,
-        )
-        raise typer.Exit(1)
-
-
-def _report(address: str, steps: list[Step], local: LocalErasure, digest: str) -> None:
-    deleted = ", ".join(f"{n} {table}" for table, n in sorted(local.rows.items())) or "nothing was stored"
-    say(f"Erased {address} here: {deleted}.")
-    done = [s for s in steps if s.outcome is not None]
-    if not done:
-        say("No Braze destination was sent anything for this address.")
-    for s in done:
-        assert s.outcome is not None
-        again = " (retried from an earlier erasure)" if s.retried else ""
-        ids = f": {', '.join(s.outcome.deleted)}" if s.outcome.deleted else ""
-        _indented(f"{s.destination}: {s.outcome.outcome}{again}{ids}")
-    say(f"Logged as erasure #{local.erasure_id} (HMAC-SHA256 of the address: {digest}).")
-
-
-def _indented(text: str) -> None:
-    """One destination's line, wrapped at whole words under itself (ids are never cut)."""
-    lines = textwrap.wrap(
-        text, width=out.width, initial_indent="  ", subsequent_indent="    ", break_long_words=False,
-        break_on_hyphens=False,
-    )  # fmt: skip
-    out.print(plain("\n".join(lines)), highlight=False)
+    erase_person(address, yes=yes, as_json=as_json)

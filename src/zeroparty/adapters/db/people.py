@@ -45,6 +45,7 @@ class Found:
     external_ids: tuple[str, ...]  # the signed external ids their responses carried
     delivered: dict[str, Delivered]  # destination → what it was sent (only those sent something)
     leftover: dict[str, Sent]  # destination → what an unfinished earlier erasure kept sealed for it
+    destinations: tuple[str, ...] = ()  # every destination there is
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class SqlPeople:
             tuple(external_ids),
             self._delivered(conn, user_keys, ids),
             self._not_done(self._log(conn, keys), email),
+            tuple(conn.execute(sa.select(destinations.c.name).order_by(destinations.c.name)).scalars()),
         )
 
     def erase(
