@@ -124,11 +124,9 @@ class SqlPeople:
         nothing changed. `seen` is what `find` read: a destination sent more since is reported."""
         sqlite = self._engine.dialect.name == "sqlite"
         with self._engine.connect() as conn:
-            try:
-                erased = self._erase(conn, email, keys, now, calls, seen, sent_of, sqlite)
-            finally:
-                if sqlite:  # the pooled connection deletes at normal cost again
-                    _raw(conn).execute("PRAGMA secure_delete=OFF")
+            # Every SQLite connection deletes securely (adapters/db/engine.py): nothing erased stays
+            # readable in free pages of the file.
+            erased = self._erase(conn, email, keys, now, calls, seen, sent_of, sqlite)
             if sqlite:
                 # Copy the WAL into the database file and empty it, so earlier versions of the erased
                 # pages do not linger there (best effort: with readers active SQLite does what it can).
@@ -147,9 +145,6 @@ class SqlPeople:
         sqlite: bool,
     ) -> LocalErasure:
         with conn.begin():
-            if sqlite:
-                # Deleted rows would otherwise stay readable in free pages of the file until reused.
-                conn.exec_driver_sql("PRAGMA secure_delete=ON")
             found = self._find(conn, email, keys, now)  # again, inside the transaction that deletes
             changed = frozenset(
                 name
