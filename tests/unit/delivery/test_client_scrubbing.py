@@ -7,9 +7,10 @@ import asyncio
 import httpx
 import pytest
 
+from tests.support.processes import closed_port
 from zeroparty.adapters.braze.client import BrazeClient
 from zeroparty.delivery.ports import SendResult
-from zeroparty.errors import RetryableDeliveryError
+from zeroparty.errors import NotDeliveredError, RetryableDeliveryError
 
 KEY = "8c3f1e2a-5b7d-4e9f-a1c2-d3e4f5a6b7c8"
 
@@ -49,3 +50,25 @@ def test_transport_error_messages_are_scrubbed() -> None:
         send(handler)
     assert str(caught.value).endswith("proxy refused Bearer [redacted])")
     assert KEY[:8] not in str(caught.value)
+
+
+def test_a_refused_connection_is_told_apart_from_a_request_that_may_have_landed() -> None:
+    """A connection Braze never accepted is NotDeliveredError (a plain retry); a connection that
+    dropped after the request went is only RetryableDeliveryError (the outcome is unknown)."""
+
+    async def refused(port: int) -> None:
+        client = BrazeClient()
+        try:
+            await client.post_track(f"http://127.0.0.1:{port}", KEY, {"attributes": []})
+        finally:
+            await client.aclose()
+
+    with closed_port() as port, pytest.raises(NotDeliveredError, match="could not reach"):
+        asyncio.run(refused(port))
+
+    def drop(_request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+    with pytest.raises(RetryableDeliveryError) as dropped:
+        send(drop)
+    assert not isinstance(dropped.value, NotDeliveredError)
