@@ -105,7 +105,7 @@ class FakeBraze:
     events_applied: list[dict[str, Any]] = field(default_factory=list)
     refusals: dict[tuple[str, str], str] = field(default_factory=dict)  # (who, field) → errors[].type
     poisoned: dict[str, SendResult] = field(default_factory=dict)  # who → the answer to any request naming them
-    max_objects: int = 75  # per request, counted across the arrays, or per array on legacy contracts
+    max_objects: int = 75  # per request, counted across the arrays, or per array (batch_limits per_array)
     per_array: bool = False
     _script: deque[Script] = field(default_factory=deque)
 

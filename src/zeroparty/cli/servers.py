@@ -146,7 +146,9 @@ def sandbox_cmd(
         RateLimitMode, typer.Option(help="epoch: Reset is an epoch second; mau: seconds left, Retry-After on 429.")
     ] = RateLimitMode.epoch,
     track_limit: Annotated[int, typer.Option(min=1, help="/users/track requests per key per 3 s.")] = 3000,
-    legacy_per_array: Annotated[bool, typer.Option(help="Allow 75 objects per array instead of 75 combined.")] = False,
+    per_array: Annotated[
+        bool, typer.Option(help="Count 75 objects per array (attributes, events, purchases) instead of 75 combined.")
+    ] = False,
 ) -> None:
     """Run the Braze-compatible sandbox on its own; its routes mirror Braze's paths at the root."""
     from zeroparty.adapters.http.serving import url_of
@@ -166,7 +168,7 @@ def sandbox_cmd(
         instance_host=instance_host,
         rate_limit_mode=rate_limit_mode.value,
         track_rate_limit=track_limit,
-        legacy_per_array=legacy_per_array,
+        per_array=per_array,
     )
     sock = listen(host, port)
     where = "given with --api-key" if api_key else f"in {s.data_dir / 'sandbox.key'}"

@@ -2,8 +2,8 @@
 (identity, renames, only what Braze does not hold yet, the completion event), set aside what can
 never be sent, then batch the rest within Braze's limits.
 
-Limits (https://www.braze.com/docs/api/api_limits): 75 objects combined per request (legacy
-contracts: 75 per array; MAU contracts 50), 4 MB per request; 100 KB per object.
+Limits (https://www.braze.com/docs/api/api_limits): 75 objects per request, counted combined or
+per array as the company's contract says (`batch_limits`), 4 MB per request; 100 KB per object.
 Data points (https://www.braze.com/docs/user_guide/data/data_points/): every attribute sent costs
 one, "at face value" even when unchanged, the email address included ("Profile data: Email
 address" is billable) when it is sent as an attribute; subscription states ("Subscription state

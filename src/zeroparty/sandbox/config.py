@@ -22,7 +22,7 @@ class SandboxConfig:
     api_keys: Mapping[str, frozenset[str]]  # key -> its permissions, e.g. {"users.track"}
     instance_host: str | None = None  # a request whose Host differs gets 401 (wrong instance)
     max_objects: int = 75  # objects per /users/track request, combined across the arrays
-    legacy_per_array: bool = False  # legacy rate limits: max_objects per array instead
+    per_array: bool = False  # the contract counts max_objects per array, not combined
     rate_limit_mode: Literal["epoch", "mau"] = "epoch"  # X-RateLimit-Reset as epoch or seconds left
     track_rate_limit: int = 3000  # /users/track requests per window per key
     track_rate_window_s: float = 3.0

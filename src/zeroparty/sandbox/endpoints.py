@@ -79,7 +79,7 @@ class _Endpoints:
 
     async def track(self, body: dict[str, Any], now: datetime) -> Answer:
         counts = count_objects(body)
-        if over_object_limit(counts, self.config.max_objects, self.config.legacy_per_array):
+        if over_object_limit(counts, self.config.max_objects, self.config.per_array):
             return Answer(400, {"message": "Max Input Length Exceeded"})
         if not any(counts.values()):
             return Answer(400, {"message": NO_VALID_DATA})

@@ -214,16 +214,16 @@ def test_75_objects_combined(sandbox: Sandbox, counts: dict[str, int], status: i
 
 
 @pytest.fixture
-def legacy(tmp_path: Path) -> Iterator[Sandbox]:
-    yield from start(tmp_path, legacy_per_array=True)
+def per_array(tmp_path: Path) -> Iterator[Sandbox]:
+    yield from start(tmp_path, per_array=True)
 
 
 @pytest.mark.parametrize(
     ("counts", "status"),
     [({"attributes": 75, "events": 75, "purchases": 75}, 201), ({"attributes": 76}, 400), ({"events": 75, "purchases": 76}, 400)],
 )  # fmt: skip
-def test_legacy_mode_allows_75_per_array(legacy: Sandbox, counts: dict[str, int], status: int) -> None:
-    r = legacy.post("/users/track", {a: _objects(n, a) for a, n in counts.items()})
+def test_per_array_limits_allow_75_of_each(per_array: Sandbox, counts: dict[str, int], status: int) -> None:
+    r = per_array.post("/users/track", {a: _objects(n, a) for a, n in counts.items()})
     assert r.status_code == status, r.text
     if status == 201:
         assert r.json() == {"message": "success", **{f"{a}_processed": n for a, n in counts.items()}}

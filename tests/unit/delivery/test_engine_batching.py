@@ -1,5 +1,6 @@
 """Batching within Braze's limits (https://www.braze.com/docs/api/api_limits): 75 objects per
-request counted across attributes and events (or per array on legacy contracts, 50 on MAU ones),
+request counted across attributes and events (or per array, as some contracts count them; fewer
+when a destination's max_objects says so),
 4 MB per request, 100 KB per object; what no request could carry is dead at once, and the rest of
 the claim is delivered."""
 
@@ -33,9 +34,9 @@ def test_a_backlog_goes_out_in_full_batches(rig: Rig) -> None:
         # Attributes and the completion event: two objects a user, 75 objects in all.
         (DestinationSettings(completion_event="quiz_completed"), (37, 37)),
         (DestinationSettings(completion_event="quiz_completed", batch_limits="per_array"), (75, 75)),  # 75 per array
-        (DestinationSettings(max_objects=50), (50, 0)),  # an MAU contract
+        (DestinationSettings(max_objects=50), (50, 0)),  # a lower max_objects
     ],
-    ids=["combined", "legacy-per-array", "mau"],
+    ids=["combined", "per-array", "fewer"],
 )
 def test_the_object_limit_is_counted_as_the_contract_says(
     make_rig: Callable[..., Rig], settings: DestinationSettings, biggest: tuple[int, int]

@@ -44,5 +44,5 @@ def test_deeply_nested_values_are_refused_without_recursion() -> None:
 def test_object_limits() -> None:
     counts = count_objects({"attributes": [1] * 50, "events": [1] * 26, "purchases": "x"})
     assert counts == {"attributes": 50, "events": 26}
-    assert over_object_limit(counts, 75, legacy_per_array=False)
-    assert not over_object_limit(counts, 75, legacy_per_array=True)
+    assert over_object_limit(counts, 75, per_array=False)
+    assert not over_object_limit(counts, 75, per_array=True)

@@ -38,10 +38,11 @@ def count_objects(body: Mapping[str, Any]) -> dict[str, int]:
     return {k: len(body[k]) for k in ARRAYS if isinstance(body.get(k), list)}
 
 
-def over_object_limit(counts: Mapping[str, int], max_objects: int, legacy_per_array: bool) -> bool:
-    """75 objects combined across the arrays; on legacy rate limits, 75 per array
-    (https://www.braze.com/docs/api/api_limits, "Batching requests")."""
-    if legacy_per_array:
+def over_object_limit(counts: Mapping[str, int], max_objects: int, per_array: bool) -> bool:
+    """75 objects combined across the arrays; on contracts that count per array, 75 of each
+    (https://www.braze.com/docs/api/api_limits, "Batching requests"; which one applies depends on
+    the company's contract: docs/delivery.md, "Batching")."""
+    if per_array:
         return any(n > max_objects for n in counts.values())
     return sum(counts.values()) > max_objects
 
