@@ -65,7 +65,10 @@ class Lease:
         age = dest.settings.dedupe_max_age
         return cls(
             dest,
-            {u.user_key: replace(u, accepted=trusted(u.accepted, now, age)) for u in users},
+            {
+                u.user_key: ClaimedUser(u.user_key, u.version, u.items, trusted(u.accepted, now, age), u.full)
+                for u in users
+            },
             {i.id: RowState(i.attempts, i.created_at) for u in users for i in u.items},
             started,
         )

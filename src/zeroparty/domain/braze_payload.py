@@ -157,14 +157,6 @@ def identifier(user_key: str, settings: DestinationSettings, external_id: str | 
     return ident
 
 
-def _costs_a_point(name: str) -> bool:
-    return name not in SUBSCRIPTION_FIELDS and not name.startswith(GROUP_KEY)
-
-
-def _always_sent(name: str) -> bool:
-    return name in SUBSCRIPTION_FIELDS or name.startswith(GROUP_KEY)
-
-
 def render(
     user: UserChanges, settings: DestinationSettings, accepted: Mapping[str, Any], full: bool = False
 ) -> Rendered:
@@ -173,7 +165,7 @@ def render(
     died mid-request nobody knows what it sent, so everything the rows carry goes out again.
     Subscription states are always sent; a completion event Braze accepted never is."""
     external_id = user.external_id if settings.identity == "external_id" else None
-    identifier(user.user_key, settings, external_id)  # NotSendable before anything else
+    ident = identifier(user.user_key, settings, external_id)  # NotSendable before anything else
     marks: dict[str, Any] = {}
     identify: dict[str, Any] | None = None
     if external_id is not None:
@@ -184,35 +176,42 @@ def render(
             identify = identify_entry(user.email, external_id)
             marks[IDENTIFIED_KEY] = external_id
     wanted: dict[str, Any] = braze_attributes(user.attributes, settings)
-    if settings.identity in ("user_alias", "external_id"):
+    if settings.identity != "email":
         wanted.setdefault("email", user.email)
-    groups = {
-        GROUP_KEY + settings.subscription_groups[key].id: state
-        for key, state in user.groups.items()
-        if key in settings.subscription_groups
-    }
-    every = {**wanted, **groups}
-    fresh = {k: v for k, v in every.items() if full or _always_sent(k) or k not in accepted or accepted[k] != v}
-    saved = sum(1 for k in every if k not in fresh and _costs_a_point(k))
+    # One pass over the values (this runs for every user of every claim): what goes, what Braze
+    # holds already (a data point saved), what it costs.
+    fresh: dict[str, Any] = {}
+    saved = cost = 0
+    for k, v in wanted.items():
+        if full or k in SUBSCRIPTION_FIELDS or accepted.get(k, _ABSENT) != v:
+            fresh[k] = v
+            cost += k not in SUBSCRIPTION_FIELDS
+        elif k not in SUBSCRIPTION_FIELDS:
+            saved += 1
+    subscriptions: list[dict[str, Any]] = []
+    for key, state in user.groups.items():  # subscription states: free, and always sent
+        group = settings.subscription_groups.get(key)
+        if group is not None:
+            fresh[GROUP_KEY + group.id] = state
+            subscriptions.append({"subscription_group_id": group.id, "subscription_state": state})
     attributes: dict[str, Any] | None = None
     if fresh:
-        attributes = identifier(user.user_key, settings, external_id)
-        attributes.update({k: v for k, v in fresh.items() if not k.startswith(GROUP_KEY)})
-        subscriptions = [
-            {"subscription_group_id": k.removeprefix(GROUP_KEY), "subscription_state": v}
-            for k, v in fresh.items()
-            if k.startswith(GROUP_KEY)
-        ]
+        attributes = ident
+        attributes.update(wanted if len(fresh) == len(wanted) + len(subscriptions) else _attributes_of(fresh))
         if subscriptions:
             attributes["subscription_groups"] = subscriptions
-    pending = [
-        (row.item_id, row.completion, event_mark(row.completion, row.item_id))
-        for row in user.rows
-        if row.completion is not None and settings.completion_event
-    ]
-    pending = [p for p in pending if p[2] not in accepted]
-    events = tuple(_event(user.user_key, c, settings, external_id) for _, c, _ in pending)
-    sent_points = sum(1 for k in fresh if _costs_a_point(k)) + len(events)
+    events: tuple[dict[str, Any], ...] = ()
+    event_rows: tuple[str, ...] = ()
+    event_marks: tuple[str, ...] = ()
+    if settings.completion_event:
+        pending = [
+            (row.item_id, row.completion, mark)
+            for row in user.rows
+            if row.completion is not None and (mark := event_mark(row.completion, row.item_id)) not in accepted
+        ]
+        events = tuple(_event(user.user_key, c, settings, external_id) for _, c, _ in pending)
+        event_rows = tuple(item for item, _, _ in pending)
+        event_marks = tuple(mark for _, _, mark in pending)
     # The markers are recorded only with what Braze accepted, so a failed send identifies again.
     carries = attributes is not None or bool(events)
     sent = {**fresh, **marks} if carries else fresh
@@ -221,15 +220,22 @@ def render(
         attributes,
         events,
         sent,
-        sent_points,
+        cost + len(events),
         saved,
         identify if carries else None,
-        tuple(item for item, _, _ in pending),
-        tuple(mark for _, _, mark in pending),
+        event_rows,
+        event_marks,
         # Under update_existing_only Braze drops an update for a profile it does not have, and its
         # answer does not say so: what is sent is never taken as held.
         record=settings.update_existing_only is not True,
     )
+
+
+_ABSENT = object()  # not in the record: never equal to a value
+
+
+def _attributes_of(fresh: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fresh.items() if not k.startswith(GROUP_KEY)}
 
 
 def identify_entry(email: str, external_id: str) -> dict[str, Any]:
