@@ -351,10 +351,14 @@ def test_the_plan_reads_at_80_columns_and_json_carries_the_plan_and_the_result(t
         report = json.loads(done.stdout)
         assert stack_post(stack.base, ADA) == 201  # Ada answers again; this time the erasure goes ahead
         deliver(tmp_path, {"sandbox": SANDBOX_KEY})
+        # Braze wrote this answer, sent by email, to the identified profile with her address: the app's.
+        [shared] = stack.export_by_email(ADA)
+        assert shared["external_id"] == "app-10" and "skin_type" in shared["custom_attributes"]
         again = run(tmp_path, "people", "erase", ADA, "--yes", extra={"COLUMNS": "80"})
         assert again.returncode == 0, again.stderr
         assert max(len(line) for line in again.stdout.splitlines()) <= 80
-        assert "  sandbox: deleted in Braze (HTTP 201, deleted: 1):" in again.stdout
+        assert f"  sandbox: deleted in Braze (HTTP 201, deleted: 1): {shared['braze_id']}" in again.stdout
+        assert stack.export_by_email(ADA) == []  # it held her answers: it went, and the plan said whose it was
         [sandbox] = report["destinations"]
         assert (sandbox["destination"], sandbox["sent"], sandbox["done"]) == ("sandbox", True, True)
         assert sandbox["deleted"] == [quiz["braze_id"]]
