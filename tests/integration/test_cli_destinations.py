@@ -17,7 +17,7 @@ from tests.integration.test_cli import run
 from tests.support.definitions import sample_data
 from tests.support.processes import cli_env, closed_port, server_process
 from tests.support.server import serve
-from zeroparty.adapters.db.engine import create_engine
+from zeroparty.adapters.db.engine import create_engine, sqlite_dbapi
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 from zeroparty.sandbox.config import ALL_PERMISSIONS
 
@@ -52,7 +52,9 @@ def braze(tmp_path: Path) -> Iterator[str]:
 
 
 def db(data_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(data_dir / "zeroparty.db")
+    # The SQLite library zeroparty uses: two libraries in one process lose each other's locks.
+    connection: sqlite3.Connection = sqlite_dbapi().connect(str(data_dir / "zeroparty.db"))
+    return connection
 
 
 def errors(done: subprocess.CompletedProcess[str]) -> str:
