@@ -44,7 +44,7 @@ from tests.support.definitions import sample  # noqa: E402
 from tests.support.processes import cli_env, reported_url, stop  # noqa: E402
 from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
-from zeroparty.adapters.db.queue import enqueue_users  # noqa: E402
+from zeroparty.adapters.db.outbox_sql.queue import enqueue_users  # noqa: E402
 from zeroparty.adapters.db.schema import delivery_counters, outbox, responses  # noqa: E402
 from zeroparty.bootstrap import Runtime, build_worker, freeze_startup_heap, open_runtime, run_worker  # noqa: E402
 from zeroparty.config import Settings  # noqa: E402

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.support.outbox_world import T0, World
 from zeroparty.adapters.db import settling
 from zeroparty.adapters.db.bulk import BulkSql
+from zeroparty.adapters.db.outbox_sql import records
 from zeroparty.adapters.db.schema import delivery_state
 
 AWKWARD = ["", "a@x.co", "O'Brien@x.co", 'quote"d@x.co', "back\\slash@x.co", "zoë@x.co", "日本@例え.jp", "🙂@x.co",
@@ -70,7 +71,7 @@ def test_accepted_values_come_back_exactly_as_recorded(world: World, values: lis
     with world.engine.begin() as conn:
         settling.record_accepted(conn, world.dest_id, accepted, T0)
     with world.engine.connect() as conn:
-        stored = settling.accepted_values(conn, world.dest_id, list(accepted))
+        stored = records.accepted_values(conn, world.dest_id, list(accepted))
     assert {u: _values(r) for u, r in stored.items()} == accepted
     assert all(r["$at"] == dict.fromkeys(accepted[u], int(T0.timestamp())) for u, r in stored.items())
 
@@ -86,7 +87,7 @@ def test_recording_merges_with_what_was_accepted_before(world: World) -> None:
     later = T0 + timedelta(seconds=1)
     with world.engine.begin() as conn:
         settling.record_accepted(conn, world.dest_id, {"b@x.co": {}}, later)  # nothing new: nothing changes
-        stored = settling.accepted_values(conn, world.dest_id, ["a@x.co", "b@x.co", "c@x.co"])
+        stored = records.accepted_values(conn, world.dest_id, ["a@x.co", "b@x.co", "c@x.co"])
     assert {u: _values(r) for u, r in stored.items()} == {
         "a@x.co": {"skin_type": "dry", "n": 2},
         "b@x.co": {"skin_type": "oily"},
@@ -98,7 +99,7 @@ def test_keys_a_request_in_doubt_carried_are_forgotten_and_the_rest_kept(world: 
     with world.engine.begin() as conn:
         settling.record_accepted(conn, world.dest_id, {"a@x.co": {"skin_type": "dry", "n": 1}}, T0)
         settling.record_accepted(conn, world.dest_id, {"a@x.co": {"m": 3}}, later, {"a@x.co": ("n",)})
-        [record] = settling.accepted_values(conn, world.dest_id, ["a@x.co"]).values()
+        [record] = records.accepted_values(conn, world.dest_id, ["a@x.co"]).values()
     assert _values(record) == {"skin_type": "dry", "m": 3}
     assert record["$at"] == {"skin_type": int(T0.timestamp()), "m": int(later.timestamp())}
 
@@ -110,5 +111,5 @@ def test_a_record_kept_before_times_were_kept_takes_the_time_it_was_written(worl
                 destination_id=world.dest_id, user_key="old@x.co", values={"skin_type": "dry"}, updated_at=T0
             )
         )
-        [record] = settling.accepted_values(conn, world.dest_id, ["old@x.co"]).values()
+        [record] = records.accepted_values(conn, world.dest_id, ["old@x.co"]).values()
     assert record == {"skin_type": "dry", "$at": {"skin_type": int(T0.timestamp())}}

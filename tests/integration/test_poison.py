@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
-from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.outbox_sql.queue import enqueue_users
 from zeroparty.adapters.db.schema import (
     delivery_attempts,
     destinations,

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.outbox_world import T0, World
-from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.outbox_sql.queue import enqueue_users
 from zeroparty.adapters.db.wakeup import CommitWatcher
 
 

@@ -7,19 +7,17 @@ id (the email goes among the attributes); respondents without one are counted, n
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import version_by_id
-from zeroparty.adapters.db.queue import enqueue_users
-from zeroparty.adapters.db.schema import answers, outbox, responses
+from zeroparty.adapters.db.outbox_sql import queue, rows
+from zeroparty.adapters.db.schema import answers, responses
 from zeroparty.domain.backfill import StoredResponse, current_profile
 
 E = responses.c
@@ -77,7 +75,7 @@ class SqlBackfill:
             keys = _newest_external_ids(conn, emails, since) if by_external_id else {e: e for e in emails}
             # First: the queue rows lock each user, so a capture for one of them commits before or
             # after this chunk as a whole, never in between the read below and the rows it makes.
-            enqueue_users(conn, [destination_id], list(dict.fromkeys(keys.values())), now)
+            queue.enqueue_users(conn, [destination_id], list(dict.fromkeys(keys.values())), now)
             query = sa.select(
                 E.id, E.email, E.experience_version_id, E.outcome_id, E.completed_at, E.updated_at, E.external_id
             ).where(E.email.in_(list(keys)))
@@ -105,26 +103,13 @@ class SqlBackfill:
                     r.external_id,
                 )
                 per_user.setdefault(r.email, []).append((response, r.id))
-            rows: list[dict[str, Any]] = []
+            new: list[rows.NewRow] = []
             for email, theirs in per_user.items():
                 profile = current_profile((s for s, _ in theirs), with_consent)
                 change = profile.change(email)
                 if change is None or email not in keys:
                     continue
                 newest = max(theirs, key=lambda t: t[0].updated_at)[1]
-                rows.append(
-                    {
-                        "id": str(uuid.uuid4()),
-                        "destination_id": destination_id,
-                        "response_id": newest,
-                        "user_key": keys[email],
-                        "payload": change.payload(),
-                        "state": "pending",
-                        "attempts": 0,
-                        "available_at": now,
-                        "created_at": now,
-                    }
-                )
-            if rows:
-                conn.execute(sa.insert(outbox), rows)
-        return Queued(len(rows), len(set(emails) - set(keys)))
+                new.append(rows.NewRow(destination_id, newest, keys[email], change))
+            rows.add(conn, new, now)
+        return Queued(len(new), len(set(emails) - set(keys)))

@@ -1,10 +1,10 @@
 """Capture writes: a response, its answers and its outbox rows, in one transaction; and the
-experiences' external id token secrets."""
+experiences' external id token secrets. The outbox rows and the queue go through the named
+statements of `outbox_sql/`."""
 
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,14 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import latest_published, version_by_id
-from zeroparty.adapters.db.queue import enqueue_users
+from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import (
     answers,
     consent_records,
     destinations,
     experience_secrets,
     experiences,
-    outbox,
     responses,
 )
 from zeroparty.domain.profile_change import identity_of
@@ -123,26 +122,8 @@ class SqlCaptureUnit(SqlCaptureReader):
         targets = conn.execute(sa.select(destinations.c.id, destinations.c.settings)).all()
         keys = {d.id: change.key_for(identity_of(d.settings)) for d in targets}
         for key in sorted(set(keys.values())):  # first: it orders writers for one user
-            enqueue_users(conn, [d for d, k in keys.items() if k == key], [key], now)
-        if keys:
-            payload = change.payload()
-            conn.execute(
-                sa.insert(outbox),
-                [
-                    {
-                        "id": str(uuid.uuid4()),
-                        "destination_id": d,
-                        "response_id": w.response_id,
-                        "user_key": key,
-                        "payload": payload,
-                        "state": "pending",
-                        "attempts": 0,
-                        "available_at": now,
-                        "created_at": now,
-                    }
-                    for d, key in keys.items()
-                ],
-            )
+            queue.enqueue_users(conn, [d for d, k in keys.items() if k == key], [key], now)
+        rows.add(conn, [rows.NewRow(d, w.response_id, key, change) for d, key in keys.items()], now)
         return len(keys)
 
 

@@ -1,5 +1,7 @@
 """Read side of delivery for `zeroparty deliveries`: per-destination counts, latency and counters,
-the dead items with Braze's reason for each, and what a list of item ids refers to."""
+the dead items with Braze's reason for each, and what a list of item ids refers to. This module
+shapes what it shows; the statements it runs on the delivery tables are `outbox_sql/reads.py`'s
+and `outbox_sql/counters.py`'s."""
 
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, delivery_months, destinations, outbox
-from zeroparty.domain.budget import BudgetState, budget_state, month_of
+from zeroparty.adapters.db.outbox_sql import counters, reads
+from zeroparty.adapters.db.schema import destinations
+from zeroparty.domain.budget import BudgetState, budget_state
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
 from zeroparty.errors import FieldError, NotFound
 
-R = outbox.c
 D = destinations.c
 _IN_CHUNK = 500  # ids per IN (…): far below SQLite's bound-parameter limit
 
@@ -78,26 +80,13 @@ class SqlDeliveries:
             dests = conn.execute(
                 sa.select(D.id, D.name, D.paused_reason, D.paused_until, D.settings).order_by(D.name)
             ).all()
-            m = delivery_months.c
-            month = {
-                r.destination_id: int(r.points_sent)
-                for r in conn.execute(sa.select(m.destination_id, m.points_sent).where(m.month == month_of(now)))
-            }
-            counts = {
-                (r.destination_id, r.state): int(r.n)
-                for r in conn.execute(
-                    sa.select(R.destination_id, R.state, sa.func.count().label("n")).group_by(R.destination_id, R.state)
-                )
-            }
-            c = delivery_counters.c
-            counters = {
-                r.destination_id: r
-                for r in conn.execute(sa.select(c.destination_id, c.requests, c.points_sent, c.points_saved))
-            }
+            month = counters.month_points(conn, now)
+            counts = reads.counts_by_state(conn)
+            totals = counters.totals(conn)
             result = []
             for d in dests:
                 latencies = self._latencies(conn, d.id)
-                sent = counters.get(d.id)
+                sent = totals.get(d.id)
                 result.append(
                     DestinationStats(
                         d.name,
@@ -120,36 +109,15 @@ class SqlDeliveries:
 
     @staticmethod
     def _latencies(conn: Connection, destination_id: int) -> list[float]:
-        rows = conn.execute(
-            sa.select(R.created_at, R.delivered_at)
-            .where(R.destination_id == destination_id, R.state == "delivered", R.delivered_at.is_not(None))
-            .order_by(R.delivered_at.desc())
-            .limit(LATENCY_SAMPLE)
-        ).all()
+        rows = reads.delivered_times(conn, destination_id, LATENCY_SAMPLE)
         return [max(0.0, (r.delivered_at - r.created_at).total_seconds()) for r in rows]
 
     def dead(self, destination: str | None = None) -> list[DeadItem]:
         """Every dead item (of one destination, if named), newest first."""
-        a = delivery_attempts.c
-        died = (
-            sa.select(a.outbox_id, sa.func.max(a.at).label("at"))
-            .where(a.outcome == "dead")
-            .group_by(a.outbox_id)
-            .subquery()
-        )
-        dead_at = sa.func.coalesce(died.c.at, R.created_at)
-        query = (
-            sa.select(R.id, D.name, R.user_key, dead_at.label("dead_at"), R.attempts, R.last_error, R.response_id)
-            .join(destinations, D.id == R.destination_id)
-            .outerjoin(died, died.c.outbox_id == R.id)
-            .where(R.state == "dead")
-            .order_by(dead_at.desc(), R.seq.desc())
-        )
         if destination is not None:
             self.destination_id(destination)  # an unknown name is an error, not an empty list
-            query = query.where(D.name == destination)
         with reader(self._engine).connect() as conn:
-            rows = conn.execute(query).all()
+            rows = reads.dead(conn, destination)
         return [DeadItem(r.id, r.name, r.user_key, r.dead_at, r.attempts, r.last_error, r.response_id) for r in rows]
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
@@ -157,8 +125,6 @@ class SqlDeliveries:
         found: dict[str, ItemState] = {}
         with reader(self._engine).connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                for r in conn.execute(
-                    sa.select(R.id, D.name, R.state).join(destinations, D.id == R.destination_id).where(R.id.in_(chunk))
-                ):
+                for r in reads.states(conn, chunk):
                     found[r.id] = ItemState(r.id, r.name, r.state)
         return found

@@ -1,4 +1,5 @@
-"""Forgetting what a destination holds: the statements behind `zeroparty destinations forget`.
+"""Forgetting what a destination holds: what `zeroparty destinations forget` runs (the statements on
+`delivery_state` are `outbox_sql/records.py`'s).
 
 `delivery_state` is the record of the values each destination last accepted for each user (under
 the names it received), which lets the engine leave out what Braze already holds. When the brand
@@ -15,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import delivery_state, responses
+from zeroparty.adapters.db.outbox_sql import records
+from zeroparty.adapters.db.schema import responses
 
-S = delivery_state.c
-CHUNK = 500  # keys per statement, within SQLite's parameter limit
+CHUNK = 500  # addresses per IN (…), within SQLite's parameter limit
 
 
 def person_keys(engine: Engine, emails: Sequence[str]) -> list[str]:
@@ -39,7 +40,7 @@ def person_keys(engine: Engine, emails: Sequence[str]) -> list[str]:
 def held_records(engine: Engine, destination_id: int) -> int:
     """How many users the destination holds a record for."""
     with reader(engine).connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).where(S.destination_id == destination_id)).scalar_one())
+        return records.held(conn, destination_id)
 
 
 def forget(engine: Engine, destination_id: int, user_keys: Sequence[str] | None) -> int:
@@ -47,14 +48,5 @@ def forget(engine: Engine, destination_id: int, user_keys: Sequence[str] | None)
 
     No lease is taken or waited for: a worker delivering one of these users meanwhile records what
     Braze accepts from it as usual, and the rest of the user's values count as unknown."""
-    dropped = 0
     with engine.begin() as conn:
-        if user_keys is None:
-            return int(conn.execute(sa.delete(delivery_state).where(S.destination_id == destination_id)).rowcount)
-        for start in range(0, len(user_keys), CHUNK):
-            chunk = list(user_keys[start : start + CHUNK])
-            done = conn.execute(
-                sa.delete(delivery_state).where(S.destination_id == destination_id, S.user_key.in_(chunk))
-            )
-            dropped += int(done.rowcount)
-    return dropped
+        return records.forget(conn, destination_id, user_keys)

@@ -1,4 +1,6 @@
-"""Braze destinations. API keys are sealed with the SecretBox before they touch the database."""
+"""Braze destinations. API keys are sealed with the SecretBox before they touch the database. What
+belongs to a destination in the delivery tables is counted and removed with it through the named
+statements of `outbox_sql/`."""
 
 from __future__ import annotations
 
@@ -8,17 +10,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.crypto import SecretBox, key_hint
+from zeroparty.adapters.db import outbox_sql
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.metadata import metadata
-from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
+from zeroparty.adapters.db.outbox_sql import counters, queue, reads, records, rows
+from zeroparty.adapters.db.schema import destinations
 from zeroparty.domain.classify import paused_for_endpoint
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.errors import ConfigurationError, FieldError, InvalidInput, NotFound
-
-WAITING = ("pending", "in_flight")
 
 
 @dataclass(frozen=True)
@@ -72,31 +74,21 @@ def _missing(name: str) -> NotFound:
 
 
 def _dependents() -> list[sa.Table]:
-    """Tables whose rows belong to a destination (a foreign key to destinations.id), children first:
-    removing a destination removes them too, including tables the delivery engine adds later."""
+    """Tables other than the delivery tables whose rows belong to a destination (a foreign key to
+    destinations.id), children first: removing a destination removes them too, including tables
+    added later."""
     return [
-        t for t in reversed(metadata.sorted_tables) if any(fk.column.table is destinations for fk in t.foreign_keys)
+        t
+        for t in reversed(metadata.sorted_tables)
+        if t not in outbox_sql.TABLES and any(fk.column.table is destinations for fk in t.foreign_keys)
     ]
 
 
 def list_destinations(engine: Engine) -> list[DestinationView]:
     """Every destination with its queue counts, by name; reading them needs no key."""
-    counts = (
-        sa.select(
-            outbox.c.destination_id,
-            sa.func.sum(sa.case((outbox.c.state.in_(["pending", "in_flight"]), 1), else_=0)).label("pending"),
-            sa.func.sum(sa.case((outbox.c.state == "delivered", 1), else_=0)).label("delivered"),
-            sa.func.sum(sa.case((outbox.c.state == "dead", 1), else_=0)).label("dead"),
-        )
-        .group_by(outbox.c.destination_id)
-        .subquery()
-    )
     with reader(engine).connect() as conn:
-        rows = conn.execute(
-            sa.select(destinations, counts.c.pending, counts.c.delivered, counts.c.dead)
-            .outerjoin(counts, counts.c.destination_id == destinations.c.id)
-            .order_by(destinations.c.name)
-        ).all()
+        found = conn.execute(sa.select(destinations).order_by(destinations.c.name)).all()
+        counts = reads.counts_by_state(conn)
     return [
         DestinationView(
             r.id,
@@ -106,12 +98,12 @@ def list_destinations(engine: Engine) -> list[DestinationView]:
             r.api_key_hint,
             r.paused_reason,
             r.paused_until,
-            int(r.pending or 0),
-            int(r.delivered or 0),
-            int(r.dead or 0),
+            sum(counts.get((r.id, state), 0) for state in rows.WAITING),
+            counts.get((r.id, "delivered"), 0),
+            counts.get((r.id, "dead"), 0),
             _settings(r.settings, r.name),
         )
-        for r in rows
+        for r in found
     ]
 
 
@@ -238,7 +230,8 @@ class SqlDestinations:
             dest_id = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).scalar()
             if dest_id is None:
                 raise _missing(name)
-            counts = self._outbox_counts(conn, dest_id)
+            held = rows.of_destination(conn, dest_id)
+            counts = Removed(held.total, held.waiting, held.attempts)
             if counts.waiting and not force:
                 raise InvalidInput(
                     FieldError(
@@ -247,22 +240,12 @@ class SqlDestinations:
                         "flight); let them be delivered first, or pass --force to drop them with the destination",
                     )
                 )
-            rows = sa.select(outbox.c.id).where(outbox.c.destination_id == dest_id).scalar_subquery()
-            conn.execute(sa.delete(delivery_attempts).where(delivery_attempts.c.outbox_id.in_(rows)))
+            rows.delete_destination(conn, dest_id)
+            queue.delete_destination(conn, dest_id)
+            records.delete_destination(conn, dest_id)
+            counters.delete_destination(conn, dest_id)
             for table in _dependents():
                 column = next(fk.parent for fk in table.foreign_keys if fk.column.table is destinations)
                 conn.execute(sa.delete(table).where(column == dest_id))
             conn.execute(sa.delete(destinations).where(destinations.c.id == dest_id))
         return counts
-
-    @staticmethod
-    def _outbox_counts(conn: Connection, dest_id: int) -> Removed:
-        mine = outbox.c.destination_id == dest_id
-        total = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
-        waiting = conn.execute(sa.select(sa.func.count()).where(mine, outbox.c.state.in_(WAITING))).scalar_one()
-        attempts = conn.execute(
-            sa.select(sa.func.count()).where(
-                delivery_attempts.c.outbox_id.in_(sa.select(outbox.c.id).where(mine).scalar_subquery())
-            )
-        ).scalar_one()
-        return Removed(int(total), int(waiting), int(attempts))

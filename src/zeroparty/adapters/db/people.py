@@ -2,7 +2,11 @@
 the erasure log (`erasures`), which keys the address with an HMAC, never the address itself.
 
 Two steps, so nothing is erased before the operator has seen what will go in Braze: `find` reads
-what each destination was sent for the person (nothing changes), `erase` deletes and logs."""
+what each destination was sent for the person (nothing changes), `erase` deletes and logs.
+
+The delivery tables (outbox, attempts, queue, records) are read and emptied through the named
+statements of `outbox_sql/`; every other table keyed by the user or made from a response is
+found in the schema, so a table added later is erased too."""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
+from zeroparty.adapters.db import outbox_sql
 from zeroparty.adapters.db.metadata import metadata
-from zeroparty.adapters.db.schema import delivery_attempts, destinations, erasures, outbox, responses
+from zeroparty.adapters.db.outbox_sql import queue, records, rows
+from zeroparty.adapters.db.schema import destinations, erasures, responses
 from zeroparty.domain.erasure import Delivered, Outcome, Sent, SentRow
 from zeroparty.errors import FieldError, InvalidInput
 
@@ -72,15 +78,6 @@ def _by_user(table: sa.Table) -> sa.Column[Any] | None:
 def _by_response(table: sa.Table) -> sa.Column[Any] | None:
     fk = next((fk for fk in table.foreign_keys if fk.column.table is responses), None)
     return fk.parent if fk is not None else None
-
-
-def _records() -> list[sa.Table]:
-    """Tables recording, per destination and user, what the destination accepted (not the queues)."""
-    return [
-        t
-        for t in metadata.sorted_tables
-        if t is not outbox and _by_user(t) is not None and "destination_id" in t.c and "queue" not in t.name
-    ]
 
 
 class SqlPeople:
@@ -152,7 +149,7 @@ class SqlPeople:
                 if found.delivered.get(name) != seen.delivered.get(name)
             )
             ids, _ = self._responses(conn, email)
-            rows = self._delete(conn, [email, *found.external_ids], ids)
+            deleted = self._delete(conn, [email, *found.external_ids], ids)
             log = self._log(conn, keys)
             self._forget_sealed(conn, log)  # this run's entries carry what is still needed
             self._rekey(conn, keys)
@@ -163,7 +160,7 @@ class SqlPeople:
                 .values(at=now, email_hmac=keys.hmac, responses=len(ids), destinations=entries)
                 .returning(erasures.c.id)
             ).scalar_one()
-        return LocalErasure(int(erasure_id), len(ids), rows, changed, sealed)
+        return LocalErasure(int(erasure_id), len(ids), deleted, changed, sealed)
 
     def _entry(self, call: Outcome, sent: Sent | None) -> dict[str, Any]:
         """A call as logged; while it is not done, with what the destination was sent, sealed."""
@@ -194,51 +191,27 @@ class SqlPeople:
     def _delivered(conn: Connection, user_keys: Sequence[str], ids: Sequence[str]) -> dict[str, Delivered]:
         """Per destination, the person's rows Braze was sent (delivered, or attempted: the attempt may
         have landed) and the records of what it accepted for them."""
-        rows: dict[str, list[SentRow]] = {}
+        sent: dict[str, list[SentRow]] = {}
         keys: dict[str, set[str]] = {}
-        mine = sa.or_(outbox.c.user_key.in_(user_keys), outbox.c.response_id.in_(ids))
-        sent = conn.execute(
-            sa.select(destinations.c.name, outbox.c.user_key, outbox.c.payload)
-            .join(outbox, outbox.c.destination_id == destinations.c.id)
-            .where(mine, sa.or_(outbox.c.attempts > 0, outbox.c.state == "delivered"))
-            .order_by(outbox.c.seq)
-        )
-        for name, user_key, payload in sent:
-            rows.setdefault(name, []).append(_sent_row(payload))
-            keys.setdefault(name, set()).add(user_key)
+        for r in rows.sent_to(conn, user_keys, ids):
+            sent.setdefault(r.name, []).append(_sent_row(r.payload))
+            keys.setdefault(r.name, set()).add(r.user_key)
         accepted: dict[str, list[Mapping[str, Any]]] = {}
-        for table in _records():
-            user, values = _by_user(table), table.c.get("values")
-            assert user is not None  # _records() keeps only tables keyed by user
-            found = conn.execute(
-                sa.select(destinations.c.name, user, *([values] if values is not None else []))
-                .join(table, table.c.destination_id == destinations.c.id)
-                .where(user.in_(user_keys))
-                .order_by(destinations.c.name, user)
-            )
-            for name, user_key, *record in found:
-                accepted.setdefault(name, []).append(record[0] if record and isinstance(record[0], dict) else {})
-                keys.setdefault(name, set()).add(user_key)
+        for r in records.of_users(conn, user_keys):
+            values = r._mapping["values"]  # `values` is also a method of every row
+            accepted.setdefault(r.name, []).append(values if isinstance(values, dict) else {})
+            keys.setdefault(r.name, set()).add(r.user_key)
         return {
-            name: Delivered(tuple(rows.get(name, ())), tuple(accepted.get(name, ())), frozenset(keys[name]))
+            name: Delivered(tuple(sent.get(name, ())), tuple(accepted.get(name, ())), frozenset(keys[name]))
             for name in sorted(keys)
         }
 
     @staticmethod
     def _in_flight(conn: Connection, user_keys: Sequence[str], now: datetime) -> datetime | None:
         """When the latest live lease on this person's rows ends (a worker may be sending them right
-        now), or None. Any table with a user and a lease counts: the outbox and the delivery queue."""
-        latest: datetime | None = None
-        for table in metadata.sorted_tables:
-            user, until, owner = _by_user(table), table.c.get("lease_expires_at"), table.c.get("lease_owner")
-            if user is None or until is None or owner is None:
-                continue
-            found = conn.execute(
-                sa.select(sa.func.max(until)).where(user.in_(user_keys), owner.is_not(None), until > now)
-            ).scalar()
-            if found is not None and (latest is None or found > latest):
-                latest = found
-        return latest
+        now), or None: leases on the outbox rows and on the delivery queue."""
+        ends = [rows.lease_end_of(conn, user_keys, now), queue.lease_end_of(conn, user_keys, now)]
+        return max((end for end in ends if end is not None), default=None)
 
     def _not_done(self, log: Sequence[tuple[int, list[dict[str, Any]]]], email: str) -> dict[str, Sent]:
         """Destinations an earlier erasure of this address did not finish at (latest outcome wins),
@@ -260,12 +233,12 @@ class SqlPeople:
 
     @staticmethod
     def _log(conn: Connection, keys: LogKeys) -> list[tuple[int, list[dict[str, Any]]]]:
-        rows = conn.execute(
+        logged = conn.execute(
             sa.select(erasures.c.id, erasures.c.destinations)
             .where(sa.or_(erasures.c.email_hmac == keys.hmac, erasures.c.email_sha256 == keys.sha256))
             .order_by(erasures.c.id)
         )
-        return [(int(r.id), list(r.destinations or [])) for r in rows]
+        return [(int(r.id), list(r.destinations or [])) for r in logged]
 
     @staticmethod
     def _rekey(conn: Connection, keys: LogKeys) -> None:
@@ -292,12 +265,16 @@ class SqlPeople:
             if n:
                 counts[name] = counts.get(name, 0) + n
 
-        mine = sa.or_(outbox.c.user_key.in_(user_keys), outbox.c.response_id.in_(ids))
-        attempts = sa.select(outbox.c.id).where(mine).scalar_subquery()
-        count("delivery_attempts", conn.execute(sa.delete(delivery_attempts).where(attempts_in(attempts))).rowcount)
-        # Children first: every table keyed by the user or made from a response (answers, outbox, the
-        # delivery engine's queue and last-accepted values, consent records when declared).
+        attempts, outbox_rows = rows.delete_person(conn, user_keys, ids)
+        count("delivery_attempts", attempts)
+        count("outbox", outbox_rows)
+        count("delivery_queue", queue.delete_users(conn, user_keys))
+        count("delivery_state", records.delete_users(conn, user_keys))
+        # Children first: every other table keyed by the user or made from a response (answers,
+        # consent records when declared).
         for table in reversed(metadata.sorted_tables):
+            if table in outbox_sql.TABLES:
+                continue
             conditions: list[sa.ColumnElement[bool]] = []
             user, response = _by_user(table), _by_response(table)
             if user is not None:
@@ -327,10 +304,6 @@ def _sent_row(payload: Any) -> SentRow:
 def _raw(conn: Connection) -> Any:
     """The DB-API connection under `conn`, for PRAGMAs that must run outside a transaction."""
     return conn.connection.driver_connection
-
-
-def attempts_in(outbox_ids: sa.ScalarSelect[Any]) -> sa.ColumnElement[bool]:
-    return delivery_attempts.c.outbox_id.in_(outbox_ids)
 
 
 def _erase_consents(conn: Connection, email: str, ids: list[str]) -> int:

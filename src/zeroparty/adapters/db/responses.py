@@ -1,4 +1,5 @@
-"""Read side of responses: answers, outcome and per-destination delivery state."""
+"""Read side of responses: answers, outcome and per-destination delivery state (the response's
+outbox rows, read with `outbox_sql.reads.of_response`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import answers, destinations, outbox, responses
+from zeroparty.adapters.db.outbox_sql import reads
+from zeroparty.adapters.db.schema import answers, responses
 
 
 class DeliveryItem(BaseModel):
@@ -47,12 +49,7 @@ class SqlResponses:
             given = conn.execute(
                 sa.select(answers.c.element_id, answers.c.value).where(answers.c.response_id == response_id)
             ).all()
-            items = conn.execute(
-                sa.select(outbox, destinations.c.name)
-                .join(destinations, destinations.c.id == outbox.c.destination_id)
-                .where(outbox.c.response_id == response_id)
-                .order_by(outbox.c.seq)
-            ).all()
+            items = reads.of_response(conn, response_id)
         deliveries = [
             DeliveryItem(
                 destination=i.name,

@@ -10,7 +10,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.schema import destinations, outbox, responses
+from zeroparty.adapters.db.outbox_sql import reads
+from zeroparty.adapters.db.schema import responses
 
 
 class StoreCollector(Collector):
@@ -22,14 +23,10 @@ class StoreCollector(Collector):
             "zeroparty_outbox_items", "Outbox items by destination and state", labels=["destination", "state"]
         )
         with reader(self._engine).connect() as conn:
-            rows = conn.execute(
-                sa.select(destinations.c.name, outbox.c.state, sa.func.count())
-                .join(destinations, destinations.c.id == outbox.c.destination_id)
-                .group_by(destinations.c.name, outbox.c.state)
-            ).all()
+            rows = reads.counts_by_name(conn)
             total = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
-        for name, state, count in rows:
-            items.add_metric([name, state], count)
+        for r in rows:
+            items.add_metric([r.name, r.state], r.n)
         yield items
         recorded = GaugeMetricFamily("zeroparty_responses", "Responses stored")
         recorded.add_metric([], total)

@@ -1,5 +1,5 @@
 """The outbox in memory: the delivery engine's `Outbox` port with the semantics of the SQL outbox
-(`adapters/db/outbox.py`, `settling.py`, `queue.py`; docs/delivery.md), for tests that run the
+(`adapters/db/outbox.py`, `settling.py`, `outbox_sql/`; docs/delivery.md), for tests that run the
 real engine in milliseconds. `tests/integration/test_outbox_store.py` runs one contract suite
 against both.
 

@@ -1,0 +1,48 @@
+"""The one owner of the outbox tables: every statement on them, each named.
+
+The tables are `outbox` and `delivery_attempts` (`rows.py`), `delivery_queue` (`queue.py`),
+`delivery_state` (`records.py`), `delivery_counters` and `delivery_months` (`counters.py`); the
+operators' read side (`zeroparty deliveries`, a response's status, /metrics, the destination
+listing) is in `reads.py`. Nothing else in the product builds SQL on them: the modules that use
+them call these statements inside their own transactions.
+
+Who decides what (the statements decide nothing):
+
+- `adapters/db/outbox.py` (`SqlOutbox`): claiming, recovering expired leases, handing users back,
+  replay; which statements run, in which order, in one transaction;
+- `adapters/db/settling.py`: applying one answer's settle plan (rows, record, counters, requeue,
+  end of leases);
+- `capture.py`, `backfill.py`: queueing a change (`queue.enqueue_users` first, then `rows.add`);
+- `people.py` (erasure), `delivery_state.py` (`destinations forget`), `destinations.py`
+  (removing a destination): deleting what belongs to a person or a destination.
+
+The hot statements are `BulkSql` (`adapters/db/bulk.py`): fixed text compiled once, lists as one
+parameter (docs/delivery.md, "Throughput"). `tests/unit/adapters/test_outbox_sql_owner.py` checks
+that no other module imports these tables or names them in SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from zeroparty.adapters.db.schema import (
+    delivery_attempts,
+    delivery_counters,
+    delivery_months,
+    delivery_queue,
+    delivery_state,
+    outbox,
+)
+
+# The tables this package owns. Code that walks every table (erasure, removing a destination)
+# leaves these to the statements here.
+TABLES = frozenset({outbox, delivery_attempts, delivery_queue, delivery_state, delivery_counters, delivery_months})
+
+
+def all_rows(conn: Connection, query: sa.Select[Any]) -> Sequence[Row[Any]]:
+    """Every row `query` reads (typed loosely: callers read the columns by name)."""
+    return conn.execute(query).all()
