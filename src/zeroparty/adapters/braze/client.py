@@ -36,12 +36,11 @@ class BrazeClient:
     def __init__(
         self, transport: httpx.AsyncBaseTransport | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
     ) -> None:
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
+        # Requests go straight to the transport: the client's redirect, auth and cookie steps do
+        # nothing here (no redirects are followed, the key is a header) and cost about a quarter of
+        # the interpreter time of each request, which a worker spends for every 75 updates.
+        self._transport = transport or httpx.AsyncHTTPTransport()
+        self._timeout = timeout.as_dict()
 
     async def post_track(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
         return await self.post(endpoint, "/users/track", api_key, body)
@@ -85,9 +84,8 @@ class BrazeClient:
         return Timed(result, (time.perf_counter() - started) * 1000)
 
     async def post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> SendResult:
-        url = endpoint.rstrip("/") + path
         try:
-            resp = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {api_key}"})
+            resp = await self._send(endpoint.rstrip("/") + path, api_key, body)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise TerminalDeliveryError(scrub(f"the endpoint {endpoint} cannot be used: {exc}", api_key)) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -112,8 +110,29 @@ class BrazeClient:
             parsed = {"message": peek(scrub(text[:read], api_key), total=cut)}
         return SendResult(resp.status_code, dict(resp.headers), parsed)
 
+    async def _send(self, url: str, api_key: str, body: dict[str, Any]) -> httpx.Response:
+        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        request = httpx.Request(
+            "POST",
+            url,
+            headers={
+                "User-Agent": USER_AGENT,
+                "Authorization": f"Bearer {api_key}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+            content=content,
+            extensions={"timeout": self._timeout},
+        )
+        resp = await self._transport.handle_async_request(request)
+        try:
+            await resp.aread()
+        finally:
+            await resp.aclose()
+        return resp
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def export_ids(self, endpoint: str, api_key: str, body: dict[str, Any]) -> SendResult:
         """`/users/export/ids` with a body of `domain.erasure.Sent.lookups` (needs users.export.ids,
