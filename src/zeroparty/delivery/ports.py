@@ -100,7 +100,7 @@ class Outbox(Protocol):
         """Lease up to `max_users` ready users with all their pending rows, counting an attempt on
         each row. Fewer than `full_batch` (default `max_users`) are only leased once the oldest has
         waited `window_s` (batches fill under load). Users whose lease expired are settled first: their rows' outcome
-        is unknown, so they wait `settle_window_s` and then send everything current."""
+        is unknown, so they wait `settle_window_s` and then send everything their rows carry."""
 
     def settle(
         self, destination_id: int, owner: str, plan: SettlePlan, versions: Mapping[str, int], now: datetime

@@ -24,7 +24,7 @@ class EngineSettings:
     lease_s: float = 60.0
     idle_poll_s: float = 1.0
     batch_window_s: float = 0.05  # a partial batch waits this long for company (docs/delivery.md)
-    settle_window_s: float = 30.0  # after an unknown outcome, before everything current goes again
+    settle_window_s: float = 30.0  # after an unknown outcome, before what it carried goes again
     request_timeout_s: float = 30.0  # total deadline of one request, never past the lease
     policy: RetryPolicy = RetryPolicy()
     max_request_bytes: int = 4 * 1024 * 1024

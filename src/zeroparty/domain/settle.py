@@ -82,7 +82,7 @@ class Retry:
     item_ids: tuple[str, ...]
     at: datetime
     reason: str
-    full: bool  # the outcome was unknown: next time send everything current
+    full: bool  # nobody knows what went (a worker died): next time send everything the rows carry
 
 
 @dataclass(frozen=True)

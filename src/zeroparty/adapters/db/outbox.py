@@ -109,7 +109,7 @@ class SqlOutbox:
     ) -> None:
         """Users whose worker died (or overran its lease): the outcome of what was in flight is
         unknown. Rows out of budget end dead; the rest wait out the settle window and then go again
-        with everything current."""
+        with everything their rows carry."""
         expired = queue.expired(conn, destination_id, now)
         for user in expired:
             # A leased user always has an owner: the claim sets both in one statement.

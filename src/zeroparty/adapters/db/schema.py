@@ -121,7 +121,7 @@ delivery_queue = sa.Table(
     sa.Column("lease_owner", sa.String(64), nullable=True),
     sa.Column("lease_expires_at", UTCDateTime, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("full_resend", sa.Boolean, nullable=False),  # an outcome was unknown: send everything current
+    sa.Column("full_resend", sa.Boolean, nullable=False),  # a worker died mid-request: send everything the rows carry
     sa.Index("ix_delivery_queue_ready", "destination_id", "state", "available_at"),
 )
 

@@ -7,7 +7,7 @@ against both.
   changes no row or user (its attempts are still logged, as in SQL).
 - A claim counts an attempt on each row it hands over, batches by the window (`claim_now`), and
   first settles users whose lease expired: outcome unknown, so they wait out the settle window
-  and then send everything current; rows whose retry budget is spent end dead.
+  and then send everything their rows carry; rows whose retry budget is spent end dead.
 - A settle plan (`domain/row_marks.py` for the rows) is applied in one step: rows, the record of
   accepted values, counters, the users' leases and the pause. `settle_many` applies several.
 

@@ -127,8 +127,8 @@ def release(conn: Connection, destination_id: int, owner: str, users: Sequence[s
 
 
 def requeue(conn: Connection, destination_id: int, owner: str, user_key: str, at: datetime, *, full: bool) -> None:
-    # A retry never clears the duty to send everything current: a failed full resend (a 503 after
-    # an unknown outcome) leaves Braze as unknown as before, so the next send must be full too.
+    # A retry never clears the duty to send everything the rows carry: a failed full resend (a 503
+    # after a worker died mid-request) leaves Braze as unknown as before, so the next one is full too.
     conn.execute(
         sa.update(delivery_queue)
         .where(Q.destination_id == destination_id, Q.user_key == user_key, Q.lease_owner == owner)
