@@ -188,18 +188,20 @@ def render(
             cost += k not in SUBSCRIPTION_FIELDS
         elif k not in SUBSCRIPTION_FIELDS:
             saved += 1
-    subscriptions: list[dict[str, Any]] = []
+    states: dict[str, str] = {}  # group id → state; two consent keys on one group: the later wins
     for key, state in user.groups.items():  # subscription states: free, and always sent
         group = settings.subscription_groups.get(key)
         if group is not None:
-            fresh[GROUP_KEY + group.id] = state
-            subscriptions.append({"subscription_group_id": group.id, "subscription_state": state})
+            states[group.id] = state
+    fresh.update({GROUP_KEY + gid: state for gid, state in states.items()})
     attributes: dict[str, Any] | None = None
     if fresh:
         attributes = ident
-        attributes.update(wanted if len(fresh) == len(wanted) + len(subscriptions) else _attributes_of(fresh))
-        if subscriptions:
-            attributes["subscription_groups"] = subscriptions
+        attributes.update(wanted if len(fresh) == len(wanted) + len(states) else _attributes_of(fresh))
+        if states:
+            attributes["subscription_groups"] = [
+                {"subscription_group_id": gid, "subscription_state": state} for gid, state in states.items()
+            ]
     events: tuple[dict[str, Any], ...] = ()
     event_rows: tuple[str, ...] = ()
     event_marks: tuple[str, ...] = ()

@@ -130,3 +130,16 @@ def test_an_errors_entry_points_at_its_user_and_object() -> None:
     assert batch.locate(("attributes", 1)) == (2, None) and batch.locate(("events", 0)) == (1, 0)
     assert batch.locate(("events", 1)) == (2, 0)
     assert batch.locate(("events", 5)) is None and batch.locate(("purchases", 0)) is None
+
+
+def test_two_consent_keys_on_one_group_send_one_state_the_later() -> None:
+    settings = DestinationSettings(
+        subscription_groups={"news": SubscriptionGroup(id=GROUP), "tips": SubscriptionGroup(id=GROUP)}
+    )
+    [u] = coalesce([Change("1", "a@x.co", {}, {"news": "subscribed", "tips": "unsubscribed"})])
+    r = render(u, settings, {})
+    assert r.attributes == {
+        "email": "a@x.co",
+        "subscription_groups": [{"subscription_group_id": GROUP, "subscription_state": "unsubscribed"}],
+    }
+    assert (r.points_sent, r.points_saved) == (0, 0)
