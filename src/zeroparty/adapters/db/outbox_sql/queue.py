@@ -161,9 +161,10 @@ def end_leases(conn: Connection, destination_id: int, owner: str, versions: Mapp
     delete waits for it and then finds the version changed."""
     if not versions:
         return
-    END_LEASES.run(conn, destination=destination_id, owner=owner, versions=versions)
-    # Whoever is left still has (or just got) work: back in the queue at once.
-    BACK_TO_READY.run(conn, destination=destination_id, owner=owner, users=list(versions), now=now)
+    ended = END_LEASES.run(conn, destination=destination_id, owner=owner, versions=versions).rowcount
+    if ended != len(versions):  # usually every user is done with, and nothing is left to look up
+        # Whoever is left still has (or just got) work: back in the queue at once.
+        BACK_TO_READY.run(conn, destination=destination_id, owner=owner, users=list(versions), now=now)
 
 
 # -- a person, a destination -------------------------------------------------------------------
