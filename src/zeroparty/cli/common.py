@@ -62,6 +62,14 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def confirm(question: str) -> bool:
+    """Ask `question` (default no); no answer (end of input, Ctrl-C) is a no."""
+    try:
+        return bool(typer.confirm(question, default=False))
+    except typer.Abort:
+        return False
+
+
 def configure_logging(s: Settings) -> None:
     logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Per-request lines from these libraries drown the ones that matter; keep their warnings.

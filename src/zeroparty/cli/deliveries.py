@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import confirm, err, fail, iso, now, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.latency import LATENCY_SAMPLE
 from zeroparty.errors import InvalidInput
@@ -179,14 +179,6 @@ def dead(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
     show(fields, records, table=False, note=note)
 
 
-def _confirmed(count: int, destination: str | None) -> bool:
-    where = f" of '{destination}'" if destination is not None else ""
-    try:
-        return typer.confirm(f"Replay all {count} dead item(s){where}?", default=False)
-    except typer.Abort:  # no answer (end of input, Ctrl-C)
-        return False
-
-
 @deliveries_cli.command("replay")
 def replay(
     ids: Annotated[list[str] | None, typer.Argument(help="Ids of dead items (from `deliveries dead`).")] = None,
@@ -214,7 +206,8 @@ def replay(
         if not wanted:
             out.print(plain("Nothing to replay: there are no dead items."), highlight=False)
             return
-        if not yes and not _confirmed(len(wanted), destination):
+        where = f" of '{destination}'" if destination is not None else ""
+        if not yes and not confirm(f"Replay all {len(wanted)} dead item(s){where}?"):
             fail("--all: not confirmed, nothing was replayed (pass --yes to replay without asking)")
     else:
         wanted, problems = _dead_among(reads, ids, destination)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import fail, out, plain, runtime, settings
+from zeroparty.cli.common import confirm, fail, out, plain, runtime, settings
 from zeroparty.cli.destinations import connection
 
 
@@ -24,13 +24,6 @@ def _normalised(addresses: list[str]) -> list[str]:
         except ValueError as exc:
             fail(f"--email: {address!r} is not a valid email address: {exc}")
     return list(dict.fromkeys(found))
-
-
-def _confirmed(count: int, name: str) -> bool:
-    try:
-        return typer.confirm(f"Forget all {count} record(s) of what '{name}' holds?", default=False)
-    except typer.Abort:  # no answer (end of input, Ctrl-C)
-        return False
 
 
 @destinations_cli.command("forget")
@@ -59,7 +52,7 @@ def forget(
     dest = connection(rt, name)
     if forget_all:
         held = delivery_state.held_records(rt.engine, dest.id)
-        if held and not yes and not _confirmed(held, name):
+        if held and not yes and not confirm(f"Forget all {held} record(s) of what '{name}' holds?"):
             fail("--all: not confirmed, nothing was forgotten (pass --yes to forget without asking)")
         dropped = delivery_state.forget(rt.engine, dest.id, None)
     else:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from zeroparty.cli.common import err, fail, now, out, plain, print_json, runtime, settings
+from zeroparty.cli.common import confirm, err, fail, now, out, plain, print_json, runtime, settings
 from zeroparty.cli.destinations import braze_client
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.erasure import (
@@ -168,13 +168,6 @@ def _plan_row(choice: Choice) -> tuple[str, str, str, str]:
     return (p.braze_id or "–", p.external_id or "–", "delete" if choice.delete else "keep", holds)
 
 
-def _confirmed(count: int) -> bool:
-    try:
-        return typer.confirm(f"Delete {count} profile(s) in Braze?", default=False)
-    except typer.Abort:  # no answer (end of input, Ctrl-C)
-        return False
-
-
 def _as_json(address: str, steps: list[Step], local: LocalErasure | None, digest: str) -> dict[str, Any]:
     def step_json(s: Step) -> dict[str, Any]:
         plan = s.plan
@@ -289,7 +282,7 @@ def _ask(address: str, steps: list[Step], digest: str, *, yes: bool, as_json: bo
     if as_json:  # a script is never asked: without --yes it gets the plan, and nothing is done
         print_json(_as_json(address, steps, None, digest))
         fail(NOT_CONFIRMED)
-    if not _confirmed(doomed):
+    if not confirm(f"Delete {doomed} profile(s) in Braze?"):
         fail(NOT_CONFIRMED)
 
 

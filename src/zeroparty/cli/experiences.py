@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from zeroparty.domain.definition import Experience
+    from zeroparty.domain.destination_settings import DestinationSettings
 
 Problems = list[tuple[str, str]]
 
@@ -125,20 +126,24 @@ class ArrayLimit:
         return ArrayLimit(DEFAULT_ARRAY_LIMIT)
 
 
-def _array_limit(engine: Engine) -> ArrayLimit:
+def _destinations(engine: Engine) -> list[tuple[str, DestinationSettings]]:
+    """Each destination's name and settings, read once for the array limit and the forecast."""
     from zeroparty.adapters.db.destinations import list_destinations
 
-    smallest = min(list_destinations(engine), key=lambda d: d.settings.array_limit, default=None)
-    return ArrayLimit.default() if smallest is None else ArrayLimit(smallest.settings.array_limit, smallest.name)
+    return [(d.name, d.settings) for d in list_destinations(engine)]
 
 
-def _print_forecast(engine: Engine, exp: Experience) -> None:
+def _array_limit(destinations: list[tuple[str, DestinationSettings]]) -> ArrayLimit:
+    smallest = min(destinations, key=lambda d: d[1].array_limit, default=None)
+    return ArrayLimit.default() if smallest is None else ArrayLimit(smallest[1].array_limit, smallest[0])
+
+
+def _print_forecast(destinations: list[tuple[str, DestinationSettings]], exp: Experience) -> None:
     """One line per destination: the data points this experience will cost there
     (domain/forecast.py), so a brand sees the bill before the first response."""
-    from zeroparty.adapters.db.destinations import list_destinations
     from zeroparty.domain.forecast import forecast
 
-    rows = [(d.name, forecast(exp, d.settings)) for d in list_destinations(engine)]
+    rows = [(name, forecast(exp, settings)) for name, settings in destinations]
     if not rows:
         return
     fields = (Field("destination", whole=True), Field("first response"), Field("repeat respondent"))
@@ -158,18 +163,18 @@ def validate(file: Path) -> None:
     exp = _valid_definition(file)
     s = settings()
     engine = store(s) if has_data(s) else None  # checking a file creates no store
-    limit = ArrayLimit.default()
+    destinations: list[tuple[str, DestinationSettings]] = []
     if engine is not None:
         try:
-            limit = _array_limit(engine)
+            destinations = _destinations(engine)
         except SQLAlchemyError as exc:
             err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
             engine = None
-    _check_arrays(exp, limit)
+    _check_arrays(exp, _array_limit(destinations))
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
+    _print_forecast(destinations, exp)
     if engine is not None:
         try:
-            _print_forecast(engine, exp)
             warn_unmapped(engine, [exp])
         except SQLAlchemyError as exc:
             err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
@@ -186,14 +191,15 @@ def import_(file: Path) -> None:
     if not has_data(s):
         _check_arrays(exp, ArrayLimit.default())  # no destination yet: refused before a store is made
     rt = runtime(s)
-    _check_arrays(exp, _array_limit(rt.engine))
+    destinations = _destinations(rt.engine)
+    _check_arrays(exp, _array_limit(destinations))
     result = rt.experiences.publish_if_changed(exp, now())
     version = result.published.version
     if result.created:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
     else:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
-    _print_forecast(rt.engine, exp)
+    _print_forecast(destinations, exp)
     warn_unmapped(rt.engine, [exp])
 
 

@@ -10,15 +10,15 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from datetime import datetime
 
 from zeroparty.delivery.ports import BrazeSender, Destination, SendResult
 from zeroparty.domain.answer_table import outcome_of_error
 from zeroparty.domain.braze_payload import IDENTIFY_MAX, Batch
-from zeroparty.domain.classify import AuthFailed, classify
+from zeroparty.domain.classify import classify
 from zeroparty.domain.scrub import peek, scrub, scrub_json
 from zeroparty.domain.settle import Outcome, SettlePlan
+from zeroparty.domain.verify import IDENTIFY
 from zeroparty.errors import DeliveryError, TerminalDeliveryError
 
 log = logging.getLogger("zeroparty.delivery")
@@ -60,10 +60,7 @@ async def identify_first(
         if not 200 <= got.status < 300:
             body = scrub_json(got.body, dest.api_key)
             objects = sum(u.objects for u in batch.users)
-            verdict = classify(got.status, got.headers, body, objects, clock().timestamp())
-            if isinstance(verdict, AuthFailed) and got.status == 403:  # the key works, but not here
-                return replace(verdict, permission="users.identify", endpoint="/users/identify")
-            return verdict
+            return classify(got.status, got.headers, body, objects, clock().timestamp(), IDENTIFY.path)
     return None
 
 

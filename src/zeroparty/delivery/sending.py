@@ -18,9 +18,10 @@ from zeroparty.delivery.state import EngineSettings, Lease, Pace, limits_for
 from zeroparty.delivery.storage import Storage
 from zeroparty.domain.answer_table import plan_settle
 from zeroparty.domain.braze_payload import Batch, NotSendable, Rendered, UserChanges, plan_delivery, render
-from zeroparty.domain.classify import AuthFailed, classify, reset_in
+from zeroparty.domain.classify import classify, reset_in
 from zeroparty.domain.scrub import scrub_json
 from zeroparty.domain.settle import Outcome, Resend, SettleContext, SettlePlan, Unknown
+from zeroparty.domain.verify import TRACK
 
 log = logging.getLogger("zeroparty.delivery")
 Todo = tuple[ClaimedUser, UserChanges, int, bool]  # a user, the changes to send, fields stripped, rows alone
@@ -187,7 +188,4 @@ class Sending:
         pace.budget.observe(remaining(result.headers), reset_in(result.headers, now.timestamp()), self._mono())
         body = scrub_json(result.body, dest.api_key)  # Braze's answers can quote the key, whole or cut short
         objects = sum(u.objects for u in batch.users)
-        verdict = classify(result.status, result.headers, body, objects, now.timestamp())
-        if isinstance(verdict, AuthFailed) and result.status == 403:  # the key works, but lacks users.track
-            return replace(verdict, permission="users.track", endpoint="/users/track")
-        return verdict
+        return classify(result.status, result.headers, body, objects, now.timestamp(), TRACK.path)

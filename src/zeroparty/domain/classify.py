@@ -54,9 +54,8 @@ class Rejected:
 @dataclass(frozen=True)
 class AuthFailed:
     reason: str
-    # Set for a 403 on a known endpoint: the key is valid but lacks the permission that endpoint needs.
-    permission: str | None = None
-    endpoint: str | None = None
+    # A 403 from this path: the key is valid but lacks the permission the path needs (verify.py).
+    forbidden: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,10 @@ def _object_errors(body: Any) -> dict[ObjectRef, str]:
     return failed
 
 
-def classify(status: int, headers: Mapping[str, str], body: Any, n_objects: int, now_epoch: float) -> Verdict:
+def classify(
+    status: int, headers: Mapping[str, str], body: Any, n_objects: int, now_epoch: float, path: str | None = None
+) -> Verdict:
+    """Braze's answer to a request to `path` (None: the path does not matter to the reader)."""
     message = body.get("message") if isinstance(body, dict) else None
     detail = f"HTTP {status}" + (f": {peek(str(message))}" if message else "")
     if 200 <= status < 300:
@@ -115,7 +117,7 @@ def classify(status: int, headers: Mapping[str, str], body: Any, n_objects: int,
     if status == 400 and (failed := _object_errors(body)):
         return ObjectsRejected(failed, detail)
     if status in (401, 403):
-        return AuthFailed(detail)
+        return AuthFailed(detail, path if status == 403 else None)
     if status == 404:
         return WrongEndpoint(detail)
     if status in (408, 429):

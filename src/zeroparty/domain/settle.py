@@ -41,7 +41,7 @@ from zeroparty.domain.classify import (
     field_named,
 )
 from zeroparty.domain.retry import RetryPolicy
-from zeroparty.domain.verify import missing_permission_advice
+from zeroparty.domain.verify import missing_permission_advice, permission_for
 
 MAX_STRIPS = 3  # fields stripped from one user before its rows are tried one by one
 
@@ -100,11 +100,14 @@ class Pause:
     until: datetime | None  # None: until an operator resumes it
 
 
+Dead = tuple[tuple[tuple[str, ...], str], ...]  # (item ids, reason) of rows that end dead
+
+
 @dataclass(frozen=True)
 class SettlePlan:
     delivered: tuple[str, ...] = ()
     accepted: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # user → values Braze now holds
-    dead: tuple[tuple[tuple[str, ...], str], ...] = ()  # (item ids, reason)
+    dead: Dead = ()
     retry: tuple[Retry, ...] = ()
     release: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (user, item ids) back without using an attempt
     resend: tuple[Resend, ...] = ()
@@ -161,36 +164,47 @@ def _held(user: Rendered) -> dict[str, Any]:
     return {k: v for k, v in user.sent.items() if k.startswith("$")}  # the identity marks only
 
 
-def _event_refused(user: Rendered, refused: Refusals) -> tuple[tuple[tuple[str, ...], str], ...]:
+NOTHING_REFUSED = Refusals()
+
+
+def _applied(user: Rendered, refused: Refusals) -> dict[str, Any]:
+    """The record of what Braze now holds from this user's objects, all but the refused ones."""
+    record = {m: True for j, m in enumerate(user.event_marks) if j not in refused.events}
+    if refused.attributes is None:
+        record.update(_held(user))
+    return record
+
+
+def _without_refused_events(user: Rendered, refused: Refusals) -> tuple[Dead, Rendered]:
+    """The rows whose completion event Braze refused, dead with a reason naming the event; and the
+    user without those rows."""
     name = user.events[0].get("name") if user.events else None
-    return tuple(
+    dead = tuple(
         ((user.event_rows[j],), f"Braze refused the completion event '{name}': {message}")
         for j, message in sorted(refused.events.items())
     )
+    gone = {user.event_rows[j] for j in refused.events}
+    rest = UserChanges(user.user.user_key, tuple(row for row in user.user.rows if row.item_id not in gone))
+    return dead, replace(user, user=rest)
 
 
 def _answered(user: Rendered, refused: Refusals, ctx: SettleContext) -> SettlePlan:
     """Braze applied this user's objects but those it refused: record each accepted one on its own."""
     key = user.user.user_key
-    record = {m: True for j, m in enumerate(user.event_marks) if j not in refused.events}
-    dead = _event_refused(user, refused)
-    gone = {item for (ids, _) in dead for item in ids}
+    record = _applied(user, refused)
+    dead, rest = _without_refused_events(user, refused)
     points = len(user.events) - len(refused.events)
     if refused.attributes is None:
-        record.update(_held(user))
         return SettlePlan(
-            delivered=tuple(i for i in user.item_ids if i not in gone),
+            delivered=rest.item_ids,
             accepted={key: record} if record else {},
             dead=dead,
             points_sent=user.attribute_points + points,
         )
-    # The attributes were refused: rows whose event was refused are dead; the others go the way a
-    # refused object goes (strip the field, or row by row), without the events already accepted.
-    rest = tuple(row for row in user.user.rows if row.item_id not in gone)
+    # The attributes were refused: the other rows go the way a refused object goes (strip the
+    # field, or row by row), without the events already accepted.
     base = SettlePlan(accepted={key: record} if record else {}, dead=dead, points_sent=points)
-    if not rest:
-        return base
-    return _merge(base, _refused(replace(user, user=UserChanges(key, rest)), refused.attributes, ctx))
+    return _merge(base, _refused(rest, refused.attributes, ctx)) if rest.user.rows else base
 
 
 def accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
@@ -207,9 +221,8 @@ def accepted(batch: Batch, outcome: Accepted, ctx: SettleContext) -> SettlePlan:
         # Everything of this user was applied (the common case, kept to one pass: a batch holds
         # up to 75 users, and merging a plan per user would copy the growing plan each time).
         delivered += user.item_ids
-        held = record.setdefault(user.user.user_key, {})  # a user's rows sent one by one share a batch
-        held.update(_held(user))
-        held.update(dict.fromkeys(user.event_marks, True))
+        # A user's rows sent one by one share a batch: the record holds what each accepted.
+        record.setdefault(user.user.user_key, {}).update(_applied(user, NOTHING_REFUSED))
         points += user.points_sent
     base = SettlePlan(
         delivered=tuple(delivered),
@@ -226,21 +239,16 @@ def objects_rejected(batch: Batch, outcome: ObjectsRejected, ctx: SettleContext)
     refusals = _refusals(batch, outcome.failed)
     plans: list[SettlePlan] = []
     for n, user in enumerate(batch.users):
-        refused = refusals.get(n)
-        key = user.user.user_key
-        if refused is None:
-            plans.append(SettlePlan(resend=(Resend(user.user, ctx.strips.get(key, 0)),)))
-            continue
-        dead = _event_refused(user, refused)
-        gone = {item for (ids, _) in dead for item in ids}
-        rest = UserChanges(key, tuple(row for row in user.user.rows if row.item_id not in gone))
-        plans.append(SettlePlan(dead=dead))
-        if not rest.rows:
+        refused = refusals.get(n, NOTHING_REFUSED)
+        dead, rest = _without_refused_events(user, refused)
+        if dead:
+            plans.append(SettlePlan(dead=dead))
+        if not rest.user.rows:
             continue
         if refused.attributes is not None:
-            plans.append(_refused(replace(user, user=rest), refused.attributes, ctx))
+            plans.append(_refused(rest, refused.attributes, ctx))
         else:
-            plans.append(SettlePlan(resend=(Resend(rest, ctx.strips.get(key, 0)),)))
+            plans.append(SettlePlan(resend=(Resend(rest.user, ctx.strips.get(rest.user.user_key, 0)),)))
     return _merge(SettlePlan(health="ok"), *plans)
 
 
@@ -301,9 +309,11 @@ def _paused(batch: Batch, reason: str, until: datetime | None) -> SettlePlan:
 
 
 def auth_failed(batch: Batch, outcome: AuthFailed, _ctx: SettleContext) -> SettlePlan:
-    if outcome.permission is not None and outcome.endpoint is not None:
-        advice = missing_permission_advice(outcome.permission, outcome.endpoint)
-        return _paused(batch, f"Braze refused POST {outcome.endpoint} ({outcome.reason}): {advice}", None)
+    path = outcome.forbidden
+    permission = permission_for(path) if path is not None else None
+    if path is not None and permission is not None:
+        advice = missing_permission_advice(permission, path)
+        return _paused(batch, f"Braze refused POST {path} ({outcome.reason}): {advice}", None)
     return _paused(batch, f"Braze refused the API key ({outcome.reason}); update the key", None)
 
 

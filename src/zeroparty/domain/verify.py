@@ -148,6 +148,11 @@ EXPORT = Permission(
 )
 
 
+def permission_for(path: str) -> str | None:
+    """The permission a key needs to call Braze's `path`, for the paths zeroparty calls."""
+    return next((p.name for p in (TRACK, IDENTIFY, DELETE, EXPORT) if p.path == path), None)
+
+
 def needed_permissions(settings: DestinationSettings) -> tuple[Permission, ...]:
     """The permissions a key needs for a destination with these settings
     (https://www.braze.com/docs/api/basics#rest-api-key-permissions): /users/identify is called

@@ -89,7 +89,7 @@ def test_verify_posts_an_empty_track_body_with_the_partner_user_agent() -> None:
     assert isinstance(timed, Timed) and timed.result.status == 400 and timed.latency_ms >= 0
 
 
-def test_export_and_delete_by_email_use_brazes_documented_bodies() -> None:
+def test_export_by_email_and_delete_by_braze_ids_use_brazes_documented_bodies() -> None:
     seen: list[tuple[str, object]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -97,10 +97,8 @@ def test_export_and_delete_by_email_use_brazes_documented_bodies() -> None:
         return httpx.Response(201, json={"message": "success"})
 
     call(handler, "export_by_email", "a@x.co", ["email"])  # type: ignore[arg-type]
-    call(handler, "delete_by_email", "a@x.co")
-    call(handler, "delete_by_alias", "a@x.co", "zeroparty_email")
+    call(handler, "delete_by_braze_ids", ["b1", "b2"])  # type: ignore[arg-type]
     assert seen == [
         ("/users/export/ids", {"email_address": "a@x.co", "fields_to_export": ["email"]}),
-        ("/users/delete", {"email_addresses": [{"email": "a@x.co", "prioritization": ["most_recently_updated"]}]}),
-        ("/users/delete", {"user_aliases": [{"alias_name": "a@x.co", "alias_label": "zeroparty_email"}]}),
+        ("/users/delete", {"braze_ids": ["b1", "b2"]}),
     ]

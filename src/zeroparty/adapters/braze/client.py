@@ -18,10 +18,6 @@ from zeroparty.domain.scrub import PEEK_CHARS, peek, scrub
 from zeroparty.errors import NotDeliveredError, RetryableDeliveryError, TerminalDeliveryError
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
-# The prioritization Braze requires when deleting by email picks one profile; the most recently
-# updated is the one /users/track by email last wrote to when no profile carries an external_id
-# (https://www.braze.com/docs/api/endpoints/user_data/post_user_delete, "Deleting users by email").
-DELETE_PRIORITIZATION = ("most_recently_updated",)
 
 
 @dataclass(frozen=True)
@@ -63,20 +59,6 @@ class BrazeClient:
         return await self.post(
             endpoint, "/users/export/ids", api_key, {"email_address": email, "fields_to_export": fields}
         )
-
-    async def delete_by_email(self, endpoint: str, api_key: str, email: str) -> SendResult:
-        """`/users/delete` for the profile this address names
-        (https://www.braze.com/docs/api/endpoints/user_data/post_user_delete)."""
-        target = {"email": email, "prioritization": list(DELETE_PRIORITIZATION)}
-        return await self.post(endpoint, "/users/delete", api_key, {"email_addresses": [target]})
-
-    async def delete_by_external_ids(self, endpoint: str, api_key: str, external_ids: list[str]) -> SendResult:
-        """`/users/delete` by external_id (at most 50 per request, which one person never reaches)."""
-        return await self.post(endpoint, "/users/delete", api_key, {"external_ids": external_ids[:50]})
-
-    async def delete_by_alias(self, endpoint: str, api_key: str, alias_name: str, alias_label: str) -> SendResult:
-        body = {"user_aliases": [{"alias_name": alias_name, "alias_label": alias_label}]}
-        return await self.post(endpoint, "/users/delete", api_key, body)
 
     async def timed_post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> Timed:
         started = time.perf_counter()

@@ -366,7 +366,7 @@ def _settle_one(
         if values or doubt:
             ref = (destination_id, user_key)
             record = holdings.merged(t.accepted.get(ref, {}), copy.deepcopy(dict(values)), now)
-            t.accepted[ref] = holdings.forget(record, doubt)
+            t.accepted[ref] = holdings.forget(record, doubt) if doubt else record
     if plan.points_sent:
         month = (destination_id, month_of(now))
         t.months[month] = t.months.get(month, 0) + plan.points_sent
