@@ -44,6 +44,7 @@ from tests.support.definitions import sample  # noqa: E402
 from tests.support.processes import cli_env, reported_url, stop  # noqa: E402
 from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
+from zeroparty.adapters.db.engine import reader  # noqa: E402
 from zeroparty.adapters.db.outbox_sql.queue import enqueue_users  # noqa: E402
 from zeroparty.adapters.db.schema import delivery_counters, outbox, responses  # noqa: E402
 from zeroparty.bootstrap import Runtime, build_worker, freeze_startup_heap, open_runtime, run_worker  # noqa: E402
@@ -136,7 +137,9 @@ def queue_users(w: World, prefix: str, n: int, start: int = 0) -> None:
 
 
 def delivered(w: World) -> int:
-    with w.rt.engine.connect() as conn:
+    # A reader: a plain BEGIN on SQLite. Polled every few milliseconds, a BEGIN IMMEDIATE would
+    # take the write lock from the worker it measures (and wait out SQLite's busy sleeps).
+    with reader(w.rt.engine).connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one())
 
 
@@ -258,7 +261,7 @@ def live(base: str, rate: int, seconds: float, inflight: int, *, separate: bool 
                 time.sleep(0.05)
             took = time.perf_counter() - t0
         after = sink_stats(base)
-        with w.rt.engine.connect() as conn:
+        with reader(w.rt.engine).connect() as conn:
             rows = conn.execute(sa.select(outbox.c.created_at, outbox.c.delivered_at)).all()
     lat = sorted((r.delivered_at - r.created_at).total_seconds() * 1000 for r in rows)
     requests = after["requests"] - before["requests"]
@@ -285,7 +288,7 @@ def data_points() -> tuple[int, int]:
         def settled(n: int) -> int:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
-                with stack.rt.engine.connect() as conn:
+                with reader(stack.rt.engine).connect() as conn:
                     if conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one() >= n:
                         break
                 time.sleep(0.02)
