@@ -15,7 +15,7 @@ import yaml
 
 from tests.support.stack import Stack
 from zeroparty.adapters.db.schema import consent_records, outbox
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 
 VIP = Experience.model_validate(
     yaml.safe_load((Path(__file__).parents[2] / "examples" / "vip-signup.yaml").read_text())

@@ -13,7 +13,7 @@ import yaml
 
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 
 URL = "/api/v1/experiences/skin-quiz/responses"
 LOOK_ALIKE = "ada@exаmple.com"  # a Cyrillic а

@@ -16,7 +16,7 @@ from tests.support.capture_world import CaptureWorld, MemoryCaptureWorld, SqlCap
 from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
-from zeroparty.domain.consent import ConsentRecord
+from zeroparty.domain.experience.consent import ConsentRecord
 from zeroparty.services.ports import Published, ResponseWrite
 
 RESPONSE = "00000000-0000-4000-8000-000000000001"

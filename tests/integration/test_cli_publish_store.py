@@ -13,7 +13,7 @@ from tests.support.definitions import sample, sample_data
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -83,7 +83,7 @@ def test_a_listing_imports_no_web_stack(data_dir: Path, args: list[str]) -> None
     code, modules = imported(data_dir, *args)
     assert code in (0, None)
     assert heavy(modules) == []
-    assert "zeroparty.domain.definition" not in modules  # a listing builds no experience models
+    assert "zeroparty.domain.experience.model" not in modules  # a listing builds no experience models
 
 
 @pytest.mark.parametrize("args", [["tokens", "list"], ["worker", "--help"], ["sandbox", "--help"]], ids=" ".join)

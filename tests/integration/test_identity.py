@@ -24,7 +24,7 @@ from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db.capture import SqlExperienceSecrets
 from zeroparty.adapters.db.schema import erasures, experience_secrets, outbox, responses
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.external_ids import make_token
+from zeroparty.domain.experience.external_ids import make_token
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.schema import answers, consent_records, outbox, responses
 from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.adapters.memory.capture import ConsentEntry, ResponseRecord
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 from zeroparty.services.ports import CaptureStore, Published
 
 QueuedRow = tuple[int, str, str | None, dict[str, Any]]  # (destination id, user, response id, payload)

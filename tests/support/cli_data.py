@@ -18,7 +18,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
 from zeroparty.adapters.db.tokens import SqlTokens
 from zeroparty.config import Settings
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 from zeroparty.services.capture import CaptureService
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.model import Experience
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "skin-quiz.yaml"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from zeroparty.bootstrap import Runtime
-    from zeroparty.domain.definition import Experience
+    from zeroparty.domain.experience.model import Experience
 
 
 def _published(engine: Engine) -> list[dict[str, Any]]:

@@ -285,7 +285,7 @@ def _check_published_arrays(engine: Engine, name: str, limit: int) -> None:
     it keeps: Braze would drop picks the record says it holds."""
     from zeroparty.adapters.db.published import current_definitions
     from zeroparty.domain.array_limit import array_limit_problems
-    from zeroparty.domain.definition import Experience
+    from zeroparty.domain.experience.model import Experience
 
     problems = [
         f"experience '{d.slug}' {p.field}: {p.message}"

@@ -15,7 +15,7 @@ from zeroparty.cli.destinations import connection
 
 def _normalised(addresses: list[str]) -> list[str]:
     """Each address as capture stores it, or exit 1 naming the one that is not an address."""
-    from zeroparty.domain.answers import normalize_email
+    from zeroparty.domain.experience.answers import normalize_email
 
     found: list[str] = []
     for address in addresses:

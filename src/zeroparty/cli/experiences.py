@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import yaml
     from sqlalchemy.engine import Engine
 
-    from zeroparty.domain.definition import Experience
     from zeroparty.domain.destination_settings import DestinationSettings
+    from zeroparty.domain.experience.model import Experience
 
 Problems = list[tuple[str, str]]
 
@@ -73,7 +73,7 @@ def _parse(path: Path, text: str) -> tuple[object, Problems]:
 
 
 def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
-    from zeroparty.domain.definition import definition_problems
+    from zeroparty.domain.braze_definition import definition_problems
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ def erase(
     in Braze. Logged under an HMAC of the address. Exit 1 if a destination is not done (a look-up or
     deletion failed): run the same command again to finish those."""
     from zeroparty.cli.erasure import erase_person
-    from zeroparty.domain.answers import normalize_email
+    from zeroparty.domain.experience.answers import normalize_email
 
     try:
         address = normalize_email(email)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import shlex
 
-from zeroparty.domain.definition import Experience, MultiChoice
 from zeroparty.domain.destination_settings import DEFAULT_ARRAY_LIMIT
+from zeroparty.domain.experience.elements import MultiChoice
+from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import FieldError
 
 

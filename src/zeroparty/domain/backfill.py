@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from zeroparty.domain.consent import EMAIL_SUBSCRIBE, final_consents
-from zeroparty.domain.definition import Experience
-from zeroparty.domain.mapping import iso_time, profile_attributes
+from zeroparty.domain.experience.consent import EMAIL_SUBSCRIBE, final_consents
+from zeroparty.domain.experience.mapping import iso_time, profile_attributes
+from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.profile_change import ProfileChange
 
 
@@ -67,7 +67,7 @@ def current_profile(responses: Iterable[StoredResponse], with_consent: bool = Fa
         if r.external_id is not None:
             profile = Profile(profile.attributes, profile.subscription_groups, r.external_id)
         if r.completed_at is None:
-            continue  # consents are held until a response completes (domain.consent)
+            continue  # consents are held until a response completes (domain.experience.consent)
         consents = final_consents(r.experience, r.answers)
         profile.attributes.update(
             {k: v for k, v in consents.attributes.items() if with_consent or k not in SUBSCRIPTION_ATTRIBUTES}

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 MAX_NAME = 255
-MAX_STRING = 255
 
 # How zeroparty treats a profile field:
-# - standard: an element may fill it; its value is put in Braze's format first (domain.standard_fields);
+# - standard: an element may fill it; its value is put in Braze's format first (domain.experience.standard_fields);
 # - identifier: zeroparty sets it itself from the identity (the email element, external ids, aliases);
-# - consent: set from consent boxes only (domain.consent), never from an answer;
+# - consent: set from consent boxes only (domain.experience.consent), never from an answer;
 # - not_written: Braze sets it itself, or it holds something no answer describes (an object, a
 #   picture, a device); a custom attribute of that name would land in the profile field, so it is refused.
 Use = Literal["standard", "identifier", "consent", "not_written"]
@@ -83,7 +82,7 @@ OTHER_PROFILE_FIELDS = frozenset(name for name, f in PROFILE_FIELDS.items() if f
 
 def attribute_name_problem(name: str) -> str | None:
     """Why `name` cannot be a Braze attribute we write, or None when it can (a custom attribute,
-    or one of the standard fields, whose format domain.standard_fields checks)."""
+    or one of the standard fields, whose format domain.experience.standard_fields checks)."""
     if not name or not name.strip():
         return "attribute name must not be empty"
     if len(name) > MAX_NAME:

@@ -20,8 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zeroparty.domain.braze_payload import SUBSCRIPTION_FIELDS
-from zeroparty.domain.definition import Consent, EmailInput, Experience
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.experience.elements import Consent, EmailInput
+from zeroparty.domain.experience.model import Experience
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from zeroparty.domain.answers import validate_elements
 from zeroparty.domain.braze_payload import (
     BrazeLimits,
     Change,
@@ -28,21 +27,22 @@ from zeroparty.domain.braze_payload import (
     plan_delivery,
     render,
 )
-from zeroparty.domain.consent import EMAIL_SUBSCRIBE
-from zeroparty.domain.definition import (
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.experience.answers import validate_elements
+from zeroparty.domain.experience.consent import EMAIL_SUBSCRIBE
+from zeroparty.domain.experience.elements import (
     Consent,
     DateInput,
     Element,
     EmailInput,
-    Experience,
     MultiChoice,
     NumberInput,
     SingleChoice,
     TextInput,
 )
-from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.mapping import completion_info, iso_time, profile_attributes
-from zeroparty.domain.outcomes import choose_outcome
+from zeroparty.domain.experience.mapping import completion_info, iso_time, profile_attributes
+from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.outcomes import choose_outcome
 
 TEST_ATTRIBUTE = "zeroparty_test"
 TEST_ITEM = "zeroparty-test"  # the item id and response id the test's change carries

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from zeroparty.domain.answers import missing_required, validate_screen, validate_whole_response
-from zeroparty.domain.consent import consent_records
-from zeroparty.domain.definition import Outcome, Screen
-from zeroparty.domain.external_ids import TokenProblem, verify_token
-from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
-from zeroparty.domain.outcomes import choose_outcome
+from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
+from zeroparty.domain.experience.consent import consent_records
+from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
+from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
+from zeroparty.domain.experience.model import Outcome, Screen
+from zeroparty.domain.experience.outcomes import choose_outcome
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
 from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
 

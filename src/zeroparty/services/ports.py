@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from zeroparty.domain.consent import ConsentRecord
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.experience.consent import ConsentRecord
+from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.profile_change import ProfileChange
 
 

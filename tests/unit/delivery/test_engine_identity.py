@@ -9,7 +9,7 @@ from collections.abc import Callable
 from tests.support.delivery_rig import Rig
 from tests.support.fake_braze import IDENTIFY, status
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.external_ids import make_token
+from zeroparty.domain.experience.external_ids import make_token
 
 SECRET = "zps_unit-test-secret-with-enough-entropy-0001"
 

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from tests.support.definitions import sample
-from zeroparty.domain.answers import validate_screen, validate_whole_response
-from zeroparty.domain.mapping import Changes, Progress, changes_to_send, profile_attributes
-from zeroparty.domain.outcomes import choose_outcome
+from zeroparty.domain.experience.answers import validate_screen, validate_whole_response
+from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, profile_attributes
+from zeroparty.domain.experience.outcomes import choose_outcome
 from zeroparty.errors import InvalidInput
 
 EXP = sample()

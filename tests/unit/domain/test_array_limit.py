@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.support.definitions import sample_data
-from zeroparty.domain.answers import validate_whole_response
 from zeroparty.domain.array_limit import array_limit_problems, possible_selections
-from zeroparty.domain.definition import Experience, MultiChoice
-from zeroparty.domain.mapping import profile_attributes
+from zeroparty.domain.experience.answers import validate_whole_response
+from zeroparty.domain.experience.elements import MultiChoice
+from zeroparty.domain.experience.mapping import profile_attributes
+from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import InvalidInput
 
 GOALS = "screens[1].elements[0]"

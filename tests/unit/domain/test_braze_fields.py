@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.support.definitions import sample_data
+from zeroparty.domain.braze_definition import definition_problems
 from zeroparty.domain.braze_fields import PROFILE_FIELDS, WRITABLE_PROFILE_FIELDS, attribute_name_problem
-from zeroparty.domain.definition import definition_problems
 from zeroparty.domain.destination_config import apply_assignments
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.standard_fields import STANDARD_FIELDS
+from zeroparty.domain.experience.standard_fields import STANDARD_FIELDS
 from zeroparty.errors import InvalidInput
 from zeroparty.sandbox.rules.fields import IGNORED_FIELDS
 from zeroparty.sandbox.rules.fields import STANDARD_FIELDS as SANDBOX_PROFILE_FIELDS

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zeroparty.domain.answers import validate_screen, validate_whole_response
-from zeroparty.domain.consent import ConsentRecord, consent_records
-from zeroparty.domain.definition import Experience
-from zeroparty.domain.mapping import Progress, changes_to_send, completion_info
+from zeroparty.domain.experience.answers import validate_screen, validate_whole_response
+from zeroparty.domain.experience.consent import ConsentRecord, consent_records
+from zeroparty.domain.experience.mapping import Progress, changes_to_send, completion_info
+from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import InvalidInput
 
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

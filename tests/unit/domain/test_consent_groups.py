@@ -8,9 +8,10 @@ import yaml
 
 from tests.support.definitions import ROOT, sample
 from zeroparty.domain.consent_groups import demo_group, subscription_keys, unmapped, with_demo_groups
-from zeroparty.domain.definition import Consent, Experience
 from zeroparty.domain.destination_config import apply_assignments
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.experience.elements import Consent
+from zeroparty.domain.experience.model import Experience
 
 VIP_MODEL = Experience.model_validate(yaml.safe_load(Path(ROOT / "examples" / "vip-signup.yaml").read_text()))
 VIP = VIP_MODEL.model_dump(mode="json", by_alias=True, exclude_none=True)  # as published

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from tests.support.definitions import sample_data
-from zeroparty.domain.definition import Experience, definition_problems
+from zeroparty.domain.braze_definition import definition_problems
+from zeroparty.domain.experience.model import Experience
 
 
 def problems_of(data: Any) -> list[str]:
@@ -144,7 +145,7 @@ def test_conditions_still_evaluate_and_export_a_schema() -> None:
     assert exp is not None and problems == []
     when = exp.outcomes[0].when
     assert when is not None
-    from zeroparty.domain.conditions import evaluate
+    from zeroparty.domain.experience.conditions import evaluate
 
     assert evaluate(when, {"skin_type": "dry"}) and not evaluate(when, {"skin_type": "oily"})
     schema = Experience.model_json_schema()

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from zeroparty.domain.definition import Consent, DateInput, NumberInput, definition_problems
+from zeroparty.domain.braze_definition import definition_problems
+from zeroparty.domain.experience.elements import Consent, DateInput, NumberInput
 
 
 def experience(*elements: dict[str, Any], **top: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.definitions import sample_data
-from zeroparty.domain.definition import definition_problems
+from zeroparty.domain.braze_definition import definition_problems
 from zeroparty.domain.untrusted import printable
 
 Setter = Callable[[dict[str, Any], str], None]

@@ -8,8 +8,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.support.definitions import sample
-from zeroparty.domain.answers import validate_whole_response
 from zeroparty.domain.emails import InvalidEmail, normalize_email
+from zeroparty.domain.experience.answers import validate_whole_response
 from zeroparty.errors import InvalidInput
 
 

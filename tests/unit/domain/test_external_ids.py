@@ -21,7 +21,7 @@ from zeroparty.domain.braze_payload import (
     render,
 )
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.external_ids import (
+from zeroparty.domain.experience.external_ids import (
     MAX_EXTERNAL_ID_BYTES,
     TokenProblem,
     external_id_problem,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zeroparty.domain.iso_codes import COUNTRY_NAMES, LANGUAGE_NAMES, country_code, language_code
-from zeroparty.domain.standard_fields import (
+from zeroparty.domain.experience.iso_codes import COUNTRY_NAMES, LANGUAGE_NAMES, country_code, language_code
+from zeroparty.domain.experience.standard_fields import (
     DIALING,
     STANDARD_FIELDS,
     FieldContext,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from tests.support.definitions import ROOT, sample
-from zeroparty.domain.definition import Experience
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.synthetic import data_points, synthetic_person, synthetic_send
 
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

@@ -13,8 +13,9 @@ import yaml
 
 from tests.support.definitions import ROOT, sample
 from zeroparty.adapters.memory import MemoryCaptureStore
-from zeroparty.domain.definition import Experience, MultiChoice
-from zeroparty.domain.external_ids import make_token
+from zeroparty.domain.experience.elements import MultiChoice
+from zeroparty.domain.experience.external_ids import make_token
+from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import Gone, InvalidInput, NotFound
 from zeroparty.services.capture import CaptureService
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
-from zeroparty.domain.definition import Experience, canonical_text
+from zeroparty.domain.experience.model import Experience, canonical_text
 from zeroparty.services.ports import Published
 
 

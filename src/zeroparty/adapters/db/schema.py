@@ -40,7 +40,7 @@ responses = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("completed_at", UTCDateTime, nullable=True),
-    # The Braze external_id a signed token named when the response started (domain/external_ids.py).
+    # The Braze external_id a signed token named when the response started (domain/experience/external_ids.py).
     sa.Column("external_id", sa.String(987), nullable=True),
 )
 
@@ -180,7 +180,7 @@ sa.Index(
 )
 
 # Every consent given or withdrawn, with the exact text shown, written with the response it belongs
-# to (domain/consent.py). `consent_key` is `email_marketing`, a subscription group's key or the
+# to (domain/experience/consent.py). `consent_key` is `email_marketing`, a subscription group's key or the
 # attribute of a custom consent; `given` is false for a withdrawal.
 consent_records = sa.Table(
     "consent_records",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from zeroparty.adapters.db.responses import ResponseStatus
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
-from zeroparty.domain.definition import Experience
+from zeroparty.domain.braze_definition import definition_schema
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 
@@ -115,6 +115,6 @@ def router(ctx: AppContext) -> APIRouter:
     @api.get("/experience-schema")
     async def experience_schema() -> dict[str, Any]:
         """JSON Schema of experience definitions, for editors and validators."""
-        return Experience.model_json_schema()
+        return definition_schema()
 
     return api

@@ -23,7 +23,8 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
-from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
+from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
+from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import TOKEN_FIELD, ResponseView

@@ -17,7 +17,7 @@ from typing import Any
 
 from zeroparty.adapters.memory.outbox import MemoryOutbox
 from zeroparty.adapters.memory.records import with_copied_containers
-from zeroparty.domain.definition import Experience, canonical_text
+from zeroparty.domain.experience.model import Experience, canonical_text
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
 

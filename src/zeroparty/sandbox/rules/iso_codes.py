@@ -8,7 +8,7 @@ Alphabetic Currency Code" (https://www.braze.com/docs/api/objects_filters/purcha
 
 from __future__ import annotations
 
-from zeroparty.domain.iso_codes import COUNTRY_NAMES, country_code
+from zeroparty.domain.experience.iso_codes import COUNTRY_NAMES, country_code
 
 # Countries: the same ISO 3166-1 table and best-effort spellings the product reads answers with.
 COUNTRY_CODES = frozenset(COUNTRY_NAMES)

@@ -8,21 +8,20 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from zeroparty.domain.definition import (
+from zeroparty.domain.emails import MAX_EMAIL, normalize_email
+from zeroparty.domain.experience.elements import (
     CHOICE_TYPES,
     Consent,
     DateInput,
     Element,
     EmailInput,
-    Experience,
     MultiChoice,
     NumberInput,
-    Screen,
     SingleChoice,
     TextInput,
 )
-from zeroparty.domain.emails import MAX_EMAIL, normalize_email
-from zeroparty.domain.standard_fields import FieldContext, normalise, normalise_dob, parse_date
+from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.standard_fields import FieldContext, normalise, normalise_dob, parse_date
 from zeroparty.domain.untrusted import MAX_INT_DIGITS, text_problem
 from zeroparty.errors import FieldError, InvalidInput
 

@@ -5,7 +5,7 @@ Each element's value goes out as the Braze type it is
 (its option's `braze_value` when it has one), a multi-choice as an array of strings, a number as a
 number, a consent as a boolean, a date as a time (ISO 8601; `dob` takes YYYY-MM-DD). Top-level time
 attributes take an ISO 8601 string; `{"$time": …}` is only for times inside nested objects, which
-no element writes. Consents follow `domain.consent`: held until the response completes.
+no element writes. Consents follow `domain.experience.consent`: held until the response completes.
 """
 
 from __future__ import annotations
@@ -15,16 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from zeroparty.domain.consent import OPTED_IN, ConsentChanges, final_consents, settled_changes
-from zeroparty.domain.definition import (
-    Consent,
-    DateInput,
-    Element,
-    EmailInput,
-    Experience,
-    MultiChoice,
-    SingleChoice,
-)
+from zeroparty.domain.experience.consent import OPTED_IN, ConsentChanges, final_consents, settled_changes
+from zeroparty.domain.experience.elements import Consent, DateInput, Element, EmailInput, MultiChoice, SingleChoice
+from zeroparty.domain.experience.model import Experience
 
 __all__ = ["OPTED_IN", "Changes", "Progress", "changes_to_send", "completion_info", "profile_attributes"]
 
@@ -62,7 +55,7 @@ def braze_value(el: Element, value: Any) -> Any:
 
 
 def profile_attributes(exp: Experience, answers: Mapping[str, Any], outcome_id: str | None) -> dict[str, Any]:
-    """Braze attributes (name -> value) these answers set, consents aside (`domain.consent`
+    """Braze attributes (name -> value) these answers set, consents aside (`domain.experience.consent`
     decides when those go out). The email is the identifier and is not among them."""
     attrs: dict[str, Any] = {}
     for element_id, (_screen, el) in exp.elements().items():

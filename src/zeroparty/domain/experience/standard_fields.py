@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from zeroparty.domain.braze_fields import MAX_STRING
-from zeroparty.domain.iso_codes import country_code, fold, language_code
+from zeroparty.domain.experience.iso_codes import country_code, fold, language_code
+
+# Braze keeps string values of at most 255 characters (the data types page above).
+MAX_STRING = 255
 
 DateOrder = Literal["dmy", "mdy"]
 

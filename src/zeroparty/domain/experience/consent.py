@@ -16,7 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from zeroparty.domain.definition import Consent, Experience
+from zeroparty.domain.experience.elements import Consent
+from zeroparty.domain.experience.model import Experience
 
 OPTED_IN = "opted_in"
 SUBSCRIBED = "subscribed"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from zeroparty.domain.conditions import evaluate
-from zeroparty.domain.definition import Experience, Outcome
+from zeroparty.domain.experience.conditions import evaluate
+from zeroparty.domain.experience.model import Experience, Outcome
 
 
 def choose_outcome(exp: Experience, answers: Mapping[str, Any]) -> Outcome:
