@@ -58,7 +58,7 @@ def test_a_missing_answer_is_shown_on_the_screen_and_nothing_moves_on(stack: Sta
     page.goto(stack.base + "/e/skin-quiz")
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("alert")).to_contain_text("Please check")
-    expect(page.locator("#el-skin_type .error")).to_have_text("is required")
+    expect(page.locator("#el-skin_type .error")).to_have_text("Pick the closest is required")
     expect(page.get_by_role("heading", level=1)).to_have_text("How does your skin feel by midday?")
     assert stack.row_counts()["responses"] == 0
 

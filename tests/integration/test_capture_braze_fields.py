@@ -142,7 +142,7 @@ def test_a_page_shows_the_new_inputs_and_a_bad_date_is_shown_again(vip: Stack) -
     with httpx.Client(base_url=vip.base) as c:
         about = post(c, "/e/vip-signup", CONTACT).headers["location"]
         page = c.get(about)
-        assert 'type="date"' in page.text and 'inputmode="decimal"' in page.text
+        assert 'placeholder="DD/MM/YYYY"' in page.text and 'inputmode="decimal"' in page.text
         r = post(c, about, {"birthday": "31/02/1990"})
         assert r.status_code == 422
         assert "is not a real date" in r.text

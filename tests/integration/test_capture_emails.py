@@ -61,5 +61,5 @@ def test_the_hosted_page_shows_the_look_alike_refusal_at_the_email(held_stack: S
     with httpx.Client(base_url=held_stack.base) as c:
         r = c.post("/e/vip-signup", data={"email": LOOK_ALIKE, "first_name": "Ada"}, follow_redirects=False)
     assert r.status_code == 422
-    assert '<p class="error" id="err-email">mixes scripts' in r.text
+    assert '<p class="error" id="err-email">Email mixes scripts' in r.text
     assert held_stack.row_counts() == {"responses": 0, "answers": 0, "outbox": 0}

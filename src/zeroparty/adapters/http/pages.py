@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
+from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
@@ -152,11 +153,17 @@ class Pages:
             action += f"?{TOKEN_PARAM}={quote(token, safe='')}"
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
+        problems, named = screen_problems(screen, errors)
         context = {
             "exp": exp,
             "screen": screen,
             "values": values,
             "errors": errors,
+            "problems": problems,
+            "named": named,
+            "first_error": next((el.id for el in screen.elements if el.id in errors), None),
+            "date_placeholder": date_placeholder(exp.date_order),
+            "date_example": date_example(exp.date_order),
             "other_errors": other,
             "action": action,
             "back": back,
