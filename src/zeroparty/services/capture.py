@@ -13,6 +13,7 @@ from typing import Any
 from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
+from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
@@ -79,14 +80,16 @@ class CaptureService:
         screen_id: str,
         raw: Mapping[str, Any],
         external_id_token: str | None = None,
+        hidden: Mapping[str, Any] | None = None,
     ) -> Submitted:
-        """One screen's answers. A token is read only when the response starts (its first submit);
-        later screens carry the external id stored with the response. A completed response takes no
-        more answers (Gone)."""
+        """One screen's answers. A token and the hidden values (`domain.experience.hidden`) are read
+        only when the response starts (its first submit); later screens carry what was stored with
+        the response. A completed response takes no more answers (Gone)."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
                 pub, before, is_new = _published(unit, slug), Progress({}), True
+                given = _hidden(pub, hidden or {})
                 external_id = _external_id(unit, slug, external_id_token, now)
                 response_id = str(uuid.uuid4())
             else:
@@ -95,14 +98,15 @@ class CaptureService:
                     # Its link may sit in logs and histories: it is no key to a person's data any more.
                     raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
                 before = Progress(stored.answers, stored.outcome_id)
-                is_new, external_id = False, stored.external_id
+                is_new, external_id, given = False, stored.external_id, {}
             exp = pub.experience
             index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
             if index is None:
                 raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
             screen = exp.screens[index]
             clean = validate_screen(screen, raw, exp, now.date())
-            answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
+            answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}}
+            answers |= given | clean
             last = index == len(exp.screens) - 1
             outcome = None
             if last:
@@ -112,12 +116,14 @@ class CaptureService:
                 outcome = choose_outcome(exp, answers)
             after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
             changes = changes_to_send(exp, before, after, now)
+            stored_now = {el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean}
+            stored_now |= {key: (NO_SCREEN, value) for key, value in given.items()}
             write = ResponseWrite(
                 response_id=response_id,
                 version_id=pub.version_id,
                 channel="page",
                 is_new=is_new,
-                answers={el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean},
+                answers=stored_now,
                 email=changes.email,
                 outcome_id=after.outcome_id,
                 completed=last,
@@ -137,17 +143,19 @@ class CaptureService:
         answers: Mapping[str, Any],
         inputs: Mapping[str, Any],
         external_id_token: str | None = None,
+        hidden: Mapping[str, Any] | None = None,
     ) -> Submitted:
         now = self._clock()
         with self._store.unit() as unit:
             pub = _published(unit, slug)
             external_id = _external_id(unit, slug, external_id_token, now)
             exp = pub.experience
-            clean = validate_whole_response(exp, answers, inputs, now.date())
+            given = _hidden(pub, hidden or {})
+            clean = validate_whole_response(exp, answers, inputs, now.date()) | given
             outcome = choose_outcome(exp, clean)
             before, after = Progress({}), Progress(clean, outcome.id, completed=True)
             changes = changes_to_send(exp, before, after, now)
-            screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()}
+            screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
             response_id = str(uuid.uuid4())
             write = ResponseWrite(
                 response_id=response_id,
@@ -184,6 +192,16 @@ def _extras(
 
 
 TOKEN_FIELD = "external_id_token"
+HIDDEN_FIELD = "hidden"
+
+
+def _hidden(pub: Published, raw: Mapping[str, Any]) -> dict[str, str]:
+    """The declared hidden values among `raw`; an InvalidInput naming `hidden.KEY` for a bad one."""
+    values, problems = hidden_values(pub.experience.hidden(), raw)
+    if problems:
+        errors = [FieldError(f"{HIDDEN_FIELD}.{key}", why) for key, why in problems]
+        raise InvalidInput(errors, "a hidden value is refused")
+    return values
 
 
 def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetime) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zeroparty.adapters.db.responses import ResponseStatus
 from zeroparty.adapters.http.context import AppContext
@@ -21,12 +21,16 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class ResponseIn(BaseModel):
-    """A whole response: choice answers and form inputs, each keyed by element id; optionally the
-    respondent's Braze external_id, as a token the brand's server signed (docs/experiences.md)."""
+    """A whole response: choice answers and form inputs, each keyed by element id; values for the
+    declared hidden fields, by key (others are ignored); optionally the respondent's Braze
+    external_id, as a token the brand's server signed (docs/experiences.md)."""
 
     model_config = ConfigDict(extra="forbid")
     answers: dict[str, Any] = {}
     inputs: dict[str, Any] = {}
+    hidden: dict[str, Any] = Field(
+        {}, description="Values for the experience's declared hidden fields (UTM parameters and the like)."
+    )
     external_id_token: str | None = None
 
 
@@ -83,7 +87,7 @@ def router(ctx: AppContext) -> APIRouter:
             errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
             return JSONResponse(error_body("the request is not valid", errors), status_code=422)
         done = await run_in_threadpool(
-            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token
+            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token, body.hidden
         )
         return JSONResponse(
             ResponseCreated(

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,10 +25,11 @@ from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
+from zeroparty.domain.experience.hidden import hidden_values
 from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import TOKEN_FIELD, ResponseView
+from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ResponseView
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -64,7 +65,23 @@ def _token_param(request: Request) -> str | None:
 
 def _token_problem(exc: InvalidInput) -> str | None:
     found = [e for e in exc.errors if e.field == TOKEN_FIELD]
-    return f"{TOKEN_PARAM}: {found[0].message}" if found else None
+    if found:
+        return f"{TOKEN_PARAM}: {found[0].message}"
+    # A hidden value comes from the link too: the link is what is wrong.
+    hidden = [e for e in exc.errors if e.field.startswith(HIDDEN_FIELD + ".")]
+    return "; ".join(f"{e.field.removeprefix(HIDDEN_FIELD + '.')}: {e.message}" for e in hidden) or None
+
+
+def _hidden_params(request: Request, exp: Experience) -> dict[str, str]:
+    """The link's parameters the experience declares as hidden fields (others are ignored)."""
+    found: dict[str, str] = {}
+    for field in exp.hidden():
+        given = request.query_params.getlist(field.key)
+        if len(given) > 1:
+            raise TokenRefused(f"{field.key}: is given more than once")
+        if given:
+            found[field.key] = given[0]
+    return found
 
 
 def path_for(request: Request, name: str, **params: str) -> str:
@@ -133,6 +150,7 @@ class Pages:
         response_id: str | None,
         status: int = 200,
         token: str | None = None,
+        hidden: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
@@ -149,8 +167,10 @@ class Pages:
             if response_id is None
             else path_for(request, "submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
         )
-        if response_id is None and token is not None:  # the first submit carries the link's token
-            action += f"?{TOKEN_PARAM}={quote(token, safe='')}"
+        # The first submit carries what the link brought: its token and the declared hidden values.
+        carried = {**({TOKEN_PARAM: token} if token is not None else {}), **(hidden or {})}
+        if response_id is None and carried:
+            action += "?" + urlencode(carried, quote_via=quote)
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
         problems, named = screen_problems(screen, errors)
@@ -199,11 +219,17 @@ class Pages:
                 raise
             except InvalidInput as exc:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
-        return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None, token=token)
+        hidden = _hidden_params(request, pub.experience)
+        _values, problems = hidden_values(pub.experience.hidden(), hidden)
+        if problems:
+            return self.bad_link(request, "; ".join(f"{key}: {why}" for key, why in problems))
+        first = pub.experience.screens[0]
+        return self.render_screen(request, pub.experience, first, {}, {}, None, token=token, hidden=hidden)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
         pub = await self.version_for(slug, response_id)
+        hidden = _hidden_params(request, pub.experience) if response_id is None else {}
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
@@ -214,10 +240,12 @@ class Pages:
             return self.bad_request(request, exc)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
+            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token, hidden)
         raw = _form_values(screen, pairs)
         try:
-            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token)
+            done = await run_in_threadpool(
+                self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token, hidden
+            )
         except (NotFound, Gone):
             raise
         except InvalidInput as exc:  # NotFound and Gone propagate: the caller answers 404 or 410
@@ -225,7 +253,7 @@ class Pages:
             if problem is not None:
                 return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token)
+            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token, hidden)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"

@@ -48,6 +48,7 @@ SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
 IDENT = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"
 URL = r"^https?://"
 COUNTRY = r"^[A-Za-z]{2}$"
+KEY = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"  # a hidden field's key: a URL parameter's name
 
 # The patterns above, in the words shown to authors.
 PATTERN_RULES = {
@@ -55,6 +56,7 @@ PATTERN_RULES = {
     IDENT: "must be letters, digits and underscores, starting with a letter, at most 100 characters",
     URL: "must start with https:// or http://",
     COUNTRY: "must be a two-letter ISO 3166-1 country code such as GB",
+    KEY: "must be letters, digits and underscores, starting with a letter, at most 64 characters",
 }
 
 Ident = Annotated[str, Field(pattern=IDENT, description="Letters, digits and _; starts with a letter.")]

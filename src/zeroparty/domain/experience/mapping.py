@@ -62,6 +62,9 @@ def profile_attributes(exp: Experience, answers: Mapping[str, Any], outcome_id: 
         if element_id not in answers or isinstance(el, EmailInput | Consent) or el.attribute is None:
             continue
         attrs[el.attribute] = braze_value(el, answers[element_id])
+    for hidden in exp.hidden():
+        if hidden.attribute is not None and hidden.key in answers:
+            attrs[hidden.attribute] = answers[hidden.key]
     if outcome_id is not None and exp.outcome_attribute is not None:
         attrs[exp.outcome_attribute] = outcome_id
     return attrs

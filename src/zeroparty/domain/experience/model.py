@@ -28,6 +28,8 @@ from zeroparty.domain.experience.elements import (
     TextInput,
     rules_of,
 )
+from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
+from zeroparty.domain.experience.hidden import HiddenField
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
 
@@ -60,6 +62,12 @@ class Experience(DefinitionModel):
     phone_country: CountryCode | None = None
     date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
+    # None, not []: a default is left out of the stored form, so re-importing an unchanged file
+    # publishes nothing new (definitions are compared as canonical JSON).
+    hidden_fields: Annotated[
+        list[HiddenField] | None,
+        Field(max_length=MAX_HIDDEN, description="Values taken from the link, the embedding page or the API."),
+    ] = None
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Experience:
@@ -74,6 +82,10 @@ class Experience(DefinitionModel):
     def stored_form(self) -> dict[str, Any]:
         """The definition as it is published and kept: JSON values, fields by alias, unset options left out."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def hidden(self) -> list[HiddenField]:
+        """The hidden fields declared (`domain.experience.hidden`), none when none are."""
+        return self.hidden_fields or []
 
     def email_element(self) -> EmailInput | None:
         return next((el for _s, el in self.elements().values() if isinstance(el, EmailInput)), None)

@@ -126,7 +126,29 @@ def semantic_problems(exp: Experience, rules: TargetRules) -> Problems:
     if sum(isinstance(el, EmailInput) for _s, el in exp.elements().values()) > 1:
         problems.append(("screens", "at most one email element: it is the Braze identifier"))
     problems.extend(_experience_problems(exp, attributes, rules))
+    problems.extend(_hidden_problems(exp, seen_elements, attributes, rules))
     problems.extend(_outcome_problems(exp))
+    return problems
+
+
+def _hidden_problems(
+    exp: Experience, elements: dict[str, str], attributes: dict[str, str], rules: TargetRules
+) -> Problems:
+    # A hidden value is kept beside the answers under its key: it may not share an element's id.
+    problems: Problems = []
+    keys: set[str] = set()
+    for hi, field in enumerate(exp.hidden()):
+        path = f"hidden_fields[{hi}]"
+        if field.key in keys:
+            problems.append((f"{path}.key", f"duplicate hidden field '{field.key}'"))
+        keys.add(field.key)
+        if field.key in elements:
+            problems.append((f"{path}.key", f"'{field.key}' is already the id of {elements[field.key]}"))
+        if field.attribute is not None:
+            _check_attribute(field.attribute, f"{path}.attribute", attributes, problems, rules)
+            if field.attribute in STANDARD_FIELDS:
+                why = "is one of Braze's standard fields; a hidden value goes to a custom attribute"
+                problems.append((f"{path}.attribute", f"'{field.attribute}' {why}"))
     return problems
 
 
