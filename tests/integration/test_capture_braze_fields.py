@@ -4,30 +4,19 @@ completion) and the consent records kept for audit."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import yaml
 
+from tests.integration.conftest import VIP
 from tests.support.stack import Stack
 from zeroparty.adapters.db.schema import consent_records, outbox
-from zeroparty.domain.experience.model import Experience
 
-VIP = Experience.model_validate(
-    yaml.safe_load((Path(__file__).parents[2] / "examples" / "vip-signup.yaml").read_text())
-)
 API = "/api/v1/experiences/vip-signup/responses"
 CONTACT = {"email": "Vic@Example.com", "first_name": "Vic", "phone": "07700 900123"}
-
-
-@pytest.fixture
-def vip(held_stack: Stack) -> Stack:
-    held_stack.rt.experiences.publish(VIP, datetime.now(UTC))
-    return held_stack
 
 
 def payloads(stack: Stack) -> list[dict[str, Any]]:

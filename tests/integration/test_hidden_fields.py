@@ -4,30 +4,16 @@ a bad value is refused naming it, and nothing is stored."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
-import yaml
 
 from tests.support.stack import Stack
 from zeroparty.adapters.db.schema import answers, outbox
-from zeroparty.domain.experience.model import Experience
 
-VIP = Experience.model_validate(
-    yaml.safe_load((Path(__file__).parents[2] / "examples" / "vip-signup.yaml").read_text())
-)
 API = "/api/v1/experiences/vip-signup/responses"
 NOTHING = {"responses": 0, "answers": 0, "outbox": 0}
-
-
-@pytest.fixture
-def vip(held_stack: Stack) -> Stack:
-    held_stack.rt.experiences.publish(VIP, datetime.now(UTC))
-    return held_stack
 
 
 def sent_attributes(stack: Stack) -> list[dict[str, Any]]:
