@@ -26,6 +26,7 @@ from pydantic_core import ErrorDetails
 from zeroparty.domain.braze_fields import attribute_name_problem
 from zeroparty.domain.conditions import Condition, Line, condition_references
 from zeroparty.domain.destination_settings import MAX_ARRAY_LIMIT
+from zeroparty.domain.publishing import ExperienceSettings
 from zeroparty.domain.standard_fields import (
     DIALING,
     STANDARD_FIELDS,
@@ -224,6 +225,7 @@ class Experience(_Model):
     phone_country: CountryCode | None = None
     date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
+    settings: ExperienceSettings | None = None  # listing, embedding (domain/publishing.py)
 
     @model_validator(mode="after")
     def _semantics(self) -> Experience:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from zeroparty.domain.consent import ConsentRecord
 from zeroparty.domain.definition import Experience
 from zeroparty.domain.profile_change import ProfileChange
+from zeroparty.domain.publishing import PublishState
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Published:
     version_id: int
     version: int
     experience: Experience
+    state: PublishState = "published"  # the experience's, whichever version this is
+    closed_message: str | None = None
 
 
 @dataclass(frozen=True)

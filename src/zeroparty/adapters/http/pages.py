@@ -21,12 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
-from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
+from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Outcome, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import TOKEN_FIELD, ResponseView
+from zeroparty.services.capture import TOKEN_FIELD, ExperienceClosed, ResponseView
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -112,6 +113,12 @@ class Pages:
         context = {"heading": COMPLETE, "message": message, "again": path_for(request, "start", slug=slug)}
         return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
 
+    def experience_closed(self, request: Request, exc: ExperienceClosed) -> HTMLResponse:
+        """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
+        shown_experience(request, exc.experience)  # the message shows in its embeds too
+        context = {"heading": exc.experience.title, "message": exc.message}
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
+
     def busy(self, request: Request) -> HTMLResponse:
         context = {"heading": "Please try again", "message": BUSY}
         return self.tpl.TemplateResponse(request, "error.html", context, status_code=503, headers={"Retry-After": "1"})
@@ -132,6 +139,7 @@ class Pages:
         status: int = 200,
         token: str | None = None,
     ) -> HTMLResponse:
+        shown_experience(request, exp)
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
@@ -187,7 +195,7 @@ class Pages:
         if token is not None:  # a bad link is said at once, not after the first screen
             try:
                 await run_in_threadpool(self.ctx.capture.check_external_id_token, slug, token)
-            except NotFound:
+            except (NotFound, Gone):
                 raise
             except InvalidInput as exc:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
@@ -218,6 +226,10 @@ class Pages:
                 return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
             return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token)
+        if done.next_screen is None and done.outcome is not None and framed(request):
+            # In a frame on another site the pass below is a third-party cookie, which browsers may
+            # refuse: the outcome is shown in this answer instead of after a redirect.
+            return self.show_chosen(request, pub.experience, done.outcome)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -240,6 +252,10 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+        return self.show_chosen(request, exp, chosen)
+
+    def show_chosen(self, request: Request, exp: Experience, chosen: Outcome) -> HTMLResponse:
+        shown_experience(request, exp)
         return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
 
 
@@ -256,6 +272,8 @@ class GuardedPages(Pages):
             answer = await page() if valid else self.not_found(request, missing)
         except NotFound:
             answer = self.not_found(request, missing)
+        except ExperienceClosed as exc:
+            answer = self.experience_closed(request, exc)
         except Gone:
             answer = self.closed(request, slug, SCREEN_CLOSED)
         except TokenRefused as exc:
@@ -264,6 +282,9 @@ class GuardedPages(Pages):
             log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
             answer = self.busy(request)
         answer.headers["Cache-Control"] = "no-store"
+        policy = experience_policy(request, self.ctx.frame_ancestors)
+        if policy is not None:  # who may frame this experience's pages (SecurityHeaders adds the default)
+            answer.headers["Content-Security-Policy"] = policy
         return answer
 
     async def start(self, request: Request, slug: str) -> Response:
@@ -294,7 +315,7 @@ def router(ctx: AppContext) -> APIRouter:
 
     @pages.get("/", response_class=HTMLResponse)
     async def index(request: Request) -> Response:
-        found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
+        found = await run_in_threadpool(ctx.experiences.list_listed)
         return p.tpl.TemplateResponse(request, "index.html", {"published": found})
 
     @pages.get("/e/{slug}", response_class=HTMLResponse)
