@@ -91,7 +91,8 @@ class SqlExperienceStore:
                 exp_id = conn.execute(
                     sa.insert(experiences).values(slug=exp.slug, created_at=now).returning(experiences.c.id)
                 ).scalar_one()
-                state, closed_message = _state("published"), None
+                state: PublishState = "published"
+                closed_message = None
             else:  # a new version keeps the experience's publishing state
                 exp_id, state, closed_message = found.id, _state(found.state), found.closed_message
             last = conn.execute(
