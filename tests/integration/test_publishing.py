@@ -97,6 +97,9 @@ def test_a_framed_last_screen_shows_the_outcome_in_its_answer(stack: Stack) -> N
         done = client.post(location, data={"email": "framed@example.com"})
         assert done.status_code == 200
         assert 'data-outcome="' in done.text and 'data-experience="skin-quiz"' in done.text
+        assert _frame_ancestors(done) == "*"  # the sample lets any site embed it
+        again = client.post(location, data={"email": "framed@example.com"})  # a reload re-posts
+        assert again.status_code == 410 and _frame_ancestors(again) == "*"  # "complete", in the frame too
 
 
 def test_unpublished_is_gone_from_pages_api_and_index_until_published_again(stack: Stack) -> None:

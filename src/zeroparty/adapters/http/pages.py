@@ -177,15 +177,16 @@ class Pages:
             return path_for(request, "outcome", slug=slug, response_id=response_id)
         return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
-    async def version_for(self, slug: str, response_id: str | None) -> Published:
+    async def version_for(self, request: Request, slug: str, response_id: str | None) -> Published:
         if response_id is None:
             return await run_in_threadpool(self.ctx.capture.published, slug)
-        return (await self.open_response(slug, response_id)).published  # it stays on the version it started on
+        return (await self.open_response(request, slug, response_id)).published  # it stays on the version it started on
 
-    async def open_response(self, slug: str, response_id: str) -> ResponseView:
+    async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         if view.completed:
+            shown_experience(request, view.published.experience)  # its "complete" page shows in its embeds
             raise Gone(FieldError("response", f"response '{response_id}' is complete"))
         return view
 
@@ -203,7 +204,7 @@ class Pages:
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
-        pub = await self.version_for(slug, response_id)
+        pub = await self.version_for(request, slug, response_id)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
@@ -237,7 +238,7 @@ class Pages:
         return answer
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        view = await self.open_response(slug, response_id)
+        view = await self.open_response(request, slug, response_id)
         exp = view.published.experience
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
@@ -247,6 +248,7 @@ class Pages:
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         exp = view.published.experience
+        shown_experience(request, exp)
         chosen = next((o for o in exp.outcomes if o.id == view.outcome_id), None)
         if chosen is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
