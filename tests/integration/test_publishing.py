@@ -144,7 +144,9 @@ def test_the_index_lists_only_experiences_that_opt_in(stack: Stack) -> None:
     data = sample_data()
     del data["settings"]
     stack.rt.experiences.publish(Experience.model_validate(data), T0)
-    assert "/e/skin-quiz" not in httpx.get(stack.base + "/").text
+    index = httpx.get(stack.base + "/")
+    assert index.status_code == 200 and "/e/skin-quiz" not in index.text
+    assert "No experience is listed here" in index.text
     _publish(stack, settings={"listed": True})
     assert "/e/skin-quiz" in httpx.get(stack.base + "/").text
 
