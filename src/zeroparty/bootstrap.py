@@ -219,7 +219,9 @@ def build_web_app(
     registry.register(StoreCollector(rt.engine))
     auth = OperatorAuth(rt.tokens, SqlSessions(rt.engine), rt.session_secret, lambda: datetime.now(UTC))
     revisit = RevisitPass(rt.session_secret, rt.settings.revisit_seconds)
-    ctx = AppContext(capture, rt.experiences, rt.responses, rt.destinations, templates(), auth, revisit)
+    ctx = AppContext(
+        capture, rt.experiences, rt.responses, rt.destinations, templates(), auth, revisit, rt.settings.frame_ancestors
+    )
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}
     if sandbox is not None and sandbox_db is not None:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
     from zeroparty.domain.destination_settings import DestinationSettings
     from zeroparty.domain.experience.model import Experience
+    from zeroparty.domain.experience.publishing import PublishState
 
 Problems = list[tuple[str, str]]
+CLOSED_MESSAGE_MAX = 2000
 
 
 def _where(path: Path, line: int, column: int) -> str:
@@ -199,6 +201,8 @@ def import_(file: Path) -> None:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
     else:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
+    if result.published.state != "published":  # a new version keeps the state the operator chose
+        say(f"'{exp.slug}' stays {result.published.state}: `zeroparty experiences publish {exp.slug}` serves it")
     _print_forecast(destinations, exp)
     warn_unmapped(rt.engine, [exp])
 
@@ -207,20 +211,63 @@ def import_(file: Path) -> None:
 def list_experiences(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
 ) -> None:
-    """List published experiences: the current version of each."""
+    """List experiences: the current version of each, and whether it is published, unpublished or closed."""
     from zeroparty.adapters.db.published import current_definitions
 
-    published = [
-        (d.slug, d.version, str(d.definition.get("title", ""))) for d in current_definitions(store(settings()))
+    found = [
+        (d.slug, d.version, str(d.definition.get("title", "")), d.state) for d in current_definitions(store(settings()))
     ]
     if as_json:
-        print_json([{"slug": slug, "title": title, "version": version} for slug, version, title in published])
+        print_json([{"slug": slug, "title": title, "version": v, "state": state} for slug, v, title, state in found])
         return
-    if not published:
+    if not found:
         say("No experiences yet: publish one with `zeroparty experiences import FILE`.")
         return
-    fields = (Field("slug", whole=True), Field("version", number=True), Field("title"))
-    show(fields, [(slug, str(version), title) for slug, version, title in published])
+    fields = (Field("slug", whole=True), Field("version", number=True), Field("state", whole=True), Field("title"))
+    show(fields, [(slug, str(version), state, title) for slug, version, title, state in found])
+
+
+def _set_state(slug: str, state: PublishState, message: str | None = None) -> PublishState:
+    rt = runtime(settings(), create=False)
+    try:
+        return rt.experiences.set_state(slug, state, message)
+    except NotFound as exc:
+        fail(str(exc))
+
+
+@experiences_cli.command("publish")
+def publish(slug: Annotated[str, typer.Argument(help="An experience imported before.")]) -> None:
+    """Serve an unpublished or closed experience again, at its current version."""
+    before = _set_state(slug, "published")
+    say(f"'{slug}' is published: /e/{slug} takes responses" + ("" if before != "published" else " (it already did)"))
+
+
+@experiences_cli.command("unpublish")
+def unpublish(slug: Annotated[str, typer.Argument(help="The experience to take down.")]) -> None:
+    """Take an experience down: its pages answer 404 and the API refuses it, as if it did not exist.
+    Its versions and responses are kept; `experiences publish SLUG` serves it again."""
+    _set_state(slug, "unpublished")
+    say(f"'{slug}' is unpublished: /e/{slug} answers 404; `zeroparty experiences publish {slug}` serves it again")
+
+
+@experiences_cli.command("close")
+def close(
+    slug: Annotated[str, typer.Argument(help="The experience to close.")],
+    message: Annotated[
+        str | None, typer.Option("--message", help="What its page says instead (default: a short closed notice).")
+    ] = None,
+) -> None:
+    """Stop taking responses: the page shows the closed message (HTTP 410) and the API refuses with
+    410. Responses in progress stop too; `experiences publish SLUG` reopens it."""
+    from zeroparty.domain.untrusted import definition_text_problem
+
+    problem = None if message is None else definition_text_problem(message, required=True, multiline=True)
+    if message is not None and len(message) > CLOSED_MESSAGE_MAX:
+        problem = f"is {len(message)} characters; at most {CLOSED_MESSAGE_MAX}"
+    if problem:
+        fail(f"--message: {problem}")
+    _set_state(slug, "closed", message)
+    say(f"'{slug}' is closed: /e/{slug} shows the closed message; `zeroparty experiences publish {slug}` reopens it")
 
 
 @experiences_cli.command("secret")

@@ -15,10 +15,20 @@ from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
-from zeroparty.domain.experience.model import Outcome, Screen
+from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
+from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
 from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
+
+
+class ExperienceClosed(Gone):
+    """The experience is closed: it takes no responses and shows its closed message instead."""
+
+    def __init__(self, experience: Experience, message: str | None) -> None:
+        super().__init__(FieldError("slug", f"experience '{experience.slug}' is closed and takes no responses"))
+        self.experience = experience
+        self.message = message or CLOSED_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ class CaptureService:
         """The version a response runs on, its answers so far, its outcome and whether it is complete."""
         with self._store.reading() as view:
             pub, stored = _response_of(view, slug, response_id)
+        if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
+            _open(pub)
         return ResponseView(pub, stored.answers, stored.outcome_id, stored.completed_at is not None)
 
     def submit_screen(
@@ -97,6 +109,7 @@ class CaptureService:
                 if stored.completed_at is not None:
                     # Its link may sit in logs and histories: it is no key to a person's data any more.
                     raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+                _open(pub)
                 before = Progress(stored.answers, stored.outcome_id)
                 is_new, external_id, given = False, stored.external_id, {}
             exp = pub.experience
@@ -221,9 +234,20 @@ def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetim
 
 
 def _published(unit: CaptureReader, slug: str) -> Published:
+    """The current version of `slug` while it takes responses; NotFound when it was never published
+    or is unpublished, ExperienceClosed when it is closed."""
     pub = unit.published(slug)
-    if pub is None:
+    if pub is None or pub.state == "unpublished":
         raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
+    return _open(pub)
+
+
+def _open(pub: Published) -> Published:
+    """`pub` when its experience takes answers; an in-progress response stops when it closes or is unpublished."""
+    if pub.state == "closed":
+        raise ExperienceClosed(pub.experience, pub.closed_message)
+    if pub.state == "unpublished":
+        raise NotFound(FieldError("slug", f"no published experience '{pub.experience.slug}'"))
     return pub
 
 

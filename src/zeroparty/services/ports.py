@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from zeroparty.domain.experience.consent import ConsentRecord
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.publishing import PublishState
 from zeroparty.domain.profile_change import ProfileChange
 
 
@@ -17,6 +18,8 @@ class Published:
     version_id: int
     version: int
     experience: Experience
+    state: PublishState = "published"  # the experience's, whichever version this is
+    closed_message: str | None = None
 
 
 @dataclass(frozen=True)

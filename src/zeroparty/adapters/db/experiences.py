@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
 from zeroparty.domain.experience.model import Experience, canonical_text
+from zeroparty.domain.experience.publishing import PUBLISH_STATES, PublishState, is_listed
+from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.ports import Published
 
 
@@ -23,28 +25,37 @@ def _parse(version_id: int, definition_json: str) -> Experience:
     return Experience.model_validate_json(definition_json)
 
 
-def _published(version_id: int, version: int, definition: Any) -> Published:
-    return Published(version_id, version, _parse(version_id, canonical_text(definition)))
+def _state(stored: str) -> PublishState:
+    found = next((s for s in PUBLISH_STATES if s == stored), None)
+    if found is None:
+        raise ValueError(f"unknown publishing state {stored!r} in the store")
+    return found
+
+
+def _published(row: Any) -> Published:
+    experience = _parse(row.id, canonical_text(row.definition))
+    return Published(row.id, row.version, experience, _state(row.state), row.closed_message)
+
+
+_VERSION_WITH_STATE = sa.select(
+    experience_versions.c.id,
+    experience_versions.c.version,
+    experience_versions.c.definition,
+    experiences.c.state,
+    experiences.c.closed_message,
+).join(experiences, experiences.c.id == experience_versions.c.experience_id)
 
 
 def latest_published(conn: Connection, slug: str) -> Published | None:
+    """The latest version of `slug`, whatever its publishing state (the caller decides what it allows)."""
     row = conn.execute(
-        sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition)
-        .join(experiences, experiences.c.id == experience_versions.c.experience_id)
-        .where(experiences.c.slug == slug)
-        .order_by(experience_versions.c.version.desc())
-        .limit(1)
+        _VERSION_WITH_STATE.where(experiences.c.slug == slug).order_by(experience_versions.c.version.desc()).limit(1)
     ).first()
-    return None if row is None else _published(row.id, row.version, row.definition)
+    return None if row is None else _published(row)
 
 
 def version_by_id(conn: Connection, version_id: int) -> Published:
-    row = conn.execute(
-        sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition).where(
-            experience_versions.c.id == version_id
-        )
-    ).one()
-    return _published(row.id, row.version, row.definition)
+    return _published(conn.execute(_VERSION_WITH_STATE.where(experience_versions.c.id == version_id)).one())
 
 
 @dataclass(frozen=True)
@@ -71,11 +82,19 @@ class SqlExperienceStore:
         the second one fail rather than duplicate."""
         definition = exp.stored_form()
         with self._engine.begin() as conn:
-            exp_id = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == exp.slug)).scalar()
-            if exp_id is None:
+            found = conn.execute(
+                sa.select(experiences.c.id, experiences.c.state, experiences.c.closed_message).where(
+                    experiences.c.slug == exp.slug
+                )
+            ).first()
+            if found is None:
                 exp_id = conn.execute(
                     sa.insert(experiences).values(slug=exp.slug, created_at=now).returning(experiences.c.id)
                 ).scalar_one()
+                state: PublishState = "published"
+                closed_message = None
+            else:  # a new version keeps the experience's publishing state
+                exp_id, state, closed_message = found.id, _state(found.state), found.closed_message
             last = conn.execute(
                 sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition)
                 .where(experience_versions.c.experience_id == exp_id)
@@ -83,21 +102,45 @@ class SqlExperienceStore:
                 .limit(1)
             ).first()
             if last is not None and canonical_text(last.definition) == canonical_text(definition):
-                return Publication(Published(last.id, last.version, exp), created=False)
+                return Publication(Published(last.id, last.version, exp, state, closed_message), created=False)
             version = (last.version if last is not None else 0) + 1
             version_id = conn.execute(
                 sa.insert(experience_versions)
                 .values(experience_id=exp_id, version=version, definition=definition, published_at=now)
                 .returning(experience_versions.c.id)
             ).scalar_one()
-        return Publication(Published(version_id, version, exp), created=True)
+        return Publication(Published(version_id, version, exp, state, closed_message), created=True)
 
     def published(self, slug: str) -> Published | None:
         with reader(self._engine).connect() as conn:
             return latest_published(conn, slug)
 
     def list_published(self) -> Iterator[Published]:
+        """Every published experience (unpublished and closed ones left out), by slug."""
         with reader(self._engine).connect() as conn:
-            slugs = conn.execute(sa.select(experiences.c.slug).order_by(experiences.c.slug)).scalars().all()
+            slugs = (
+                conn.execute(
+                    sa.select(experiences.c.slug).where(experiences.c.state == "published").order_by(experiences.c.slug)
+                )
+                .scalars()
+                .all()
+            )
             found = [latest_published(conn, s) for s in slugs]
         yield from (p for p in found if p is not None)
+
+    def list_listed(self) -> list[Published]:
+        """The published experiences that opted in to the public index (`settings.listed`)."""
+        return [p for p in self.list_published() if is_listed(p.experience.settings)]
+
+    def set_state(self, slug: str, state: PublishState, closed_message: str | None = None) -> PublishState:
+        """Publish, unpublish or close `slug` (its versions stay as they are); the state it was in.
+        NotFound naming `slug` when nothing was ever published under it."""
+        with self._engine.begin() as conn:
+            before = conn.execute(sa.select(experiences.c.state).where(experiences.c.slug == slug)).scalar()
+            if before is None:
+                raise NotFound(FieldError("slug", f"no experience '{slug}'; publish one with `experiences import`"))
+            message = closed_message if state == "closed" else None
+            conn.execute(
+                sa.update(experiences).where(experiences.c.slug == slug).values(state=state, closed_message=message)
+            )
+        return _state(before)

@@ -18,6 +18,7 @@ class StoredDefinition:
     slug: str
     version: int
     definition: dict[str, Any]  # as `Experience.model_dump(mode="json", by_alias=True)` wrote it
+    state: str = "published"  # published | unpublished | closed
 
 
 def current_definitions(engine: Engine) -> list[StoredDefinition]:
@@ -25,10 +26,10 @@ def current_definitions(engine: Engine) -> list[StoredDefinition]:
     v = experience_versions.c
     latest = sa.select(v.experience_id, sa.func.max(v.version).label("version")).group_by(v.experience_id).subquery()
     query = (
-        sa.select(experiences.c.slug, v.version, v.definition)
+        sa.select(experiences.c.slug, v.version, v.definition, experiences.c.state)
         .join(experience_versions, v.experience_id == experiences.c.id)
         .join(latest, sa.and_(latest.c.experience_id == v.experience_id, latest.c.version == v.version))
         .order_by(experiences.c.slug)
     )
     with reader(engine).connect() as conn:
-        return [StoredDefinition(r.slug, r.version, r.definition) for r in conn.execute(query)]
+        return [StoredDefinition(r.slug, r.version, r.definition, r.state) for r in conn.execute(query)]

@@ -16,6 +16,9 @@ experiences = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("slug", sa.String(100), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # published | unpublished | closed (domain/experience/publishing.py); a new version keeps the state.
+    sa.Column("state", sa.String(12), nullable=False, server_default="published"),
+    sa.Column("closed_message", sa.Text, nullable=True),
 )
 
 experience_versions = sa.Table(

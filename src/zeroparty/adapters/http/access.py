@@ -29,7 +29,7 @@ from zeroparty.errors import FieldError, Unauthorized
 
 # "METHOD /path" (as routed, with {params}) → why it is open to anonymous callers.
 PUBLIC_ROUTES: dict[str, str] = {
-    "GET /": "the index links the published experiences, which are public pages",
+    "GET /": "the index links the published experiences that opted in to being listed (public pages)",
     "GET /healthz": "liveness probe for load balancers; reveals nothing",
     "GET /readyz": "readiness probe for load balancers: ok, or why the store cannot take writes (no data)",
     "GET /e/{slug}": "respondents take published experiences",
@@ -39,6 +39,9 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /e/{slug}/r/{response_id}/s/{screen_id}": "a respondent answers their own screens (same capability)",
     "GET /e/{slug}/r/{response_id}/outcome": "a respondent's own outcome, shown only to the browser holding the "
     "signed pass set when it completed the response, for ZEROPARTY_REVISIT_SECONDS",
+    "GET /embed.js": "the script brands' pages load to embed a published experience",
+    "GET /e/{slug}/embed.json": "what embed.js needs of a published experience: its title and the URL "
+    "parameters it takes, all shown by its public page anyway",
     "POST /api/v1/experiences/{slug}/responses": "respondents (or the brand's site) submit whole responses",
     "GET /api/v1/experience-schema": "the public JSON Schema of definitions, for editors",
     "GET /login": "where an operator presents a token to read /docs and the like in a browser",

@@ -69,7 +69,8 @@ def router(ctx: AppContext) -> APIRouter:
         },
         responses={
             400: {"description": "malformed JSON (not UTF-8, a BOM, bad syntax, nested too deep, a huge number)"},
-            404: {"description": "unknown experience"},
+            404: {"description": "unknown or unpublished experience"},
+            410: {"description": "the experience is closed (`zeroparty experiences close`)"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
             422: {"description": "invalid answers or external id token; each bad field named"},

@@ -23,3 +23,4 @@ class AppContext:
     templates: Jinja2Templates
     auth: OperatorAuth
     revisit: RevisitPass  # lets the browser that completed a response see its outcome again, briefly
+    frame_ancestors: str = "'self'"  # the deployment's; an experience's `settings.embed_origins` overrides it

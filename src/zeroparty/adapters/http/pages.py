@@ -21,15 +21,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.hidden import hidden_values
-from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ResponseView
+from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ExperienceClosed, ResponseView
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -131,6 +132,12 @@ class Pages:
         context = {"heading": COMPLETE, "message": message, "again": path_for(request, "start", slug=slug)}
         return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
 
+    def experience_closed(self, request: Request, exc: ExperienceClosed) -> HTMLResponse:
+        """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
+        shown_experience(request, exc.experience)  # the message shows in its embeds too
+        context = {"heading": exc.experience.title, "message": exc.message}
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
+
     def busy(self, request: Request) -> HTMLResponse:
         context = {"heading": "Please try again", "message": BUSY}
         return self.tpl.TemplateResponse(request, "error.html", context, status_code=503, headers={"Retry-After": "1"})
@@ -152,6 +159,7 @@ class Pages:
         token: str | None = None,
         hidden: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
+        shown_experience(request, exp)
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
@@ -197,15 +205,16 @@ class Pages:
             return path_for(request, "outcome", slug=slug, response_id=response_id)
         return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
-    async def version_for(self, slug: str, response_id: str | None) -> Published:
+    async def version_for(self, request: Request, slug: str, response_id: str | None) -> Published:
         if response_id is None:
             return await run_in_threadpool(self.ctx.capture.published, slug)
-        return (await self.open_response(slug, response_id)).published  # it stays on the version it started on
+        return (await self.open_response(request, slug, response_id)).published  # it stays on the version it started on
 
-    async def open_response(self, slug: str, response_id: str) -> ResponseView:
+    async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         if view.completed:
+            shown_experience(request, view.published.experience)  # its "complete" page shows in its embeds
             raise Gone(FieldError("response", f"response '{response_id}' is complete"))
         return view
 
@@ -215,7 +224,7 @@ class Pages:
         if token is not None:  # a bad link is said at once, not after the first screen
             try:
                 await run_in_threadpool(self.ctx.capture.check_external_id_token, slug, token)
-            except NotFound:
+            except (NotFound, Gone):
                 raise
             except InvalidInput as exc:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
@@ -228,7 +237,7 @@ class Pages:
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
-        pub = await self.version_for(slug, response_id)
+        pub = await self.version_for(request, slug, response_id)
         hidden = _hidden_params(request, pub.experience) if response_id is None else {}
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
@@ -254,6 +263,10 @@ class Pages:
                 return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
             return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token, hidden)
+        if done.next_screen is None and done.outcome is not None and framed(request):
+            # In a frame on another site the pass below is a third-party cookie, which browsers may
+            # refuse: the outcome is shown in this answer instead of after a redirect.
+            return self.show_chosen(request, pub.experience, done.outcome)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -261,7 +274,7 @@ class Pages:
         return answer
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        view = await self.open_response(slug, response_id)
+        view = await self.open_response(request, slug, response_id)
         exp = view.published.experience
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
@@ -271,11 +284,16 @@ class Pages:
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         exp = view.published.experience
+        shown_experience(request, exp)
         chosen = next((o for o in exp.outcomes if o.id == view.outcome_id), None)
         if chosen is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+        return self.show_chosen(request, exp, chosen)
+
+    def show_chosen(self, request: Request, exp: Experience, chosen: Outcome) -> HTMLResponse:
+        shown_experience(request, exp)
         return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
 
 
@@ -292,6 +310,8 @@ class GuardedPages(Pages):
             answer = await page() if valid else self.not_found(request, missing)
         except NotFound:
             answer = self.not_found(request, missing)
+        except ExperienceClosed as exc:
+            answer = self.experience_closed(request, exc)
         except Gone:
             answer = self.closed(request, slug, SCREEN_CLOSED)
         except TokenRefused as exc:
@@ -300,6 +320,9 @@ class GuardedPages(Pages):
             log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
             answer = self.busy(request)
         answer.headers["Cache-Control"] = "no-store"
+        policy = experience_policy(request, self.ctx.frame_ancestors)
+        if policy is not None:  # who may frame this experience's pages (SecurityHeaders adds the default)
+            answer.headers["Content-Security-Policy"] = policy
         return answer
 
     async def start(self, request: Request, slug: str) -> Response:
@@ -330,7 +353,7 @@ def router(ctx: AppContext) -> APIRouter:
 
     @pages.get("/", response_class=HTMLResponse)
     async def index(request: Request) -> Response:
-        found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
+        found = await run_in_threadpool(ctx.experiences.list_listed)
         return p.tpl.TemplateResponse(request, "index.html", {"published": found})
 
     @pages.get("/e/{slug}", response_class=HTMLResponse)

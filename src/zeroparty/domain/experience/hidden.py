@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from zeroparty.domain.experience.conditions import Line
 from zeroparty.domain.experience.elements import KEY
+from zeroparty.domain.experience.publishing import RESERVED_PARAMETERS
 from zeroparty.domain.untrusted import kind_of, text_problem
 
 MAX_FIELDS = 30
@@ -37,6 +38,12 @@ def _compiles(pattern: str | None) -> str | None:
     return pattern
 
 
+def _not_reserved(key: str) -> str:
+    if key in RESERVED_PARAMETERS:
+        raise ValueError(f"'{key}' is a parameter of zeroparty's own pages; choose another key")
+    return key
+
+
 class HiddenField(BaseModel):
     """One value an experience accepts from outside its screens."""
 
@@ -45,6 +52,7 @@ class HiddenField(BaseModel):
     key: Annotated[
         str,
         Field(pattern=KEY, description="The URL parameter / JSON key: letters, digits and _, at most 64."),
+        AfterValidator(_not_reserved),
     ]
     max_length: Annotated[int, Field(ge=1, le=MAX_LENGTH)] = 100
     pattern: Annotated[

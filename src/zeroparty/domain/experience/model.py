@@ -30,6 +30,7 @@ from zeroparty.domain.experience.elements import (
 )
 from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
 from zeroparty.domain.experience.hidden import HiddenField
+from zeroparty.domain.experience.publishing import ExperienceSettings
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
 
@@ -62,6 +63,7 @@ class Experience(DefinitionModel):
     phone_country: CountryCode | None = None
     date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
+    settings: ExperienceSettings | None = None  # listing, embedding (domain/experience/publishing.py)
     # None, not []: a default is left out of the stored form, so re-importing an unchanged file
     # publishes nothing new (definitions are compared as canonical JSON).
     hidden_fields: Annotated[
