@@ -1,0 +1,33 @@
+"""The asset store in memory: the twin of adapters/db/assets.py for fast tests of the service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from zeroparty.domain.assets import AssetName
+from zeroparty.services.assets import AssetInfo, StoredAsset
+
+
+class MemoryAssets:
+    def __init__(self, definitions: Iterable[tuple[str, int, object]] = ()) -> None:
+        self._assets: dict[AssetName, StoredAsset] = {}
+        self.published = list(definitions)  # (slug, version, definition), as tests publish them
+
+    def add(self, asset: StoredAsset) -> tuple[AssetInfo, bool]:
+        kept = self._assets.setdefault(asset.info.name, asset)
+        return kept.info, kept is asset
+
+    def get(self, name: AssetName) -> StoredAsset | None:
+        return self._assets.get(name)
+
+    def list(self) -> list[AssetInfo]:
+        return sorted((a.info for a in self._assets.values()), key=lambda i: (i.created_at, i.name), reverse=True)
+
+    def present(self, names: Iterable[AssetName]) -> set[AssetName]:
+        return {n for n in names if n in self._assets}
+
+    def remove(self, name: AssetName) -> bool:
+        return self._assets.pop(name, None) is not None
+
+    def definitions(self) -> Iterator[tuple[str, int, object]]:
+        yield from self.published
