@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 PREFIX = "asset:"
 URL_PATH = "/assets/"
@@ -59,6 +60,24 @@ class AssetName:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.extension]
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    """What is known of a stored asset, its bytes apart."""
+
+    name: AssetName
+    size: int  # bytes as stored and served
+    width: int | None  # pixels; None for SVG, which scales
+    height: int | None
+    original_name: str  # the file it was first added from, for people; not part of the name
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    info: AssetInfo
+    data: bytes
 
 
 def name_for(data: bytes, extension: str) -> AssetName:

@@ -15,7 +15,9 @@ from typing import Protocol
 from zeroparty.domain.assets import (
     MAX_RASTER_BYTES,
     MAX_SVG_BYTES,
+    AssetInfo,
     AssetName,
+    StoredAsset,
     missing,
     name_for,
     parse_file_name,
@@ -28,22 +30,6 @@ from zeroparty.errors import FieldError, InvalidInput, MalformedInput, NotFound
 
 FILE = "FILE"  # the field a problem with the uploaded bytes is reported under
 MAX_ORIGINAL_NAME = 200
-
-
-@dataclass(frozen=True)
-class AssetInfo:
-    name: AssetName
-    size: int  # bytes as stored and served
-    width: int | None  # pixels; None for SVG, which scales
-    height: int | None
-    original_name: str  # the file it was first added from, for people; not part of the name
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredAsset:
-    info: AssetInfo
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -78,8 +64,10 @@ class AssetStore(Protocol):
 
     def remove(self, name: AssetName) -> bool: ...
 
+
+class PublishedDefinitions(Protocol):
     def definitions(self) -> Iterator[tuple[str, int, object]]:
-        """(slug, version, definition) of every published version."""
+        """(slug, version, stored definition) of every published version."""
         ...
 
 
@@ -125,8 +113,11 @@ def checked(data: bytes) -> tuple[bytes, str, int | None, int | None, tuple[str,
 
 
 class AssetService:
-    def __init__(self, store: AssetStore, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, store: AssetStore, published: PublishedDefinitions, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
         self._store = store
+        self._published = published
         self._clock = clock
 
     def add(self, data: bytes, original_name: str) -> Added:
@@ -160,7 +151,7 @@ class AssetService:
         """The published definition versions that refer to `name`."""
         return sorted(
             Reference(slug, version)
-            for slug, version, definition in self._store.definitions()
+            for slug, version, definition in self._published.definitions()
             if name in references_in(definition)
         )
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.images import LOGO_SVG, image_bytes
-from zeroparty.adapters.memory.assets import MemoryAssets
+from zeroparty.adapters.memory.assets import MemoryAssets, MemoryPublished
 from zeroparty.domain.assets import MAX_RASTER_BYTES, MAX_SVG_BYTES, AssetName, name_for, parse_reference
 from zeroparty.errors import InvalidInput, MalformedInput, NotFound
 from zeroparty.services.assets import AssetService, Reference
@@ -16,8 +16,8 @@ from zeroparty.services.assets import AssetService, Reference
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-def _service(store: MemoryAssets | None = None) -> AssetService:
-    return AssetService(store or MemoryAssets(), clock=lambda: NOW)
+def _service(published: MemoryPublished | None = None) -> AssetService:
+    return AssetService(MemoryAssets(), published or MemoryPublished(), clock=lambda: NOW)
 
 
 def _problem(service: AssetService, data: bytes) -> str:
@@ -92,10 +92,14 @@ def test_get_tells_a_malformed_name_from_an_unknown_one() -> None:
 
 
 def test_removing_an_asset_a_published_definition_uses_takes_force() -> None:
-    store = MemoryAssets()
-    service = _service(store)
+    published = MemoryPublished()
+    service = _service(published)
     name = service.add(image_bytes("jpg"), "hero.jpg").info.name
-    store.published = [("quiz", 1, {"image": name.reference}), ("quiz", 2, {"x": 1}), ("finder", 3, [name.reference])]
+    published.versions = [
+        ("quiz", 1, {"image": name.reference}),
+        ("quiz", 2, {"x": 1}),
+        ("finder", 3, [name.reference]),
+    ]
     with pytest.raises(InvalidInput, match=r"used by published definitions \(finder v3, quiz v1\); --force"):
         service.remove(name.reference)
     assert service.exists([name]) == []

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from zeroparty.domain.assets import AssetName
-from zeroparty.services.assets import AssetInfo, StoredAsset
+from zeroparty.domain.assets import AssetInfo, AssetName, StoredAsset
 
 
 class MemoryAssets:
-    def __init__(self, definitions: Iterable[tuple[str, int, object]] = ()) -> None:
+    def __init__(self) -> None:
         self._assets: dict[AssetName, StoredAsset] = {}
-        self.published = list(definitions)  # (slug, version, definition), as tests publish them
 
     def add(self, asset: StoredAsset) -> tuple[AssetInfo, bool]:
         kept = self._assets.setdefault(asset.info.name, asset)
@@ -29,5 +27,12 @@ class MemoryAssets:
     def remove(self, name: AssetName) -> bool:
         return self._assets.pop(name, None) is not None
 
+
+class MemoryPublished:
+    """Published definitions, as a test publishes them: (slug, version, definition)."""
+
+    def __init__(self) -> None:
+        self.versions: list[tuple[str, int, object]] = []
+
     def definitions(self) -> Iterator[tuple[str, int, object]]:
-        yield from self.published
+        yield from self.versions
