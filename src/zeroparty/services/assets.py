@@ -26,6 +26,7 @@ from zeroparty.domain.assets import (
 )
 from zeroparty.domain.raster import NotAnImage, sniff_raster
 from zeroparty.domain.svg_clean import SvgRefused, clean_svg
+from zeroparty.domain.untrusted import printable
 from zeroparty.errors import FieldError, InvalidInput, MalformedInput, NotFound
 
 FILE = "FILE"  # the field a problem with the uploaded bytes is reported under
@@ -123,7 +124,10 @@ class AssetService:
     def add(self, data: bytes, original_name: str) -> Added:
         stored, extension, width, height, removed = checked(data)
         name = name_for(stored, extension)
-        info = AssetInfo(name, len(stored), width, height, original_name[:MAX_ORIGINAL_NAME], self._clock())
+        # A file name is anyone's bytes (undecodable ones arrive as surrogates): kept printable, so any
+        # database can store it and any terminal can show it.
+        label = printable(original_name)[:MAX_ORIGINAL_NAME]
+        info = AssetInfo(name, len(stored), width, height, label, self._clock())
         kept, created = self._store.add(StoredAsset(info, stored))
         return Added(kept, created, removed)
 

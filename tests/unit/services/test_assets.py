@@ -3,9 +3,12 @@ what removing an asset that a published definition uses does."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.support.images import LOGO_SVG, image_bytes
 from zeroparty.adapters.memory.assets import MemoryAssets, MemoryPublished
@@ -39,6 +42,16 @@ def test_an_image_is_stored_under_its_hash_whatever_its_file_is_called() -> None
     assert not again.created and again.info == added.info  # idempotent: the first one is kept
     assert service.get(added.info.name.file_name).data == png
     assert [a.name for a in service.listed()] == [added.info.name]
+
+
+@given(st.text(max_size=300))
+def test_any_file_name_is_kept_as_printable_text_any_database_can_store(file_name: str) -> None:
+    label = _service().add(image_bytes("png"), file_name).info.original_name
+    label.encode("utf-8")  # no surrogate left: it raises otherwise
+    assert len(label) <= 200
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in label)
+    if file_name.isascii() and file_name.isprintable() and len(file_name) <= 200:
+        assert label == file_name
 
 
 def test_an_svg_is_stored_as_cleaned_and_says_what_was_removed() -> None:
