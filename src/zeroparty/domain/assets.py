@@ -80,6 +80,15 @@ class StoredAsset:
     data: bytes
 
 
+@dataclass(frozen=True)
+class DefinitionVersion:
+    """A published definition version as stored, searched for the assets it names."""
+
+    slug: str
+    version: int
+    definition: object  # the stored JSON
+
+
 def name_for(data: bytes, extension: str) -> AssetName:
     return AssetName(hashlib.sha256(data).hexdigest(), extension)
 

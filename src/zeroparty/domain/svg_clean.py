@@ -152,10 +152,10 @@ class _Writer:
             self.parts.append(escape(node.tail))
 
     def _kept(self, node: Element, name: str, depth: int) -> None:
-        attributes = self._attributes(node, name)
         if name == "style" and unsafe_css(node.text or ""):
             self.removed["<style> element that loads something or runs script"] += 1
             return
+        attributes = self._attributes(node, name)
         namespace = f' xmlns="{SVG_NS}"' if depth == 0 else ""
         self.parts.append(f"<{name}{namespace}{attributes}>")
         has_text = name in _TEXT_ELEMENTS

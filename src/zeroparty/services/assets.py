@@ -17,6 +17,7 @@ from zeroparty.domain.assets import (
     MAX_SVG_BYTES,
     AssetInfo,
     AssetName,
+    DefinitionVersion,
     StoredAsset,
     missing,
     name_for,
@@ -67,8 +68,8 @@ class AssetStore(Protocol):
 
 
 class PublishedDefinitions(Protocol):
-    def definitions(self) -> Iterator[tuple[str, int, object]]:
-        """(slug, version, stored definition) of every published version."""
+    def definitions(self) -> Iterator[DefinitionVersion]:
+        """Every published version, old ones too."""
         ...
 
 
@@ -154,9 +155,7 @@ class AssetService:
     def references(self, name: AssetName) -> list[Reference]:
         """The published definition versions that refer to `name`."""
         return sorted(
-            Reference(slug, version)
-            for slug, version, definition in self._published.definitions()
-            if name in references_in(definition)
+            Reference(v.slug, v.version) for v in self._published.definitions() if name in references_in(v.definition)
         )
 
     def remove(self, text: str, *, force: bool = False) -> list[Reference]:

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from tests.support.images import LOGO_SVG, image_bytes
 from zeroparty.adapters.memory.assets import MemoryAssets, MemoryPublished
-from zeroparty.domain.assets import MAX_RASTER_BYTES, MAX_SVG_BYTES, AssetName, name_for, parse_reference
+from zeroparty.domain.assets import (
+    MAX_RASTER_BYTES,
+    MAX_SVG_BYTES,
+    AssetName,
+    DefinitionVersion,
+    name_for,
+    parse_reference,
+)
 from zeroparty.errors import InvalidInput, MalformedInput, NotFound
 from zeroparty.services.assets import AssetService, Reference
 
@@ -109,9 +116,9 @@ def test_removing_an_asset_a_published_definition_uses_takes_force() -> None:
     service = _service(published)
     name = service.add(image_bytes("jpg"), "hero.jpg").info.name
     published.versions = [
-        ("quiz", 1, {"image": name.reference}),
-        ("quiz", 2, {"x": 1}),
-        ("finder", 3, [name.reference]),
+        DefinitionVersion("quiz", 1, {"image": name.reference}),
+        DefinitionVersion("quiz", 2, {"x": 1}),
+        DefinitionVersion("finder", 3, [name.reference]),
     ]
     with pytest.raises(InvalidInput, match=r"used by published definitions \(finder v3, quiz v1\); --force"):
         service.remove(name.reference)

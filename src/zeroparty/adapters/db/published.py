@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
+from zeroparty.domain.assets import DefinitionVersion
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class SqlPublishedDefinitions:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def definitions(self) -> Iterator[tuple[str, int, object]]:
+    def definitions(self) -> Iterator[DefinitionVersion]:
         v = experience_versions.c
         query = (
             sa.select(experiences.c.slug, v.version, v.definition)
@@ -50,5 +51,5 @@ class SqlPublishedDefinitions:
             .order_by(experiences.c.slug, v.version)
         )
         with reader(self._engine).connect() as conn:
-            rows = [(r.slug, r.version, r.definition) for r in conn.execute(query)]
+            rows = [DefinitionVersion(r.slug, r.version, r.definition) for r in conn.execute(query)]
         yield from rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from zeroparty.domain.assets import AssetInfo, AssetName, StoredAsset
+from zeroparty.domain.assets import AssetInfo, AssetName, DefinitionVersion, StoredAsset
 
 
 class MemoryAssets:
@@ -29,10 +29,10 @@ class MemoryAssets:
 
 
 class MemoryPublished:
-    """Published definitions, as a test publishes them: (slug, version, definition)."""
+    """Published definitions, as a test publishes them."""
 
     def __init__(self) -> None:
-        self.versions: list[tuple[str, int, object]] = []
+        self.versions: list[DefinitionVersion] = []
 
-    def definitions(self) -> Iterator[tuple[str, int, object]]:
+    def definitions(self) -> Iterator[DefinitionVersion]:
         yield from self.versions
