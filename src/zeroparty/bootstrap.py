@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
     from zeroparty.sandbox import SandboxConfig
+    from zeroparty.services.assets import AssetService
     from zeroparty.services.capture import CaptureService
 
 log = logging.getLogger("zeroparty")
@@ -55,6 +56,7 @@ class Runtime:
     tokens: SqlTokens
     session_secret: bytes  # signs operator session cookies; derived from the secret key
     erasure_secret: bytes  # keys the HMAC of erased addresses in the erasure log; derived from it too
+    assets: AssetService
 
 
 def open_store(settings: Settings, *, long_running: bool = False) -> Engine:
@@ -98,7 +100,17 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         tokens=SqlTokens(engine),
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
         erasure_secret=hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest(),
+        assets=asset_service(engine),
     )
+
+
+def asset_service(engine: Engine) -> AssetService:
+    """The image assets on `engine`'s store, for commands that need nothing else (no key is read)."""
+    from zeroparty.adapters.db.assets import SqlAssets
+    from zeroparty.adapters.db.published import SqlPublishedDefinitions
+    from zeroparty.services.assets import AssetService
+
+    return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
 
 
 def sandbox_key(settings: Settings) -> str:
@@ -220,7 +232,15 @@ def build_web_app(
     auth = OperatorAuth(rt.tokens, SqlSessions(rt.engine), rt.session_secret, lambda: datetime.now(UTC))
     revisit = RevisitPass(rt.session_secret, rt.settings.revisit_seconds)
     ctx = AppContext(
-        capture, rt.experiences, rt.responses, rt.destinations, templates(), auth, revisit, rt.settings.frame_ancestors
+        capture,
+        rt.experiences,
+        rt.responses,
+        rt.destinations,
+        templates(),
+        auth,
+        revisit,
+        rt.assets,
+        rt.settings.frame_ancestors,
     )
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}

@@ -3,6 +3,7 @@ consent checks: reading it builds no experience models, so those commands start 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
+from zeroparty.domain.assets import DefinitionVersion
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,22 @@ def current_definitions(engine: Engine) -> list[StoredDefinition]:
     )
     with reader(engine).connect() as conn:
         return [StoredDefinition(r.slug, r.version, r.definition, r.state) for r in conn.execute(query)]
+
+
+class SqlPublishedDefinitions:
+    """Every published version as stored, old ones too: a response keeps the version it started on,
+    so what an old version shows (its images) is still in use."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def definitions(self) -> Iterator[DefinitionVersion]:
+        v = experience_versions.c
+        query = (
+            sa.select(experiences.c.slug, v.version, v.definition)
+            .join(experience_versions, v.experience_id == experiences.c.id)
+            .order_by(experiences.c.slug, v.version)
+        )
+        with reader(self._engine).connect() as conn:
+            rows = [DefinitionVersion(r.slug, r.version, r.definition) for r in conn.execute(query)]
+        yield from rows

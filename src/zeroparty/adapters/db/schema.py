@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from zeroparty.adapters.db.assets import assets
 from zeroparty.adapters.db.metadata import UTCDateTime, metadata
 from zeroparty.adapters.db.sessions import sessions
 
-__all__ = ["sessions"]  # browser sessions: declared with their store (sessions.py), part of this schema
+# Declared with their stores, part of this schema: browser sessions (sessions.py), image assets (assets.py).
+__all__ = ["assets", "sessions"]
 
 experiences = sa.Table(
     "experiences",

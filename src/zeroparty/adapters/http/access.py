@@ -48,6 +48,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /login": "checks the token presented on the login page",
     "POST /logout": "ends the browser session; harmless without one",
     "GET /static": "stylesheets and scripts of the public pages",
+    "GET /assets/{asset}": "images the public pages show (`zeroparty assets add`); a name is the hash of its bytes",
     # The Braze sandbox (mounted only by the demo and `serve --sandbox`) guards everything else itself.
     "GET /braze-sandbox/_sandbox/ui/login": "where a developer presents the sandbox key to browse profiles",
     "POST /braze-sandbox/_sandbox/ui/login": "checks the sandbox key presented on its login page",

@@ -11,6 +11,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.revisit import RevisitPass
+from zeroparty.services.assets import AssetService
 from zeroparty.services.capture import CaptureService
 
 
@@ -23,4 +24,5 @@ class AppContext:
     templates: Jinja2Templates
     auth: OperatorAuth
     revisit: RevisitPass  # lets the browser that completed a response see its outcome again, briefly
+    assets: AssetService
     frame_ancestors: str = "'self'"  # the deployment's; an experience's `settings.embed_origins` overrides it
