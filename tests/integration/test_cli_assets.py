@@ -90,3 +90,25 @@ def test_an_asset_a_published_definition_uses_is_removed_only_with_force(tmp_pat
     gone = run(tmp_path, "assets", "remove", used)
     assert gone.returncode == 1 and "no asset named" in gone.stderr
     assert "is not an asset name" in run(tmp_path, "assets", "remove", "logo.svg").stderr
+
+
+def test_a_definition_naming_an_image_not_stored_is_refused_where_it_names_it(tmp_path: Path) -> None:
+    png = image_bytes("png", 4, 4)
+    reference = name_for(png, "png").reference
+    text = SAMPLE.read_text().replace(
+        "description: Four quick questions", f'description: "![Jars]({reference}) Four quick questions'
+    )
+    text = text.replace("then a routine picked for your skin.", 'then a routine picked for your skin."', 1)
+    definition = tmp_path / "files" / "quiz.yaml"
+    definition.parent.mkdir(exist_ok=True)
+    definition.write_text(text)
+    for command in ("validate", "import"):
+        refused = run(tmp_path, "experiences", command, str(definition))
+        assert refused.returncode == 1, refused.stdout
+        assert f"description: {reference} is not stored; add the image with `zeroparty assets add FILE`" in (
+            refused.stdout + refused.stderr
+        )
+    assert run(tmp_path, "assets", "add", _file(tmp_path, "jars.png", png)).returncode == 0
+    for command in ("validate", "import"):
+        accepted = run(tmp_path, "experiences", command, str(definition))
+        assert accepted.returncode == 0, accepted.stdout + accepted.stderr

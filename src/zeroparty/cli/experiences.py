@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from zeroparty.domain.destination_settings import DestinationSettings
     from zeroparty.domain.experience.model import Experience
     from zeroparty.domain.experience.publishing import PublishState
+    from zeroparty.services.assets import AssetService
 
 Problems = list[tuple[str, str]]
 CLOSED_MESSAGE_MAX = 2000
@@ -97,6 +98,23 @@ def _valid_definition(file: Path) -> Experience:
     return exp
 
 
+def _check_assets(exp: Experience, assets: AssetService | None) -> None:
+    """Exit 1 with a `path: message` line per image the definition names that is not stored (none
+    is, where there is no store yet)."""
+    from zeroparty.domain.assets import reference_paths
+
+    found = reference_paths(exp.stored_form())
+    names = sorted({name for _path, name in found}, key=lambda n: n.reference)
+    absent = set(names if assets is None else assets.exists(names))
+    problems = [
+        (path, f"{name.reference} is not stored; add the image with `zeroparty assets add FILE`")
+        for path, name in found
+        if name in absent
+    ]
+    if problems:
+        _print_and_exit(problems)
+
+
 def _check_arrays(exp: Experience, limit: ArrayLimit) -> None:
     """Exit 1 with a `path: message` line per multi-choice that could send more values than Braze
     keeps in an array attribute."""
@@ -162,6 +180,8 @@ def validate(file: Path) -> None:
     are printed, and each consent key a destination does not map is warned about."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from zeroparty.bootstrap import asset_service
+
     exp = _valid_definition(file)
     s = settings()
     engine = store(s) if has_data(s) else None  # checking a file creates no store
@@ -173,6 +193,7 @@ def validate(file: Path) -> None:
             err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
             engine = None
     _check_arrays(exp, _array_limit(destinations))
+    _check_assets(exp, asset_service(engine) if engine is not None else None)
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     _print_forecast(destinations, exp)
     if engine is not None:
@@ -195,6 +216,7 @@ def import_(file: Path) -> None:
     rt = runtime(s)
     destinations = _destinations(rt.engine)
     _check_arrays(exp, _array_limit(destinations))
+    _check_assets(exp, rt.assets)
     result = rt.experiences.publish_if_changed(exp, now())
     version = result.published.version
     if result.created:

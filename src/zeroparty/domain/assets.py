@@ -131,6 +131,21 @@ def references_in(value: object) -> set[AssetName]:
     return found
 
 
+def reference_paths(value: object, path: str = "") -> list[tuple[str, AssetName]]:
+    """Where a JSON-like value (a definition) refers to assets: (`screens[0].image`-style path, name),
+    in document order, so a missing image can be named where the author wrote it."""
+    found: list[tuple[str, AssetName]] = []
+    if isinstance(value, str):
+        found.extend((path, AssetName(m.group(1), m.group(2))) for m in _EMBEDDED_REFERENCE.finditer(value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(reference_paths(item, f"{path}.{key}" if path else str(key)))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found.extend(reference_paths(item, f"{path}[{i}]"))
+    return found
+
+
 def missing(wanted: Iterable[AssetName], stored: Iterable[AssetName]) -> list[AssetName]:
     """The names in `wanted` that are not in `stored`, sorted, each once."""
     return sorted(set(wanted) - set(stored))
