@@ -93,3 +93,22 @@ def test_a_date_is_asked_in_the_experiences_order_not_the_browsers(stack: Stack,
     expect(birthday).to_have_attribute("type", "text")  # not the picker, which writes mm/dd/yyyy in en-US
     expect(birthday).to_have_attribute("placeholder", "DD/MM/YYYY")
     expect(birthday).to_have_accessible_description("For example, 31/12/1990")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_brand_theme_keeps_the_pages_clean_in_light_and_dark(stack: Stack, browser: Browser, scheme: str) -> None:
+    context = browser.new_context(viewport=WIDTHS["phone"], color_scheme=scheme)  # type: ignore[arg-type]
+    page = context.new_page()
+    try:
+        page.goto(stack.base + "/e/skin-quiz")  # its theme: a green brand colour, rounded type, mode auto
+        button = page.get_by_role("button", name="Next")
+        expect(button).to_have_css("background-color", "rgb(10, 125, 79)")
+        expect(page.locator("body")).to_have_css(
+            "background-color", "rgb(17, 17, 24)" if scheme == "dark" else "rgb(244, 244, 248)"
+        )
+        assert violations(page) == []
+        button.click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        assert violations(page) == [], "with errors"
+    finally:
+        context.close()

@@ -39,6 +39,7 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /e/{slug}/r/{response_id}/s/{screen_id}": "a respondent answers their own screens (same capability)",
     "GET /e/{slug}/r/{response_id}/outcome": "a respondent's own outcome, shown only to the browser holding the "
     "signed pass set when it completed the response, for ZEROPARTY_REVISIT_SECONDS",
+    "GET /e/{slug}/theme.css": "a published experience's colours, type and corners, shown by its public pages anyway",
     "GET /embed.js": "the script brands' pages load to embed a published experience",
     "GET /e/{slug}/embed.json": "what embed.js needs of a published experience: its title and the URL "
     "parameters it takes, all shown by its public page anyway",

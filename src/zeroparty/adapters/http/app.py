@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
 from zeroparty import __version__
-from zeroparty.adapters.http import api, assets, embed, errors, health, operator, pages
+from zeroparty.adapters.http import api, assets, embed, errors, health, operator, pages, theme
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import HeadAsGet
 from zeroparty.adapters.http.health import ReadinessProbe
@@ -44,6 +44,7 @@ def create_app(
     app.include_router(api.router(ctx))
     app.include_router(pages.router(ctx))
     app.include_router(embed.router(ctx))
+    app.include_router(theme.router(ctx))
     app.include_router(assets.router(ctx))
     app.include_router(operator.router(ctx, registry, app))
 

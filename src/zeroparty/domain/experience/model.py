@@ -33,6 +33,7 @@ from zeroparty.domain.experience.hidden import HiddenField
 from zeroparty.domain.experience.publishing import ExperienceSettings
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
+from zeroparty.domain.experience.theme import Theme
 
 
 class Screen(DefinitionModel):
@@ -63,6 +64,7 @@ class Experience(DefinitionModel):
     phone_country: CountryCode | None = None
     date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
+    theme: Theme | None = None  # brand colour, logo, type, corners, light/dark (domain/experience/theme.py)
     settings: ExperienceSettings | None = None  # listing, embedding (domain/experience/publishing.py)
     # None, not []: a default is left out of the stored form, so re-importing an unchanged file
     # publishes nothing new (definitions are compared as canonical JSON).

@@ -19,6 +19,7 @@ from zeroparty.domain.experience.elements import (
     TextInput,
 )
 from zeroparty.domain.experience.standard_fields import DIALING, STANDARD_FIELDS, option_problem, target_problem
+from zeroparty.domain.experience.theme import theme_problems
 
 if TYPE_CHECKING:
     from zeroparty.domain.experience.model import Experience, Screen
@@ -127,6 +128,8 @@ def semantic_problems(exp: Experience, rules: TargetRules) -> Problems:
         problems.append(("screens", "at most one email element: it is the Braze identifier"))
     problems.extend(_experience_problems(exp, attributes, rules))
     problems.extend(_hidden_problems(exp, seen_elements, attributes, rules))
+    if exp.theme is not None:
+        problems.extend(theme_problems(exp.theme))
     problems.extend(_outcome_problems(exp))
     return problems
 
