@@ -22,9 +22,12 @@ from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.outcomes import result
+from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import TOKEN_FIELD, ResponseView
@@ -132,6 +135,7 @@ class Pages:
         response_id: str | None,
         status: int = 200,
         token: str | None = None,
+        revealed: list[Reveal] | None = None,
     ) -> HTMLResponse:
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
@@ -162,6 +166,7 @@ class Pages:
             "back": back,
             "step": index + 1,
             "steps": len(exp.screens),
+            "revealed": revealed or [],
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -231,17 +236,32 @@ class Pages:
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
-        return self.render_screen(request, exp, screen, view.answers, {}, response_id)
+        index = exp.screens.index(screen)
+        # Right or wrong for the screen just answered, when the author asks for it.
+        revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
+        return self.render_screen(request, exp, screen, view.answers, {}, response_id, revealed=revealed)
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         exp = view.published.experience
-        chosen = next((o for o in exp.outcomes if o.id == view.outcome_id), None)
-        if chosen is None or not view.completed:  # nothing to show yet: back to answering
+        shown = result(exp, view.answers, view.outcome_id) if view.outcome_id is not None else None
+        if shown is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
+        if shown.outcome.ends_with == "redirect" and shown.outcome.redirect_url is not None:
+            # Declared values (hidden fields) are appended here once experiences declare them.
+            return RedirectResponse(redirect_target(shown.outcome.redirect_url, {}), status_code=303)
+        context = {
+            "exp": exp,
+            "outcome": shown.outcome,
+            "image": image_src(shown.outcome.image) if shown.outcome.image else None,
+            "score": shown.score,
+            "max_score": max_score(exp),
+            "products": [product_card(p) for p in shown.products],
+            "revealed": reveal(exp.screens[-1], view.answers) if exp.reveal_answers else [],
+        }
+        return self.tpl.TemplateResponse(request, "outcome.html", context)
 
 
 Page = Callable[[], Awaitable[Response]]
