@@ -172,3 +172,10 @@ def test_the_catalogue_is_published_with_the_definition(finder: Experience) -> N
 def test_samples_exist_for_each_strategy() -> None:
     strategies = {_example(p.name).strategy for p in sorted(Path(ROOT / "examples").glob("*.yaml"))}
     assert strategies == {"rules", "weights", "score", "feed"}
+
+
+def test_the_forecast_counts_the_score_and_products_attributes(trivia: Experience, finder: Experience) -> None:
+    from zeroparty.domain.forecast import attribute_names
+
+    assert attribute_names(trivia) == ["skin_trivia_level", "skin_trivia_score"]
+    assert attribute_names(finder)[-2:] == ["skincare_finder_routine", "skincare_finder_products"]
