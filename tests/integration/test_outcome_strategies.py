@@ -115,3 +115,17 @@ def test_a_redirect_ending_sends_the_browser_on(samples: Stack) -> None:
         third = _post(c, second, {"must_pack": ["boots"]})
         done = c.get(_post(c, third, {"email": "away@example.com"}), follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "https://example.com/trips"
+
+
+def test_a_message_ending_shows_the_text_alone(samples: Stack) -> None:
+    exp, _ = load_definition_file(ROOT / "examples" / "skincare-finder.yaml")
+    assert exp is not None
+    quiet = [o.model_copy(update={"ending": "message"}) for o in exp.outcomes]
+    samples.rt.experiences.publish(exp.model_copy(update={"outcomes": quiet}), samples.now())
+    with httpx.Client(base_url=samples.base) as c:
+        second = _post(c, "/e/skincare-finder", {"finder_skin_type": "dry"})
+        third = _post(c, second, {"finder_goals": ["hydration"]})
+        fourth = _post(c, third, {"finder_texture": "cream"})
+        outcome = c.get(_post(c, fourth, {"email": "message@example.com"})).text
+    assert 'data-outcome="care_routine"' in outcome and "keep moisture in" in outcome
+    assert "data-product" not in outcome

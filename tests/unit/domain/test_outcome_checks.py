@@ -191,3 +191,12 @@ def test_strategy_checks_still_run_when_another_field_is_broken() -> None:
     data = _with_option(_quiz(), weights={"third": 2})
     del data["title"]
     assert _problems(data) == ["title: Field required", f"{OPTION}.weights.third: unknown outcome 'third'"]
+
+
+def test_an_inline_catalogue_has_unique_ids_and_known_columns() -> None:
+    feed = _feed()
+    twice = {**feed, "products": [feed["products"][0], feed["products"][0]]}
+    data = _quiz("feed", outcomes=[{"id": "first", "title": "First"}], feed=twice)
+    assert _problems(data) == ["feed: product id 'a' appears more than once"]
+    data["feed"] = {**feed, "columns": []}
+    assert _problems(data) == ["feed: products are tagged in 'skin_type', which is not one of the columns"]

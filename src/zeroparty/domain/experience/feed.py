@@ -84,6 +84,14 @@ class Feed(DefinitionModel):
     def _read(self) -> Feed:
         if not self.products:
             raise ValueError("the catalogue is empty: name its CSV with `file:` beside the definition")
+        # A catalogue given inline (not read from CSV) gets the checks the CSV reader makes.
+        ids = [p.id for p in self.products]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"product id '{repeated[0]}' appears more than once")
+        unknown = sorted({c for p in self.products for c in p.tags} - set(self.columns))
+        if unknown:
+            raise ValueError(f"products are tagged in '{unknown[0]}', which is not one of the columns")
         return self
 
 
