@@ -179,3 +179,14 @@ def test_the_forecast_counts_the_score_and_products_attributes(trivia: Experienc
 
     assert attribute_names(trivia) == ["skin_trivia_level", "skin_trivia_score"]
     assert attribute_names(finder)[-2:] == ["skincare_finder_routine", "skincare_finder_products"]
+
+
+def test_the_json_schema_describes_the_strategies() -> None:
+    from zeroparty.domain.braze_definition import definition_schema
+
+    schema = definition_schema()
+    assert {"outcome_strategy", "score_bands", "feed", "score_attribute", "products_attribute"} <= set(
+        schema["properties"]
+    )
+    assert {"weights", "correct", "tags"} <= set(schema["$defs"]["Option"]["properties"])
+    assert {"image", "cta", "ending", "redirect_url"} <= set(schema["$defs"]["Outcome"]["properties"])
