@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support.axe import violations
 from tests.support.stack import Stack, running_stack
-from zeroparty.domain.experience.model import Experience
+from zeroparty.cli.experiences import load_definition_file
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,9 @@ WIDTHS: dict[str, ViewportSize] = {"phone": {"width": 390, "height": 844}, "lapt
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("a11y"), worker=False, sandbox=False, destination=False) as s:
         for path in sorted(EXAMPLES.glob("*.yaml")):
-            s.rt.experiences.publish(Experience.model_validate(yaml.safe_load(path.read_text())), datetime.now(UTC))
+            exp, problems = load_definition_file(path)  # as `experiences import` reads it: a feed's CSV too
+            assert exp is not None, problems
+            s.rt.experiences.publish(exp, datetime.now(UTC))
         yield s
 
 

@@ -85,9 +85,34 @@ def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
     except UnicodeDecodeError:
         return None, [("(file)", f"{path} is not UTF-8 text")]
     data, problems = _parse(path, text)
+    problems = problems or _read_feed(path, data)
     if problems:
         return None, [(printable(p), printable(m)) for p, m in problems]
     return definition_problems(data)
+
+
+def _read_feed(path: Path, data: object) -> Problems:
+    """Put the catalogue named by `feed.file` (a CSV beside the definition) into the definition, so
+    it is checked and published with it; problems name the CSV's line and column."""
+    from zeroparty.domain.experience.feed import parse_catalogue
+
+    feed = data.get("feed") if isinstance(data, dict) else None
+    if not isinstance(feed, dict) or not isinstance(feed.get("file"), str) or "products" in feed:
+        return []  # no file to read (the model reports what is missing or malformed)
+    assert isinstance(data, dict)
+    csv_path = path.parent / feed["file"]
+    try:
+        text = csv_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return [("feed.file", f"cannot read {csv_path}: {exc.strerror}")]
+    except UnicodeDecodeError:
+        return [("feed.file", f"{csv_path} is not UTF-8 text")]
+    catalogue, problems = parse_catalogue(text, str(csv_path))
+    if catalogue is None:
+        return problems
+    products = [p.model_dump(mode="json", exclude_none=True) for p in catalogue.products]
+    data["feed"] = {**feed, "columns": list(catalogue.columns), "products": products}
+    return []
 
 
 def _valid_definition(file: Path) -> Experience:

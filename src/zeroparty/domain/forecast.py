@@ -59,7 +59,8 @@ def attribute_names(exp: Experience) -> list[str]:
     ]
     consents = [el for _s, el in exp.elements().values() if isinstance(el, Consent)]
     names += [el.consent_key for el in consents if el.purpose == "custom"]
-    names += [n for n in (exp.outcome_attribute, exp.completion_attribute) if n is not None]
+    outcome = (exp.outcome_attribute, exp.completion_attribute, exp.score_attribute, exp.products_attribute)
+    names += [n for n in outcome if n is not None]
     return list(dict.fromkeys(names))
 
 

@@ -23,11 +23,14 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.hidden import hidden_values
-from zeroparty.domain.experience.model import Experience, Outcome, Screen
+from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.outcomes import Result, result
+from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ExperienceClosed, ResponseView
@@ -158,6 +161,7 @@ class Pages:
         status: int = 200,
         token: str | None = None,
         hidden: Mapping[str, str] | None = None,
+        revealed: list[Reveal] | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
         index = [s.id for s in exp.screens].index(screen.id)
@@ -197,6 +201,7 @@ class Pages:
             "back": back,
             "step": index + 1,
             "steps": len(exp.screens),
+            "revealed": revealed or [],
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -266,7 +271,10 @@ class Pages:
         if done.next_screen is None and done.outcome is not None and framed(request):
             # In a frame on another site the pass below is a third-party cookie, which browsers may
             # refuse: the outcome is shown in this answer instead of after a redirect.
-            return self.show_chosen(request, pub.experience, done.outcome)
+            view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
+            shown = result(pub.experience, view.answers, done.outcome.id)
+            if shown is not None:
+                return self.show_chosen(request, pub.experience, shown, view.answers)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -279,22 +287,41 @@ class Pages:
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
-        return self.render_screen(request, exp, screen, view.answers, {}, response_id)
+        index = exp.screens.index(screen)
+        # Right or wrong for the screen just answered, when the author asks for it.
+        revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
+        return self.render_screen(request, exp, screen, view.answers, {}, response_id, revealed=revealed)
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         exp = view.published.experience
         shown_experience(request, exp)
-        chosen = next((o for o in exp.outcomes if o.id == view.outcome_id), None)
-        if chosen is None or not view.completed:  # nothing to show yet: back to answering
+        shown = result(exp, view.answers, view.outcome_id) if view.outcome_id is not None else None
+        if shown is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        return self.show_chosen(request, exp, chosen)
+        return self.show_chosen(request, exp, shown, view.answers)
 
-    def show_chosen(self, request: Request, exp: Experience, chosen: Outcome) -> HTMLResponse:
+    def show_chosen(self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any]) -> Response:
+        """The outcome page, or the redirect a redirect ending makes (with the response's hidden
+        values when the outcome asks for them)."""
         shown_experience(request, exp)
-        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
+        if shown.outcome.ends_with == "redirect" and shown.outcome.redirect_url is not None:
+            values = (
+                {f.key: answers[f.key] for f in exp.hidden() if f.key in answers} if shown.outcome.pass_values else {}
+            )
+            return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
+        context = {
+            "exp": exp,
+            "outcome": shown.outcome,
+            "image": image_src(shown.outcome.image) if shown.outcome.image else None,
+            "score": shown.score,
+            "max_score": max_score(exp),
+            "products": [product_card(p) for p in shown.products],
+            "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
+        }
+        return self.tpl.TemplateResponse(request, "outcome.html", context)
 
 
 Page = Callable[[], Awaitable[Response]]

@@ -105,6 +105,17 @@ class Option(DefinitionModel):
         AfterValidator(_optional_line),
     ] = None
 
+    # What an option adds to the outcome strategies (domain/experience/weights.py, score.py, feed.py).
+    weights: Annotated[
+        dict[Ident, Annotated[int, Field(ge=-10, le=10)]] | None,
+        Field(description="Points (-10 to 10) this option adds to outcomes, by outcome id (strategy weights)."),
+    ] = None
+    correct: bool | None = Field(None, description="A right answer (outcome_strategy: score).")
+    tags: Annotated[
+        dict[Ident, Annotated[list[Line], Field(min_length=1, max_length=50)]] | None,
+        Field(description="Feed column -> values a product must hold to match (outcome_strategy: feed)."),
+    ] = None
+
     @property
     def sent(self) -> str:
         """What Braze receives when this option is chosen."""

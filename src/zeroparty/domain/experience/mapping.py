@@ -18,6 +18,7 @@ from typing import Any
 from zeroparty.domain.experience.consent import OPTED_IN, ConsentChanges, final_consents, settled_changes
 from zeroparty.domain.experience.elements import Consent, DateInput, Element, EmailInput, MultiChoice, SingleChoice
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.outcomes import outcome_attributes
 
 __all__ = ["OPTED_IN", "Changes", "Progress", "changes_to_send", "completion_info", "profile_attributes"]
 
@@ -67,6 +68,8 @@ def profile_attributes(exp: Experience, answers: Mapping[str, Any], outcome_id: 
             attrs[hidden.attribute] = answers[hidden.key]
     if outcome_id is not None and exp.outcome_attribute is not None:
         attrs[exp.outcome_attribute] = outcome_id
+    if outcome_id is not None:  # the score and the products go out with the outcome, not before
+        attrs.update(outcome_attributes(exp, answers))
     return attrs
 
 

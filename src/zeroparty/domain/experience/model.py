@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from zeroparty.domain.experience.conditions import Condition, Line
 from zeroparty.domain.experience.elements import (
@@ -28,12 +28,22 @@ from zeroparty.domain.experience.elements import (
     TextInput,
     rules_of,
 )
+from zeroparty.domain.experience.feed import HTTPS, IMAGE, Feed
 from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
 from zeroparty.domain.experience.hidden import HiddenField
 from zeroparty.domain.experience.publishing import ExperienceSettings
+from zeroparty.domain.experience.score import ScoreBand
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
 from zeroparty.domain.experience.theme import Theme
+
+Strategy = Literal["rules", "weights", "score", "feed"]
+Ending = Literal["outcome", "message", "redirect"]
+
+
+def _unset_if(default: object) -> AfterValidator:
+    """A default spelt out is stored as left out, so both publish the same version."""
+    return AfterValidator(lambda value: None if value == default else value)
 
 
 class Screen(DefinitionModel):
@@ -44,12 +54,34 @@ class Screen(DefinitionModel):
     button: Annotated[str, Field(min_length=1, max_length=100), REQUIRED] = "Next"
 
 
+class CallToAction(DefinitionModel):
+    label: Annotated[str, Field(min_length=1, max_length=100), REQUIRED]
+    url: Annotated[str, Field(max_length=2000, pattern=HTTPS)]
+
+
 class Outcome(DefinitionModel):
     id: Ident
     title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
-    description: LongText = None
+    description: LongText = Field(None, description="The outcome's body text.")
     url: Annotated[Line | None, Field(max_length=2000, pattern=URL)] = None
+    image: Annotated[
+        str | None, Field(max_length=2000, pattern=IMAGE, description="An https URL or an asset name.")
+    ] = None
+    cta: CallToAction | None = Field(None, description="The call to action: a button label and its https URL.")
+    ending: Annotated[Ending | None, _unset_if("outcome")] = Field(
+        None, description="outcome (default): the outcome page; message: title and text only; redirect: redirect_url."
+    )
+    redirect_url: Annotated[str | None, Field(max_length=2000, pattern=HTTPS)] = None
+    pass_values: Annotated[bool | None, _unset_if(False)] = Field(
+        None, description="Append the experience's declared values to redirect_url."
+    )
     when: Condition | None = Field(default=None, description="Chosen when this holds; omit on the fallback.")
+
+    # Options left unset stay out of the stored form, so definitions published before them keep
+    # comparing equal (an unchanged file publishes nothing); these read them with their defaults.
+    @property
+    def ends_with(self) -> Ending:
+        return self.ending or "outcome"
 
 
 class Experience(DefinitionModel):
@@ -72,6 +104,18 @@ class Experience(DefinitionModel):
         list[HiddenField] | None,
         Field(max_length=MAX_HIDDEN, description="Values taken from the link, the embedding page or the API."),
     ] = None
+    outcome_strategy: Annotated[Strategy | None, _unset_if("rules")] = Field(
+        None, description="rules (default): first outcome whose `when` holds; weights; score (score_bands); feed."
+    )
+    score_bands: Annotated[list[ScoreBand] | None, Field(max_length=100)] = None
+    reveal_answers: Annotated[bool | None, _unset_if(False)] = Field(
+        None, description="Show right or wrong after each scored question."
+    )
+    score_attribute: Annotated[Line | None, Field(description="Braze attribute receiving the score.")] = None
+    feed: Feed | None = None
+    products_attribute: Annotated[
+        Line | None, Field(description="Braze attribute receiving the ids of the products shown.")
+    ] = None
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Experience:
@@ -79,6 +123,10 @@ class Experience(DefinitionModel):
         if problems:
             raise ValueError("\n".join(f"{path}: {msg}" for path, msg in problems))
         return self
+
+    @property
+    def strategy(self) -> Strategy:
+        return self.outcome_strategy or "rules"
 
     def elements(self) -> dict[str, tuple[Screen, Element]]:
         return {el.id: (screen, el) for screen in self.screens for el in screen.elements}

@@ -19,6 +19,7 @@ from zeroparty.domain.experience.elements import (
     TextInput,
 )
 from zeroparty.domain.experience.standard_fields import DIALING, STANDARD_FIELDS, option_problem, target_problem
+from zeroparty.domain.experience.strategies import strategy_problems
 from zeroparty.domain.experience.theme import theme_problems
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def semantic_problems(exp: Experience, rules: TargetRules) -> Problems:
     if exp.theme is not None:
         problems.extend(theme_problems(exp.theme))
     problems.extend(_outcome_problems(exp))
+    problems.extend(strategy_problems(exp))
     return problems
 
 
@@ -160,6 +162,8 @@ def _experience_problems(exp: Experience, attributes: dict[str, str], rules: Tar
     for path, name, what in (
         ("outcome_attribute", exp.outcome_attribute, "the outcome id"),
         ("completion_attribute", exp.completion_attribute, "the completion time"),
+        ("score_attribute", exp.score_attribute, "the score"),
+        ("products_attribute", exp.products_attribute, "the product ids"),
     ):
         if name is None:
             continue
@@ -203,11 +207,17 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     elements = exp.elements()
     ids: set[str] = set()
+    by_rules = exp.strategy in ("rules", "feed")
     for oi, outcome in enumerate(exp.outcomes):
         opath = f"outcomes[{oi}]"
         if outcome.id in ids:
             problems.append((f"{opath}.id", f"duplicate outcome id '{outcome.id}'"))
         ids.add(outcome.id)
+        if not by_rules:
+            if outcome.when is not None:
+                why = f"outcome_strategy {exp.strategy} picks the outcome; 'when' does not apply"
+                problems.append((f"{opath}.when", why))
+            continue
         if outcome.when is None:
             if oi != len(exp.outcomes) - 1:
                 problems.append((f"{opath}.when", "only the last outcome may be the fallback (no 'when')"))
@@ -216,7 +226,7 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
             problem = _reference_problem(elements, element_id, value)
             if problem:
                 problems.append((f"{opath}.when", problem))
-    if exp.outcomes and exp.outcomes[-1].when is not None:
+    if by_rules and exp.outcomes and exp.outcomes[-1].when is not None:
         problems.append(
             (f"outcomes[{len(exp.outcomes) - 1}].when", "the last outcome must be a fallback without 'when'")
         )

@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 
 from zeroparty.domain.experience.conditions import Line
 from zeroparty.domain.experience.elements import ELEMENT_TYPES, PATTERN_RULES, CountryCode, TargetRules
+from zeroparty.domain.experience.feed import PATTERN_RULES as FEED_PATTERN_RULES
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder
@@ -50,7 +51,7 @@ def _ctx(err: ErrorDetails, key: str) -> object:
 _TYPES = ", ".join(ELEMENT_TYPES)
 # pydantic error type -> the wording an author reads; None keeps pydantic's own message.
 _WORDING: dict[str, Callable[[ErrorDetails], str | None]] = {
-    "string_pattern_mismatch": lambda err: PATTERN_RULES.get(str(_ctx(err, "pattern"))),
+    "string_pattern_mismatch": lambda err: (PATTERN_RULES | FEED_PATTERN_RULES).get(str(_ctx(err, "pattern"))),
     "string_type": lambda err: not_text(err["input"]),
     "string_unicode": lambda err: text_problem(str(err["input"])),
     "string_too_short": lambda err: BLANK if _ctx(err, "min_length") == 1 else None,
@@ -120,6 +121,7 @@ def _semantics_despite_other_errors(data: dict[Any, Any], rules: TargetRules) ->
         completion_attribute = TypeAdapter(Line | None).validate_python(data.get("completion_attribute"))
         phone_country = TypeAdapter(CountryCode | None).validate_python(data.get("phone_country"))
         date_order = TypeAdapter(DateOrder | None).validate_python(data.get("date_order"))
+        strategy = _strategy_fields(data, rules)
     except ValidationError:
         return []
     partial = Experience.model_construct(
@@ -131,5 +133,17 @@ def _semantics_despite_other_errors(data: dict[Any, Any], rules: TargetRules) ->
         completion_attribute=completion_attribute,
         phone_country=phone_country,
         date_order=date_order,
+        **strategy,
     )
     return semantic_problems(partial, rules)
+
+
+def _strategy_fields(data: dict[Any, Any], rules: TargetRules) -> dict[str, Any]:
+    """The outcome strategy's fields, each validated alone (defaults where absent)."""
+    fields = Experience.model_fields
+    names = ("outcome_strategy", "score_bands", "reveal_answers", "score_attribute", "feed", "products_attribute")
+    return {
+        name: TypeAdapter[Any](fields[name].annotation or Any).validate_python(data[name], context=rules)
+        for name in names
+        if name in data
+    }
