@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,11 @@ from zeroparty.domain.answers import missing_required, validate_screen, validate
 from zeroparty.domain.consent import consent_records
 from zeroparty.domain.definition import Outcome, Screen
 from zeroparty.domain.external_ids import TokenProblem, verify_token
+from zeroparty.domain.funnel import Event, EventKind
 from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
+from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
 
 
@@ -48,10 +50,12 @@ class CaptureService:
         store: CaptureStore,
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _utcnow,
+        events: EventRecorder | None = None,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
+        self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
@@ -79,10 +83,11 @@ class CaptureService:
         screen_id: str,
         raw: Mapping[str, Any],
         external_id_token: str | None = None,
+        time_on_screen_ms: int | None = None,
     ) -> Submitted:
         """One screen's answers. A token is read only when the response starts (its first submit);
         later screens carry the external id stored with the response. A completed response takes no
-        more answers (Gone)."""
+        more answers (Gone). `time_on_screen_ms` goes to the analytics event of the submit."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
@@ -129,6 +134,7 @@ class CaptureService:
             queued = unit.write(write, now)
         if queued:
             self._notify()
+        self._record(write, slug, pub.version, now, screen.id, time_on_screen_ms)
         return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
 
     def submit_whole(
@@ -165,7 +171,28 @@ class CaptureService:
             queued = unit.write(write, now)
         if queued:
             self._notify()
+        self._record(write, slug, pub.version, now)
         return Submitted(response_id, None, outcome, queued)
+
+    def _record(
+        self,
+        w: ResponseWrite,
+        slug: str,
+        version: int,
+        now: datetime,
+        screen_id: str | None = None,
+        duration_ms: int | None = None,
+    ) -> None:
+        """The analytics events of a committed write: its start, the screen submitted, its completion."""
+        start = Event(EventKind.START, slug, now, version, w.response_id)
+        if w.is_new:
+            self._events.record(start)
+        if screen_id is not None:
+            self._events.record(
+                replace(start, kind=EventKind.SCREEN_SUBMIT, screen_id=screen_id, duration_ms=duration_ms)
+            )
+        if w.completed:
+            self._events.record(replace(start, kind=EventKind.COMPLETE, outcome_id=w.outcome_id))
 
 
 def _extras(
