@@ -39,6 +39,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "POST /e/{slug}/r/{response_id}/s/{screen_id}": "a respondent answers their own screens (same capability)",
     "GET /e/{slug}/r/{response_id}/outcome": "a respondent's own outcome, shown only to the browser holding the "
     "signed pass set when it completed the response, for ZEROPARTY_REVISIT_SECONDS",
+    "GET /e/{slug}/r/{response_id}/go": "a respondent follows their own outcome's call to action (logged, then "
+    "303 to that outcome's URL only), with the same signed pass as the outcome page",
     "POST /api/v1/experiences/{slug}/responses": "respondents (or the brand's site) submit whole responses",
     "GET /api/v1/experience-schema": "the public JSON Schema of definitions, for editors",
     "GET /login": "where an operator presents a token to read /docs and the like in a browser",

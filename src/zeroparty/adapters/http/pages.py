@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +25,8 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
-from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
+from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Outcome, Screen
+from zeroparty.domain.funnel import Event, EventKind, time_on_screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import TOKEN_FIELD, ResponseView
@@ -36,6 +39,8 @@ _IDENT = re.compile(IDENT)
 # The query parameter of the first screen's URL that carries a signed external id token
 # (docs/experiences.md, "Signed external ids").
 TOKEN_PARAM = "zp_id"
+# The hidden field carrying when a screen was rendered (epoch ms), for the time-on-screen analytics.
+SHOWN_FIELD = "zp_shown"
 
 NO_EXPERIENCE = "There is no experience here."
 NO_RESPONSE = "This response does not exist."
@@ -100,6 +105,18 @@ class Pages:
         self.ctx = ctx
         self.tpl = ctx.templates
 
+    def record(
+        self,
+        kind: EventKind,
+        pub: Published,
+        response_id: str | None = None,
+        screen_id: str | None = None,
+        outcome_id: str | None = None,
+    ) -> None:
+        """An analytics event for what this page showed; returns at once (batched elsewhere)."""
+        now = datetime.now(UTC)
+        self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
+
     def not_found(self, request: Request, message: str) -> HTMLResponse:
         return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
 
@@ -161,6 +178,8 @@ class Pages:
             "back": back,
             "step": index + 1,
             "steps": len(exp.screens),
+            "shown_field": SHOWN_FIELD,
+            "shown_ms": int(time.time() * 1000),
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -191,7 +210,10 @@ class Pages:
                 raise
             except InvalidInput as exc:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
-        return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None, token=token)
+        first = pub.experience.screens[0]
+        self.record(EventKind.LOAD, pub)
+        self.record(EventKind.SCREEN_VIEW, pub, screen_id=first.id)
+        return self.render_screen(request, pub.experience, first, {}, {}, None, token=token)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
@@ -208,8 +230,10 @@ class Pages:
             errors = {e.field: e.message for e in exc.errors}
             return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
         raw = _form_values(screen, pairs)
+        spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
+        submit = self.ctx.capture.submit_screen
         try:
-            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token)
+            done = await run_in_threadpool(submit, slug, response_id, screen_id, raw, token, spent)
         except (NotFound, Gone):
             raise
         except InvalidInput as exc:  # NotFound and Gone propagate: the caller answers 404 or 410
@@ -230,6 +254,7 @@ class Pages:
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
+        self.record(EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
         return self.render_screen(request, exp, screen, view.answers, {}, response_id)
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
@@ -240,7 +265,21 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
+        self.record(EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=chosen.id)
+        go = path_for(request, "outcome_link", slug=slug, response_id=response_id) if chosen.url else None
+        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen, "go": go})
+
+    async def follow(self, request: Request, slug: str, response_id: str) -> Response:
+        """The outcome's call to action: logged, then a 303 to the outcome's own URL and nowhere
+        else (the target comes from the published definition, never from the request)."""
+        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
+        if chosen is None or chosen.url is None or not view.completed:
+            return self.not_found(request, "There is no link to follow here.")
+        if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
+            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+        self.record(EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
+        return RedirectResponse(chosen.url, status_code=303)
 
 
 Page = Callable[[], Awaitable[Response]]
@@ -287,6 +326,10 @@ class GuardedPages(Pages):
         valid = _valid_path(slug, response_id)
         return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.outcome(request, slug, response_id))
 
+    async def follow_link(self, request: Request, slug: str, response_id: str) -> Response:
+        valid = _valid_path(slug, response_id)
+        return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.follow(request, slug, response_id))
+
 
 def router(ctx: AppContext) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
@@ -316,5 +359,9 @@ def router(ctx: AppContext) -> APIRouter:
     @pages.get("/e/{slug}/r/{response_id}/outcome", name="outcome", response_class=HTMLResponse)
     async def outcome(request: Request, slug: str, response_id: str) -> Response:
         return await p.show_outcome(request, slug, response_id)
+
+    @pages.get("/e/{slug}/r/{response_id}/go", name="outcome_link")
+    async def outcome_link(request: Request, slug: str, response_id: str) -> Response:
+        return await p.follow_link(request, slug, response_id)
 
     return pages
