@@ -61,10 +61,11 @@ def test_the_hosted_pages_feed_the_funnel_and_the_export(stack: Stack) -> None:
         assert go.status_code == 303 and go.headers["location"] == "https://example.com/routines/hydration"
     with httpx.Client(base_url=stack.base, follow_redirects=False) as stranger:
         assert stranger.get("/e/skin-quiz").status_code == 200  # looks and leaves
+        assert stranger.head("/e/skin-quiz").status_code == 200  # a link checker: shows nobody anything
         assert stranger.get(outcome.replace("/outcome", "/go")).status_code == 410  # not their outcome
 
     found = wait_for(lambda: stats(stack.data_dir), lambda s: s["completions"] == 1 and s["loads"] == 2, timeout=20)
-    assert (found["loads"], found["starts"], found["completions"]) == (2, 1, 1)
+    assert (found["loads"], found["starts"], found["completions"]) == (2, 1, 1)  # the HEAD is not a load
     assert (found["emails_captured"], found["opted_in"], found["cta_clicks"]) == (1, 1, 1)
     screens = {s["id"]: s for s in found["screens"]}
     assert [s["id"] for s in found["screens"]] == ["skin", "goals", "routine", "contact"]

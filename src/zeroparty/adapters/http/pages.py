@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Outcome, Screen
@@ -107,13 +108,17 @@ class Pages:
 
     def record(
         self,
+        request: Request,
         kind: EventKind,
         pub: Published,
         response_id: str | None = None,
         screen_id: str | None = None,
         outcome_id: str | None = None,
     ) -> None:
-        """An analytics event for what this page showed; returns at once (batched elsewhere)."""
+        """An analytics event for what this page showed; returns at once (batched elsewhere). A HEAD
+        request (a link checker, a monitor) shows nobody anything and is not counted."""
+        if request.scope.get(WAS_HEAD):
+            return
         now = datetime.now(UTC)
         self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
 
@@ -211,8 +216,8 @@ class Pages:
             except InvalidInput as exc:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
         first = pub.experience.screens[0]
-        self.record(EventKind.LOAD, pub)
-        self.record(EventKind.SCREEN_VIEW, pub, screen_id=first.id)
+        self.record(request, EventKind.LOAD, pub)
+        self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id)
         return self.render_screen(request, pub.experience, first, {}, {}, None, token=token)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
@@ -254,7 +259,7 @@ class Pages:
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
-        self.record(EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
+        self.record(request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
         return self.render_screen(request, exp, screen, view.answers, {}, response_id)
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
@@ -265,7 +270,7 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        self.record(EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=chosen.id)
+        self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=chosen.id)
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id) if chosen.url else None
         return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen, "go": go})
 
@@ -278,7 +283,7 @@ class Pages:
             return self.not_found(request, "There is no link to follow here.")
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        self.record(EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
+        self.record(request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
         return RedirectResponse(chosen.url, status_code=303)
 
 
