@@ -10,14 +10,19 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.definitions import sample
 from tests.support.processes import cli_env
-from tests.support.stack import Stack
+from tests.support.server import serve
+from tests.support.stack import Stack, settings_for
 from tests.support.waiting import wait_for
+from zeroparty.bootstrap import analytics_service, build_web_app, open_runtime
 
 SHOWN = re.compile(r'name="zp_shown" value="(\d+)"')
 
@@ -112,3 +117,15 @@ def test_the_call_to_action_link_goes_only_to_a_completed_responses_own_outcome(
         assert c.get(response_path + "/go").status_code == 404  # not complete: no outcome, no link
         assert c.get("/e/skin-quiz/r/not-a-uuid/go").status_code == 404
         assert c.get(response_path + "/go?to=https://evil.example").status_code == 404
+
+
+def test_events_still_buffered_are_written_when_the_server_stops(tmp_path: Path) -> None:
+    settings = replace(settings_for(tmp_path), events_flush_seconds=60)  # no timed flush during the test
+    rt = open_runtime(settings)
+    rt.experiences.publish(sample(), datetime.now(UTC))
+    service = analytics_service(rt.engine)
+    with serve(build_web_app(rt, worker=False, sandbox=None)) as base:
+        assert httpx.get(base + "/e/skin-quiz").status_code == 200
+        assert service.stats("skin-quiz").overall.loads == 0  # held in the buffer
+    assert service.stats("skin-quiz").overall.loads == 1  # written on the way out
+    rt.engine.dispose()
