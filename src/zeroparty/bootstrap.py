@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
     from zeroparty.sandbox import SandboxConfig
+    from zeroparty.services.analytics import AnalyticsService
     from zeroparty.services.assets import AssetService
     from zeroparty.services.capture import CaptureService
 
@@ -111,6 +112,14 @@ def asset_service(engine: Engine) -> AssetService:
     from zeroparty.services.assets import AssetService
 
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
+
+
+def analytics_service(engine: Engine) -> AnalyticsService:
+    """The funnel and the response export, on the store behind `engine`."""
+    from zeroparty.adapters.db.analytics import SqlAnalytics
+    from zeroparty.services.analytics import AnalyticsService
+
+    return AnalyticsService(SqlAnalytics(engine))
 
 
 def sandbox_key(settings: Settings) -> str:
@@ -193,6 +202,7 @@ def build_web_app(
     """The whole server as one ASGI app; with `worker`, delivery runs inside it."""
     from prometheus_client import CollectorRegistry
 
+    from zeroparty.adapters.db.analytics import SqlAnalytics
     from zeroparty.adapters.db.capture import SqlCaptureStore
     from zeroparty.adapters.db.readiness import ReadinessCheck
     from zeroparty.adapters.db.sessions import SqlSessions
@@ -204,10 +214,14 @@ def build_web_app(
     from zeroparty.adapters.http.revisit import RevisitPass
     from zeroparty.sandbox import create_sandbox_app
     from zeroparty.services.capture import CaptureService
+    from zeroparty.services.event_buffer import EventBuffer
 
     delivery = build_worker(rt, transport, engine_settings) if worker else None
+    # Analytics events are written in batches by a thread of their own, outside capture's transactions.
+    events = EventBuffer(SqlAnalytics(rt.engine), flush_s=rt.settings.events_flush_seconds)
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
-    capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=delivery[0].wake) if delivery else rt.capture
+    notify = delivery[0].wake if delivery else (lambda: None)
+    capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=notify, events=events)
 
     sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
     ready = ReadinessCheck(rt.settings.db_url, min_free_bytes=rt.settings.ready_min_free_mb * 2**20)
@@ -215,10 +229,12 @@ def build_web_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        events.start()
         task = asyncio.create_task(run_worker(*delivery, stop, rt.engine)) if delivery else None
         try:
             yield
         finally:
+            await asyncio.to_thread(events.close)  # what was recorded is written before the store closes
             stop.set()
             if task is not None:
                 with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
@@ -241,6 +257,7 @@ def build_web_app(
         revisit,
         rt.assets,
         rt.settings.frame_ancestors,
+        events,
     )
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}

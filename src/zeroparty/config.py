@@ -76,6 +76,7 @@ class Settings:
     batch_window_ms: int = 50
     settle_seconds: float = 30.0
     idle_poll_seconds: float = 1.0
+    events_flush_seconds: float = 1.0  # the most analytics events a crash can lose (services/event_buffer.py)
     worker: bool = True
     sandbox: bool = False
     sandbox_api_key: str | None = None
@@ -120,6 +121,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_BATCH_WINDOW_MS": ("batch_window_ms", lambda n, raw: _int(n, raw, 0, 10_000)),
     "ZEROPARTY_SETTLE_SECONDS": ("settle_seconds", lambda n, raw: _seconds(n, raw, 0, 3600)),
     "ZEROPARTY_IDLE_POLL_SECONDS": ("idle_poll_seconds", lambda n, raw: _seconds(n, raw, 0.05, 3600)),
+    "ZEROPARTY_EVENTS_FLUSH_SECONDS": ("events_flush_seconds", lambda n, raw: _seconds(n, raw, 0.01, 60)),
     "ZEROPARTY_WORKER": ("worker", _bool),
     "ZEROPARTY_SANDBOX": ("sandbox", _bool),
     "ZEROPARTY_SANDBOX_API_KEY": ("sandbox_api_key", _text),

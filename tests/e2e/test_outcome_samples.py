@@ -4,6 +4,7 @@ violation at phone and desktop widths, and the finder is completed with the keyb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,9 +51,8 @@ def test_the_personality_quiz_shows_the_heaviest_outcome(stack: Stack, page: Pag
     page.get_by_label("Email").fill("traveller@example.com")
     page.get_by_role("button", name="Show my match").click()
     expect(page.locator("#outcome")).to_have_text("The Culture Seeker")
-    expect(page.get_by_role("link", name="See city breaks")).to_have_attribute(
-        "href", "https://example.com/trips/cities"
-    )
+    # The call to action is logged on its way (…/go), then lands on the outcome's own link.
+    expect(page.get_by_role("link", name="See city breaks")).to_have_attribute("href", re.compile(r"/go$"))
     _accessible(page)
     [profile] = wait_for(lambda: stack.export_by_email("traveller@example.com"), bool, timeout=20)
     assert profile["custom_attributes"]["traveller_type"] == "culture_seeker"

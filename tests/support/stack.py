@@ -82,6 +82,7 @@ def settings_for(data_dir: Path, busy_timeout_ms: int = 10_000, body_timeout_s: 
         # Short windows keep tests quick; tests about the windows set their own.
         batch_window_ms=5,
         settle_seconds=0.5,
+        events_flush_seconds=0.05,
     )
 
 

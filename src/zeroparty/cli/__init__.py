@@ -6,6 +6,7 @@ import contextlib
 import gc
 
 from zeroparty.cli import (  # noqa: F401  (register their commands)
+    analytics,
     assets,
     deliveries,
     destinations,

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
+from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
 from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
+from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
 
 
@@ -59,10 +61,12 @@ class CaptureService:
         store: CaptureStore,
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _utcnow,
+        events: EventRecorder | None = None,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
+        self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
@@ -93,10 +97,12 @@ class CaptureService:
         raw: Mapping[str, Any],
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
+        time_on_screen_ms: int | None = None,
     ) -> Submitted:
         """One screen's answers. A token and the hidden values (`domain.experience.hidden`) are read
         only when the response starts (its first submit); later screens carry what was stored with
-        the response. A completed response takes no more answers (Gone)."""
+        the response. A completed response takes no more answers (Gone). `time_on_screen_ms` goes
+        to the analytics event of the submit."""
         now = self._clock()
         with self._store.unit() as unit:
             if response_id is None:
@@ -148,6 +154,7 @@ class CaptureService:
             queued = unit.write(write, now)
         if queued:
             self._notify()
+        self._record(write, slug, pub.version, now, screen.id, time_on_screen_ms)
         return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
 
     def submit_whole(
@@ -186,7 +193,28 @@ class CaptureService:
             queued = unit.write(write, now)
         if queued:
             self._notify()
+        self._record(write, slug, pub.version, now)
         return Submitted(response_id, None, outcome, queued)
+
+    def _record(
+        self,
+        w: ResponseWrite,
+        slug: str,
+        version: int,
+        now: datetime,
+        screen_id: str | None = None,
+        duration_ms: int | None = None,
+    ) -> None:
+        """The analytics events of a committed write: its start, the screen submitted, its completion."""
+        start = Event(EventKind.START, slug, now, version, w.response_id)
+        if w.is_new:
+            self._events.record(start)
+        if screen_id is not None:
+            self._events.record(
+                replace(start, kind=EventKind.SCREEN_SUBMIT, screen_id=screen_id, duration_ms=duration_ms)
+            )
+        if w.completed:
+            self._events.record(replace(start, kind=EventKind.COMPLETE, outcome_id=w.outcome_id))
 
 
 def _extras(

@@ -226,3 +226,23 @@ experience_secrets = sa.Table(
     sa.Column("secret_sealed", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# The analytics event log (domain/experience/funnel.py): append-only, written in batches outside any response's
+# transaction (services/event_buffer.py). No IP address or user agent is kept. `variant` is the A/B
+# variant the respondent was served, when there is one.
+analytics_events = sa.Table(
+    "analytics_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("experience_slug", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("response_id", sa.String(36), nullable=True),
+    sa.Column("screen_id", sa.String(100), nullable=True),
+    sa.Column("outcome_id", sa.String(100), nullable=True),
+    sa.Column("variant", sa.String(100), nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_analytics_events_slug_at", "experience_slug", "at"),
+    sa.Index("ix_analytics_events_response", "response_id"),
+)

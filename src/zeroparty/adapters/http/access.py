@@ -43,6 +43,8 @@ PUBLIC_ROUTES: dict[str, str] = {
     "GET /embed.js": "the script brands' pages load to embed a published experience",
     "GET /e/{slug}/embed.json": "what embed.js needs of a published experience: its title and the URL "
     "parameters it takes, all shown by its public page anyway",
+    "GET /e/{slug}/r/{response_id}/go": "a respondent follows their own outcome's call to action (logged, then "
+    "303 to that outcome's URL only), with the same signed pass as the outcome page",
     "POST /api/v1/experiences/{slug}/responses": "respondents (or the brand's site) submit whole responses",
     "GET /api/v1/experience-schema": "the public JSON Schema of definitions, for editors",
     "GET /login": "where an operator presents a token to read /docs and the like in a browser",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi.templating import Jinja2Templates
 
@@ -11,6 +11,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.revisit import RevisitPass
+from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.assets import AssetService
 from zeroparty.services.capture import CaptureService
 
@@ -26,3 +27,4 @@ class AppContext:
     revisit: RevisitPass  # lets the browser that completed a response see its outcome again, briefly
     assets: AssetService
     frame_ancestors: str = "'self'"  # the deployment's; an experience's `settings.embed_origins` overrides it
+    events: EventRecorder = field(default_factory=NoEvents)  # analytics: loads, views, outcomes shown, clicks

@@ -87,6 +87,10 @@ class RequestLineGuard:
         await self.app(scope, receive, send)
 
 
+# Set in the scope of a HEAD routed as GET: pages that count views leave such requests out.
+WAS_HEAD = "zeroparty.was_head"
+
+
 class HeadAsGet:
     """Routes a HEAD request as GET and sends the answer's status and headers, never its body."""
 
@@ -103,4 +107,4 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await self.app({**scope, "method": "GET", WAS_HEAD: True}, receive, without_body)

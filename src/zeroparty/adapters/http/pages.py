@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -21,14 +24,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
+from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
-from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.domain.untrusted import is_canonical_uuid
@@ -43,6 +48,8 @@ _IDENT = re.compile(IDENT)
 # The query parameter of the first screen's URL that carries a signed external id token
 # (docs/experiences.md, "Signed external ids").
 TOKEN_PARAM = "zp_id"
+# The hidden field carrying when a screen was rendered (epoch ms), for the time-on-screen analytics.
+SHOWN_FIELD = "zp_shown"
 
 NO_EXPERIENCE = "There is no experience here."
 NO_RESPONSE = "This response does not exist."
@@ -109,6 +116,11 @@ def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]
     return raw
 
 
+def _call_to_action(outcome: Outcome) -> str | None:
+    """Where an outcome's call to action leads: its `cta`, else its older `url`."""
+    return outcome.cta.url if outcome.cta is not None else outcome.url
+
+
 def _valid_path(slug: str, response_id: str | None = None, screen_id: str | None = None) -> bool:
     """Path parameters that cannot name anything are refused before any lookup."""
     return (
@@ -122,6 +134,22 @@ class Pages:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.tpl = ctx.templates
+
+    def record(
+        self,
+        request: Request,
+        kind: EventKind,
+        pub: Published,
+        response_id: str | None = None,
+        screen_id: str | None = None,
+        outcome_id: str | None = None,
+    ) -> None:
+        """An analytics event for what this page showed; returns at once (batched elsewhere). A HEAD
+        request (a link checker, a monitor) shows nobody anything and is not counted."""
+        if request.scope.get(WAS_HEAD):
+            return
+        now = datetime.now(UTC)
+        self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
 
     def not_found(self, request: Request, message: str) -> HTMLResponse:
         return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
@@ -202,6 +230,8 @@ class Pages:
             "step": index + 1,
             "steps": len(exp.screens),
             "revealed": revealed or [],
+            "shown_field": SHOWN_FIELD,
+            "shown_ms": int(time.time() * 1000),
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -238,6 +268,8 @@ class Pages:
         if problems:
             return self.bad_link(request, "; ".join(f"{key}: {why}" for key, why in problems))
         first = pub.experience.screens[0]
+        self.record(request, EventKind.LOAD, pub)
+        self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id)
         return self.render_screen(request, pub.experience, first, {}, {}, None, token=token, hidden=hidden)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
@@ -256,9 +288,15 @@ class Pages:
             errors = {e.field: e.message for e in exc.errors}
             return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token, hidden)
         raw = _form_values(screen, pairs)
+        spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
         try:
             done = await run_in_threadpool(
-                self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token, hidden
+                partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent),
+                slug,
+                response_id,
+                screen_id,
+                raw,
+                token,
             )
         except (NotFound, Gone):
             raise
@@ -288,6 +326,7 @@ class Pages:
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
         index = exp.screens.index(screen)
+        self.record(request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
         return self.render_screen(request, exp, screen, view.answers, {}, response_id, revealed=revealed)
@@ -301,16 +340,19 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        return self.show_chosen(request, exp, shown, view.answers)
+        self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=shown.outcome.id)
+        go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
+        return self.show_chosen(request, exp, shown, view.answers, go if _call_to_action(shown.outcome) else None)
 
-    def show_chosen(self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any]) -> Response:
+    def show_chosen(
+        self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any], go: str | None = None
+    ) -> Response:
         """The outcome page, or the redirect a redirect ending makes (with the response's hidden
-        values when the outcome asks for them)."""
+        values when the outcome asks for them). `go` is the logged way to its call to action."""
         shown_experience(request, exp)
         if shown.outcome.ends_with == "redirect" and shown.outcome.redirect_url is not None:
-            values = (
-                {f.key: answers[f.key] for f in exp.hidden() if f.key in answers} if shown.outcome.pass_values else {}
-            )
+            passed = exp.hidden() if shown.outcome.pass_values else []
+            values = {f.key: answers[f.key] for f in passed if f.key in answers}
             return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
         context = {
             "exp": exp,
@@ -320,8 +362,22 @@ class Pages:
             "max_score": max_score(exp),
             "products": [product_card(p) for p in shown.products],
             "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
+            "go": go,
         }
         return self.tpl.TemplateResponse(request, "outcome.html", context)
+
+    async def follow(self, request: Request, slug: str, response_id: str) -> Response:
+        """The outcome's call to action: logged, then a 303 to the outcome's own link and nowhere
+        else (the target comes from the published definition, never from the request)."""
+        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
+        target = _call_to_action(chosen) if chosen is not None else None
+        if chosen is None or target is None or not view.completed:
+            return self.not_found(request, "There is no link to follow here.")
+        if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
+            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+        self.record(request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
+        return RedirectResponse(target, status_code=303)
 
 
 Page = Callable[[], Awaitable[Response]]
@@ -373,6 +429,10 @@ class GuardedPages(Pages):
         valid = _valid_path(slug, response_id)
         return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.outcome(request, slug, response_id))
 
+    async def follow_link(self, request: Request, slug: str, response_id: str) -> Response:
+        valid = _valid_path(slug, response_id)
+        return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.follow(request, slug, response_id))
+
 
 def router(ctx: AppContext) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
@@ -402,5 +462,9 @@ def router(ctx: AppContext) -> APIRouter:
     @pages.get("/e/{slug}/r/{response_id}/outcome", name="outcome", response_class=HTMLResponse)
     async def outcome(request: Request, slug: str, response_id: str) -> Response:
         return await p.show_outcome(request, slug, response_id)
+
+    @pages.get("/e/{slug}/r/{response_id}/go", name="outcome_link")
+    async def outcome_link(request: Request, slug: str, response_id: str) -> Response:
+        return await p.follow_link(request, slug, response_id)
 
     return pages
