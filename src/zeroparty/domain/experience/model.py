@@ -28,6 +28,7 @@ from zeroparty.domain.experience.elements import (
     TextInput,
     rules_of,
 )
+from zeroparty.domain.experience.logic import Rule, ScreenRef, Variable
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
 
@@ -38,6 +39,12 @@ class Screen(DefinitionModel):
     body: LongText = None
     elements: Annotated[list[Element], Field(min_length=1, max_length=50)]
     button: Annotated[str, Field(min_length=1, max_length=100), REQUIRED] = "Next"
+    # Left out when unset (None, not []), so a definition without logic keeps its stored form.
+    rules: Annotated[
+        list[Rule] | None,
+        Field(max_length=50, description="Run in order after this screen is submitted; the first jump wins."),
+    ] = None
+    next: ScreenRef | None = Field(None, description="A later screen to go to when no rule jumps.")
 
 
 class Outcome(DefinitionModel):
@@ -60,6 +67,10 @@ class Experience(DefinitionModel):
     phone_country: CountryCode | None = None
     date_order: DateOrder | None = Field(None, description="How 03/04/1990 is read: dmy (default) or mdy.")
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=100)]
+    variables: Annotated[
+        list[Variable] | None,
+        Field(max_length=100, description="Numbers and texts rules set; usable in conditions and {{name}} text."),
+    ] = None
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Experience:
@@ -67,6 +78,13 @@ class Experience(DefinitionModel):
         if problems:
             raise ValueError("\n".join(f"{path}: {msg}" for path, msg in problems))
         return self
+
+    @property
+    def declared_variables(self) -> list[Variable]:
+        return self.variables or []
+
+    def has_logic(self) -> bool:
+        return bool(self.variables) or any(s.rules or s.next for s in self.screens)
 
     def elements(self) -> dict[str, tuple[Screen, Element]]:
         return {el.id: (screen, el) for screen in self.screens for el in screen.elements}
