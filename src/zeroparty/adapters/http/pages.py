@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
+from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
@@ -87,6 +88,17 @@ def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]
     return raw
 
 
+def piped_screen(screen: Screen, values: Mapping[str, Any]) -> Screen:
+    """The screen with `{{name}}` replaced in its texts; the template escapes them as any text."""
+    elements = [el.model_copy(update={"label": pipe(el.label, values)}) for el in screen.elements]
+    body = None if screen.body is None else pipe(screen.body, values)
+    return screen.model_copy(update={"title": pipe(screen.title, values), "body": body, "elements": elements})
+
+
+def _piped_values(view: ResponseView | None) -> dict[str, Any]:
+    return {} if view is None else {**view.answers, **view.variables}
+
+
 def _valid_path(slug: str, response_id: str | None = None, screen_id: str | None = None) -> bool:
     """Path parameters that cannot name anything are refused before any lookup."""
     return (
@@ -132,6 +144,7 @@ class Pages:
         response_id: str | None,
         status: int = 200,
         token: str | None = None,
+        piped: Mapping[str, Any] | None = None,
     ) -> HTMLResponse:
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
@@ -154,7 +167,7 @@ class Pages:
         other = [m for f, m in errors.items() if f not in here and f not in elements]
         context = {
             "exp": exp,
-            "screen": screen,
+            "screen": piped_screen(screen, piped or {}),
             "values": values,
             "errors": errors,
             "other_errors": other,
@@ -170,10 +183,11 @@ class Pages:
             return path_for(request, "outcome", slug=slug, response_id=response_id)
         return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
-    async def version_for(self, slug: str, response_id: str | None) -> Published:
+    async def version_for(self, slug: str, response_id: str | None) -> tuple[Published, ResponseView | None]:
         if response_id is None:
-            return await run_in_threadpool(self.ctx.capture.published, slug)
-        return (await self.open_response(slug, response_id)).published  # it stays on the version it started on
+            return await run_in_threadpool(self.ctx.capture.published, slug), None
+        view = await self.open_response(slug, response_id)
+        return view.published, view  # it stays on the version it started on
 
     async def open_response(self, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
@@ -196,7 +210,8 @@ class Pages:
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
-        pub = await self.version_for(slug, response_id)
+        pub, view = await self.version_for(slug, response_id)
+        piped = _piped_values(view)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
@@ -207,7 +222,7 @@ class Pages:
             return self.bad_request(request, exc)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
+            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token, piped)
         raw = _form_values(screen, pairs)
         try:
             done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token)
@@ -218,7 +233,7 @@ class Pages:
             if problem is not None:
                 return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token)
+            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token, piped)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -231,7 +246,7 @@ class Pages:
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
-        return self.render_screen(request, exp, screen, view.answers, {}, response_id)
+        return self.render_screen(request, exp, screen, view.answers, {}, response_id, piped=_piped_values(view))
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
@@ -241,7 +256,14 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": chosen})
+        values = _piped_values(view)
+        shown = chosen.model_copy(
+            update={
+                "title": pipe(chosen.title, values),
+                "description": None if chosen.description is None else pipe(chosen.description, values),
+            }
+        )
+        return self.tpl.TemplateResponse(request, "outcome.html", {"exp": exp, "outcome": shown})
 
 
 Page = Callable[[], Awaitable[Response]]

@@ -223,6 +223,25 @@ def _following(exp: Experience, at: int, index: dict[str, int], target: str | No
     return following if following < len(exp.screens) else None
 
 
+def settled_route(
+    exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any] = _EMPTY, until: str | None = None
+) -> tuple[Route, dict[str, Any]]:
+    """The route, reading only answers of the screens it visits, and those answers. Answers kept
+    from a screen the route now passes over (the respondent went back and changed an earlier
+    answer) are not read, as if never given: a rule reads answers up to its own screen, so the
+    route settles within as many rounds as there are screens."""
+    screen_of = {el.id: s.id for s in exp.screens for el in s.elements}
+    read = dict(answers)
+    for _ in range(len(exp.screens) + 1):
+        found = route(exp, read, inputs, until)
+        visited = set(found.path)
+        kept = {k: v for k, v in answers.items() if screen_of.get(k) in visited}
+        if kept == read:
+            return found, kept
+        read = kept
+    raise AssertionError("a route that does not settle")
+
+
 PIPE = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
 
 
