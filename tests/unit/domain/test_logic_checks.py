@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.logic_definitions import branching_data
 from zeroparty.domain.experience.elements import TargetRules
@@ -206,3 +208,59 @@ def test_a_date_is_compared_with_a_date() -> None:
     data["screens"][0]["rules"][2]["when"] = {"element": "cups", "gte": "last year"}
     _exp, problems = definition_problems(data, TargetRules())
     assert problems == [("screens[0].rules[2].when", "'cups' is a date; compare it with a date such as 2000-01-31")]
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=True)
+    | st.sampled_from(
+        ["habit", "roast", "contact", "strength", "drink", "morning", "cups", "tea", "x", "2000-01-31", "{{drink}}"]
+    )
+)
+_KEYS = st.sampled_from(
+    [
+        "when",
+        "then",
+        "jump",
+        "end",
+        "skip",
+        "set",
+        "add",
+        "value",
+        "element",
+        "variable",
+        "input",
+        "equals",
+        "in",
+        "includes",
+        "gt",
+        "lte",
+        "answered",
+        "all",
+        "any",
+        "not",
+        "id",
+        "type",
+        "initial",
+    ]
+)
+_TREES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3), max_leaves=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules=_TREES, variables=_TREES, following=_TREES)
+def test_any_rules_variables_or_next_give_problems_or_a_definition_never_an_exception(
+    rules: Any, variables: Any, following: Any
+) -> None:
+    data = branching_data()
+    data["screens"][0]["rules"] = rules
+    data["variables"] = variables
+    data["screens"][1]["next"] = following
+    exp, problems = definition_problems(data, TargetRules())
+    assert (exp is None) == bool(problems)
+    for path, message in problems:
+        assert path and message
