@@ -83,9 +83,6 @@ class Experience(DefinitionModel):
     def declared_variables(self) -> list[Variable]:
         return self.variables or []
 
-    def has_logic(self) -> bool:
-        return bool(self.variables) or any(s.rules or s.next for s in self.screens)
-
     def elements(self) -> dict[str, tuple[Screen, Element]]:
         return {el.id: (screen, el) for screen in self.screens for el in screen.elements}
 

@@ -73,7 +73,10 @@ class _Scope:
     """What conditions at one place may read: elements answered by then, and the variables."""
 
     def __init__(self, exp: Experience, upto: int | None) -> None:
-        self.elements = {el.id: (si, el) for si, screen in enumerate(exp.screens) for el in screen.elements}
+        self.elements: dict[str, tuple[int, Any]] = {}
+        for si, screen in enumerate(exp.screens):
+            for el in screen.elements:  # a duplicated id (reported on its own) reads as its first
+                self.elements.setdefault(el.id, (si, el))
         self.variables = {v.id: v for v in exp.declared_variables}
         self.upto = upto  # a rule on screen `upto` reads answers of screens up to it; None: all
         self.screens = exp.screens
