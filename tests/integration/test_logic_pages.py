@@ -64,6 +64,8 @@ def test_the_json_api_applies_the_same_rules(stack: Stack) -> None:
     assert created.status_code == 201 and created.json()["outcome"] == "strong"
     status = httpx.get(stack.base + created.headers["location"], headers=stack.auth).json()
     assert status["deliveries"][0]["attributes"]["coffee_strength"] == 3
+    assert status["path"] == ["habit", "roast", "contact"]
+    assert status["variables"] == {"strength": 3, "drink": "coffee"}
 
 
 def test_the_served_schema_is_the_models_with_rules_and_variables(stack: Stack) -> None:
