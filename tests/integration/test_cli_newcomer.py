@@ -69,7 +69,7 @@ def test_rules_are_said_in_words(tmp_path: Path) -> None:
 def test_a_condition_typo_is_one_line_naming_the_key(tmp_path: Path) -> None:
     text = SAMPLE.read_text().replace("{element: skin_type, equals: dry}", "{element: skin_type, equal: dry}")
     assert validate_lines(tmp_path, text) == [
-        "outcomes[0].when.any[0]: unknown key 'equal'; a condition takes one of equals, includes, in, all, any, not"
+        "outcomes[0].when.any[0]: unknown key 'equal'; a condition takes one of equals, includes, in, gt, gte, lt, lte, answered, all, any, not"
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
+from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
@@ -41,6 +42,7 @@ class ResponseView:
     answers: dict[str, Any]
     outcome_id: str | None
     completed: bool
+    variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ class CaptureService:
             pub, stored = _response_of(view, slug, response_id)
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
             _open(pub)
-        return ResponseView(pub, stored.answers, stored.outcome_id, stored.completed_at is not None)
+        return ResponseView(
+            pub, stored.answers, stored.outcome_id, stored.completed_at is not None, dict(stored.variables)
+        )
 
     def submit_screen(
         self,
@@ -119,21 +123,26 @@ class CaptureService:
                 before = Progress(stored.answers, stored.outcome_id)
                 is_new, external_id, given = False, stored.external_id, {}
             exp = pub.experience
-            index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
-            if index is None:
+            screen = next((s for s in exp.screens if s.id == screen_id), None)
+            if screen is None:
                 raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
-            screen = exp.screens[index]
             clean = validate_screen(screen, raw, exp, now.date())
+            # Hidden values are the response's inputs: the rules read them, no screen holds them.
+            keys = {f.key for f in exp.hidden()}
             answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}}
             answers |= given | clean
-            last = index == len(exp.screens) - 1
+            inputs = {k: v for k, v in answers.items() if k in keys}
+            step = _step(exp, screen, {k: v for k, v in answers.items() if k not in keys}, inputs)
             outcome = None
-            if last:
-                missing = missing_required(exp, answers)
-                if missing:
-                    raise InvalidInput(missing, "earlier screens are incomplete")
-                outcome = choose_outcome(exp, answers)
-            after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
+            if step.completes:
+                outcome = choose_outcome(exp, step.answers, step.route.variables, inputs)
+            final = step.route.variables if step.completes else None
+            after = Progress(
+                step.answers | inputs if step.completes else answers,
+                outcome.id if outcome else before.outcome_id,
+                completed=step.completes,
+                variables=final,
+            )
             changes = changes_to_send(exp, before, after, now)
             stored_now = {el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean}
             stored_now |= {key: (NO_SCREEN, value) for key, value in given.items()}
@@ -145,17 +154,20 @@ class CaptureService:
                 answers=stored_now,
                 email=changes.email,
                 outcome_id=after.outcome_id,
-                completed=last,
+                completed=step.completes,
                 changes=changes.attributes,
-                cleared=frozenset({el.id for el in screen.elements} - set(clean)),
+                cleared=frozenset({el.id for el in screen.elements} - set(clean)) | step.dropped,
                 external_id=external_id,
+                path=step.route.path,
+                variables=step.route.variables,
                 **_extras(pub, response_id, after, changes, before, now),
             )
             queued = unit.write(write, now)
         if queued:
             self._notify()
         self._record(write, slug, pub.version, now, screen.id, time_on_screen_ms)
-        return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
+        following = next((s for s in exp.screens if s.id == step.route.next), None)
+        return Submitted(response_id, following, outcome, queued)
 
     def submit_whole(
         self,
@@ -171,9 +183,11 @@ class CaptureService:
             external_id = _external_id(unit, slug, external_id_token, now)
             exp = pub.experience
             given = _hidden(pub, hidden or {})
-            clean = validate_whole_response(exp, answers, inputs, now.date()) | given
-            outcome = choose_outcome(exp, clean)
-            before, after = Progress({}), Progress(clean, outcome.id, completed=True)
+            clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
+            whole = route(exp, clean, given)
+            outcome = choose_outcome(exp, clean, whole.variables, given)
+            clean |= given
+            before, after = Progress({}), Progress(clean, outcome.id, completed=True, variables=whole.variables)
             changes = changes_to_send(exp, before, after, now)
             screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
             response_id = str(uuid.uuid4())
@@ -188,6 +202,8 @@ class CaptureService:
                 completed=True,
                 changes=changes.attributes,
                 external_id=external_id,
+                path=whole.path,
+                variables=whole.variables,
                 **_extras(pub, response_id, after, changes, before, now),
             )
             queued = unit.write(write, now)
@@ -215,6 +231,36 @@ class CaptureService:
             )
         if w.completed:
             self._events.record(replace(start, kind=EventKind.COMPLETE, outcome_id=w.outcome_id))
+
+
+@dataclass(frozen=True)
+class _Step:
+    route: Route  # up to and including the submitted screen
+    completes: bool
+    answers: dict[str, Any]  # what the rules read: answers of the screens on the route
+    dropped: frozenset[str]  # answers of screens the completed route passes over, discarded
+
+
+def _step(exp: Experience, screen: Screen, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> _Step:
+    """Where a submit of `screen` leads. A screen the rules pass over for these answers takes
+    none; when the route ends here, every required answer on it must be given, and answers left
+    on screens it passes over (from before an earlier answer changed) are discarded."""
+    found, read = settled_route(exp, answers, inputs, until=screen.id)
+    if screen.id not in found.path:
+        raise InvalidInput(
+            [FieldError("screen", f"screen '{screen.id}' is skipped by the rules for this response's answers")],
+            "this screen is not on the response's route",
+        )
+    if found.next is not None:
+        return _Step(found, False, read, frozenset())
+    missing = missing_required(exp, read, found.path)
+    if missing:
+        raise InvalidInput(missing, "earlier screens are incomplete")
+    return _Step(found, True, read, frozenset(answers) - frozenset(read))
+
+
+def _visits(exp: Experience, inputs: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], tuple[str, ...]]:
+    return lambda clean: settled_route(exp, clean, inputs)[0].path
 
 
 def _extras(

@@ -30,6 +30,8 @@ class StoredResponse:
     outcome_id: str | None
     completed_at: datetime | None
     external_id: str | None = None  # verified from a signed token when the response started
+    path: tuple[str, ...] = ()  # the screens its rules routed it through so far (`logic.route`)
+    variables: dict[str, Any] = field(default_factory=dict)  # its variables after them
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class ResponseWrite:
     completion: dict[str, Any] | None = None  # set when this submit completes the response
     consents: tuple[ConsentRecord, ...] = ()  # consents given or withdrawn by this submit, for audit
     external_id: str | None = None  # the response's verified external id (stored when `is_new`)
+    path: tuple[str, ...] = ()  # screens visited so far, in order
+    variables: dict[str, Any] = field(default_factory=dict)  # the variables after them
 
     def profile_change(self) -> ProfileChange | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,

@@ -109,15 +109,15 @@ def test_an_empty_document_says_so() -> None:
     [
         (
             {"element": "skin_type", "equal": "dry"},
-            "outcomes[0].when: unknown key 'equal'; a condition takes one of equals, includes, in, all, any, not",
+            "outcomes[0].when: unknown key 'equal'; a condition takes one of equals, includes, in, gt, gte, lt, lte, answered, all, any, not",
         ),
         (
             {"element": "skin_type"},
-            "outcomes[0].when: a condition needs one of equals, includes, in, all, any, not",
+            "outcomes[0].when: a condition needs one of equals, includes, in, gt, gte, lt, lte, answered, all, any, not",
         ),
         (
             {"element": "skin_type", "equals": "dry", "includes": "oily"},
-            "outcomes[0].when: a condition takes one of equals, includes, in, all, any, not; "
+            "outcomes[0].when: a condition takes one of equals, includes, in, gt, gte, lt, lte, answered, all, any, not; "
             "this one has equals and includes (combine conditions with all or any)",
         ),
         (

@@ -145,12 +145,12 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         "completion_attribute: attribute 'quiz_done' is already filled by screens[0].elements[0].attribute",
     ),
     (
-        "a number compared in a condition",
+        "a number compared with text in a condition",
         {
             **experience({"id": "n", "type": "number", "label": "N"}),
             "outcomes": [{"id": "a", "title": "A", "when": {"element": "n", "equals": "3"}}, {"id": "b", "title": "B"}],
         },
-        "outcomes[0].when: 'n' is a number; conditions compare choices, texts and consents",
+        "outcomes[0].when: 'n' is a number; compare it with a number",
     ),
 ]
 

@@ -14,6 +14,7 @@ from zeroparty.domain.braze_definition import definition_problems
 from zeroparty.domain.experience.hidden import HiddenField, hidden_values
 from zeroparty.domain.experience.mapping import profile_attributes
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.outcomes import choose_outcome
 
 UTM = [
     HiddenField(key="utm_source", pattern="[a-z0-9_-]+", max_length=20),
@@ -101,3 +102,25 @@ def test_a_hidden_value_with_an_attribute_is_sent_as_that_attribute() -> None:
     attrs = profile_attributes(exp, {"skin_type": "dry", "utm_campaign": "spring", "ref": "x"}, None)
     assert attrs["campaign"] == "spring"
     assert "ref" not in attrs and "utm_campaign" not in attrs
+
+
+def test_rules_and_outcomes_read_a_declared_hidden_value_as_an_input() -> None:
+    data = _with_hidden({"key": "utm_source"})
+    data["outcomes"] = [
+        {"id": "partner", "title": "From our partner", "when": {"input": "utm_source", "equals": "partner"}},
+        *data["outcomes"],
+    ]
+    exp = Experience.model_validate(data)
+    answers = {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short", "email": "a@example.com"}
+    assert choose_outcome(exp, answers, inputs={"utm_source": "partner"}).id == "partner"
+    assert choose_outcome(exp, answers, inputs={"utm_source": "news"}).id != "partner"
+
+
+def test_a_condition_may_only_read_a_declared_hidden_field() -> None:
+    data = sample_data()
+    data["outcomes"] = [
+        {"id": "partner", "title": "From our partner", "when": {"input": "utm_source", "equals": "partner"}},
+        *data["outcomes"],
+    ]
+    _exp, problems = definition_problems(data)
+    assert problems == [("outcomes[0].when", "unknown input 'utm_source': declare it under hidden_fields")]

@@ -70,6 +70,8 @@ class SqlCaptureReader:
             outcome_id=row.outcome_id,
             completed_at=row.completed_at,
             external_id=row.external_id,
+            path=tuple(row.path or ()),
+            variables=dict(row.variables or {}),
         )
 
 
@@ -78,7 +80,12 @@ class SqlCaptureUnit(SqlCaptureReader):
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         conn = self._conn
-        fields: dict[str, Any] = {"updated_at": now, "outcome_id": w.outcome_id}
+        fields: dict[str, Any] = {
+            "updated_at": now,
+            "outcome_id": w.outcome_id,
+            "path": list(w.path),
+            "variables": w.variables,
+        }
         if w.email is not None:
             fields["email"] = w.email
         if w.completed:

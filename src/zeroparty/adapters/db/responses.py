@@ -33,6 +33,8 @@ class ResponseStatus(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     answers: dict[str, Any]
+    path: list[str]  # the screens its rules routed it through, in order
+    variables: dict[str, Any]  # its variables after them
     delivered: bool
     deliveries: list[DeliveryItem]
 
@@ -70,6 +72,8 @@ class SqlResponses:
             created_at=row.created_at,
             completed_at=row.completed_at,
             answers={a.element_id: a.value for a in given},
+            path=list(row.path or []),
+            variables=dict(row.variables or {}),
             delivered=bool(deliveries) and all(d.state == "delivered" for d in deliveries),
             deliveries=deliveries,
         )

@@ -47,6 +47,10 @@ responses = sa.Table(
     sa.Column("completed_at", UTCDateTime, nullable=True),
     # The Braze external_id a signed token named when the response started (domain/experience/external_ids.py).
     sa.Column("external_id", sa.String(987), nullable=True),
+    # What the rules computed (domain/experience/logic.py): screen ids in visiting order, and the
+    # variables after them; NULL for responses stored before rules existed.
+    sa.Column("path", sa.JSON, nullable=True),
+    sa.Column("variables", sa.JSON, nullable=True),
 )
 
 answers = sa.Table(

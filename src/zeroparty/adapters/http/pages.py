@@ -33,6 +33,7 @@ from zeroparty.adapters.http.screen_errors import date_example, date_placeholder
 from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
+from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
@@ -121,6 +122,17 @@ def _call_to_action(outcome: Outcome) -> str | None:
     return outcome.cta.url if outcome.cta is not None else outcome.url
 
 
+def piped_screen(screen: Screen, values: Mapping[str, Any]) -> Screen:
+    """The screen with `{{name}}` replaced in its texts; the template escapes them as any text."""
+    elements = [el.model_copy(update={"label": pipe(el.label, values)}) for el in screen.elements]
+    body = None if screen.body is None else pipe(screen.body, values)
+    return screen.model_copy(update={"title": pipe(screen.title, values), "body": body, "elements": elements})
+
+
+def _piped_values(view: ResponseView | None) -> dict[str, Any]:
+    return {} if view is None else {**view.answers, **view.variables}
+
+
 def _valid_path(slug: str, response_id: str | None = None, screen_id: str | None = None) -> bool:
     """Path parameters that cannot name anything are refused before any lookup."""
     return (
@@ -190,6 +202,7 @@ class Pages:
         token: str | None = None,
         hidden: Mapping[str, str] | None = None,
         revealed: list[Reveal] | None = None,
+        piped: Mapping[str, Any] | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
         index = [s.id for s in exp.screens].index(screen.id)
@@ -216,7 +229,7 @@ class Pages:
         problems, named = screen_problems(screen, errors)
         context = {
             "exp": exp,
-            "screen": screen,
+            "screen": piped_screen(screen, piped or {}),
             "values": values,
             "errors": errors,
             "problems": problems,
@@ -240,10 +253,13 @@ class Pages:
             return path_for(request, "outcome", slug=slug, response_id=response_id)
         return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
-    async def version_for(self, request: Request, slug: str, response_id: str | None) -> Published:
+    async def version_for(
+        self, request: Request, slug: str, response_id: str | None
+    ) -> tuple[Published, ResponseView | None]:
         if response_id is None:
-            return await run_in_threadpool(self.ctx.capture.published, slug)
-        return (await self.open_response(request, slug, response_id)).published  # it stays on the version it started on
+            return await run_in_threadpool(self.ctx.capture.published, slug), None
+        view = await self.open_response(request, slug, response_id)
+        return view.published, view  # it stays on the version it started on
 
     async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
@@ -274,8 +290,9 @@ class Pages:
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         token = _token_param(request) if response_id is None else None
-        pub = await self.version_for(request, slug, response_id)
+        pub, view = await self.version_for(request, slug, response_id)
         hidden = _hidden_params(request, pub.experience) if response_id is None else {}
+        piped = _piped_values(view)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
@@ -286,7 +303,9 @@ class Pages:
             return self.bad_request(request, exc)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token, hidden)
+            return self.render_screen(
+                request, pub.experience, screen, {}, errors, response_id, 422, token, hidden, piped=piped
+            )
         raw = _form_values(screen, pairs)
         spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
         try:
@@ -305,14 +324,16 @@ class Pages:
             if problem is not None:
                 return self.bad_link(request, problem)
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token, hidden)
+            return self.render_screen(
+                request, pub.experience, screen, raw, errors, response_id, 422, token, hidden, piped=piped
+            )
         if done.next_screen is None and done.outcome is not None and framed(request):
             # In a frame on another site the pass below is a third-party cookie, which browsers may
             # refuse: the outcome is shown in this answer instead of after a redirect.
-            view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
-            shown = result(pub.experience, view.answers, done.outcome.id)
+            done_view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
+            shown = result(pub.experience, done_view.answers, done.outcome.id)
             if shown is not None:
-                return self.show_chosen(request, pub.experience, shown, view.answers)
+                return self.show_chosen(request, pub.experience, shown, _piped_values(done_view))
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -329,7 +350,9 @@ class Pages:
         self.record(request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
-        return self.render_screen(request, exp, screen, view.answers, {}, response_id, revealed=revealed)
+        return self.render_screen(
+            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=_piped_values(view)
+        )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
@@ -342,7 +365,8 @@ class Pages:
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
         self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=shown.outcome.id)
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
-        return self.show_chosen(request, exp, shown, view.answers, go if _call_to_action(shown.outcome) else None)
+        values = _piped_values(view)
+        return self.show_chosen(request, exp, shown, values, go if _call_to_action(shown.outcome) else None)
 
     def show_chosen(
         self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any], go: str | None = None
@@ -354,9 +378,15 @@ class Pages:
             passed = exp.hidden() if shown.outcome.pass_values else []
             values = {f.key: answers[f.key] for f in passed if f.key in answers}
             return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
+        outcome = shown.outcome.model_copy(
+            update={
+                "title": pipe(shown.outcome.title, answers),
+                "description": None if shown.outcome.description is None else pipe(shown.outcome.description, answers),
+            }
+        )
         context = {
             "exp": exp,
-            "outcome": shown.outcome,
+            "outcome": outcome,
             "image": image_src(shown.outcome.image) if shown.outcome.image else None,
             "score": shown.score,
             "max_score": max_score(exp),

@@ -32,6 +32,8 @@ class ResponseRecord:
     updated_at: datetime
     completed_at: datetime | None
     external_id: str | None
+    path: tuple[str, ...] = ()
+    variables: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,14 @@ class MemoryCaptureReader:
             return None
         answers = {k: copy.deepcopy(a.value) for k, a in self.tables.answers.get(response_id, {}).items()}
         return StoredResponse(
-            found.id, found.version_id, answers, found.outcome_id, found.completed_at, found.external_id
+            found.id,
+            found.version_id,
+            answers,
+            found.outcome_id,
+            found.completed_at,
+            found.external_id,
+            found.path,
+            dict(found.variables),
         )
 
 
@@ -125,6 +134,8 @@ class MemoryCaptureUnit(MemoryCaptureReader):
             outcome_id=w.outcome_id,
             email=w.email if w.email is not None else was.email,
             completed_at=now if w.completed else was.completed_at,
+            path=w.path,
+            variables=dict(w.variables),
         )
         kept = {k: a for k, a in t.answers.get(w.response_id, {}).items() if k not in w.answers and k not in w.cleared}
         fresh = {k: AnswerRecord(k, s, copy.deepcopy(v), now) for k, (s, v) in w.answers.items()}

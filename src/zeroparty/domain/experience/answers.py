@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -200,20 +200,49 @@ def validate_screen(
     return clean
 
 
-def missing_required(exp: Experience, answers: Mapping[str, Any]) -> list[FieldError]:
-    """Required elements, on any screen, without a valid answer (a respondent who skipped ahead)."""
+def missing_required(
+    exp: Experience, answers: Mapping[str, Any], screens: Collection[str] | None = None
+) -> list[FieldError]:
+    """Required elements without a valid answer (a respondent who skipped ahead), on any screen
+    or, given `screens`, on those (the ones the rules route the response through)."""
     return [
         FieldError(el.id, f"is required (screen '{screen.id}')")
         for screen in exp.screens
+        if screens is None or screen.id in screens
         for el in screen.elements
         if validate_elements([el], {el.id: answers[el.id]} if el.id in answers else {}, exp=exp)[1]
     ]
 
 
+Visits = Callable[[Mapping[str, Any]], Collection[str]]
+
+
+def _check_screens(
+    exp: Experience, screens: list[Screen], merged: Mapping[str, Any], today: date | None
+) -> tuple[dict[str, Any], list[FieldError]]:
+    clean: dict[str, Any] = {}
+    problems: list[FieldError] = []
+    for screen in screens:
+        for el in screen.elements:
+            group = "answers" if el.type in CHOICE_TYPES else "inputs"
+            given = {el.id: merged[el.id]} if el.id in merged else {}
+            values, errs = validate_elements([el], given, f"{group}.", exp, today)
+            clean.update(values)
+            problems += errs
+    return clean, problems
+
+
 def validate_whole_response(
-    exp: Experience, answers: Mapping[str, Any], inputs: Mapping[str, Any], today: date | None = None
+    exp: Experience,
+    answers: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    today: date | None = None,
+    visits: Visits | None = None,
 ) -> dict[str, Any]:
-    """A complete response in one call: choices under `answers`, form inputs under `inputs`."""
+    """A complete response in one call: choices under `answers`, form inputs under `inputs`.
+    `visits` names the screens the rules route these answers through: elements elsewhere are not
+    required, and an answer given for one is refused (the respondent of a hosted page never sees
+    those screens)."""
     elements = exp.elements()
     problems: list[FieldError] = []
     for group, given, wanted in (("answers", answers, CHOICE_TYPES), ("inputs", inputs, None)):
@@ -228,14 +257,21 @@ def validate_whole_response(
                     FieldError(f"{group}.{key}", f"'{key}' is a {elements[key][1].type}; send it under '{right}'")
                 )
     merged = {**answers, **inputs}
-    clean: dict[str, Any] = {}
-    for screen in exp.screens:
-        for el in screen.elements:
-            group = "answers" if el.type in CHOICE_TYPES else "inputs"
-            given = {el.id: merged[el.id]} if el.id in merged else {}
-            values, errs = validate_elements([el], given, f"{group}.", exp, today)
-            clean.update(values)
-            problems += errs
+    clean, found = _check_screens(exp, list(exp.screens), merged, today)
+    if visits is not None:
+        on_route = set(visits(clean))
+        clean, found = _check_screens(exp, [s for s in exp.screens if s.id in on_route], merged, today)
+        problems += [
+            FieldError(
+                f"{'answers' if el.type in CHOICE_TYPES else 'inputs'}.{el.id}",
+                f"is on screen '{screen.id}', which the rules skip for these answers; leave it out",
+            )
+            for screen in exp.screens
+            if screen.id not in on_route
+            for el in screen.elements
+            if el.id in merged
+        ]
+    problems += found
     if problems:
         raise InvalidInput(problems, "the response is not valid")
     return clean

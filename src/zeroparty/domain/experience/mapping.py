@@ -55,10 +55,19 @@ def braze_value(el: Element, value: Any) -> Any:
     return convert(el, value) if convert else value
 
 
-def profile_attributes(exp: Experience, answers: Mapping[str, Any], outcome_id: str | None) -> dict[str, Any]:
+def profile_attributes(
+    exp: Experience,
+    answers: Mapping[str, Any],
+    outcome_id: str | None,
+    variables: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Braze attributes (name -> value) these answers set, consents aside (`domain.experience.consent`
-    decides when those go out). The email is the identifier and is not among them."""
+    decides when those go out), and the variables given (their final values, once the response
+    completes). The email is the identifier and is not among them."""
     attrs: dict[str, Any] = {}
+    for var in exp.declared_variables:
+        if var.attribute is not None and variables is not None and var.id in variables:
+            attrs[var.attribute] = variables[var.id]
     for element_id, (_screen, el) in exp.elements().items():
         if element_id not in answers or isinstance(el, EmailInput | Consent) or el.attribute is None:
             continue
@@ -88,6 +97,7 @@ class Progress:
     answers: Mapping[str, Any]
     outcome_id: str | None = None
     completed: bool = False
+    variables: Mapping[str, Any] | None = None  # given once final: when the response completes
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,12 @@ def changes_to_send(exp: Experience, before: Progress, after: Progress, now: dat
     email = respondent_email(exp, after.answers)
     if email is None:
         return Changes(None)
-    now_attrs = profile_attributes(exp, after.answers, after.outcome_id)
+    now_attrs = profile_attributes(exp, after.answers, after.outcome_id, after.variables)
     full = respondent_email(exp, before.answers) != email
     if full:
         attrs = now_attrs
     else:
-        was = profile_attributes(exp, before.answers, before.outcome_id)
+        was = profile_attributes(exp, before.answers, before.outcome_id, before.variables)
         attrs = {k: v for k, v in now_attrs.items() if k not in was or was[k] != v}
         # An answer withdrawn on a revisited screen unsets its attribute (Braze: null unsets).
         attrs.update({k: None for k in was if k not in now_attrs})

@@ -31,6 +31,7 @@ from zeroparty.domain.experience.elements import (
 from zeroparty.domain.experience.feed import HTTPS, IMAGE, Feed
 from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
 from zeroparty.domain.experience.hidden import HiddenField
+from zeroparty.domain.experience.logic import Rule, ScreenRef, Variable
 from zeroparty.domain.experience.publishing import ExperienceSettings
 from zeroparty.domain.experience.score import ScoreBand
 from zeroparty.domain.experience.semantics import semantic_problems
@@ -52,6 +53,12 @@ class Screen(DefinitionModel):
     body: LongText = None
     elements: Annotated[list[Element], Field(min_length=1, max_length=50)]
     button: Annotated[str, Field(min_length=1, max_length=100), REQUIRED] = "Next"
+    # Left out when unset (None, not []), so a definition without logic keeps its stored form.
+    rules: Annotated[
+        list[Rule] | None,
+        Field(max_length=50, description="Run in order after this screen is submitted; the first jump wins."),
+    ] = None
+    next: ScreenRef | None = Field(None, description="A later screen to go to when no rule jumps.")
 
 
 class CallToAction(DefinitionModel):
@@ -116,6 +123,10 @@ class Experience(DefinitionModel):
     products_attribute: Annotated[
         Line | None, Field(description="Braze attribute receiving the ids of the products shown.")
     ] = None
+    variables: Annotated[
+        list[Variable] | None,
+        Field(max_length=100, description="Numbers and texts rules set; usable in conditions and {{name}} text."),
+    ] = None
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Experience:
@@ -127,6 +138,10 @@ class Experience(DefinitionModel):
     @property
     def strategy(self) -> Strategy:
         return self.outcome_strategy or "rules"
+
+    @property
+    def declared_variables(self) -> list[Variable]:
+        return self.variables or []
 
     def elements(self) -> dict[str, tuple[Screen, Element]]:
         return {el.id: (screen, el) for screen in self.screens for el in screen.elements}

@@ -20,20 +20,31 @@ from zeroparty.domain.experience.model import Experience, Outcome
 from zeroparty.domain.experience.score import by_score, score
 from zeroparty.domain.experience.weights import by_weights
 
+_EMPTY: Mapping[str, Any] = {}
 
-def _by_rules(exp: Experience, answers: Mapping[str, Any]) -> Outcome:
+
+def _by_rules(
+    exp: Experience, answers: Mapping[str, Any], variables: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> Outcome:
     for outcome in exp.outcomes:
-        if outcome.when is None or evaluate(outcome.when, answers):
+        if outcome.when is None or evaluate(outcome.when, answers, inputs, variables):
             return outcome
     raise AssertionError("validated definitions always end with a fallback outcome")
 
 
-def choose_outcome(exp: Experience, answers: Mapping[str, Any]) -> Outcome:
+def choose_outcome(
+    exp: Experience,
+    answers: Mapping[str, Any],
+    variables: Mapping[str, Any] = _EMPTY,
+    inputs: Mapping[str, Any] = _EMPTY,
+) -> Outcome:
+    """`variables` are the response's after its route (`logic.route`) and `inputs` its hidden
+    values (`domain.experience.hidden`); an outcome's `when` may read both."""
     if exp.strategy == "weights":
         return by_weights(exp, answers)
     if exp.strategy == "score":
         return by_score(exp, answers)
-    return _by_rules(exp, answers)
+    return _by_rules(exp, answers, variables, inputs)
 
 
 @dataclass(frozen=True)

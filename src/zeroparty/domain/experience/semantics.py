@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from zeroparty.domain.experience.conditions import condition_references
 from zeroparty.domain.experience.elements import (
     Consent,
-    DateInput,
     Element,
     EmailInput,
     MultiChoice,
@@ -18,12 +16,13 @@ from zeroparty.domain.experience.elements import (
     TargetRules,
     TextInput,
 )
+from zeroparty.domain.experience.paths import condition_problems, logic_problems
 from zeroparty.domain.experience.standard_fields import DIALING, STANDARD_FIELDS, option_problem, target_problem
 from zeroparty.domain.experience.strategies import strategy_problems
 from zeroparty.domain.experience.theme import theme_problems
 
 if TYPE_CHECKING:
-    from zeroparty.domain.experience.model import Experience, Screen
+    from zeroparty.domain.experience.model import Experience
 
 Problems = list[tuple[str, str]]
 
@@ -133,6 +132,7 @@ def semantic_problems(exp: Experience, rules: TargetRules) -> Problems:
         problems.extend(theme_problems(exp.theme))
     problems.extend(_outcome_problems(exp))
     problems.extend(strategy_problems(exp))
+    problems.extend(logic_problems(exp))
     return problems
 
 
@@ -164,6 +164,10 @@ def _experience_problems(exp: Experience, attributes: dict[str, str], rules: Tar
         ("completion_attribute", exp.completion_attribute, "the completion time"),
         ("score_attribute", exp.score_attribute, "the score"),
         ("products_attribute", exp.products_attribute, "the product ids"),
+        *(
+            (f"variables[{vi}].attribute", var.attribute, f"variable '{var.id}'")
+            for vi, var in enumerate(exp.declared_variables)
+        ),
     ):
         if name is None:
             continue
@@ -205,7 +209,6 @@ def _check_attribute(
 
 def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    elements = exp.elements()
     ids: set[str] = set()
     by_rules = exp.strategy in ("rules", "feed")
     for oi, outcome in enumerate(exp.outcomes):
@@ -222,33 +225,9 @@ def _outcome_problems(exp: Experience) -> list[tuple[str, str]]:
             if oi != len(exp.outcomes) - 1:
                 problems.append((f"{opath}.when", "only the last outcome may be the fallback (no 'when')"))
             continue
-        for element_id, value in condition_references(outcome.when):
-            problem = _reference_problem(elements, element_id, value)
-            if problem:
-                problems.append((f"{opath}.when", problem))
+        problems.extend(condition_problems(exp, outcome.when, f"{opath}.when"))
     if by_rules and exp.outcomes and exp.outcomes[-1].when is not None:
         problems.append(
             (f"outcomes[{len(exp.outcomes) - 1}].when", "the last outcome must be a fallback without 'when'")
         )
     return problems
-
-
-def _reference_problem(elements: dict[str, tuple[Screen, Element]], element_id: str, value: str | bool) -> str | None:
-    """Why a condition cannot compare `element_id` with `value`, or None."""
-    if element_id not in elements:
-        return f"unknown element '{element_id}'"
-    el = elements[element_id][1]
-    if isinstance(el, SingleChoice | MultiChoice):
-        if isinstance(value, bool):
-            # YAML reads an unquoted yes/no as a boolean, which no option value can equal.
-            return (
-                f"'{element_id}' is a choice; compare it with an option value in quotes, "
-                f"not the boolean {str(value).lower()}"
-            )
-        if value not in {o.value for o in el.options}:
-            return f"'{value}' is not an option of '{element_id}'"
-    if isinstance(el, Consent) and not isinstance(value, bool):
-        return f"'{element_id}' is a consent; compare it with true or false"
-    if isinstance(el, NumberInput | DateInput):
-        return f"'{element_id}' is a {el.type}; conditions compare choices, texts and consents"
-    return None

@@ -12,15 +12,14 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from zeroparty.domain.experience.conditions import Line
+from zeroparty.domain.experience.conditions import CONDITION_TAGS, Line
 from zeroparty.domain.experience.elements import ELEMENT_TYPES, PATTERN_RULES, CountryCode, TargetRules
 from zeroparty.domain.experience.feed import PATTERN_RULES as FEED_PATTERN_RULES
+from zeroparty.domain.experience.logic import ACTION_TAGS, Variable
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder
 from zeroparty.domain.untrusted import BLANK, kind_of, not_text, printable, text_problem
-
-_CONDITION_TAGS = frozenset({"Equals", "Includes", "OneOf", "All", "AnyOf", "Not"})
 
 
 def _is_member_tag(loc: tuple[int | str, ...], i: int) -> bool:
@@ -29,8 +28,10 @@ def _is_member_tag(loc: tuple[int | str, ...], i: int) -> bool:
     part, before = loc[i], loc[max(i - 2, 0) : i]
     if part in ELEMENT_TYPES:
         return len(before) == 2 and before[0] == "elements" and isinstance(before[1], int)
-    if part in _CONDITION_TAGS:
+    if part in CONDITION_TAGS:
         return bool(before) and (before[-1] in ("when", "not") or (len(before) == 2 and before[0] in ("all", "any")))
+    if part in ACTION_TAGS:
+        return len(before) == 2 and before[0] == "then" and isinstance(before[1], int)
     return False
 
 
@@ -122,6 +123,7 @@ def _semantics_despite_other_errors(data: dict[Any, Any], rules: TargetRules) ->
         phone_country = TypeAdapter(CountryCode | None).validate_python(data.get("phone_country"))
         date_order = TypeAdapter(DateOrder | None).validate_python(data.get("date_order"))
         strategy = _strategy_fields(data, rules)
+        variables = TypeAdapter(list[Variable] | None).validate_python(data.get("variables"))
     except ValidationError:
         return []
     partial = Experience.model_construct(
@@ -134,6 +136,7 @@ def _semantics_despite_other_errors(data: dict[Any, Any], rules: TargetRules) ->
         phone_country=phone_country,
         date_order=date_order,
         **strategy,
+        variables=variables,
     )
     return semantic_problems(partial, rules)
 
