@@ -17,7 +17,14 @@ from zeroparty.domain.external_ids import TokenProblem, verify_token
 from zeroparty.domain.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.outcomes import choose_outcome
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
-from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
+from zeroparty.services.ports import (
+    CaptureReader,
+    CaptureStore,
+    CaptureUnit,
+    Published,
+    ResponseWrite,
+    StoredResponse,
+)
 
 
 @dataclass(frozen=True)
@@ -84,52 +91,11 @@ class CaptureService:
         later screens carry the external id stored with the response. A completed response takes no
         more answers (Gone)."""
         now = self._clock()
-        with self._store.unit() as unit:
-            if response_id is None:
-                pub, before, is_new = _published(unit, slug), Progress({}), True
-                external_id = _external_id(unit, slug, external_id_token, now)
-                response_id = str(uuid.uuid4())
-            else:
-                pub, stored = _response_of(unit, slug, response_id)
-                if stored.completed_at is not None:
-                    # Its link may sit in logs and histories: it is no key to a person's data any more.
-                    raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
-                before = Progress(stored.answers, stored.outcome_id)
-                is_new, external_id = False, stored.external_id
-            exp = pub.experience
-            index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
-            if index is None:
-                raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
-            screen = exp.screens[index]
-            clean = validate_screen(screen, raw, exp, now.date())
-            answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
-            last = index == len(exp.screens) - 1
-            outcome = None
-            if last:
-                missing = missing_required(exp, answers)
-                if missing:
-                    raise InvalidInput(missing, "earlier screens are incomplete")
-                outcome = choose_outcome(exp, answers)
-            after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
-            changes = changes_to_send(exp, before, after, now)
-            write = ResponseWrite(
-                response_id=response_id,
-                version_id=pub.version_id,
-                channel="page",
-                is_new=is_new,
-                answers={el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean},
-                email=changes.email,
-                outcome_id=after.outcome_id,
-                completed=last,
-                changes=changes.attributes,
-                cleared=frozenset({el.id for el in screen.elements} - set(clean)),
-                external_id=external_id,
-                **_extras(pub, response_id, after, changes, before, now),
-            )
-            queued = unit.write(write, now)
-        if queued:
+        token = external_id_token
+        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, now))
+        if done.queued:
             self._notify()
-        return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
+        return done
 
     def submit_whole(
         self,
@@ -139,33 +105,98 @@ class CaptureService:
         external_id_token: str | None = None,
     ) -> Submitted:
         now = self._clock()
-        with self._store.unit() as unit:
-            pub = _published(unit, slug)
-            external_id = _external_id(unit, slug, external_id_token, now)
-            exp = pub.experience
-            clean = validate_whole_response(exp, answers, inputs, now.date())
-            outcome = choose_outcome(exp, clean)
-            before, after = Progress({}), Progress(clean, outcome.id, completed=True)
-            changes = changes_to_send(exp, before, after, now)
-            screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()}
-            response_id = str(uuid.uuid4())
-            write = ResponseWrite(
-                response_id=response_id,
-                version_id=pub.version_id,
-                channel="api",
-                is_new=True,
-                answers={k: (screen_of[k], v) for k, v in clean.items()},
-                email=changes.email,
-                outcome_id=outcome.id,
-                completed=True,
-                changes=changes.attributes,
-                external_id=external_id,
-                **_extras(pub, response_id, after, changes, before, now),
-            )
-            queued = unit.write(write, now)
-        if queued:
+        done = self._store.run(lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, now))
+        if done.queued:
             self._notify()
-        return Submitted(response_id, None, outcome, queued)
+        return done
+
+
+def _submit_screen(
+    unit: CaptureUnit,
+    slug: str,
+    response_id: str | None,
+    screen_id: str,
+    raw: Mapping[str, Any],
+    external_id_token: str | None,
+    now: datetime,
+) -> Submitted:
+    if response_id is None:
+        pub, before, is_new = _published(unit, slug), Progress({}), True
+        external_id = _external_id(unit, slug, external_id_token, now)
+        response_id = str(uuid.uuid4())
+    else:
+        pub, stored = _response_of(unit, slug, response_id)
+        if stored.completed_at is not None:
+            # Its link may sit in logs and histories: it is no key to a person's data any more.
+            raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+        before = Progress(stored.answers, stored.outcome_id)
+        is_new, external_id = False, stored.external_id
+    exp = pub.experience
+    index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
+    if index is None:
+        raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
+    screen = exp.screens[index]
+    clean = validate_screen(screen, raw, exp, now.date())
+    answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
+    last = index == len(exp.screens) - 1
+    outcome = None
+    if last:
+        missing = missing_required(exp, answers)
+        if missing:
+            raise InvalidInput(missing, "earlier screens are incomplete")
+        outcome = choose_outcome(exp, answers)
+    after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
+    changes = changes_to_send(exp, before, after, now)
+    write = ResponseWrite(
+        response_id=response_id,
+        version_id=pub.version_id,
+        channel="page",
+        is_new=is_new,
+        answers={el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean},
+        email=changes.email,
+        outcome_id=after.outcome_id,
+        completed=last,
+        changes=changes.attributes,
+        cleared=frozenset({el.id for el in screen.elements} - set(clean)),
+        external_id=external_id,
+        **_extras(pub, response_id, after, changes, before, now),
+    )
+    queued = unit.write(write, now)
+    return Submitted(response_id, None if last else exp.screens[index + 1], outcome, queued)
+
+
+def _submit_whole(
+    unit: CaptureUnit,
+    slug: str,
+    answers: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    external_id_token: str | None,
+    now: datetime,
+) -> Submitted:
+    pub = _published(unit, slug)
+    external_id = _external_id(unit, slug, external_id_token, now)
+    exp = pub.experience
+    clean = validate_whole_response(exp, answers, inputs, now.date())
+    outcome = choose_outcome(exp, clean)
+    before, after = Progress({}), Progress(clean, outcome.id, completed=True)
+    changes = changes_to_send(exp, before, after, now)
+    screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()}
+    response_id = str(uuid.uuid4())
+    write = ResponseWrite(
+        response_id=response_id,
+        version_id=pub.version_id,
+        channel="api",
+        is_new=True,
+        answers={k: (screen_of[k], v) for k, v in clean.items()},
+        email=changes.email,
+        outcome_id=outcome.id,
+        completed=True,
+        changes=changes.attributes,
+        external_id=external_id,
+        **_extras(pub, response_id, after, changes, before, now),
+    )
+    queued = unit.write(write, now)
+    return Submitted(response_id, None, outcome, queued)
 
 
 def _extras(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from zeroparty.domain.consent import ConsentRecord
 from zeroparty.domain.definition import Experience
 from zeroparty.domain.profile_change import ProfileChange
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,3 +88,9 @@ class CaptureStore(Protocol):
         ...
 
     def unit(self) -> AbstractContextManager[CaptureUnit]: ...
+
+    def run(self, work: Callable[[CaptureUnit], T]) -> T:
+        """`work` in a write transaction that submits arriving meanwhile may share (one commit for
+        all); its result once that transaction has committed. When `work` raises, only its own
+        writes are undone, and the exception is raised here."""
+        ...

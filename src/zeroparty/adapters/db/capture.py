@@ -5,10 +5,10 @@ statements of `outbox_sql/`."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import latest_published, version_by_id
+from zeroparty.adapters.db.group_commit import GroupCommit
 from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import (
     answers,
@@ -28,6 +29,8 @@ from zeroparty.adapters.db.schema import (
 from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+
+T = TypeVar("T")
 
 
 class SqlCaptureReader:
@@ -154,6 +157,7 @@ class SqlCaptureStore:
     def __init__(self, engine: Engine, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._box = box
+        self.group_commit = GroupCommit(engine)
 
     @contextmanager
     def reading(self) -> Iterator[SqlCaptureReader]:
@@ -164,6 +168,11 @@ class SqlCaptureStore:
     def unit(self) -> Iterator[SqlCaptureUnit]:
         with self._engine.begin() as conn:
             yield SqlCaptureUnit(conn, self._box)
+
+    def run(self, work: Callable[[SqlCaptureUnit], T]) -> T:
+        """`work` in a write transaction shared with the submits that arrive meanwhile (group
+        commit, adapters/db/group_commit.py); returns once it is committed."""
+        return self.group_commit.run(lambda conn: work(SqlCaptureUnit(conn, self._box)))
 
 
 SECRET_PREFIX = "zps_"
