@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,24 +29,61 @@ def _published(version_id: int, version: int, definition: Any) -> Published:
     return Published(version_id, version, _parse(version_id, canonical_text(definition)))
 
 
-def latest_published(conn: Connection, slug: str) -> Published | None:
+class VersionCache:
+    """Published versions by id, each read and parsed once: a version never changes once written.
+    One per store (version ids are per database); bounded, the least recently used going first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._kept: OrderedDict[int, Published] = OrderedDict()
+        self._lock = threading.Lock()  # capture reads it from many threads
+
+    def get(self, version_id: int) -> Published | None:
+        with self._lock:
+            found = self._kept.get(version_id)
+            if found is not None:
+                self._kept.move_to_end(version_id)
+            return found
+
+    def put(self, published: Published) -> None:
+        with self._lock:
+            self._kept[published.version_id] = published
+            self._kept.move_to_end(published.version_id)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+def latest_published(conn: Connection, slug: str, cache: VersionCache | None = None) -> Published | None:
+    """`slug`'s latest version. With a `cache`, only its id is read when the cache holds it."""
+    v = experience_versions.c
+    columns = [v.id, v.version] if cache is not None else [v.id, v.version, v.definition]
     row = conn.execute(
-        sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition)
-        .join(experiences, experiences.c.id == experience_versions.c.experience_id)
+        sa.select(*columns)
+        .join(experiences, experiences.c.id == v.experience_id)
         .where(experiences.c.slug == slug)
-        .order_by(experience_versions.c.version.desc())
+        .order_by(v.version.desc())
         .limit(1)
     ).first()
-    return None if row is None else _published(row.id, row.version, row.definition)
+    if row is None:
+        return None
+    if cache is None:
+        return _published(row.id, row.version, row.definition)
+    return version_by_id(conn, row.id, cache)
 
 
-def version_by_id(conn: Connection, version_id: int) -> Published:
+def version_by_id(conn: Connection, version_id: int, cache: VersionCache | None = None) -> Published:
+    found = cache.get(version_id) if cache is not None else None
+    if found is not None:
+        return found
     row = conn.execute(
         sa.select(experience_versions.c.id, experience_versions.c.version, experience_versions.c.definition).where(
             experience_versions.c.id == version_id
         )
     ).one()
-    return _published(row.id, row.version, row.definition)
+    published = _published(row.id, row.version, row.definition)
+    if cache is not None:
+        cache.put(published)
+    return published
 
 
 @dataclass(frozen=True)
