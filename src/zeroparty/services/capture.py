@@ -37,6 +37,17 @@ class ResponseView:
     completed: bool
 
 
+class ScreenRefused(InvalidInput):
+    """A screen's answers were refused (nothing was stored); carries what its page needs to show
+    the screen again with them: the version the response runs on, the screen, the answers given."""
+
+    def __init__(self, refused: InvalidInput, published: Published, screen: Screen, raw: Mapping[str, Any]) -> None:
+        super().__init__(refused.errors, refused.summary)
+        self.published = published
+        self.screen = screen
+        self.raw = dict(raw)
+
+
 @dataclass(frozen=True)
 class Submitted:
     response_id: str
@@ -83,13 +94,15 @@ class CaptureService:
         self,
         slug: str,
         response_id: str | None,
-        screen_id: str,
-        raw: Mapping[str, Any],
+        screen_id: str | None,
+        raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
         external_id_token: str | None = None,
     ) -> Submitted:
-        """One screen's answers. A token is read only when the response starts (its first submit);
-        later screens carry the external id stored with the response. A completed response takes no
-        more answers (Gone)."""
+        """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
+        be a function that reads them for the screen once it is known (a form's fields depend on
+        its elements). A token is read only when the response starts (its first submit); later
+        screens carry the external id stored with the response. A completed response takes no more
+        answers (Gone); refused answers raise ScreenRefused, with what it takes to show them again."""
         now = self._clock()
         token = external_id_token
         done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, now))
@@ -115,8 +128,8 @@ def _submit_screen(
     unit: CaptureUnit,
     slug: str,
     response_id: str | None,
-    screen_id: str,
-    raw: Mapping[str, Any],
+    screen_id: str | None,
+    given: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
     external_id_token: str | None,
     now: datetime,
 ) -> Submitted:
@@ -132,19 +145,24 @@ def _submit_screen(
         before = Progress(stored.answers, stored.outcome_id)
         is_new, external_id = False, stored.external_id
     exp = pub.experience
+    screen_id = screen_id or exp.screens[0].id
     index = next((i for i, s in enumerate(exp.screens) if s.id == screen_id), None)
     if index is None:
         raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
     screen = exp.screens[index]
-    clean = validate_screen(screen, raw, exp, now.date())
-    answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
+    raw = given(screen) if callable(given) else given
     last = index == len(exp.screens) - 1
-    outcome = None
-    if last:
-        missing = missing_required(exp, answers)
-        if missing:
-            raise InvalidInput(missing, "earlier screens are incomplete")
-        outcome = choose_outcome(exp, answers)
+    try:
+        clean = validate_screen(screen, raw, exp, now.date())
+        answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}} | clean
+        outcome = None
+        if last:
+            missing = missing_required(exp, answers)
+            if missing:
+                raise InvalidInput(missing, "earlier screens are incomplete")
+            outcome = choose_outcome(exp, answers)
+    except InvalidInput as exc:
+        raise ScreenRefused(exc, pub, screen, raw) from None
     after = Progress(answers, outcome.id if outcome else before.outcome_id, completed=last)
     changes = changes_to_send(exp, before, after, now)
     write = ResponseWrite(

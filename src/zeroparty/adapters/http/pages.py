@@ -26,7 +26,7 @@ from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.domain.definition import IDENT, SLUG, Consent, Experience, MultiChoice, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import TOKEN_FIELD, ResponseView
+from zeroparty.services.capture import TOKEN_FIELD, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -193,31 +193,51 @@ class Pages:
                 return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
         return self.render_screen(request, pub.experience, pub.experience.screens[0], {}, {}, None, token=token)
 
-    async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
-        token = _token_param(request) if response_id is None else None
+    async def screen_for(self, slug: str, response_id: str | None, screen_id: str | None) -> tuple[Published, Screen]:
+        """The version and screen a submit is for (NotFound when the screen is not in it); read only
+        on the way to an error page: a good submit reads them in its own transaction."""
         pub = await self.version_for(slug, response_id)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
-            return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            raise NotFound(FieldError("screen", f"no screen '{screen_id}'"))
+        return pub, screen
+
+    async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        """NotFound and Gone propagate (the caller answers 404 or 410), but for an unknown screen."""
+        try:
+            return await self.store_form(request, slug, response_id, screen_id)
+        except NotFound as exc:
+            if any(e.field == "screen" for e in exc.errors):
+                return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            raise
+
+    async def store_form(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        """The form is read first, then checked and stored in one transaction, which also reads the
+        response and its version (once); only a refused form costs another read, to show it again."""
+        token = _token_param(request) if response_id is None else None
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
-        except MalformedInput as exc:
-            return self.bad_request(request, exc)
-        except InvalidInput as exc:
-            errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
-        raw = _form_values(screen, pairs)
-        try:
-            done = await run_in_threadpool(self.ctx.capture.submit_screen, slug, response_id, screen_id, raw, token)
+            done = await run_in_threadpool(
+                self.ctx.capture.submit_screen, slug, response_id, screen_id, lambda s: _form_values(s, pairs), token
+            )
         except (NotFound, Gone):
             raise
-        except InvalidInput as exc:  # NotFound and Gone propagate: the caller answers 404 or 410
+        except MalformedInput as exc:
+            await self.screen_for(slug, response_id, screen_id)  # an unknown response or screen says so first
+            return self.bad_request(request, exc)
+        except ScreenRefused as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            return self.render_screen(
+                request, exc.published.experience, exc.screen, exc.raw, errors, response_id, 422, token
+            )
+        except InvalidInput as exc:  # the token, or form text that cannot be accepted
             problem = _token_problem(exc)
             if problem is not None:
                 return self.bad_link(request, problem)
+            pub, screen = await self.screen_for(slug, response_id, screen_id)
             errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(request, pub.experience, screen, raw, errors, response_id, 422, token)
+            return self.render_screen(request, pub.experience, screen, {}, errors, response_id, 422, token)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
