@@ -181,7 +181,6 @@ def build_web_app(
     """The whole server as one ASGI app; with `worker`, delivery runs inside it."""
     from prometheus_client import CollectorRegistry
 
-    from zeroparty.adapters.db.capture import SqlCaptureStore
     from zeroparty.adapters.db.readiness import ReadinessCheck
     from zeroparty.adapters.db.sessions import SqlSessions
     from zeroparty.adapters.http.access import OperatorAuth
@@ -191,11 +190,11 @@ def build_web_app(
     from zeroparty.adapters.http.metrics import StoreCollector
     from zeroparty.adapters.http.revisit import RevisitPass
     from zeroparty.sandbox import create_sandbox_app
-    from zeroparty.services.capture import CaptureService
 
     delivery = build_worker(rt, transport, engine_settings) if worker else None
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
-    capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=delivery[0].wake) if delivery else rt.capture
+    # The runtime's store: one writer thread per database, whichever service writes through it.
+    capture = rt.capture.notifying(delivery[0].wake) if delivery else rt.capture
 
     sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
     ready = ReadinessCheck(rt.settings.db_url, min_free_bytes=rt.settings.ready_min_free_mb * 2**20)

@@ -11,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -18,8 +19,9 @@ from tests.support.capture_world import SqlCaptureWorld
 from tests.support.databases import database_url
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
+from tests.support.stack import Stack
 from zeroparty.adapters.db.capture import SqlCaptureStore, SqlCaptureUnit
-from zeroparty.adapters.db.engine import create_engine
+from zeroparty.adapters.db.engine import create_engine, sqlite_dbapi
 from zeroparty.errors import InvalidInput
 from zeroparty.services.capture import CaptureService, Submitted
 from zeroparty.services.ports import ResponseWrite
@@ -168,3 +170,27 @@ def test_a_submit_that_fails_after_writing_is_undone_alone(world: SqlCaptureWorl
     assert isinstance(results["a"], Submitted) and isinstance(results["b"], Submitted)
     assert HALF_WAY not in {r.id for r in world.responses()}
     assert sorted(row[1] for row in world.queued()) == ["a@example.com", "b@example.com"]
+
+
+def test_concurrent_api_posts_each_get_their_own_answer(held_stack: Stack) -> None:
+    """Over HTTP, with the posts queued behind a held write lock so that they share transactions:
+    the refused one gets its 422 naming the answer, every other one its 201, and is stored."""
+    url = held_stack.base + "/api/v1/experiences/skin-quiz/responses"
+    bodies = [{"answers": ANSWERS, "inputs": inputs(f"http{i}@example.com")} for i in range(8)]
+    bodies[5] = {"answers": {**ANSWERS, "skin_type": "scaly"}, "inputs": inputs("bad@example.com")}
+    lock = sqlite_dbapi().connect(str(held_stack.data_dir / "zeroparty.db"), isolation_level=None, timeout=0)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            answers = [pool.submit(httpx.post, url, json=b, timeout=30) for b in bodies]
+            time.sleep(0.5)  # all eight reach the server and wait for the store
+            lock.execute("ROLLBACK")
+            got = [a.result() for a in answers]
+    finally:
+        lock.close()
+    assert [r.status_code for r in got] == [201] * 5 + [422] + [201] * 2
+    assert "answers.skin_type" in got[5].text
+    stored = {r.json()["id"] for r in got if r.status_code == 201}
+    assert held_stack.row_counts()["responses"] == 7
+    for rid in stored:
+        assert httpx.get(f"{held_stack.base}/api/v1/responses/{rid}", headers=held_stack.auth).status_code == 200

@@ -71,6 +71,11 @@ class CaptureService:
         self._notify = notify
         self._clock = clock
 
+    def notifying(self, notify: Callable[[], None]) -> CaptureService:
+        """The same service on the same store (so one writer serves both), calling `notify` after
+        each commit that queued outbox rows."""
+        return CaptureService(self._store, notify, self._clock)
+
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
     def published(self, slug: str) -> Published:
