@@ -194,3 +194,25 @@ def test_concurrent_api_posts_each_get_their_own_answer(held_stack: Stack) -> No
     assert held_stack.row_counts()["responses"] == 7
     for rid in stored:
         assert httpx.get(f"{held_stack.base}/api/v1/responses/{rid}", headers=held_stack.auth).status_code == 200
+
+
+def test_when_a_group_cannot_commit_each_of_its_submits_gets_the_error_and_none_is_stored(
+    sqlite_world: SqlCaptureWorld,
+) -> None:
+    service = CaptureService(sqlite_world.store)
+    failing = [True]
+
+    def refuse_commit(_conn: Any) -> None:
+        if failing[0]:
+            failing[0] = False
+            raise RuntimeError("the disk is full")
+
+    sa.event.listen(sqlite_world.engine, "commit", refuse_commit)
+    done = held(sqlite_world, [submit(service, f"lost{i}@example.com") for i in range(4)])
+    errors = [f.exception() for f in done]
+    failed = [e for e in errors if isinstance(e, RuntimeError)]
+    # The first submit may have had a transaction of its own: the failed commit is one group's.
+    assert failed and all(str(e) == "the disk is full" for e in failed)
+    stored = {r.email for r in sqlite_world.responses()}
+    assert len(stored) == len(done) - len(failed)
+    assert service.submit_whole("skin-quiz", ANSWERS, inputs("after@example.com")).response_id  # the writer lives on

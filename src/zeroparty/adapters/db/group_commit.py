@@ -12,7 +12,6 @@ changes nothing and the others in its group still commit.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -20,8 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-
-log = logging.getLogger("zeroparty.db")
 
 T = TypeVar("T")
 GROUP = 64  # submits per transaction at most: bounds how long one commit holds the others
@@ -91,12 +88,10 @@ class GroupCommit:
                     outcomes.append(_in_savepoint(conn, job) if len(group) > 1 else _alone(conn, job))
                 if len(group) == 1 and outcomes[0][2] is not None:
                     raise outcomes[0][2]  # alone: its failure rolls the whole transaction back
-        except BaseException as exc:
+        except BaseException as exc:  # not raised on: the writer must live on for the next submits
             for job in group:
                 own = next((o[2] for o in outcomes if o[0] is job and o[2] is not None), None)
                 job.done.set_exception(own or exc)
-            if not isinstance(exc, Exception):
-                raise
             return
         for job, result, failed in outcomes:
             if failed is None:
