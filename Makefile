@@ -55,6 +55,7 @@ e2e: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/delivery.py
+	$(BIN)/python benchmarks/capture.py
 
 clean:
 	rm -rf $(VENV) .zeroparty .mypy_cache .pytest_cache .ruff_cache

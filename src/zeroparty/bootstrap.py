@@ -203,7 +203,6 @@ def build_web_app(
     from prometheus_client import CollectorRegistry
 
     from zeroparty.adapters.db.analytics import SqlAnalytics
-    from zeroparty.adapters.db.capture import SqlCaptureStore
     from zeroparty.adapters.db.readiness import ReadinessCheck
     from zeroparty.adapters.db.sessions import SqlSessions
     from zeroparty.adapters.http.access import OperatorAuth
@@ -213,15 +212,14 @@ def build_web_app(
     from zeroparty.adapters.http.metrics import StoreCollector
     from zeroparty.adapters.http.revisit import RevisitPass
     from zeroparty.sandbox import create_sandbox_app
-    from zeroparty.services.capture import CaptureService
     from zeroparty.services.event_buffer import EventBuffer
 
     delivery = build_worker(rt, transport, engine_settings) if worker else None
     # Analytics events are written in batches by a thread of their own, outside capture's transactions.
     events = EventBuffer(SqlAnalytics(rt.engine), flush_s=rt.settings.events_flush_seconds)
     # New outbox rows wake the in-process worker at once instead of waiting for its idle poll.
-    notify = delivery[0].wake if delivery else (lambda: None)
-    capture = CaptureService(SqlCaptureStore(rt.engine, rt.box), notify=notify, events=events)
+    # The runtime's store: one writer thread per database, whichever service writes through it.
+    capture = rt.capture.notifying(delivery[0].wake if delivery else (lambda: None), events)
 
     sandbox_db = sandbox_engine(rt.settings) if sandbox is not None else None
     ready = ReadinessCheck(rt.settings.db_url, min_free_bytes=rt.settings.ready_min_free_mb * 2**20)

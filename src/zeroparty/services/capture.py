@@ -22,7 +22,14 @@ from zeroparty.domain.experience.outcomes import choose_outcome
 from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
-from zeroparty.services.ports import CaptureReader, CaptureStore, Published, ResponseWrite, StoredResponse
+from zeroparty.services.ports import (
+    CaptureReader,
+    CaptureStore,
+    CaptureUnit,
+    Published,
+    ResponseWrite,
+    StoredResponse,
+)
 
 
 class ExperienceClosed(Gone):
@@ -43,6 +50,25 @@ class ResponseView:
     outcome_id: str | None
     completed: bool
     variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
+
+
+class ScreenRefused(InvalidInput):
+    """A screen's answers were refused (nothing was stored); carries what its page needs to show
+    the screen again with them: the version the response runs on, the screen, the answers given."""
+
+    def __init__(
+        self,
+        refused: InvalidInput,
+        published: Published,
+        screen: Screen,
+        raw: Mapping[str, Any],
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(refused.errors, refused.summary)
+        self.published = published
+        self.screen = screen
+        self.raw = dict(raw)
+        self.values = dict(values or {})  # what its texts pipe ({{name}}): the answers and variables so far
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,12 @@ class CaptureService:
         self._notify = notify
         self._clock = clock
         self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
+
+    def notifying(self, notify: Callable[[], None], events: EventRecorder | None = None) -> CaptureService:
+        """The same service on the same store (so one writer serves both), calling `notify` after
+        each commit that queued outbox rows, and recording analytics events to `events` (else to
+        this one's)."""
+        return CaptureService(self._store, notify, self._clock, events or self._events)
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
@@ -97,77 +129,26 @@ class CaptureService:
         self,
         slug: str,
         response_id: str | None,
-        screen_id: str,
-        raw: Mapping[str, Any],
+        screen_id: str | None,
+        raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
     ) -> Submitted:
-        """One screen's answers. A token and the hidden values (`domain.experience.hidden`) are read
-        only when the response starts (its first submit); later screens carry what was stored with
-        the response. A completed response takes no more answers (Gone). `time_on_screen_ms` goes
-        to the analytics event of the submit."""
+        """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
+        be a function that reads them for the screen once it is known (a form's fields depend on
+        its elements). A token and the hidden values (`domain.experience.hidden`) are read only when
+        the response starts (its first submit); later screens carry what was stored with the
+        response. A completed response takes no more answers (Gone); refused answers raise
+        ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
+        analytics event of the submit."""
         now = self._clock()
-        with self._store.unit() as unit:
-            if response_id is None:
-                pub, before, is_new = _published(unit, slug), Progress({}), True
-                given = _hidden(pub, hidden or {})
-                external_id = _external_id(unit, slug, external_id_token, now)
-                response_id = str(uuid.uuid4())
-            else:
-                pub, stored = _response_of(unit, slug, response_id)
-                if stored.completed_at is not None:
-                    # Its link may sit in logs and histories: it is no key to a person's data any more.
-                    raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
-                _open(pub)
-                before = Progress(stored.answers, stored.outcome_id)
-                is_new, external_id, given = False, stored.external_id, {}
-            exp = pub.experience
-            screen = next((s for s in exp.screens if s.id == screen_id), None)
-            if screen is None:
-                raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
-            clean = validate_screen(screen, raw, exp, now.date())
-            # Hidden values are the response's inputs: the rules read them, no screen holds them.
-            keys = {f.key for f in exp.hidden()}
-            answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}}
-            answers |= given | clean
-            inputs = {k: v for k, v in answers.items() if k in keys}
-            step = _step(exp, screen, {k: v for k, v in answers.items() if k not in keys}, inputs)
-            outcome = None
-            if step.completes:
-                outcome = choose_outcome(exp, step.answers, step.route.variables, inputs)
-            final = step.route.variables if step.completes else None
-            after = Progress(
-                step.answers | inputs if step.completes else answers,
-                outcome.id if outcome else before.outcome_id,
-                completed=step.completes,
-                variables=final,
-            )
-            changes = changes_to_send(exp, before, after, now)
-            stored_now = {el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean}
-            stored_now |= {key: (NO_SCREEN, value) for key, value in given.items()}
-            write = ResponseWrite(
-                response_id=response_id,
-                version_id=pub.version_id,
-                channel="page",
-                is_new=is_new,
-                answers=stored_now,
-                email=changes.email,
-                outcome_id=after.outcome_id,
-                completed=step.completes,
-                changes=changes.attributes,
-                cleared=frozenset({el.id for el in screen.elements} - set(clean)) | step.dropped,
-                external_id=external_id,
-                path=step.route.path,
-                variables=step.route.variables,
-                **_extras(pub, response_id, after, changes, before, now),
-            )
-            queued = unit.write(write, now)
-        if queued:
+        token = external_id_token
+        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now))
+        if done.submitted.queued:
             self._notify()
-        self._record(write, slug, pub.version, now, screen.id, time_on_screen_ms)
-        following = next((s for s in exp.screens if s.id == step.route.next), None)
-        return Submitted(response_id, following, outcome, queued)
+        self._record(done, slug, now, time_on_screen_ms)
+        return done.submitted
 
     def submit_whole(
         self,
@@ -178,59 +159,147 @@ class CaptureService:
         hidden: Mapping[str, Any] | None = None,
     ) -> Submitted:
         now = self._clock()
-        with self._store.unit() as unit:
-            pub = _published(unit, slug)
-            external_id = _external_id(unit, slug, external_id_token, now)
-            exp = pub.experience
-            given = _hidden(pub, hidden or {})
-            clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
-            whole = route(exp, clean, given)
-            outcome = choose_outcome(exp, clean, whole.variables, given)
-            clean |= given
-            before, after = Progress({}), Progress(clean, outcome.id, completed=True, variables=whole.variables)
-            changes = changes_to_send(exp, before, after, now)
-            screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
-            response_id = str(uuid.uuid4())
-            write = ResponseWrite(
-                response_id=response_id,
-                version_id=pub.version_id,
-                channel="api",
-                is_new=True,
-                answers={k: (screen_of[k], v) for k, v in clean.items()},
-                email=changes.email,
-                outcome_id=outcome.id,
-                completed=True,
-                changes=changes.attributes,
-                external_id=external_id,
-                path=whole.path,
-                variables=whole.variables,
-                **_extras(pub, response_id, after, changes, before, now),
-            )
-            queued = unit.write(write, now)
-        if queued:
+        done = self._store.run(
+            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now)
+        )
+        if done.submitted.queued:
             self._notify()
-        self._record(write, slug, pub.version, now)
-        return Submitted(response_id, None, outcome, queued)
+        self._record(done, slug, now)
+        return done.submitted
 
-    def _record(
-        self,
-        w: ResponseWrite,
-        slug: str,
-        version: int,
-        now: datetime,
-        screen_id: str | None = None,
-        duration_ms: int | None = None,
-    ) -> None:
+    def _record(self, done: _Done, slug: str, now: datetime, duration_ms: int | None = None) -> None:
         """The analytics events of a committed write: its start, the screen submitted, its completion."""
-        start = Event(EventKind.START, slug, now, version, w.response_id)
+        w = done.write
+        start = Event(EventKind.START, slug, now, done.version, w.response_id)
         if w.is_new:
             self._events.record(start)
-        if screen_id is not None:
+        if done.screen_id is not None:
             self._events.record(
-                replace(start, kind=EventKind.SCREEN_SUBMIT, screen_id=screen_id, duration_ms=duration_ms)
+                replace(start, kind=EventKind.SCREEN_SUBMIT, screen_id=done.screen_id, duration_ms=duration_ms)
             )
         if w.completed:
             self._events.record(replace(start, kind=EventKind.COMPLETE, outcome_id=w.outcome_id))
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A committed submit: what the caller is told, and what its analytics events are made of."""
+
+    submitted: Submitted
+    write: ResponseWrite
+    version: int
+    screen_id: str | None = None
+
+
+def _submit_screen(
+    unit: CaptureUnit,
+    slug: str,
+    response_id: str | None,
+    screen_id: str | None,
+    given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
+    external_id_token: str | None,
+    hidden: Mapping[str, Any] | None,
+    now: datetime,
+) -> _Done:
+    if response_id is None:
+        pub, before, is_new = _published(unit, slug), Progress({}), True
+        given = _hidden(pub, hidden or {})
+        external_id = _external_id(unit, slug, external_id_token, now)
+        response_id = str(uuid.uuid4())
+        piped: dict[str, Any] = dict(given)
+    else:
+        pub, stored = _response_of(unit, slug, response_id)
+        if stored.completed_at is not None:
+            # Its link may sit in logs and histories: it is no key to a person's data any more.
+            raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+        _open(pub)
+        before = Progress(stored.answers, stored.outcome_id)
+        is_new, external_id, given = False, stored.external_id, {}
+        piped = {**stored.answers, **stored.variables}
+    exp = pub.experience
+    screen = next((s for s in exp.screens if s.id == (screen_id or exp.screens[0].id)), None)
+    if screen is None:
+        raise NotFound(FieldError("screen", f"no screen '{screen_id}' in experience '{slug}'"))
+    raw = given_raw(screen) if callable(given_raw) else given_raw
+    try:
+        clean = validate_screen(screen, raw, exp, now.date())
+        # Hidden values are the response's inputs: the rules read them, no screen holds them.
+        keys = {f.key for f in exp.hidden()}
+        answers = {k: v for k, v in before.answers.items() if k not in {el.id for el in screen.elements}}
+        answers |= given | clean
+        inputs = {k: v for k, v in answers.items() if k in keys}
+        step = _step(exp, screen, {k: v for k, v in answers.items() if k not in keys}, inputs)
+    except InvalidInput as exc:
+        raise ScreenRefused(exc, pub, screen, raw, piped) from None
+    outcome = choose_outcome(exp, step.answers, step.route.variables, inputs) if step.completes else None
+    after = Progress(
+        step.answers | inputs if step.completes else answers,
+        outcome.id if outcome else before.outcome_id,
+        completed=step.completes,
+        variables=step.route.variables if step.completes else None,
+    )
+    changes = changes_to_send(exp, before, after, now)
+    stored_now = {el.id: (screen.id, clean[el.id]) for el in screen.elements if el.id in clean}
+    stored_now |= {key: (NO_SCREEN, value) for key, value in given.items()}
+    write = ResponseWrite(
+        response_id=response_id,
+        version_id=pub.version_id,
+        channel="page",
+        is_new=is_new,
+        answers=stored_now,
+        email=changes.email,
+        outcome_id=after.outcome_id,
+        completed=step.completes,
+        changes=changes.attributes,
+        cleared=frozenset({el.id for el in screen.elements} - set(clean)) | step.dropped,
+        external_id=external_id,
+        path=step.route.path,
+        variables=step.route.variables,
+        **_extras(pub, response_id, after, changes, before, now),
+    )
+    queued = unit.write(write, now)
+    following = next((s for s in exp.screens if s.id == step.route.next), None)
+    return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
+
+
+def _submit_whole(
+    unit: CaptureUnit,
+    slug: str,
+    answers: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    external_id_token: str | None,
+    hidden: Mapping[str, Any],
+    now: datetime,
+) -> _Done:
+    pub = _published(unit, slug)
+    external_id = _external_id(unit, slug, external_id_token, now)
+    exp = pub.experience
+    given = _hidden(pub, hidden)
+    clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
+    whole = route(exp, clean, given)
+    outcome = choose_outcome(exp, clean, whole.variables, given)
+    clean |= given
+    before, after = Progress({}), Progress(clean, outcome.id, completed=True, variables=whole.variables)
+    changes = changes_to_send(exp, before, after, now)
+    screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
+    response_id = str(uuid.uuid4())
+    write = ResponseWrite(
+        response_id=response_id,
+        version_id=pub.version_id,
+        channel="api",
+        is_new=True,
+        answers={k: (screen_of[k], v) for k, v in clean.items()},
+        email=changes.email,
+        outcome_id=outcome.id,
+        completed=True,
+        changes=changes.attributes,
+        external_id=external_id,
+        path=whole.path,
+        variables=whole.variables,
+        **_extras(pub, response_id, after, changes, before, now),
+    )
+    queued = unit.write(write, now)
+    return _Done(Submitted(response_id, None, outcome, queued), write, pub.version)
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from zeroparty.domain.experience.consent import ConsentRecord
 from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.experience.publishing import PublishState
 from zeroparty.domain.profile_change import ProfileChange
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,9 @@ class CaptureStore(Protocol):
         ...
 
     def unit(self) -> AbstractContextManager[CaptureUnit]: ...
+
+    def run(self, work: Callable[[CaptureUnit], T]) -> T:
+        """`work` in a write transaction that submits arriving meanwhile may share (one commit for
+        all); its result once that transaction has committed. When `work` raises, only its own
+        writes are undone, and the exception is raised here."""
+        ...

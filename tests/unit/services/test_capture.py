@@ -17,7 +17,7 @@ from zeroparty.domain.experience.elements import MultiChoice
 from zeroparty.domain.experience.external_ids import make_token
 from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import Gone, InvalidInput, NotFound
-from zeroparty.services.capture import CaptureService
+from zeroparty.services.capture import CaptureService, ScreenRefused
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SECRET = "zps_unit-test-secret-with-enough-entropy-0001"
@@ -283,3 +283,32 @@ def test_a_response_stays_on_the_version_it_started_on(capture: Capture) -> None
 @pytest.fixture
 def capture() -> Capture:
     return Capture()
+
+
+def test_a_refused_screen_carries_what_its_page_shows_again_and_a_form_is_read_for_its_screen(
+    capture: Capture,
+) -> None:
+    svc = capture.service
+    seen: list[str] = []
+
+    def form(screen: Any) -> dict[str, Any]:
+        seen.append(screen.id)
+        return {"skin_type": "scaly"}
+
+    with pytest.raises(ScreenRefused) as refused:
+        svc.submit_screen("skin-quiz", None, None, form)
+    assert seen == ["skin"]  # no screen named: the first one
+    assert (refused.value.screen.id, refused.value.raw, refused.value.published.version) == (
+        "skin",
+        {"skin_type": "scaly"},
+        1,
+    )
+    assert [e.field for e in refused.value.errors] == ["skin_type"]
+    assert capture.nothing_stored()
+
+
+def test_a_notifying_copy_writes_to_the_same_store_and_wakes_its_own_worker(capture: Capture) -> None:
+    woken: list[int] = []
+    other = capture.service.notifying(lambda: woken.append(1))
+    other.submit_whole("skin-quiz", WHOLE, {"email": "kim@example.com"})
+    assert len(capture.store.responses()) == 1 and woken == [1] and capture.wakes == 0

@@ -5,17 +5,18 @@ statements of `outbox_sql/`."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
-from zeroparty.adapters.db.experiences import latest_published, version_by_id
+from zeroparty.adapters.db.experiences import VersionCache, latest_published, version_by_id
+from zeroparty.adapters.db.group_commit import GroupCommit
 from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import (
     answers,
@@ -29,15 +30,18 @@ from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
 
+T = TypeVar("T")
+
 
 class SqlCaptureReader:
     """Reads for one capture transaction; on its own (`SqlCaptureStore.reading`) it never writes."""
 
     _lock_rows = False
 
-    def __init__(self, conn: Connection, box: SecretBox | None = None) -> None:
+    def __init__(self, conn: Connection, box: SecretBox | None = None, versions: VersionCache | None = None) -> None:
         self._conn = conn
         self._box = box
+        self._versions = versions
 
     def experience_secret(self, slug: str) -> str | None:
         sealed = self._conn.execute(
@@ -48,10 +52,10 @@ class SqlCaptureReader:
         return self._box.open(sealed)
 
     def published(self, slug: str) -> Published | None:
-        return latest_published(self._conn, slug)
+        return latest_published(self._conn, slug, self._versions)
 
     def version(self, version_id: int) -> Published:
-        return version_by_id(self._conn, version_id)
+        return version_by_id(self._conn, version_id, self._versions)
 
     def response(self, response_id: str) -> StoredResponse | None:
         query = sa.select(responses).where(responses.c.id == response_id)
@@ -161,16 +165,23 @@ class SqlCaptureStore:
     def __init__(self, engine: Engine, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._box = box
+        self.group_commit = GroupCommit(engine)
+        self._versions = VersionCache()  # versions never change: each is read and parsed once
 
     @contextmanager
     def reading(self) -> Iterator[SqlCaptureReader]:
         with reader(self._engine).begin() as conn:
-            yield SqlCaptureReader(conn, self._box)
+            yield SqlCaptureReader(conn, self._box, self._versions)
 
     @contextmanager
     def unit(self) -> Iterator[SqlCaptureUnit]:
         with self._engine.begin() as conn:
-            yield SqlCaptureUnit(conn, self._box)
+            yield SqlCaptureUnit(conn, self._box, self._versions)
+
+    def run(self, work: Callable[[SqlCaptureUnit], T]) -> T:
+        """`work` in a write transaction shared with the submits that arrive meanwhile (group
+        commit, adapters/db/group_commit.py); returns once it is committed."""
+        return self.group_commit.run(lambda conn: work(SqlCaptureUnit(conn, self._box, self._versions)))
 
 
 SECRET_PREFIX = "zps_"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -46,16 +48,75 @@ _VERSION_WITH_STATE = sa.select(
 ).join(experiences, experiences.c.id == experience_versions.c.experience_id)
 
 
-def latest_published(conn: Connection, slug: str) -> Published | None:
-    """The latest version of `slug`, whatever its publishing state (the caller decides what it allows)."""
+class VersionCache:
+    """Published versions by id, each read and parsed once: a version never changes once written
+    (its experience's publishing state does, and is read each time, not kept here). One per store
+    (version ids are per database); bounded, the least recently used going first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._kept: OrderedDict[int, Published] = OrderedDict()
+        self._lock = threading.Lock()  # capture reads it from many threads
+
+    def get(self, version_id: int) -> Published | None:
+        with self._lock:
+            found = self._kept.get(version_id)
+            if found is not None:
+                self._kept.move_to_end(version_id)
+            return found
+
+    def put(self, published: Published) -> None:
+        with self._lock:
+            self._kept[published.version_id] = published
+            self._kept.move_to_end(published.version_id)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+_STATE = sa.select(experiences.c.state, experiences.c.closed_message).join(
+    experience_versions, experiences.c.id == experience_versions.c.experience_id
+)
+
+
+def _with_state(kept: Published, row: Any) -> Published:
+    return replace(kept, state=_state(row.state), closed_message=row.closed_message)
+
+
+def latest_published(conn: Connection, slug: str, cache: VersionCache | None = None) -> Published | None:
+    """The latest version of `slug`, whatever its publishing state (the caller decides what it
+    allows). With a `cache`, the definition is read only when the cache does not hold it."""
+    v = experience_versions.c
+    columns = [v.id, v.version, experiences.c.state, experiences.c.closed_message]
+    if cache is None:
+        columns.append(v.definition)
     row = conn.execute(
-        _VERSION_WITH_STATE.where(experiences.c.slug == slug).order_by(experience_versions.c.version.desc()).limit(1)
+        sa.select(*columns)
+        .join(experiences, experiences.c.id == v.experience_id)
+        .where(experiences.c.slug == slug)
+        .order_by(v.version.desc())
+        .limit(1)
     ).first()
-    return None if row is None else _published(row)
+    if row is None:
+        return None
+    if cache is None:
+        return _published(row)
+    return _with_state(_kept_version(conn, row.id, cache), row)
 
 
-def version_by_id(conn: Connection, version_id: int) -> Published:
-    return _published(conn.execute(_VERSION_WITH_STATE.where(experience_versions.c.id == version_id)).one())
+def _kept_version(conn: Connection, version_id: int, cache: VersionCache) -> Published:
+    found = cache.get(version_id)
+    if found is None:
+        row = conn.execute(_VERSION_WITH_STATE.where(experience_versions.c.id == version_id)).one()
+        found = replace(_published(row), state="published", closed_message=None)  # the state is not kept
+        cache.put(found)
+    return found
+
+
+def version_by_id(conn: Connection, version_id: int, cache: VersionCache | None = None) -> Published:
+    if cache is None:
+        return _published(conn.execute(_VERSION_WITH_STATE.where(experience_versions.c.id == version_id)).one())
+    kept = _kept_version(conn, version_id, cache)
+    return _with_state(kept, conn.execute(_STATE.where(experience_versions.c.id == version_id)).one())
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ExperienceClosed, ResponseView
+from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -115,6 +115,21 @@ def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]
         elif el.id in given:
             raw[el.id] = given[el.id][0]
     return raw
+
+
+def _link_values(request: Request) -> dict[str, Any]:
+    """The link's parameters but the token, each as given; one given more than once is a list, which
+    no hidden field takes."""
+    found: dict[str, Any] = {}
+    for key in {k for k, _v in request.query_params.multi_items() if k != TOKEN_PARAM}:
+        values = request.query_params.getlist(key)
+        found[key] = values[0] if len(values) == 1 else values
+    return found
+
+
+def _declared(exp: Experience, values: Mapping[str, Any]) -> dict[str, str]:
+    """The values among `values` that `exp` declares as hidden fields, to carry on to a form again."""
+    return {f.key: values[f.key] for f in exp.hidden() if isinstance(values.get(f.key), str)}
 
 
 def _call_to_action(outcome: Outcome) -> str | None:
@@ -288,52 +303,81 @@ class Pages:
         self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id)
         return self.render_screen(request, pub.experience, first, {}, {}, None, token=token, hidden=hidden)
 
-    async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
-        token = _token_param(request) if response_id is None else None
+    async def mark_experience(self, request: Request, slug: str) -> None:
+        """Name the experience a page is for (its frame policy), when there is one to name."""
+        try:
+            shown_experience(request, (await run_in_threadpool(self.ctx.capture.published, slug)).experience)
+        except ExperienceClosed as exc:
+            shown_experience(request, exc.experience)
+        except (NotFound, Gone):
+            pass
+
+    async def screen_for(
+        self, request: Request, slug: str, response_id: str | None, screen_id: str | None
+    ) -> tuple[Published, Screen, dict[str, Any]]:
+        """The version and screen a submit is for, and the values its texts pipe (NotFound when the
+        screen is not in it); read only on the way to an error page: a good submit reads them in its
+        own transaction."""
         pub, view = await self.version_for(request, slug, response_id)
-        hidden = _hidden_params(request, pub.experience) if response_id is None else {}
-        piped = _piped_values(view)
         screen_id = screen_id or pub.experience.screens[0].id
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
-            return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            raise NotFound(FieldError("screen", f"no screen '{screen_id}'"))
+        return pub, screen, _piped_values(view)
+
+    async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        """NotFound and Gone propagate (the caller answers 404 or 410), but for an unknown screen."""
+        try:
+            return await self.store_form(request, slug, response_id, screen_id)
+        except NotFound as exc:
+            if any(e.field == "screen" for e in exc.errors):
+                return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            raise
+
+    async def store_form(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
+        """The form is read first, then checked and stored in one transaction, which also reads the
+        response and its version (once); only a refused form costs another read, to show it again."""
+        token = _token_param(request) if response_id is None else None
+        # The link's other parameters: the service keeps those the experience declares as hidden fields.
+        hidden = _link_values(request) if response_id is None else {}
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
-        except MalformedInput as exc:
-            return self.bad_request(request, exc)
-        except InvalidInput as exc:
-            errors = {e.field: e.message for e in exc.errors}
-            return self.render_screen(
-                request, pub.experience, screen, {}, errors, response_id, 422, token, hidden, piped=piped
-            )
-        raw = _form_values(screen, pairs)
-        spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
-        try:
+            spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
+            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent)
             done = await run_in_threadpool(
-                partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent),
-                slug,
-                response_id,
-                screen_id,
-                raw,
-                token,
+                submit, slug, response_id, screen_id, lambda s: _form_values(s, pairs), token
             )
-        except (NotFound, Gone):
+        except NotFound:
             raise
-        except InvalidInput as exc:  # NotFound and Gone propagate: the caller answers 404 or 410
+        except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it
+            await self.mark_experience(request, slug)
+            raise
+        except MalformedInput as exc:
+            await self.screen_for(request, slug, response_id, screen_id)  # an unknown response or screen says so first
+            return self.bad_request(request, exc)
+        except ScreenRefused as exc:
+            errors = {e.field: e.message for e in exc.errors}
+            exp, carried = exc.published.experience, _declared(exc.published.experience, hidden)
+            return self.render_screen(
+                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
+            )
+        except InvalidInput as exc:  # the token or a hidden value (the link), or form text that cannot be accepted
             problem = _token_problem(exc)
             if problem is not None:
                 return self.bad_link(request, problem)
+            pub, screen, piped = await self.screen_for(request, slug, response_id, screen_id)
             errors = {e.field: e.message for e in exc.errors}
+            carried = _declared(pub.experience, hidden)
             return self.render_screen(
-                request, pub.experience, screen, raw, errors, response_id, 422, token, hidden, piped=piped
+                request, pub.experience, screen, {}, errors, response_id, 422, token, carried, piped=piped
             )
         if done.next_screen is None and done.outcome is not None and framed(request):
             # In a frame on another site the pass below is a third-party cookie, which browsers may
             # refuse: the outcome is shown in this answer instead of after a redirect.
             done_view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
-            shown = result(pub.experience, done_view.answers, done.outcome.id)
+            shown = result(done_view.published.experience, done_view.answers, done.outcome.id)
             if shown is not None:
-                return self.show_chosen(request, pub.experience, shown, _piped_values(done_view))
+                return self.show_chosen(request, done_view.published.experience, shown, _piped_values(done_view))
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"

@@ -9,16 +9,18 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from zeroparty.adapters.memory.outbox import MemoryOutbox
 from zeroparty.adapters.memory.records import with_copied_containers
 from zeroparty.domain.experience.model import Experience, canonical_text
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,10 @@ class MemoryCaptureStore:
                     q.user_key, q.payload, q.now, response_id=q.response_id, destination_ids=[q.destination_id]
                 )
             self._tables = unit.tables
+
+    def run(self, work: Callable[[MemoryCaptureUnit], T]) -> T:
+        with self.unit() as unit:
+            return work(unit)
 
     # -- putting things in -------------------------------------------------------------------------
 
