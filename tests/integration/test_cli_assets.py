@@ -102,7 +102,7 @@ def test_a_definition_naming_an_image_not_stored_is_refused_where_it_names_it(tm
     definition = tmp_path / "files" / "quiz.yaml"
     definition.parent.mkdir(exist_ok=True)
     definition.write_text(text)
-    for command in ("validate", "import"):
+    for command in ("import", "validate"):  # import makes the store; validate without one cannot check
         refused = run(tmp_path, "experiences", command, str(definition))
         assert refused.returncode == 1, refused.stdout
         assert f"description: {reference} is not stored; add the image with `zeroparty assets add FILE`" in (

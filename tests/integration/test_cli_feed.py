@@ -52,6 +52,8 @@ def test_a_missing_feed_file_is_named(tmp_path: Path) -> None:
 def test_the_catalogue_is_published_with_the_version(tmp_path: Path) -> None:
     definition, csv = _copy_finder(tmp_path / "defs")
     assert "valid (4 screens, 2 outcomes)" in run(tmp_path, "experiences", "validate", str(definition)).stdout
+    for picture in sorted((ROOT / "examples" / "images").glob("*.svg")):  # the catalogue names them
+        assert run(tmp_path, "assets", "add", str(picture)).returncode == 0
     first = run(tmp_path, "experiences", "import", str(definition))
     assert first.returncode == 0 and "version 1" in first.stdout, first.stderr
     again = run(tmp_path, "experiences", "import", str(definition))

@@ -123,14 +123,19 @@ def _valid_definition(file: Path) -> Experience:
     return exp
 
 
-def _check_assets(exp: Experience, assets: AssetService | None) -> None:
-    """Exit 1 with a `path: message` line per image the definition names that is not stored (none
-    is, where there is no store yet)."""
+def _names_assets(exp: Experience) -> bool:
+    from zeroparty.domain.assets import reference_paths
+
+    return bool(reference_paths(exp.stored_form()))
+
+
+def _check_assets(exp: Experience, assets: AssetService) -> None:
+    """Exit 1 with a `path: message` line per image the definition names that is not stored."""
     from zeroparty.domain.assets import reference_paths
 
     found = reference_paths(exp.stored_form())
     names = sorted({name for _path, name in found}, key=lambda n: n.reference)
-    absent = set(names if assets is None else assets.exists(names))
+    absent = set(assets.exists(names))
     problems = [
         (path, f"{name.reference} is not stored; add the image with `zeroparty assets add FILE`")
         for path, name in found
@@ -218,7 +223,10 @@ def validate(file: Path) -> None:
             err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
             engine = None
     _check_arrays(exp, _array_limit(destinations))
-    _check_assets(exp, asset_service(engine) if engine is not None else None)
+    if engine is not None:
+        _check_assets(exp, asset_service(engine))
+    elif _names_assets(exp):
+        err.print(plain("note: images not checked: there is no store yet; `zeroparty assets add` them first"))
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     _print_forecast(destinations, exp)
     if engine is not None:

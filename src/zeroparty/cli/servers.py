@@ -200,6 +200,9 @@ def demo(
         if examples.is_dir()
         else []
     )
+    # The samples' pictures first: the definitions name them as assets (examples/images/).
+    for picture in sorted((examples / "images").glob("*")) if (examples / "images").is_dir() else []:
+        rt.assets.add(picture.read_bytes(), picture.name)
     for path in files:
         exp, problems = load_definition_file(path)
         if exp is None:
