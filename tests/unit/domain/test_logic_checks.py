@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.definitions import sample_data
 from tests.support.logic_definitions import branching_data
 from zeroparty.domain.experience.elements import TargetRules
 from zeroparty.domain.experience.validation import definition_problems
@@ -264,3 +265,11 @@ def test_any_rules_variables_or_next_give_problems_or_a_definition_never_an_exce
     assert (exp is None) == bool(problems)
     for path, message in problems:
         assert path and message
+
+
+def test_a_condition_without_a_subject_and_a_bad_value_names_both() -> None:
+    data = sample_data()
+    data["outcomes"][0]["when"] = {"equals": "a\x00b"}
+    _exp, problems = definition_problems(data, TargetRules())
+    assert ("outcomes[0].when.equals", "must not contain a NUL character") in problems
+    assert ("outcomes[0].when.element", "Field required") in problems

@@ -114,7 +114,11 @@ class _Leaf(_Cond):
             try:
                 handler(data)
             except ValidationError as exc:
-                errors = [{"type": e["type"], "loc": e["loc"], "input": e["input"]} for e in exc.errors()]
+                for e in exc.errors():
+                    kept: InitErrorDetails = {"type": e["type"], "loc": e["loc"], "input": e["input"]}
+                    if "ctx" in e:  # a value_error cannot be raised again without its error
+                        kept["ctx"] = e["ctx"]
+                    errors.append(kept)
             errors.append({"type": "missing", "loc": ("element",), "input": data})
             raise ValidationError.from_exception_data(cls.__name__, errors)
         leaf = handler(data)
