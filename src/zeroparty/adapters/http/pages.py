@@ -10,7 +10,6 @@ while (adapters/http/revisit.py). Nothing else about other responses is reachabl
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -28,133 +27,41 @@ from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
+from zeroparty.adapters.http.page_values import (
+    BUSY,
+    COMPLETE,
+    NO_EXPERIENCE,
+    NO_RESPONSE,
+    OUTCOME_PRIVATE,
+    SCREEN_CLOSED,
+    SHOWN_FIELD,
+    TOKEN_PARAM,
+    TokenRefused,
+    call_to_action,
+    declared,
+    form_values,
+    hidden_params,
+    link_values,
+    path_for,
+    piped_screen,
+    piped_values,
+    token_param,
+    token_problem,
+    valid_path,
+)
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
-from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
 from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
 from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
-from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
-from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ExperienceClosed, ResponseView, ScreenRefused
+from zeroparty.services.capture import ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
-
-_SLUG = re.compile(SLUG)
-_IDENT = re.compile(IDENT)
-# The query parameter of the first screen's URL that carries a signed external id token
-# (docs/experiences.md, "Signed external ids").
-TOKEN_PARAM = "zp_id"
-# The hidden field carrying when a screen was rendered (epoch ms), for the time-on-screen analytics.
-SHOWN_FIELD = "zp_shown"
-
-NO_EXPERIENCE = "There is no experience here."
-NO_RESPONSE = "This response does not exist."
-COMPLETE = "This response is complete"
-SCREEN_CLOSED = "Nothing was changed: once complete, a response's answers are no longer shown or changed here."
-OUTCOME_PRIVATE = "Its outcome is shown only in the browser that completed it, for {window} after."
-BUSY = "This page could not be loaded or saved just now, and nothing was saved. Please try again in a moment."
-
-
-class TokenRefused(Exception):
-    """The page's `zp_id` cannot be used; `message` says why without quoting it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _token_param(request: Request) -> str | None:
-    given = request.query_params.getlist(TOKEN_PARAM)
-    if len(given) > 1:
-        raise TokenRefused(f"{TOKEN_PARAM}: is given more than once")
-    return given[0] if given else None
-
-
-def _token_problem(exc: InvalidInput) -> str | None:
-    found = [e for e in exc.errors if e.field == TOKEN_FIELD]
-    if found:
-        return f"{TOKEN_PARAM}: {found[0].message}"
-    # A hidden value comes from the link too: the link is what is wrong.
-    hidden = [e for e in exc.errors if e.field.startswith(HIDDEN_FIELD + ".")]
-    return "; ".join(f"{e.field.removeprefix(HIDDEN_FIELD + '.')}: {e.message}" for e in hidden) or None
-
-
-def _hidden_params(request: Request, exp: Experience) -> dict[str, str]:
-    """The link's parameters the experience declares as hidden fields (others are ignored)."""
-    found: dict[str, str] = {}
-    for field in exp.hidden():
-        given = request.query_params.getlist(field.key)
-        if len(given) > 1:
-            raise TokenRefused(f"{field.key}: is given more than once")
-        if given:
-            found[field.key] = given[0]
-    return found
-
-
-def path_for(request: Request, name: str, **params: str) -> str:
-    """The path of a named route, never a whole URL: the Host header a client sends must not shape
-    the links and redirects it gets back."""
-    return request.url_for(name, **params).path
-
-
-def _form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    given: dict[str, list[str]] = {}
-    for name, value in pairs:
-        given.setdefault(name, []).append(value)
-    raw: dict[str, Any] = {}
-    for el in screen.elements:
-        if isinstance(el, MultiChoice):
-            raw[el.id] = given.get(el.id, [])
-        elif isinstance(el, Consent):
-            raw[el.id] = el.id in given
-        elif el.id in given:
-            raw[el.id] = given[el.id][0]
-    return raw
-
-
-def _link_values(request: Request) -> dict[str, Any]:
-    """The link's parameters but the token, each as given; one given more than once is a list, which
-    no hidden field takes."""
-    found: dict[str, Any] = {}
-    for key in {k for k, _v in request.query_params.multi_items() if k != TOKEN_PARAM}:
-        values = request.query_params.getlist(key)
-        found[key] = values[0] if len(values) == 1 else values
-    return found
-
-
-def _declared(exp: Experience, values: Mapping[str, Any]) -> dict[str, str]:
-    """The values among `values` that `exp` declares as hidden fields, to carry on to a form again."""
-    return {f.key: values[f.key] for f in exp.hidden() if isinstance(values.get(f.key), str)}
-
-
-def _call_to_action(outcome: Outcome) -> str | None:
-    """Where an outcome's call to action leads: its `cta`, else its older `url`."""
-    return outcome.cta.url if outcome.cta is not None else outcome.url
-
-
-def piped_screen(screen: Screen, values: Mapping[str, Any]) -> Screen:
-    """The screen with `{{name}}` replaced in its texts; the template escapes them as any text."""
-    elements = [el.model_copy(update={"label": pipe(el.label, values)}) for el in screen.elements]
-    body = None if screen.body is None else pipe(screen.body, values)
-    return screen.model_copy(update={"title": pipe(screen.title, values), "body": body, "elements": elements})
-
-
-def _piped_values(view: ResponseView | None) -> dict[str, Any]:
-    return {} if view is None else {**view.answers, **view.variables}
-
-
-def _valid_path(slug: str, response_id: str | None = None, screen_id: str | None = None) -> bool:
-    """Path parameters that cannot name anything are refused before any lookup."""
-    return (
-        _SLUG.fullmatch(slug) is not None
-        and (response_id is None or is_canonical_uuid(response_id))
-        and (screen_id is None or _IDENT.fullmatch(screen_id) is not None)
-    )
 
 
 class Pages:
@@ -286,15 +193,15 @@ class Pages:
 
     async def first(self, request: Request, slug: str) -> Response:
         pub = await run_in_threadpool(self.ctx.capture.published, slug)
-        token = _token_param(request)
+        token = token_param(request)
         if token is not None:  # a bad link is said at once, not after the first screen
             try:
                 await run_in_threadpool(self.ctx.capture.check_external_id_token, slug, token)
             except (NotFound, Gone):
                 raise
             except InvalidInput as exc:
-                return self.bad_link(request, _token_problem(exc) or "; ".join(str(e) for e in exc.errors))
-        hidden = _hidden_params(request, pub.experience)
+                return self.bad_link(request, token_problem(exc) or "; ".join(str(e) for e in exc.errors))
+        hidden = hidden_params(request, pub.experience)
         _values, problems = hidden_values(pub.experience.hidden(), hidden)
         if problems:
             return self.bad_link(request, "; ".join(f"{key}: {why}" for key, why in problems))
@@ -323,7 +230,7 @@ class Pages:
         screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
         if screen is None:
             raise NotFound(FieldError("screen", f"no screen '{screen_id}'"))
-        return pub, screen, _piped_values(view)
+        return pub, screen, piped_values(view)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         """NotFound and Gone propagate (the caller answers 404 or 410), but for an unknown screen."""
@@ -337,16 +244,14 @@ class Pages:
     async def store_form(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         """The form is read first, then checked and stored in one transaction, which also reads the
         response and its version (once); only a refused form costs another read, to show it again."""
-        token = _token_param(request) if response_id is None else None
+        token = token_param(request) if response_id is None else None
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
-        hidden = _link_values(request) if response_id is None else {}
+        hidden = link_values(request) if response_id is None else {}
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
             submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent)
-            done = await run_in_threadpool(
-                submit, slug, response_id, screen_id, lambda s: _form_values(s, pairs), token
-            )
+            done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
         except NotFound:
             raise
         except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it
@@ -357,17 +262,17 @@ class Pages:
             return self.bad_request(request, exc)
         except ScreenRefused as exc:
             errors = {e.field: e.message for e in exc.errors}
-            exp, carried = exc.published.experience, _declared(exc.published.experience, hidden)
+            exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
             return self.render_screen(
                 request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
             )
         except InvalidInput as exc:  # the token or a hidden value (the link), or form text that cannot be accepted
-            problem = _token_problem(exc)
+            problem = token_problem(exc)
             if problem is not None:
                 return self.bad_link(request, problem)
             pub, screen, piped = await self.screen_for(request, slug, response_id, screen_id)
             errors = {e.field: e.message for e in exc.errors}
-            carried = _declared(pub.experience, hidden)
+            carried = declared(pub.experience, hidden)
             return self.render_screen(
                 request, pub.experience, screen, {}, errors, response_id, 422, token, carried, piped=piped
             )
@@ -377,7 +282,7 @@ class Pages:
             done_view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
             shown = result(done_view.published.experience, done_view.answers, done.outcome.id)
             if shown is not None:
-                return self.show_chosen(request, done_view.published.experience, shown, _piped_values(done_view))
+                return self.show_chosen(request, done_view.published.experience, shown, piped_values(done_view))
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
             scope = path_for(request, "start", slug=slug) + "/"
@@ -395,7 +300,7 @@ class Pages:
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
         return self.render_screen(
-            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=_piped_values(view)
+            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=piped_values(view)
         )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
@@ -409,8 +314,8 @@ class Pages:
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
         self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=shown.outcome.id)
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
-        values = _piped_values(view)
-        return self.show_chosen(request, exp, shown, values, go if _call_to_action(shown.outcome) else None)
+        values = piped_values(view)
+        return self.show_chosen(request, exp, shown, values, go if call_to_action(shown.outcome) else None)
 
     def show_chosen(
         self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any], go: str | None = None
@@ -445,7 +350,7 @@ class Pages:
         else (the target comes from the published definition, never from the request)."""
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
         chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
-        target = _call_to_action(chosen) if chosen is not None else None
+        target = call_to_action(chosen) if chosen is not None else None
         if chosen is None or target is None or not view.completed:
             return self.not_found(request, "There is no link to follow here.")
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
@@ -483,28 +388,28 @@ class GuardedPages(Pages):
         return answer
 
     async def start(self, request: Request, slug: str) -> Response:
-        return await self.guarded(request, slug, _valid_path(slug), NO_EXPERIENCE, lambda: self.first(request, slug))
+        return await self.guarded(request, slug, valid_path(slug), NO_EXPERIENCE, lambda: self.first(request, slug))
 
     async def submit_first(self, request: Request, slug: str) -> Response:
-        valid = _valid_path(slug)
+        valid = valid_path(slug)
         return await self.guarded(request, slug, valid, NO_EXPERIENCE, lambda: self.submit(request, slug, None, None))
 
     async def show_screen(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        valid = _valid_path(slug, response_id, screen_id)
+        valid = valid_path(slug, response_id, screen_id)
         page = lambda: self.show(request, slug, response_id, screen_id)  # noqa: E731
         return await self.guarded(request, slug, valid, NO_RESPONSE, page)
 
     async def submit_screen(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
-        valid = _valid_path(slug, response_id, screen_id)
+        valid = valid_path(slug, response_id, screen_id)
         page = lambda: self.submit(request, slug, response_id, screen_id)  # noqa: E731
         return await self.guarded(request, slug, valid, NO_RESPONSE, page)
 
     async def show_outcome(self, request: Request, slug: str, response_id: str) -> Response:
-        valid = _valid_path(slug, response_id)
+        valid = valid_path(slug, response_id)
         return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.outcome(request, slug, response_id))
 
     async def follow_link(self, request: Request, slug: str, response_id: str) -> Response:
-        valid = _valid_path(slug, response_id)
+        valid = valid_path(slug, response_id)
         return await self.guarded(request, slug, valid, NO_RESPONSE, lambda: self.follow(request, slug, response_id))
 
 
