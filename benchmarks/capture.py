@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.definitions import sample  # noqa: E402
-from tests.support.processes import cli_env, reported_url, stop  # noqa: E402
+from tests.support.processes import cli_env, serving  # noqa: E402
 
 from zeroparty.adapters.db.engine import reader  # noqa: E402
 from zeroparty.adapters.db.schema import outbox, responses  # noqa: E402
@@ -54,18 +53,6 @@ MAX_REQUESTS = 200_000  # a bound on any one step, whatever the duration
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run a server process that binds a port of its own and says which, until the block ends."""
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE)
-    try:
-        yield reported_url(proc, timeout=30)
-    finally:
-        stop(proc, grace=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-@contextmanager
 def server(data_dir: Path, sink_url: str) -> Iterator[str]:
     """`zeroparty serve` on a fresh SQLite store holding the sample experience and one destination
     (the sink); set up here, then served by its own process."""
@@ -75,7 +62,7 @@ def server(data_dir: Path, sink_url: str) -> Iterator[str]:
     rt.destinations.add_braze("bench", sink_url, KEY, datetime.now(UTC), settings=settings)
     rt.engine.dispose()
     env = cli_env(data_dir, ZEROPARTY_LOG_LEVEL="WARNING")
-    with process([sys.executable, "-m", "zeroparty", "serve", "--host", "127.0.0.1", "--port", "0"], env) as base:
+    with serving([sys.executable, "-m", "zeroparty", "serve", "--host", "127.0.0.1", "--port", "0"], env) as base:
         yield base
 
 
@@ -215,7 +202,7 @@ def main() -> None:
     print(f"zeroparty capture benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
     print(f"{args.clients} clients, {seconds:g} s per step; SQLite, synchronous=FULL; delivery to a sink "
           f"answering after {args.delay_ms:g} ms")  # fmt: skip
-    with tempfile.TemporaryDirectory() as tmp, process(sink_args) as sink_url, server(Path(tmp), sink_url) as base:
+    with tempfile.TemporaryDirectory() as tmp, serving(sink_args) as sink_url, server(Path(tmp), sink_url) as base:
         asyncio.run(load(base, args.clients, min(seconds / 2, 1.0), healthz))  # warm up
         base_step = asyncio.run(load(base, args.clients, seconds, healthz))
         print(f"/healthz: {base_step.rate:8.0f} requests/s, p99 {base_step.p99_ms:6.1f} ms")

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.definitions import sample  # noqa: E402
-from tests.support.processes import cli_env, reported_url, stop  # noqa: E402
+from tests.support.processes import cli_env, serving  # noqa: E402
 from tests.support.stack import SANDBOX_AUTH, running_stack  # noqa: E402
 
 from zeroparty.adapters.db.engine import reader  # noqa: E402
@@ -54,19 +54,6 @@ from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E
 
 KEY = "bench-key-0123456789"
 FAST_SINK_MS = 20.0
-
-
-@contextmanager
-def serving(args: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run `args` (a server that binds a port of its own and says which) until the block ends;
-    yields its base URL once it listens."""
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE)
-    try:
-        yield reported_url(proc, timeout=20)
-    finally:
-        stop(proc, grace=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def sink(delay_ms: float) -> AbstractContextManager[str]:

@@ -121,3 +121,16 @@ def cli_env(data_dir: Path | None, **extra: str) -> dict[str, str]:
     if data_dir is not None:
         env["ZEROPARTY_DATA_DIR"] = str(data_dir)
     return env | extra
+
+
+@contextmanager
+def serving(args: list[str], env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[str]:
+    """Run `args` (a server that binds a port of its own and says which) until the block ends;
+    yields its base URL once it listens."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE)
+    try:
+        yield reported_url(proc, timeout=timeout)
+    finally:
+        stop(proc, grace=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

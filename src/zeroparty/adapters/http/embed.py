@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import content_security_policy
-from zeroparty.domain.experience.elements import SLUG
+from zeroparty.adapters.http.page_values import valid_path
 from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.experience.publishing import embed_parameters, frame_ancestors
 from zeroparty.errors import FieldError, NotFound
@@ -30,7 +29,6 @@ from zeroparty.services.capture import ExperienceClosed
 
 SCRIPT = Path(__file__).parent / "static" / "embed.js"
 SCRIPT_MAX_AGE_S = 86400  # its URL carries no version: a fix reaches every page within a day
-_SLUG = re.compile(SLUG)
 
 
 def shown_experience(request: Request, exp: Experience) -> None:
@@ -81,7 +79,7 @@ def router(ctx: AppContext) -> APIRouter:
     @embed.get("/e/{slug}/embed.json")
     async def embed_json(slug: str) -> Response:
         cors = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"}
-        if _SLUG.fullmatch(slug) is None:
+        if not valid_path(slug):
             raise NotFound(FieldError("slug", "no published experience here"))
         try:
             exp = (await run_in_threadpool(ctx.capture.published, slug)).experience

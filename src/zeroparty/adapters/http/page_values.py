@@ -56,18 +56,6 @@ def token_problem(exc: InvalidInput) -> str | None:
     return "; ".join(f"{e.field.removeprefix(HIDDEN_FIELD + '.')}: {e.message}" for e in hidden) or None
 
 
-def hidden_params(request: Request, exp: Experience) -> dict[str, str]:
-    """The link's parameters the experience declares as hidden fields (others are ignored)."""
-    found: dict[str, str] = {}
-    for field in exp.hidden():
-        given = request.query_params.getlist(field.key)
-        if len(given) > 1:
-            raise TokenRefused(f"{field.key}: is given more than once")
-        if given:
-            found[field.key] = given[0]
-    return found
-
-
 def path_for(request: Request, name: str, **params: str) -> str:
     """The path of a named route, never a whole URL: the Host header a client sends must not shape
     the links and redirects it gets back."""

@@ -40,7 +40,6 @@ from zeroparty.adapters.http.page_values import (
     call_to_action,
     declared,
     form_values,
-    hidden_params,
     link_values,
     path_for,
     piped_screen,
@@ -201,8 +200,7 @@ class Pages:
                 raise
             except InvalidInput as exc:
                 return self.bad_link(request, token_problem(exc) or "; ".join(str(e) for e in exc.errors))
-        hidden = hidden_params(request, pub.experience)
-        _values, problems = hidden_values(pub.experience.hidden(), hidden)
+        hidden, problems = hidden_values(pub.experience.hidden(), link_values(request))
         if problems:
             return self.bad_link(request, "; ".join(f"{key}: {why}" for key, why in problems))
         first = pub.experience.screens[0]

@@ -4,19 +4,16 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from zeroparty.adapters.http.context import AppContext
-from zeroparty.domain.experience.elements import SLUG
+from zeroparty.adapters.http.page_values import valid_path
 from zeroparty.domain.experience.theme import theme_css
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.capture import ExperienceClosed
 
-_SLUG = re.compile(SLUG)
 MAX_AGE_S = 300  # a new version's look reaches returning browsers within minutes
 
 
@@ -25,7 +22,7 @@ def router(ctx: AppContext) -> APIRouter:
 
     @themes.get("/e/{slug}/theme.css", name="theme_css")
     async def theme(slug: str) -> Response:
-        if _SLUG.fullmatch(slug) is None:
+        if not valid_path(slug):
             raise NotFound(FieldError("slug", "no published experience here"))
         try:
             exp = (await run_in_threadpool(ctx.capture.published, slug)).experience

@@ -65,6 +65,8 @@ class HiddenField(BaseModel):
 
 def value_problem(field: HiddenField, value: Any) -> str | None:
     """Why `value` cannot be `field`'s value, or None."""
+    if isinstance(value, list):  # a link's parameter given twice reads as a list: one value is taken
+        return "is given more than once; it takes one value"
     if not isinstance(value, str):
         return f"must be text, not {kind_of(value)}"
     if len(value) > field.max_length:
