@@ -15,6 +15,7 @@ import httpx
 from zeroparty import USER_AGENT
 from zeroparty.adapters.braze import network
 from zeroparty.delivery.ports import SendResult
+from zeroparty.domain import json_bytes
 from zeroparty.domain.scrub import PEEK_CHARS, peek, scrub
 from zeroparty.errors import NotDeliveredError, RetryableDeliveryError, TerminalDeliveryError
 
@@ -94,7 +95,7 @@ class BrazeClient:
         return SendResult(resp.status_code, dict(resp.headers), parsed)
 
     async def _send(self, url: str, api_key: str, body: dict[str, Any]) -> httpx.Response:
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        content = json_bytes.dumps(body)
         request = httpx.Request(
             "POST",
             url,
