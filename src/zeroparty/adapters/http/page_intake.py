@@ -1,0 +1,55 @@
+"""What the hosted pages add for an experience's settings: the progress line (or bar) along the
+respondent's own route, the spam protection fields of a form, and the answers to a submit that
+spam protection set aside or the start rate limit refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from zeroparty.adapters.http.arrivals import HONEYPOT_FIELD, SERVED_FIELD
+from zeroparty.adapters.http.context import AppContext
+from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.progress import position
+from zeroparty.domain.experience.publishing import spam_settings
+from zeroparty.errors import TooManyRequests
+from zeroparty.services.admission import FREE, Arrival
+
+THANKS = "Thank you."
+
+
+def form_context(ctx: AppContext, exp: Experience, screen: Screen, known: Mapping[str, Any]) -> dict[str, Any]:
+    """The template values for the progress line and the spam protection fields; `known` holds
+    the answers and hidden values the response has so far."""
+    settings = exp.settings
+    where = position(exp, screen.id, known)
+    arrivals = ctx.arrivals
+    return {
+        "progress": (settings.progress if settings is not None else None) or "steps",
+        "step": where.step,
+        "steps": where.steps,
+        "honeypot": arrivals is not None and spam_settings(settings).traps(),
+        "honeypot_field": HONEYPOT_FIELD,
+        "served_field": SERVED_FIELD,
+        "served": arrivals.stamp(int(time.time() * 1000)) if arrivals is not None else None,
+    }
+
+
+def arrival(ctx: AppContext, request: Request, pairs: list[tuple[str, str]]) -> Arrival:
+    return FREE if ctx.arrivals is None else ctx.arrivals.hosted(request, pairs)
+
+
+def set_aside(ctx: AppContext, request: Request, exp_title: str) -> HTMLResponse:
+    """A submit spam protection set aside: it looks accepted (200) to whoever sent it; nothing was kept."""
+    context = {"heading": exp_title, "message": THANKS}
+    return ctx.templates.TemplateResponse(request, "error.html", context, status_code=200)
+
+
+def too_many(ctx: AppContext, request: Request, exc: TooManyRequests) -> HTMLResponse:
+    context = {"heading": "Please try again later", "message": f"Nothing was saved: {exc.errors[0].message}."}
+    headers = {"Retry-After": str(exc.retry_after_s)}
+    return ctx.templates.TemplateResponse(request, "error.html", context, status_code=429, headers=headers)
