@@ -5,14 +5,18 @@ per client behind a trusted proxy, and the progress bar."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
+from tests.integration.test_cli import run
 from tests.support.definitions import sample_data
 from tests.support.stack import Stack
 from zeroparty.domain.experience.model import Experience
@@ -131,3 +135,17 @@ def test_x_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_ignored(held
             ]
 
     assert asyncio.run(go()) == [201, 201, 429]  # one client, whatever it says it forwards
+
+
+def test_experiences_list_shows_the_closing_time(tmp_path: Path) -> None:
+    closing = tmp_path / "closing.yaml"
+    closing.write_text(yaml.safe_dump({**sample_data(), "settings": {"closes_at": "2027-01-31T23:59:00Z"}}))
+    assert run(tmp_path, "experiences", "import", str(closing)).returncode == 0
+    listed = json.loads(run(tmp_path, "experiences", "list", "--json").stdout)
+    assert listed[0]["closes_at"] == "2027-01-31T23:59:00Z"
+    assert "2027-01-31T23:59:00Z" in run(tmp_path, "experiences", "list").stdout
+    bad = tmp_path / "naive.yaml"
+    bad.write_text(yaml.safe_dump({**sample_data(), "settings": {"closes_at": "2027-01-31T23:59:00"}}))
+    refused = run(tmp_path, "experiences", "validate", str(bad))
+    assert refused.returncode == 1
+    assert "settings.closes_at: must carry a timezone" in refused.stdout + refused.stderr
