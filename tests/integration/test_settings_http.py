@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import sqlalchemy as sa
 import yaml
 
 from tests.integration.test_cli import run
+from tests.support.databases import database_url
 from tests.support.definitions import sample_data
 from tests.support.stack import Stack
+from zeroparty.adapters.db import migrate
+from zeroparty.adapters.db.capture import SqlCaptureStore
+from zeroparty.adapters.db.engine import create_engine
+from zeroparty.adapters.db.experiences import SqlExperienceStore
+from zeroparty.adapters.db.schema import responses
 from zeroparty.domain.experience.model import Experience
+from zeroparty.services.admission import ResponseLimitReached
+from zeroparty.services.capture import CaptureService
 
 WHOLE = {
     "answers": {"skin_type": "oily", "skin_goals": ["breakouts"], "routine_length": "none"},
@@ -149,3 +159,30 @@ def test_experiences_list_shows_the_closing_time(tmp_path: Path) -> None:
     refused = run(tmp_path, "experiences", "validate", str(bad))
     assert refused.returncode == 1
     assert "settings.closes_at: must carry a timezone" in refused.stdout + refused.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_concurrent_starts_on_the_store_never_pass_the_limit(kind: str, tmp_path: Path) -> None:
+    with database_url(kind, tmp_path) as url:
+        engine = create_engine(url)
+        try:
+            migrate.upgrade(engine)
+            data = {**sample_data(), "settings": {"response_limit": 4}}
+            SqlExperienceStore(engine).publish(Experience.model_validate(data), datetime.now(UTC))
+            # As many stores as server nodes: each commits its own group of submits.
+            nodes = [CaptureService(SqlCaptureStore(engine)) for _ in range(4)]
+
+            def start(n: int) -> str:
+                try:
+                    nodes[n % len(nodes)].submit_whole("skin-quiz", WHOLE["answers"], WHOLE["inputs"])
+                except ResponseLimitReached:
+                    return "full"
+                return "kept"
+
+            with ThreadPoolExecutor(8) as pool:
+                outcomes = sorted(pool.map(start, range(16)))
+            assert outcomes == ["full"] * 12 + ["kept"] * 4
+            with engine.connect() as conn:
+                assert conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one() == 4
+        finally:
+            engine.dispose()

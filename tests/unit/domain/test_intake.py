@@ -211,3 +211,19 @@ def test_progress_never_goes_backwards_nor_past_its_end(drink: str, roast: str, 
     assert [p.step for p in shown] == list(range(1, len(shown) + 1))
     assert all(p.step <= p.steps for p in shown)
     assert all(b.steps <= a.steps for a, b in zip(shown, shown[1:], strict=False))
+
+
+def test_the_served_json_schema_describes_the_settings() -> None:
+    import re
+
+    from zeroparty.domain.braze_definition import definition_schema
+
+    defs = definition_schema()["$defs"]
+    props = defs["ExperienceSettings"]["properties"]
+    assert {"response_limit", "closes_at", "progress", "spam"} <= set(props)
+    assert {"type": "string", "format": "date-time"} in props["closes_at"]["anyOf"]
+    assert {"enum": ["steps", "bar", "none"], "type": "string"} in props["progress"]["anyOf"]
+    spam = defs["SpamSettings"]["properties"]
+    assert set(spam) == {"honeypot", "min_seconds", "rate_limit"}
+    pattern = spam["rate_limit"]["pattern"]
+    assert re.match(pattern, "20/hour") and not re.match(pattern, "20 per hour")

@@ -20,6 +20,8 @@ ProgressStyle = Literal["steps", "bar", "none"]
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 _RATE = re.compile(r"(?P<count>[0-9]{1,6})\s*/\s*(?P<unit>second|minute|hour|day)s?")
 DEFAULT_HONEYPOT = True
+# For editors reading the JSON Schema; `parse_rate` is what decides (and says why).
+RATE_PATTERN = r"^\s*[0-9]{1,6}\s*/\s*(second|minute|hour|day)s?\s*$"
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ class SpamSettings(BaseModel):
         None, description="A first screen submitted sooner after it was served is not kept (default: off)."
     )
     rate_limit: Annotated[str | None, AfterValidator(_rate)] = Field(
-        None, description="Responses one client may start, e.g. '20/hour' (default: no limit)."
+        None,
+        description="Responses one client may start, e.g. '20/hour' (default: no limit).",
+        json_schema_extra={"pattern": RATE_PATTERN},
     )
 
     def traps(self) -> bool:
