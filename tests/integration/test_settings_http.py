@@ -31,7 +31,7 @@ from zeroparty.domain.experience.model import Experience
 from zeroparty.services.admission import ResponseLimitReached
 from zeroparty.services.capture import CaptureService
 
-WHOLE = {
+WHOLE: dict[str, dict[str, Any]] = {
     "answers": {"skin_type": "oily", "skin_goals": ["breakouts"], "routine_length": "none"},
     "inputs": {"email": "ada@example.com"},
 }
