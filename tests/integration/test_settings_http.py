@@ -97,7 +97,9 @@ def test_spam_is_answered_as_if_kept_and_nothing_reaches_the_store_or_the_outbox
         assert "Thank you." in c.post("/e/skin-quiz", data={"skin_type": "dry"}).text  # no stamp at all
         assert held_stack.row_counts() == {"responses": 0, "answers": 0, "outbox": 0}
         time.sleep(2)
-        kept = c.post("/e/skin-quiz", data={"skin_type": "dry", "zp_served": served})
+        refused = c.post("/e/skin-quiz", data={"skin_type": "purple", "zp_served": served})
+        assert refused.status_code == 422 and _served(refused) == served  # shown again: the time it was first served
+        kept = c.post("/e/skin-quiz", data={"skin_type": "dry", "zp_served": _served(refused)})
         assert kept.status_code == 303
     assert held_stack.row_counts()["responses"] == 1
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from zeroparty.domain.experience.intake import limit_reached, too_quick
 from zeroparty.domain.experience.model import Experience
-from zeroparty.domain.experience.publishing import CLOSED_MESSAGE, is_open_at, spam_settings
+from zeroparty.domain.experience.publishing import CLOSED_MESSAGE, closes_at, is_open_at, spam_settings
 from zeroparty.domain.start_limits import StartLimiter
 from zeroparty.errors import Conflict, FieldError, Gone, NotFound, TooManyRequests, ZeropartyError
 from zeroparty.services.ports import CaptureReader, Published
@@ -71,10 +71,9 @@ def open_at(pub: Published, now: datetime) -> Published:
         raise NotFound(FieldError("slug", f"no published experience '{exp.slug}'"))
     if pub.state == "closed":
         raise ExperienceClosed(exp, pub.closed_message)
-    if not is_open_at(exp.settings, now):
-        why = (
-            f"experience '{exp.slug}' closed at {exp.settings.closes_at if exp.settings else ''} and takes no responses"
-        )
+    closing = closes_at(exp.settings)
+    if closing is not None and not is_open_at(exp.settings, now):
+        why = f"experience '{exp.slug}' closed at {closing.isoformat()} and takes no responses"
         raise ExperienceClosed(exp, pub.closed_message, FieldError("slug", why))
     return pub
 

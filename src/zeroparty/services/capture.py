@@ -230,7 +230,6 @@ def _submit_screen(
 ) -> _Done:
     if response_id is None:
         pub, before, is_new = _published(unit, slug, now), Progress({}), True
-        admit(unit, pub)
         given = _hidden(pub, hidden or {})
         external_id = _external_id(unit, slug, external_id_token, now)
         response_id = str(uuid.uuid4())
@@ -286,6 +285,8 @@ def _submit_screen(
         variables=step.route.variables,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    if is_new:  # last: answers refused (nothing stored) spend none of the client's starts
+        admit(unit, pub)
     queued = unit.write(write, now)
     following = next((s for s in exp.screens if s.id == step.route.next), None)
     return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
@@ -302,7 +303,6 @@ def _submit_whole(
     admit: Admit,
 ) -> _Done:
     pub = _published(unit, slug, now)
-    admit(unit, pub)
     external_id = _external_id(unit, slug, external_id_token, now)
     exp = pub.experience
     given = _hidden(pub, hidden)
@@ -329,6 +329,7 @@ def _submit_whole(
         variables=whole.variables,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    admit(unit, pub)
     queued = unit.write(write, now)
     return _Done(Submitted(response_id, None, outcome, queued), write, pub.version)
 

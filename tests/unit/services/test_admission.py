@@ -12,7 +12,7 @@ import pytest
 from tests.support.definitions import sample_data
 from tests.unit.services.test_capture import T0, WHOLE, Capture
 from zeroparty.domain.experience.model import Experience
-from zeroparty.errors import Conflict, TooManyRequests
+from zeroparty.errors import Conflict, InvalidInput, TooManyRequests
 from zeroparty.services.admission import Arrival, Discarded, ExperienceClosed, ResponseLimitReached
 
 EMAIL = {"email": "ada@example.com"}
@@ -29,7 +29,7 @@ def test_after_its_closing_time_nothing_starts_and_nothing_in_progress_continues
     c.now = T0 + timedelta(hours=1)
     with pytest.raises(ExperienceClosed) as closed:
         c.service.submit_whole("skin-quiz", WHOLE, EMAIL)
-    assert "closed at 2026-03-01 13:00:00+00:00" in str(closed.value)
+    assert "closed at 2026-03-01T13:00:00+00:00" in str(closed.value)
     with pytest.raises(ExperienceClosed):
         c.service.submit_screen("skin-quiz", started.response_id, "goals", {"skin_goals": ["hydration"]})
     with pytest.raises(ExperienceClosed):
@@ -92,3 +92,13 @@ def test_each_client_starts_at_most_its_rate() -> None:
     assert refused.value.errors[0].field == "settings.spam.rate_limit"
     c.service.submit_whole("skin-quiz", WHOLE, EMAIL, arrival=Arrival(client="two"))
     assert len(c.store.responses()) == 3
+
+
+def test_answers_refused_spend_none_of_the_clients_starts() -> None:
+    c = _capture(spam={"rate_limit": "1/hour"})
+    came = Arrival(client="one", hosted=True)
+    for _ in range(3):
+        with pytest.raises(InvalidInput):
+            c.service.submit_screen("skin-quiz", None, None, {"skin_type": "purple"}, arrival=came)
+    c.service.submit_screen("skin-quiz", None, None, SKIN, arrival=came)
+    assert len(c.store.responses()) == 1

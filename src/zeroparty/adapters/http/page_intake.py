@@ -22,9 +22,12 @@ from zeroparty.services.admission import FREE, Arrival
 THANKS = "Thank you."
 
 
-def form_context(ctx: AppContext, exp: Experience, screen: Screen, known: Mapping[str, Any]) -> dict[str, Any]:
+def form_context(
+    ctx: AppContext, request: Request, exp: Experience, screen: Screen, known: Mapping[str, Any]
+) -> dict[str, Any]:
     """The template values for the progress line and the spam protection fields; `known` holds
-    the answers and hidden values the response has so far."""
+    the answers and hidden values the response has so far. A screen shown again with its errors
+    keeps the served time it was first sent with: correcting an answer is not a quick submit."""
     settings = exp.settings
     where = position(exp, screen.id, known)
     arrivals = ctx.arrivals
@@ -35,12 +38,21 @@ def form_context(ctx: AppContext, exp: Experience, screen: Screen, known: Mappin
         "honeypot": arrivals is not None and spam_settings(settings).traps(),
         "honeypot_field": HONEYPOT_FIELD,
         "served_field": SERVED_FIELD,
-        "served": arrivals.stamp(int(time.time() * 1000)) if arrivals is not None else None,
+        "served": None if arrivals is None else getattr(request.state, SERVED_FIELD, None) or arrivals.stamp(now_ms()),
     }
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def arrival(ctx: AppContext, request: Request, pairs: list[tuple[str, str]]) -> Arrival:
-    return FREE if ctx.arrivals is None else ctx.arrivals.hosted(request, pairs)
+    if ctx.arrivals is None:
+        return FREE
+    came = ctx.arrivals.hosted(request, pairs)
+    if came.served_at_ms is not None:  # kept for the screen, should it be shown again
+        setattr(request.state, SERVED_FIELD, ctx.arrivals.stamp(came.served_at_ms))
+    return came
 
 
 def set_aside(ctx: AppContext, request: Request, exp_title: str) -> HTMLResponse:

@@ -162,7 +162,7 @@ class Pages:
             "other_errors": other,
             "action": action,
             "back": back,
-            **form_context(self.ctx, exp, screen, {**(hidden or {}), **(piped or {})}),
+            **form_context(self.ctx, request, exp, screen, {**(hidden or {}), **(piped or {})}),
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
