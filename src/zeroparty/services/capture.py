@@ -13,24 +13,16 @@ from typing import Any
 
 from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.experience.consent import consent_records
-from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.funnel import Event, EventKind
-from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
+from zeroparty.domain.experience.hidden import NO_SCREEN
 from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
 from zeroparty.domain.start_limits import StartLimiter
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
-from zeroparty.services.admission import (
-    FREE,
-    Arrival,
-    ExperienceClosed,
-    admit_start,
-    check_start_page,
-    check_trap,
-    open_at,
-)
+from zeroparty.services.admission import FREE, Arrival, admit_start, check_start_page, check_trap, open_at
+from zeroparty.services.admission import ExperienceClosed as ExperienceClosed  # where pages have found it
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.ports import (
     CaptureReader,
@@ -40,8 +32,9 @@ from zeroparty.services.ports import (
     ResponseWrite,
     StoredResponse,
 )
-
-__all__ = ["CaptureService", "ExperienceClosed", "ResponseView", "ScreenRefused", "Submitted"]
+from zeroparty.services.start_values import HIDDEN_FIELD as HIDDEN_FIELD
+from zeroparty.services.start_values import TOKEN_FIELD as TOKEN_FIELD
+from zeroparty.services.start_values import start_external_id, start_hidden
 
 Admit = Callable[[CaptureUnit, Published], None]  # refuses a response about to start (services/admission.py)
 
@@ -132,7 +125,7 @@ class CaptureService:
         with self._store.reading() as view:
             now = self._clock()
             _published(view, slug, now)
-            _external_id(view, slug, token, now)
+            start_external_id(view, slug, token, now)
 
     def progress(self, slug: str, response_id: str) -> ResponseView:
         """The version a response runs on, its answers so far, its outcome and whether it is complete."""
@@ -230,8 +223,8 @@ def _submit_screen(
 ) -> _Done:
     if response_id is None:
         pub, before, is_new = _published(unit, slug, now), Progress({}), True
-        given = _hidden(pub, hidden or {})
-        external_id = _external_id(unit, slug, external_id_token, now)
+        given = start_hidden(pub, hidden or {})
+        external_id = start_external_id(unit, slug, external_id_token, now)
         response_id = str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
@@ -303,9 +296,9 @@ def _submit_whole(
     admit: Admit,
 ) -> _Done:
     pub = _published(unit, slug, now)
-    external_id = _external_id(unit, slug, external_id_token, now)
+    external_id = start_external_id(unit, slug, external_id_token, now)
     exp = pub.experience
-    given = _hidden(pub, hidden)
+    given = start_hidden(pub, hidden)
     clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
     whole = route(exp, clean, given)
     outcome = choose_outcome(exp, clean, whole.variables, given)
@@ -377,35 +370,6 @@ def _extras(
         "completion": completion,
         "consents": tuple(consent_records(pub.experience, before.answers, after.answers)),
     }
-
-
-TOKEN_FIELD = "external_id_token"
-HIDDEN_FIELD = "hidden"
-
-
-def _hidden(pub: Published, raw: Mapping[str, Any]) -> dict[str, str]:
-    """The declared hidden values among `raw`; an InvalidInput naming `hidden.KEY` for a bad one."""
-    values, problems = hidden_values(pub.experience.hidden(), raw)
-    if problems:
-        errors = [FieldError(f"{HIDDEN_FIELD}.{key}", why) for key, why in problems]
-        raise InvalidInput(errors, "a hidden value is refused")
-    return values
-
-
-def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetime) -> str | None:
-    """The external id a signed token names, checked against the experience's own secret; an
-    InvalidInput naming `external_id_token` otherwise, before anything is written."""
-    if token is None:
-        return None
-    secret = unit.experience_secret(slug)
-    if secret is None:
-        problem = f"experience '{slug}' accepts no external id tokens: it has no secret to check them with"
-    else:
-        try:
-            return verify_token(token, secret, now.timestamp())
-        except TokenProblem as exc:
-            problem = str(exc)
-    raise InvalidInput([FieldError(TOKEN_FIELD, problem)], "the external id token is refused")
 
 
 def _published(unit: CaptureReader, slug: str, now: datetime) -> Published:
