@@ -5,7 +5,8 @@ only then is `X-Forwarded-For` read, from its right end (what the nearest proxy 
 passing over further trusted proxies: the first address that is not one is the client. Anything a
 client wrote at the left end of the header is never reached unless every proxy after it is trusted.
 A header entry that is not an address stops the walk at the last trusted hop (nothing after it can
-be believed). Trusted proxies are written `10.0.0.0/8,127.0.0.1` (addresses or networks).
+be believed). Trusted proxies are written `10.0.0.0/8,127.0.0.1` (addresses or networks), or
+`none`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ MAX_HOPS = 20  # a longer header is read no further back than this
 
 
 def parse_trusted(text: str) -> tuple[Network, ...]:
-    """`10.0.0.0/8, 127.0.0.1` -> networks; ValueError naming the entry that is not one."""
+    """`10.0.0.0/8, 127.0.0.1` -> networks (`none`: no proxy is trusted); ValueError naming the
+    entry that is not one."""
+    if text.strip().lower() == "none":
+        return ()
     networks: list[Network] = []
     for part in text.split(","):
         entry = part.strip()
