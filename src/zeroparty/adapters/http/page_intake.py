@@ -17,7 +17,7 @@ from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.experience.progress import position
 from zeroparty.domain.experience.publishing import spam_settings
 from zeroparty.errors import TooManyRequests
-from zeroparty.services.admission import FREE, Arrival
+from zeroparty.services.admission import FREE, Arrival, Discarded
 
 THANKS = "Thank you."
 
@@ -55,13 +55,12 @@ def arrival(ctx: AppContext, request: Request, pairs: list[tuple[str, str]]) -> 
     return came
 
 
-def set_aside(ctx: AppContext, request: Request, exp_title: str) -> HTMLResponse:
-    """A submit spam protection set aside: it looks accepted (200) to whoever sent it; nothing was kept."""
-    context = {"heading": exp_title, "message": THANKS}
-    return ctx.templates.TemplateResponse(request, "error.html", context, status_code=200)
-
-
-def too_many(ctx: AppContext, request: Request, exc: TooManyRequests) -> HTMLResponse:
+def not_started(ctx: AppContext, request: Request, exc: Discarded | TooManyRequests) -> HTMLResponse:
+    """A submit spam protection set aside looks accepted (200) to whoever sent it, and nothing was
+    kept; one past the client's start rate is told when to try again (429)."""
+    if isinstance(exc, Discarded):
+        context = {"heading": exc.experience.title, "message": THANKS}
+        return ctx.templates.TemplateResponse(request, "error.html", context, status_code=200)
     context = {"heading": "Please try again later", "message": f"Nothing was saved: {exc.errors[0].message}."}
     headers = {"Retry-After": str(exc.retry_after_s)}
     return ctx.templates.TemplateResponse(request, "error.html", context, status_code=429, headers=headers)

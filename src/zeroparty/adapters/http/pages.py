@@ -27,7 +27,7 @@ from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
-from zeroparty.adapters.http.page_intake import arrival, form_context, set_aside, too_many
+from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
 from zeroparty.adapters.http.page_values import (
     BUSY,
     COMPLETE,
@@ -251,10 +251,8 @@ class Pages:
             came = arrival(self.ctx, request, pairs)
             submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, arrival=came)
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
-        except Discarded as exc:
-            return set_aside(self.ctx, request, exc.experience.title)
-        except TooManyRequests as exc:
-            return too_many(self.ctx, request, exc)
+        except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
+            return not_started(self.ctx, request, exc)
         except NotFound:
             raise
         except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it
