@@ -51,6 +51,8 @@ responses = sa.Table(
     # variables after them; NULL for responses stored before rules existed.
     sa.Column("path", sa.JSON, nullable=True),
     sa.Column("variables", sa.JSON, nullable=True),
+    # A response limit counts an experience's completed responses whenever one starts.
+    sa.Index("ix_responses_version_completed", "experience_version_id", "completed_at"),
 )
 
 answers = sa.Table(
