@@ -32,11 +32,16 @@ from zeroparty.domain.experience.answers import validate_elements
 from zeroparty.domain.experience.consent import EMAIL_SUBSCRIBE
 from zeroparty.domain.experience.elements import (
     Consent,
+    Content,
     DateInput,
     Element,
     EmailInput,
+    LongTextInput,
     MultiChoice,
+    Nps,
     NumberInput,
+    OpinionScale,
+    Rating,
     SingleChoice,
     TextInput,
 )
@@ -142,7 +147,11 @@ def _typed(el: Element) -> Any:
         return _number(el)
     if isinstance(el, DateInput):
         return _TYPED["dob"] if el.attribute == "dob" else _DATE
-    assert isinstance(el, EmailInput | Consent)
+    if isinstance(el, LongTextInput):
+        return _TEXT
+    if isinstance(el, Rating | Nps | OpinionScale):
+        return el.highest
+    assert isinstance(el, EmailInput | Consent | Content)
     return None
 
 
