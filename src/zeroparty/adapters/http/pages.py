@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
+from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, order_seed
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
@@ -124,8 +125,10 @@ class Pages:
         hidden: Mapping[str, str] | None = None,
         revealed: list[Reveal] | None = None,
         piped: Mapping[str, Any] | None = None,
+        seed: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
+        seed = order_seed(response_id, seed)
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
@@ -166,6 +169,9 @@ class Pages:
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
+            "views": element_views(screen, values, seed),
+            "order_field": ORDER_FIELD if response_id is None else None,
+            "seed": seed,
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -245,6 +251,7 @@ class Pages:
         token = token_param(request) if response_id is None else None
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
         hidden = link_values(request) if response_id is None else {}
+        pairs: list[tuple[str, str]] = []
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
@@ -261,8 +268,9 @@ class Pages:
         except ScreenRefused as exc:
             errors = {e.field: e.message for e in exc.errors}
             exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
+            seed = next((v for k, v in pairs if k == ORDER_FIELD), None)
             return self.render_screen(
-                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
+                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values, seed=seed
             )
         except InvalidInput as exc:  # the token or a hidden value (the link), or form text that cannot be accepted
             problem = token_problem(exc)
