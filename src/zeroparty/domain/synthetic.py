@@ -140,7 +140,7 @@ def _typed(el: Element) -> Any:
     if isinstance(el, SingleChoice):
         return el.options[0].value
     if isinstance(el, MultiChoice):
-        return [el.options[0].value]
+        return [o.value for o in el.options[: el.min_selected or 1]]
     if isinstance(el, TextInput):
         return _TYPED.get(el.attribute or "", _TEXT[: el.max_length])
     if isinstance(el, NumberInput):

@@ -8,6 +8,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zeroparty.domain.braze_definition import definition_problems, definition_schema
 from zeroparty.domain.experience.answers import validate_elements, validate_whole_response
@@ -189,7 +191,11 @@ def test_the_schema_describes_the_new_types_and_options() -> None:
         ),
         (
             lambda d: _look(d)[0].update(required=True),
-            "screens[0].elements[0].required: is not a field here; check the spelling",
+            "screens[0].elements[0].required: a content element takes no answer, so it has no required; its text is `text`",
+        ),
+        (
+            lambda d: _look(d)[0].update(colour="red"),
+            "screens[0].elements[0].colour: is not a field here; check the spelling",
         ),
         (
             lambda d: _look(d)[0].update(text="[site](http://example.com)"),
@@ -348,3 +354,45 @@ def test_a_shuffle_is_stable_per_seed_and_differs_between_seeds() -> None:
     orders = {tuple(shuffled(items, f"resp-{i}", "vibe")) for i in range(20)}
     assert len(orders) > 10
     assert shuffled(items, "resp-1", "colours") != first
+
+
+def test_an_other_answer_counts_towards_the_array_limit() -> None:
+    from zeroparty.domain.array_limit import possible_selections
+    from zeroparty.domain.experience.elements import MultiChoice
+
+    [colours] = [el for _s, el in _exp().elements().values() if el.id == "colours"]
+    assert isinstance(colours, MultiChoice)
+    assert possible_selections(colours.model_copy(update={"max_selected": None})) == 5  # four options and other
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-20, max_value=20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(["other", " other ", "classic", "red", "7", "0", "\r\n", "x\ty"]),
+    st.lists(st.one_of(st.text(max_size=10), st.sampled_from(["red", "blue", "other", " teal "])), max_size=5),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["intro", "vibe", "colours", "size", "stars", "recommend", "fit", "notes"]), _ANY)
+)
+def test_any_submitted_value_is_refused_by_name_or_kept_in_a_form_that_reads_back_the_same(raw: dict[str, Any]) -> None:
+    exp = _exp()
+    clean, problems = _answer(exp, raw)
+    assert set(problems) <= set(raw)  # every problem names an element given
+    # Stored answers are checked again later (a required answer on a revisited screen): their
+    # clean form must pass unchanged.
+    assert _answer(exp, clean) == (clean, {})
+
+
+def test_a_test_send_answers_the_new_types_too() -> None:
+    from zeroparty.domain.synthetic import synthetic_answers
+
+    answers = synthetic_answers(_exp())
+    assert answers["stars"] == 7 and answers["recommend"] == 10 and answers["fit"] == 6
+    assert answers["vibe"] == "classic" and "intro" not in answers
+    assert answers["colours"] == ["red", "blue"] and answers["notes"] == "Zeroparty test"  # min_selected: 2

@@ -38,9 +38,9 @@ __all__ = ["missing_required", "normalize_email", "validate_elements", "validate
 def _other_text(el: SingleChoice | MultiChoice, value: str) -> str:
     """The text typed for the "other" choice (any value that is no option), or why it cannot be one."""
     assert el.other is not None
-    if value == OTHER:  # the choice picked, its box left empty
-        raise ValueError(f"needs a text typed in for '{el.other.label}'")
     text = _one_line(value)
+    if text in ("", OTHER):  # the choice picked, its box left empty
+        raise ValueError(f"needs a text typed in for '{el.other.label}'")
     if len(text) > el.other.max_length:
         raise ValueError(f"needs a shorter text for '{el.other.label}': at most {el.other.max_length} characters")
     return text
