@@ -49,7 +49,15 @@ DEFINITION: dict[str, Any] = {
                     "options": OPTIONS,
                 },
                 {"id": "story", "type": "long_text", "label": "Story"},
-                {"id": "score", "type": "opinion_scale", "label": "Score", "min": 0, "max": 7},
+                {
+                    "id": "score",
+                    "type": "opinion_scale",
+                    "label": "Score",
+                    "min": 0,
+                    "max": 7,
+                    "low_label": "<script>alert(1)</script>",
+                    "high_label": "<b>Top</b>",
+                },
             ],
         },
     ],
@@ -94,7 +102,11 @@ def test_a_shuffled_order_survives_an_error_and_a_reload(stack: Stack) -> None:
         assert again.status_code == 422 and "Note must not contain control character U+000A" in again.text
         assert _order(again.text, "pick") == shown
         second = c.post("/e/shuffled", data={"pick": "o3"}, follow_redirects=False).headers["location"]
-        first_view = _order(c.get(second).text, "many")
+        shown_second = c.get(second).text
+        first_view = _order(shown_second, "many")
+        # Author text is shown as text, never as markup.
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown_second and "<script>alert" not in shown_second
+        assert "&lt;b&gt;Top&lt;/b&gt;" in shown_second
         assert _order(c.get(second).text, "many") == first_view  # drawn from the response id
         empty = c.post(second, data={"many": ["o1", "other"], "many.other": " "})
         assert empty.status_code == 422

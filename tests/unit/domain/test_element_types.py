@@ -396,3 +396,12 @@ def test_a_test_send_answers_the_new_types_too() -> None:
     assert answers["stars"] == 7 and answers["recommend"] == 10 and answers["fit"] == 6
     assert answers["vibe"] == "classic" and "intro" not in answers
     assert answers["colours"] == ["red", "blue"] and answers["notes"] == "Zeroparty test"  # min_selected: 2
+
+
+def test_option_and_content_images_are_assets_the_import_checks() -> None:
+    from zeroparty.domain.assets import reference_paths
+
+    data = _data()
+    _look(data)[0]["text"] = f"Look: ![a look]({ASSET})"
+    paths = [path for path, _name in reference_paths(_exp(data).stored_form())]
+    assert paths == ["screens[0].elements[0].text", "screens[0].elements[1].options[0].image"]
