@@ -214,7 +214,8 @@ def test_the_schema_describes_the_new_types_and_options() -> None:
             lambda d: _rate(d)[0].update(stars=2),
             "screens[1].elements[0].stars: Input should be greater than or equal to 3",
         ),
-        (lambda d: _rate(d)[2].update(min=2), "screens[1].elements[2].min: Input should be 0 or 1"),
+        (lambda d: _rate(d)[2].update(min=2), "screens[1].elements[2].min: Input should be less than or equal to 1"),
+        (lambda d: _rate(d)[2].update(min=True), "screens[1].elements[2].min: Input should be a valid integer"),
         (lambda d: _rate(d)[2].update(max=4), "screens[1].elements[2].max: Input should be greater than or equal to 5"),
         (
             lambda d: _rate(d)[3].update(max_length=5001),
@@ -311,12 +312,12 @@ def test_the_json_api_takes_scales_with_the_choices_and_long_text_with_the_input
     clean = validate_whole_response(exp, {"vibe": "street", "stars": 5, "recommend": 10}, {"notes": "Fine"})
     assert clean == {"vibe": "street", "stars": 5, "recommend": 10, "notes": "Fine"}
     with pytest.raises(InvalidInput) as refused:
-        validate_whole_response(exp, {"colours": ["red"]}, {"stars": 3, "intro": "x"})
+        validate_whole_response(exp, {"colours": ["red"], "intro": "x"}, {"stars": 3})
     found = {e.field: e.message for e in refused.value.errors}
     assert found == {
         "inputs.stars": "'stars' is a rating; send it under 'answers'",
         "answers.colours": "needs at least 2 selected",
-        "inputs.intro": "is a content element ('intro'); it takes no answer",
+        "answers.intro": "is a content element ('intro'); it takes no answer",
     }
 
 

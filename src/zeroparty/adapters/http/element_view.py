@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -64,9 +65,15 @@ def element_views(screen: Screen, values: Mapping[str, Any], seed: str) -> dict[
         if isinstance(el, SingleChoice | MultiChoice):
             views[el.id] = _choice(el, values.get(el.id), seed)
         elif isinstance(el, Content):
-            # Sanitised by render_content: raw HTML is never passed through (domain.experience.content).
-            views[el.id] = Markup(render_content(el.text, image_src))
+            views[el.id] = content_html(el.text)
     return views
+
+
+@lru_cache(maxsize=256)
+def content_html(text: str) -> Markup:
+    """A content element's text as HTML, rendered once per text (a published text never changes)."""
+    # Sanitised by render_content: raw HTML is never passed through (domain.experience.content).
+    return Markup(render_content(text, image_src))
 
 
 def other_value(choice: str, typed: str | None) -> str:

@@ -318,6 +318,10 @@ def validate_whole_response(
                     FieldError(f"{group}.{key}", f"'{key}' is a {elements[key][1].type}; send it under '{right}'")
                 )
     merged = {**answers, **inputs}
+    for group, given in (("answers", answers), ("inputs", inputs)):
+        for key in [k for k in given if k in elements and isinstance(elements[k][1], Content)]:
+            problems.append(FieldError(f"{group}.{key}", f"is a content element ('{key}'); it takes no answer"))
+            merged.pop(key, None)
     clean, found = _check_screens(exp, list(exp.screens), merged, today)
     if visits is not None:
         on_route = set(visits(clean))

@@ -41,7 +41,9 @@ class Rating(_Scale):
     """1 to `stars` (5 unless given)."""
 
     type: Literal["rating"]
-    stars: Annotated[int | None, Field(ge=3, le=10, description="How many stars: 3 to 10 (default 5).")] = None
+    stars: Annotated[
+        int | None, Field(ge=3, le=10, strict=True, description="How many stars: 3 to 10 (default 5).")
+    ] = None
 
     @property
     def lowest(self) -> int:
@@ -78,8 +80,13 @@ class OpinionScale(_Scale):
     """`min` (0 or 1; 1 unless given) to `max` (5 to 10; 5 unless given)."""
 
     type: Literal["opinion_scale"]
-    min: Annotated[Literal[0, 1] | None, Field(description="The lowest point: 0 or 1 (default 1).")] = None
-    max: Annotated[int | None, Field(ge=5, le=10, description="The highest point: 5 to 10 (default 5).")] = None
+    # Strict: YAML's `true` is not the number 1.
+    min: Annotated[int | None, Field(ge=0, le=1, strict=True, description="The lowest point: 0 or 1 (default 1).")] = (
+        None
+    )
+    max: Annotated[
+        int | None, Field(ge=5, le=10, strict=True, description="The highest point: 5 to 10 (default 5).")
+    ] = None
 
     @property
     def lowest(self) -> int:
