@@ -406,3 +406,9 @@ def test_option_and_content_images_are_assets_the_import_checks() -> None:
     _look(data)[0]["text"] = f"Look: ![a look]({ASSET})"
     paths = [path for path, _name in reference_paths(_exp(data).stored_form())]
     assert paths == ["screens[0].elements[0].text", "screens[0].elements[1].options[0].image"]
+
+
+def test_export_columns_end_with_the_hidden_fields_keys() -> None:
+    data = _data()
+    data["hidden_fields"] = [{"key": "utm_source"}, {"key": "utm_campaign"}]
+    assert columns(_exp(data))[-3:] == ["notes", "utm_source", "utm_campaign"]

@@ -35,8 +35,8 @@ class ExportRow:
 
 
 def hidden_field_ids(exp: Experience) -> list[str]:
-    """The hidden fields a definition declares (none yet: this is where they join the columns)."""
-    return [str(h.id) for h in getattr(exp, "hidden_fields", None) or ()]
+    """The keys of the hidden fields a definition declares: each is a column after the elements."""
+    return [h.key for h in exp.hidden()]
 
 
 def answer_ids(exp: Experience) -> list[str]:
