@@ -63,7 +63,9 @@ def test_the_style_profile_is_answered_with_cards_a_dropdown_other_and_scales(st
     expect(page.locator("#err-colours")).to_have_text(
         "Which colours do you wear most needs a text typed in for 'Another colour'"
     )
-    expect(page.get_by_label("Another colour: please say")).to_be_focused()  # where the fix goes
+    box = page.get_by_label("Another colour: please say")
+    expect(box).to_be_focused()  # where the fix goes, and where the summary links to
+    expect(page.locator(".error-summary a")).to_have_attribute("href", "#in-colours-other-text")
     expect(page.get_by_label("Navy")).to_be_checked()  # the answers given are kept
     expect(page.get_by_label("How do you like your clothes to fit?")).to_have_value("relaxed")
     _clean(page, "choices with an error")

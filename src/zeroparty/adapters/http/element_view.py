@@ -43,18 +43,21 @@ class ChoiceView:
     checked: frozenset[str]
     other_checked: bool
     other_text: str
+    other_wanting: bool  # "other" picked, its text missing or too long: a problem is about the box
 
 
 def _choice(el: SingleChoice | MultiChoice, value: Any, seed: str) -> ChoiceView:
     given = value if isinstance(value, list) else [] if value is None else [value]
     typed = [v for v in given if isinstance(v, str) and (v == OTHER or is_other_text(el, v))]
     options = shuffled(el.options, seed, el.id) if el.shuffle else list(el.options)
+    text = next((v for v in typed if v != OTHER), "")
     return ChoiceView(
         options=options,
         images={o.value: image_src(o.image) for o in options if o.image is not None},
         checked=frozenset(v for v in given if isinstance(v, str) and v in el.option_values()),
         other_checked=el.other is not None and bool(typed),
-        other_text=next((v for v in typed if v != OTHER), ""),
+        other_text=text,
+        other_wanting=el.other is not None and bool(typed) and (not text.strip() or len(text) > el.other.max_length),
     )
 
 
@@ -74,6 +77,15 @@ def content_html(text: str) -> Markup:
     """A content element's text as HTML, rendered once per text (a published text never changes)."""
     # Sanitised by render_content: raw HTML is never passed through (domain.experience.content).
     return Markup(render_content(text, image_src))
+
+
+def error_targets(views: Mapping[str, Any]) -> dict[str, str]:
+    """The controls problems link to where that is not the element's first (`in-{id}`)."""
+    return {
+        element_id: f"in-{element_id}-other-text"
+        for element_id, view in views.items()
+        if isinstance(view, ChoiceView) and view.other_wanting
+    }
 
 
 def other_value(choice: str, typed: str | None) -> str:

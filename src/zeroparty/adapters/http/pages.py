@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
-from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, order_seed
+from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
@@ -150,7 +150,8 @@ class Pages:
             action += "?" + urlencode(carried, quote_via=quote)
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
-        problems, named = screen_problems(screen, errors)
+        views = element_views(screen, values, seed)
+        problems, named = screen_problems(screen, errors, error_targets(views))
         context = {
             "exp": exp,
             "screen": piped_screen(screen, piped or {}),
@@ -169,7 +170,7 @@ class Pages:
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
-            "views": element_views(screen, values, seed),
+            "views": views,
             "order_field": ORDER_FIELD if response_id is None else None,
             "seed": seed,
         }
