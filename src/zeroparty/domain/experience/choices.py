@@ -22,9 +22,9 @@ from zeroparty.domain.experience.element_base import (
     DefinitionModel,
     ElementBase,
     Ident,
-    _optional_line,
-    _within_max_selected,
+    optional_line,
     unset_if,
+    within_max_selected,
 )
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Option(DefinitionModel):
     braze_value: Annotated[
         str | None,
         Field(min_length=1, max_length=255, description="Sent to Braze instead of `value` (e.g. F for gender)."),
-        AfterValidator(_optional_line),
+        AfterValidator(optional_line),
     ] = None
     image: Annotated[
         str | None,
@@ -101,7 +101,7 @@ class MultiChoice(_Choice):
     max_selected: Annotated[
         int | None,
         Field(ge=1, description="The most options one answer may pick."),
-        AfterValidator(_within_max_selected),
+        AfterValidator(within_max_selected),
     ] = None
     min_selected: Annotated[int | None, Field(ge=1, description="The fewest options an answer may pick.")] = None
 

@@ -37,7 +37,7 @@ def rules_of(info: ValidationInfo) -> TargetRules:
     return info.context if isinstance(info.context, TargetRules) else TargetRules()
 
 
-def _within_max_selected(value: int | None, info: ValidationInfo) -> int | None:
+def within_max_selected(value: int | None, info: ValidationInfo) -> int | None:
     limit = rules_of(info).max_selected
     if value is not None and limit is not None and value > limit:
         # The wording and error type of a `le` bound, which this check was before it moved here.
@@ -80,7 +80,7 @@ def _required_line(value: str) -> str:
     return value
 
 
-def _optional_line(value: str | None) -> str | None:
+def optional_line(value: str | None) -> str | None:
     return None if value is None else _required_line(value)
 
 
