@@ -66,10 +66,7 @@ class Lease:
         # Most users of a busy destination have no record yet: nothing to cut, nothing to copy.
         return cls(
             dest,
-            {
-                u.user_key: replace(u, accepted=trusted(u.accepted, now, age)) if u.accepted else u
-                for u in users
-            },
+            {u.user_key: replace(u, accepted=trusted(u.accepted, now, age)) if u.accepted else u for u in users},
             {i.id: RowState(i.attempts, i.created_at) for u in users for i in u.items},
             started,
         )
