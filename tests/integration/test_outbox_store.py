@@ -123,7 +123,7 @@ def test_release_gives_the_attempt_back_and_every_outcome_is_logged(world: Outbo
     world.outbox.settle(world.dest_id, "w", plan, {"a@x.co": a.version}, T0)
     assert world.states() == [("a@x.co", "pending", 0)]
     assert world.outbox.ready_destinations(T0) == []  # the pause is part of the same transaction
-    world.deliver("w", world.claim("w"))
+    world.deliver("w", world.claim("w", at=T0 + timedelta(seconds=3)))
     assert world.history() == [("released", "rate limited"), ("delivered", None)]
 
 
@@ -136,6 +136,17 @@ def test_paused_destination_is_not_ready_until_its_pause_ends(world: OutboxWorld
     assert not world.outbox.ready_destinations(T0)[0].pause_expired
     world.outbox.pause(world.dest_id, "HTTP 401", None)
     assert world.outbox.ready_destinations(T0 + timedelta(days=365)) == []
+
+
+def test_a_paused_destination_leases_nothing_until_its_pause_ends(world: OutboxWorld) -> None:
+    # A worker may claim with what it read before another request's answer paused the
+    # destination: the claim itself must see the pause, or it sends into it.
+    world.respond("a@x.co")
+    world.outbox.pause(world.dest_id, "HTTP 401", None)
+    assert world.claim("w").users == ()
+    world.outbox.pause(world.dest_id, "rate limited", T0 + timedelta(seconds=5))
+    assert world.claim("w", at=T0 + timedelta(seconds=4)).users == ()
+    assert users(world.claim("w", at=T0 + timedelta(seconds=5))) == [("a@x.co", ["dry"])]
 
 
 def test_a_claim_settles_expired_leases_by_the_policy_it_is_given(world: OutboxWorld) -> None:

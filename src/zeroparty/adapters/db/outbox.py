@@ -67,6 +67,10 @@ class SqlOutbox:
     ) -> Claim:
         with self._engine.begin() as conn:
             self._recover_expired(conn, destination_id, now, settle_window_s, policy)
+            # The caller read the destination before this transaction: another answer may have
+            # paused it since, and what is leased now would be sent into the pause.
+            if counters.paused(conn, destination_id, now):
+                return Claim()
             candidates = queue.candidates(conn, destination_id, now, max_users)
             if not candidates:
                 return Claim()

@@ -201,6 +201,9 @@ class MemoryOutbox:
     ) -> Claim:
         with self._write() as t:
             _recover_expired(t, destination_id, now, settle_window_s, policy)
+            dest = t.destinations[destination_id]
+            if dest.paused_reason is not None and (dest.paused_until is None or dest.paused_until > now):
+                return Claim()  # paused since the caller read it (as the SQL outbox)
             ready = [
                 q
                 for q in t.queue.values()

@@ -54,6 +54,19 @@ def ready_destinations(conn: Connection, now: datetime) -> Sequence[Row[Any]]:
     )
 
 
+def paused(conn: Connection, destination_id: int, now: datetime) -> bool:
+    """Whether the destination is paused at `now` (a pause without an end lasts until resumed)."""
+    d = destinations.c
+    found = conn.execute(
+        sa.select(d.id).where(
+            d.id == destination_id,
+            d.paused_reason.is_not(None),
+            sa.or_(d.paused_until.is_(None), d.paused_until > now),
+        )
+    ).first()
+    return found is not None
+
+
 def month_points(conn: Connection, now: datetime) -> dict[int, int]:
     """Per destination, the data points sent in `now`'s calendar month."""
     rows = conn.execute(sa.select(M.destination_id, M.points_sent).where(M.month == month_of(now)))
