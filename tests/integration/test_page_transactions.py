@@ -11,25 +11,46 @@ import sqlalchemy as sa
 from tests.support.stack import Stack
 
 
-def statements(stack: Stack) -> list[str]:
-    seen: list[str] = []
+class Seen(list[str]):
+    """Every statement run, and which connection ran it (several threads share the engine)."""
 
-    def look(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.by: list[int] = []
+
+    def clear(self) -> None:
+        super().clear()
+        self.by.clear()
+
+
+def statements(stack: Stack) -> Seen:
+    seen = Seen()
+
+    def look(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         seen.append(" ".join(statement.split()))
+        seen.by.append(id(conn.connection.dbapi_connection))
 
     sa.event.listen(stack.rt.engine, "before_cursor_execute", look)
     return seen
 
 
-def begins(seen: list[str]) -> list[str]:
+def begins(seen: Seen) -> list[str]:
     """The transactions begun, but the analytics event log's: it is written in batches by a thread
-    of its own, outside capture's transactions, whenever its flush comes round."""
-    following = [*seen[1:], ""]
-    return [
-        s
-        for s, after in zip(seen, following, strict=True)
-        if s.upper().startswith("BEGIN") and "analytics_events" not in after
-    ]
+    of its own, outside capture's transactions, whenever its flush comes round. A transaction is a
+    BEGIN and what its connection runs until its next BEGIN."""
+    found = []
+    for n, (statement, conn) in enumerate(zip(seen, seen.by, strict=True)):
+        if not statement.upper().startswith("BEGIN"):
+            continue
+        after = []
+        for later, by in zip(seen[n + 1 :], seen.by[n + 1 :], strict=True):
+            if by == conn:
+                if later.upper().startswith("BEGIN"):
+                    break
+                after.append(later)
+        if not any("analytics_events" in s for s in after):
+            found.append(statement)
+    return found
 
 
 def response_reads(seen: list[str]) -> list[str]:

@@ -71,11 +71,13 @@ def test_concurrent_api_calls_never_take_the_response_limit_past_n(held_stack: S
 
 
 def test_past_its_closing_time_the_page_shows_the_closed_message_and_the_api_refuses(held_stack: Stack) -> None:
-    _publish(held_stack, closes_at=(datetime.now(UTC) + timedelta(seconds=1)).isoformat())
+    # Time enough for the first submit on a busy machine; then wait until the closing time is past.
+    closes = datetime.now(UTC) + timedelta(seconds=3)
+    _publish(held_stack, closes_at=closes.isoformat())
     with httpx.Client(base_url=held_stack.base) as c:
         first = c.post("/e/skin-quiz", data={"skin_type": "dry"}, follow_redirects=False)
         assert first.status_code == 303
-        time.sleep(1.1)
+        time.sleep(max(0.0, (closes - datetime.now(UTC)).total_seconds()) + 0.1)
         assert c.get("/e/skin-quiz").status_code == 410
         later = c.post(first.headers["location"], data={"skin_goals": ["hydration"]})
         assert later.status_code == 410 and "no longer takes responses" in later.text
