@@ -4,7 +4,7 @@ this returns (the commit happened)."""
 
 from __future__ import annotations
 
-import uuid
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -12,9 +12,8 @@ from typing import Any
 
 from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.experience.consent import consent_records
-from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.funnel import Event, EventKind
-from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
+from zeroparty.domain.experience.hidden import NO_SCREEN
 from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
@@ -30,6 +29,12 @@ from zeroparty.services.ports import (
     ResponseWrite,
     StoredResponse,
 )
+from zeroparty.services.response_start import (
+    Start,
+    external_id_of,
+    start_response,
+)
+from zeroparty.services.variant_choice import served
 
 
 class ExperienceClosed(Gone):
@@ -41,6 +46,16 @@ class ExperienceClosed(Gone):
         self.message = message or CLOSED_MESSAGE
 
 
+class AlreadyComplete(Gone):
+    """A submit of a response that is complete already (a double click, a second tab, a retry after
+    a timeout): nothing was changed. Its page decides whether this browser may see the outcome."""
+
+    def __init__(self, response_id: str, outcome_id: str | None) -> None:
+        super().__init__(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+        self.response_id = response_id
+        self.outcome_id = outcome_id
+
+
 @dataclass(frozen=True)
 class ResponseView:
     """A response as its pages show it."""
@@ -50,6 +65,8 @@ class ResponseView:
     outcome_id: str | None
     completed: bool
     variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
+    variant: str | None = None  # the A/B variant it was served
+    path: tuple[str, ...] = ()  # the screens submitted so far, in route order
 
 
 class ScreenRefused(InvalidInput):
@@ -90,17 +107,19 @@ class CaptureService:
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _utcnow,
         events: EventRecorder | None = None,
+        draw: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
         self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
+        self._draw = draw  # the uniform random number an A/B variant is drawn with
 
     def notifying(self, notify: Callable[[], None], events: EventRecorder | None = None) -> CaptureService:
         """The same service on the same store (so one writer serves both), calling `notify` after
         each commit that queued outbox rows, and recording analytics events to `events` (else to
         this one's)."""
-        return CaptureService(self._store, notify, self._clock, events or self._events)
+        return CaptureService(self._store, notify, self._clock, events or self._events, self._draw)
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
@@ -108,12 +127,18 @@ class CaptureService:
         with self._store.reading() as view:
             return _published(view, slug)
 
+    def first_screen(self, slug: str, wanted: str | None = None) -> tuple[Published, str | None]:
+        """The version a new respondent is shown, and its A/B variant (None without variants):
+        `wanted` (the variant they were served before) while it exists, else one drawn by weight."""
+        with self._store.reading() as view:
+            return served(view, _published(view, slug), wanted, self._draw())
+
     def check_external_id_token(self, slug: str, token: str) -> None:
         """InvalidInput naming `external_id_token` unless `slug`'s secret signed `token` and it has
         not expired (a hosted page checks the link before showing the first screen)."""
         with self._store.reading() as view:
             _published(view, slug)
-            _external_id(view, slug, token, self._clock())
+            external_id_of(view, slug, token, self._clock())
 
     def progress(self, slug: str, response_id: str) -> ResponseView:
         """The version a response runs on, its answers so far, its outcome and whether it is complete."""
@@ -122,7 +147,13 @@ class CaptureService:
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
             _open(pub)
         return ResponseView(
-            pub, stored.answers, stored.outcome_id, stored.completed_at is not None, dict(stored.variables)
+            pub,
+            stored.answers,
+            stored.outcome_id,
+            stored.completed_at is not None,
+            dict(stored.variables),
+            stored.variant,
+            stored.path,
         )
 
     def submit_screen(
@@ -134,6 +165,7 @@ class CaptureService:
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
+        variant: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
         be a function that reads them for the screen once it is known (a form's fields depend on
@@ -141,10 +173,11 @@ class CaptureService:
         the response starts (its first submit); later screens carry what was stored with the
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
-        analytics event of the submit."""
+        analytics event of the submit. `variant` is the A/B variant the first screen was shown as
+        (kept while it exists, else one is drawn)."""
         now = self._clock()
-        token = external_id_token
-        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now))
+        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now)
+        done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)
@@ -157,11 +190,13 @@ class CaptureService:
         inputs: Mapping[str, Any],
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
+        variant: str | None = None,
     ) -> Submitted:
+        """A whole response in one call (the JSON API). It gets an A/B variant by the same draw as
+        the hosted page's, unless it names one (`variant`, which must exist)."""
         now = self._clock()
-        done = self._store.run(
-            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now)
-        )
+        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now, strict=True)
+        done = self._store.run(lambda unit: _submit_whole(unit, start, answers, inputs))
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now)
@@ -170,7 +205,7 @@ class CaptureService:
     def _record(self, done: _Done, slug: str, now: datetime, duration_ms: int | None = None) -> None:
         """The analytics events of a committed write: its start, the screen submitted, its completion."""
         w = done.write
-        start = Event(EventKind.START, slug, now, done.version, w.response_id)
+        start = Event(EventKind.START, slug, now, done.version, w.response_id, variant=w.variant)
         if w.is_new:
             self._events.record(start)
         if done.screen_id is not None:
@@ -193,28 +228,25 @@ class _Done:
 
 def _submit_screen(
     unit: CaptureUnit,
-    slug: str,
+    start: Start,
     response_id: str | None,
     screen_id: str | None,
     given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
-    external_id_token: str | None,
-    hidden: Mapping[str, Any] | None,
-    now: datetime,
 ) -> _Done:
+    slug, now = start.slug, start.now
     if response_id is None:
-        pub, before, is_new = _published(unit, slug), Progress({}), True
-        given = _hidden(pub, hidden or {})
-        external_id = _external_id(unit, slug, external_id_token, now)
-        response_id = str(uuid.uuid4())
+        started = start_response(unit, _published(unit, start.slug), start)
+        pub, before, is_new, variant = started.published, Progress({}), True, started.variant
+        given, external_id, response_id = started.given, started.external_id, started.response_id
         piped: dict[str, Any] = dict(given)
     else:
         pub, stored = _response_of(unit, slug, response_id)
         if stored.completed_at is not None:
             # Its link may sit in logs and histories: it is no key to a person's data any more.
-            raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+            raise AlreadyComplete(response_id, stored.outcome_id)
         _open(pub)
         before = Progress(stored.answers, stored.outcome_id)
-        is_new, external_id, given = False, stored.external_id, {}
+        is_new, external_id, given, variant = False, stored.external_id, {}, stored.variant
         piped = {**stored.answers, **stored.variables}
     exp = pub.experience
     screen = next((s for s in exp.screens if s.id == (screen_id or exp.screens[0].id)), None)
@@ -255,6 +287,7 @@ def _submit_screen(
         external_id=external_id,
         path=step.route.path,
         variables=step.route.variables,
+        variant=variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
     queued = unit.write(write, now)
@@ -262,19 +295,10 @@ def _submit_screen(
     return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
 
 
-def _submit_whole(
-    unit: CaptureUnit,
-    slug: str,
-    answers: Mapping[str, Any],
-    inputs: Mapping[str, Any],
-    external_id_token: str | None,
-    hidden: Mapping[str, Any],
-    now: datetime,
-) -> _Done:
-    pub = _published(unit, slug)
-    external_id = _external_id(unit, slug, external_id_token, now)
+def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> _Done:
+    started = start_response(unit, _published(unit, start.slug), start)
+    pub, given, now, response_id = started.published, started.given, start.now, started.response_id
     exp = pub.experience
-    given = _hidden(pub, hidden)
     clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
     whole = route(exp, clean, given)
     outcome = choose_outcome(exp, clean, whole.variables, given)
@@ -282,7 +306,6 @@ def _submit_whole(
     before, after = Progress({}), Progress(clean, outcome.id, completed=True, variables=whole.variables)
     changes = changes_to_send(exp, before, after, now)
     screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
-    response_id = str(uuid.uuid4())
     write = ResponseWrite(
         response_id=response_id,
         version_id=pub.version_id,
@@ -293,9 +316,10 @@ def _submit_whole(
         outcome_id=outcome.id,
         completed=True,
         changes=changes.attributes,
-        external_id=external_id,
+        external_id=started.external_id,
         path=whole.path,
         variables=whole.variables,
+        variant=started.variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
     queued = unit.write(write, now)
@@ -345,35 +369,6 @@ def _extras(
         "completion": completion,
         "consents": tuple(consent_records(pub.experience, before.answers, after.answers)),
     }
-
-
-TOKEN_FIELD = "external_id_token"
-HIDDEN_FIELD = "hidden"
-
-
-def _hidden(pub: Published, raw: Mapping[str, Any]) -> dict[str, str]:
-    """The declared hidden values among `raw`; an InvalidInput naming `hidden.KEY` for a bad one."""
-    values, problems = hidden_values(pub.experience.hidden(), raw)
-    if problems:
-        errors = [FieldError(f"{HIDDEN_FIELD}.{key}", why) for key, why in problems]
-        raise InvalidInput(errors, "a hidden value is refused")
-    return values
-
-
-def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetime) -> str | None:
-    """The external id a signed token names, checked against the experience's own secret; an
-    InvalidInput naming `external_id_token` otherwise, before anything is written."""
-    if token is None:
-        return None
-    secret = unit.experience_secret(slug)
-    if secret is None:
-        problem = f"experience '{slug}' accepts no external id tokens: it has no secret to check them with"
-    else:
-        try:
-            return verify_token(token, secret, now.timestamp())
-        except TokenProblem as exc:
-            problem = str(exc)
-    raise InvalidInput([FieldError(TOKEN_FIELD, problem)], "the external id token is refused")
 
 
 def _published(unit: CaptureReader, slug: str) -> Published:

@@ -26,9 +26,10 @@ from zeroparty.adapters.db.schema import (
     experiences,
     responses,
 )
+from zeroparty.adapters.db.variants import variants_of
 from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
-from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+from zeroparty.services.ports import Published, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -57,6 +58,9 @@ class SqlCaptureReader:
     def version(self, version_id: int) -> Published:
         return version_by_id(self._conn, version_id, self._versions)
 
+    def variants(self, slug: str) -> tuple[StoredVariant, ...]:
+        return variants_of(self._conn, slug)
+
     def response(self, response_id: str) -> StoredResponse | None:
         query = sa.select(responses).where(responses.c.id == response_id)
         # A writer locks the row (PostgreSQL; SQLite's writer holds the whole file), so two submits
@@ -76,6 +80,7 @@ class SqlCaptureReader:
             external_id=row.external_id,
             path=tuple(row.path or ()),
             variables=dict(row.variables or {}),
+            variant=row.variant,
         )
 
 
@@ -102,6 +107,7 @@ class SqlCaptureUnit(SqlCaptureReader):
                     channel=w.channel,
                     created_at=now,
                     external_id=w.external_id,
+                    variant=w.variant,
                     **fields,
                 )
             )
