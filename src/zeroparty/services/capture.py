@@ -94,6 +94,7 @@ class Submitted:
     next_screen: Screen | None
     outcome: Outcome | None
     queued: int
+    variant: str | None = None  # the A/B variant the response was served
 
 
 def _utcnow() -> datetime:
@@ -292,7 +293,8 @@ def _submit_screen(
     )
     queued = unit.write(write, now)
     following = next((s for s in exp.screens if s.id == step.route.next), None)
-    return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
+    submitted = Submitted(response_id, following, outcome, queued, variant)
+    return _Done(submitted, write, pub.version, screen.id)
 
 
 def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> _Done:
@@ -323,7 +325,7 @@ def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], i
         **_extras(pub, response_id, after, changes, before, now),
     )
     queued = unit.write(write, now)
-    return _Done(Submitted(response_id, None, outcome, queued), write, pub.version)
+    return _Done(Submitted(response_id, None, outcome, queued, started.variant), write, pub.version)
 
 
 @dataclass(frozen=True)

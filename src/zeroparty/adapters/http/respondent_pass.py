@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ RESUME_COOKIE = "zp_resume"
 VARIANT_COOKIE = "zp_variant"
 RESUME_LABEL = b"zeroparty respondent resume"
 VARIANT_LABEL = b"zeroparty respondent variant"
+DEFAULT_SECONDS = 7 * 24 * 3600
 _EXPIRY = re.compile(r"[0-9]{1,12}")
 _VALUE = re.compile(r"[A-Za-z0-9_-]{1,100}")  # response ids (uuid) and variant names (Ident)
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{43}")  # HMAC-SHA256, unpadded base64url
@@ -90,3 +92,8 @@ class RespondentPasses:
             SignedPass(session_secret, RESUME_LABEL, RESUME_COOKIE, seconds, clock),
             SignedPass(session_secret, VARIANT_LABEL, VARIANT_COOKIE, seconds, clock),
         )
+
+    @classmethod
+    def unkeyed(cls) -> RespondentPasses:
+        """Passes under a random key: good for this process only (for apps built without a runtime)."""
+        return cls.made(secrets.token_bytes(32), DEFAULT_SECONDS)
