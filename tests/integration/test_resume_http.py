@@ -71,7 +71,7 @@ def test_completing_ends_resuming(stack: Stack) -> None:
     ],
 )
 def test_a_bad_pass_is_a_fresh_start(stack: Stack, cookie: str) -> None:
-    r = httpx.get(f"{stack.base}/e/skin-quiz", headers={"cookie": f"{RESUME_COOKIE}={cookie}".encode()})
+    r = httpx.get(f"{stack.base}/e/skin-quiz", headers={b"cookie": f"{RESUME_COOKIE}={cookie}".encode()})
     assert r.status_code == 200 and "How does your skin feel by midday?" in r.text
 
 
