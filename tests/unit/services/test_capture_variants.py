@@ -18,7 +18,7 @@ from zeroparty.services.capture import AlreadyComplete, CaptureService
 from zeroparty.services.ports import StoredVariant
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-ANSWERS = [
+ANSWERS: list[tuple[str, dict[str, Any]]] = [
     ("skin", {"skin_type": "dry"}),
     ("goals", {"skin_goals": ["hydration"]}),
     ("routine", {"routine_length": "long"}),
