@@ -5,8 +5,11 @@ requests sees the outcome."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -16,6 +19,7 @@ from tests.support.stack import Stack
 from tests.support.waiting import wait_for
 from zeroparty.adapters.db.schema import analytics_events, outbox
 from zeroparty.adapters.http.respondent_pass import RESUME_COOKIE, RespondentPasses
+from zeroparty.domain.experience.model import Experience
 
 
 def post(c: httpx.Client, path: str, data: dict[str, str | list[str]]) -> httpx.Response:
@@ -95,20 +99,8 @@ def test_a_last_screen_submitted_at_once_several_times_completes_once(stack: Sta
         rid, third = started(c)
         fourth = post(c, third, {"routine_length": "long"}).headers["location"]
         cookies = dict(c.cookies)
-    barrier = threading.Barrier(4)
-    answers: list[httpx.Response] = []
-
-    def submit() -> None:
-        # A tab, a double click, a retry: the same browser (its cookies), the same form.
-        with httpx.Client(base_url=stack.base, cookies=cookies) as tab:
-            barrier.wait()
-            answers.append(tab.post(fourth, data={"email": "twice@example.com"}))
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    # A tab, a double click, a retry: the same browser (its cookies), the same form.
+    answers = at_once(4, lambda: httpx.post(stack.base + fourth, data={"email": "twice@example.com"}, cookies=cookies))
     outcome = f"/e/skin-quiz/r/{rid}/outcome"
     assert [(r.status_code, r.headers["location"]) for r in answers] == [(303, outcome)] * 4
     with httpx.Client(base_url=stack.base, cookies=dict(answers[0].cookies)) as tab:
@@ -127,3 +119,46 @@ def test_a_last_screen_submitted_at_once_several_times_completes_once(stack: Sta
     with stack.rt.engine.connect() as conn:
         rows = conn.execute(sa.select(sa.func.count()).where(outbox.c.response_id == rid)).scalar_one()
     assert rows == 1  # one destination, one entry: the completion was queued once
+
+
+ONE_STEP = {
+    "slug": "one-step",
+    "title": "One step",
+    "screens": [
+        {"id": "only", "title": "Your email", "elements": [{"id": "email", "type": "email", "label": "Email"}]}
+    ],
+    "outcomes": [{"id": "thanks", "title": "Thanks"}],
+}
+
+
+def at_once(n: int, send: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    barrier = threading.Barrier(n)
+    answers: list[httpx.Response] = []
+
+    def one() -> None:
+        barrier.wait()
+        answers.append(send())
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return answers
+
+
+@pytest.mark.parametrize("slug", ["skin-quiz", "one-step"])
+def test_a_first_screen_submitted_at_once_several_times_is_one_response(stack: Stack, slug: str) -> None:
+    stack.rt.experiences.publish(Experience.model_validate(ONE_STEP), datetime.now(UTC))
+    page = httpx.get(f"{stack.base}/e/{slug}")
+    form = dict(re.findall(r'<input type="hidden" name="(zp_[a-z]+)" value="([^"]*)"', page.text))
+    assert set(form) == {"zp_shown", "zp_start"}
+    answer = {"skin_type": "dry"} if slug == "skin-quiz" else {"email": "once@example.com"}
+    before = stack.row_counts()["responses"]
+    answers = at_once(3, lambda: httpx.post(f"{stack.base}/e/{slug}", data={**form, **answer}))
+    assert {r.status_code for r in answers} == {303}
+    assert len({r.headers["location"] for r in answers}) == 1  # the same response, the same next page
+    assert stack.row_counts()["responses"] == before + 1
+    if slug == "one-step":  # complete at once: each of them is sent to the outcome, and may see it
+        assert answers[0].headers["location"].endswith("/outcome")
+        assert all(httpx.get(stack.base + r.headers["location"], cookies=r.cookies).status_code == 200 for r in answers)

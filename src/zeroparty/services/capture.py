@@ -167,6 +167,7 @@ class CaptureService:
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
         variant: str | None = None,
+        start_id: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
         be a function that reads them for the screen once it is known (a form's fields depend on
@@ -175,9 +176,10 @@ class CaptureService:
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
         analytics event of the submit. `variant` is the A/B variant the first screen was shown as
-        (kept while it exists, else one is drawn)."""
+        (kept while it exists, else one is drawn). `start_id` is the id the first screen's form was
+        given for its response: a second submit of that form is a submit of that response."""
         now = self._clock()
-        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now)
+        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now, response_id=start_id)
         done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
         if done.submitted.queued:
             self._notify()
@@ -235,6 +237,8 @@ def _submit_screen(
     given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
 ) -> _Done:
     slug, now = start.slug, start.now
+    if response_id is None and start.response_id is not None and unit.response(start.response_id) is not None:
+        response_id = start.response_id  # its first screen, submitted again (a double click, a retry)
     if response_id is None:
         started = start_response(unit, _published(unit, start.slug), start)
         pub, before, is_new, variant = started.published, Progress({}), True, started.variant

@@ -34,6 +34,7 @@ class Start:
     u: float
     now: datetime
     strict: bool = False
+    response_id: str | None = None  # the id its first screen's form was given, if any (else a new one)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def start_response(unit: CaptureReader, latest: Published, start: Start) -> Star
     pub, variant = choose(unit, latest, start.variant, start.u)
     given = declared_hidden(pub, start.hidden)
     external_id = external_id_of(unit, start.slug, start.token, start.now)
-    return Started(pub, str(uuid.uuid4()), given, external_id, variant)
+    return Started(pub, start.response_id or str(uuid.uuid4()), given, external_id, variant)
 
 
 def declared_hidden(pub: Published, raw: Mapping[str, Any]) -> dict[str, str]:

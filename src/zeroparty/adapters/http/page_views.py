@@ -17,6 +17,7 @@ from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import shown_experience
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_values import BUSY, COMPLETE, SHOWN_FIELD, TOKEN_PARAM, path_for, piped_screen
+from zeroparty.adapters.http.respondent_pass import START_FIELD
 from zeroparty.adapters.http.resume import RESTART_PARAM, VARIANT_FIELD, RespondentMemory
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.funnel import Event, EventKind
@@ -138,6 +139,8 @@ class PageViews:
             "shown_ms": int(time.time() * 1000),
             "variant_field": VARIANT_FIELD,
             "variant": self.memory.form_variant(exp.slug, variant) if response_id is None else None,
+            "start_field": START_FIELD,
+            "start": self.memory.form_start(exp.slug) if response_id is None else None,
             "restart": None
             if response_id is None
             else f"{path_for(request, 'start', slug=exp.slug)}?{RESTART_PARAM}=1",

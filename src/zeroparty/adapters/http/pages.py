@@ -41,7 +41,7 @@ from zeroparty.adapters.http.page_values import (
     valid_path,
 )
 from zeroparty.adapters.http.page_views import PageViews
-from zeroparty.adapters.http.resume import VARIANT_FIELD
+from zeroparty.adapters.http.resume import FirstSubmit
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.domain.experience.funnel import EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
@@ -155,17 +155,24 @@ class Pages(PageViews):
         token = token_param(request) if response_id is None else None
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
         hidden = link_values(request) if response_id is None else {}
+        first = FirstSubmit(None, None)  # a later screen's form starts nothing
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
-            shown_as = next((v for k, v in pairs if k == VARIANT_FIELD), None) if response_id is None else None
-            variant = self.memory.wanted_variant(request, slug, shown_as) if response_id is None else None
-            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, variant=variant)
+            if response_id is None:
+                first = self.memory.first_submit(request, slug, pairs)
+            submit = partial(
+                self.ctx.capture.submit_screen,
+                hidden=hidden,
+                time_on_screen_ms=spent,
+                variant=first.variant,
+                start_id=first.start_id,
+            )
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
         except NotFound:
             raise
         except AlreadyComplete as exc:  # submitted twice: the browser that holds its pass sees the outcome
-            if not self.memory.holds(request, slug, exc.response_id):
+            if not (self.memory.holds(request, slug, exc.response_id) or exc.response_id == first.start_id):
                 await self.mark_experience(request, slug)
                 raise
             return await self.completion(request, slug, exc.response_id)

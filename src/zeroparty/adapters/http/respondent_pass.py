@@ -1,6 +1,8 @@
-"""The respondent's signed cookies for one experience: the resume pass (the response in progress,
+"""The respondent's signed passes for one experience: the resume pass (the response in progress,
 so a reload or a return on the same device continues it) and the variant pass (the A/B variant
-served, so a returning respondent sees the same one).
+served, so a returning respondent sees the same one), both cookies; and the start pass, which a
+first screen's form carries: the id its response will have, so that submitting that form twice
+(a double click, a retry) is one response, not two.
 
 Each holds one value, bound to the experience, with its expiry, signed with a key derived from the
 runtime's session secret under a label of its own: `<value>.<expiry, Unix seconds>.<signature>`.
@@ -26,6 +28,8 @@ RESUME_COOKIE = "zp_resume"
 VARIANT_COOKIE = "zp_variant"
 RESUME_LABEL = b"zeroparty respondent resume"
 VARIANT_LABEL = b"zeroparty respondent variant"
+START_LABEL = b"zeroparty respondent start"
+START_FIELD = "zp_start"
 DEFAULT_SECONDS = 7 * 24 * 3600
 _EXPIRY = re.compile(r"[0-9]{1,12}")
 _VALUE = re.compile(r"[A-Za-z0-9_-]{1,100}")  # response ids (uuid) and variant names (Ident)
@@ -85,12 +89,14 @@ class SignedPass:
 class RespondentPasses:
     resume: SignedPass
     variant: SignedPass
+    start: SignedPass
 
     @classmethod
     def made(cls, session_secret: bytes, seconds: int, clock: Callable[[], float] = time.time) -> RespondentPasses:
         return cls(
             SignedPass(session_secret, RESUME_LABEL, RESUME_COOKIE, seconds, clock),
             SignedPass(session_secret, VARIANT_LABEL, VARIANT_COOKIE, seconds, clock),
+            SignedPass(session_secret, START_LABEL, START_FIELD, seconds, clock),
         )
 
     @classmethod

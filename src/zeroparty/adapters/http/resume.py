@@ -16,14 +16,16 @@ which response they are in the middle of, and which A/B variant they were served
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from fastapi import Request
 from starlette.responses import Response
 
 from zeroparty.adapters.http.page_values import TOKEN_PARAM, path_for
-from zeroparty.adapters.http.respondent_pass import RespondentPasses
+from zeroparty.adapters.http.respondent_pass import START_FIELD, RespondentPasses
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE, RevisitPass
+from zeroparty.domain.untrusted import is_canonical_uuid
 
 RESTART_PARAM = "restart"
 VARIANT_FIELD = "zp_variant"  # the first screen's form: the variant it was shown as, signed
@@ -31,6 +33,15 @@ VARIANT_FIELD = "zp_variant"  # the first screen's form: the variant it was show
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
+
+
+@dataclass(frozen=True)
+class FirstSubmit:
+    """What a first screen's form says about the response it starts: the variant it was shown as
+    (else the browser's), and the id it was given (so a second submit of it joins that response)."""
+
+    variant: str | None
+    start_id: str | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,18 @@ class RespondentMemory:
 
     def form_variant(self, slug: str, variant: str | None) -> str | None:
         return None if variant is None else self.passes.variant.issue(slug, variant)
+
+    def form_start(self, slug: str) -> str:
+        """A new response's id, signed, for a first screen's form."""
+        return self.passes.start.issue(slug, str(uuid.uuid4()))
+
+    def first_submit(self, request: Request, slug: str, pairs: list[tuple[str, str]]) -> FirstSubmit:
+        def field(name: str) -> str | None:
+            return next((v for k, v in pairs if k == name), None)
+
+        start = self.passes.start.read(field(START_FIELD), slug)
+        variant = self.wanted_variant(request, slug, field(VARIANT_FIELD))
+        return FirstSubmit(variant, start if start is not None and is_canonical_uuid(start) else None)
 
     def shown_first(self, answer: Response, request: Request, slug: str, variant: str | None) -> None:
         """A first screen was shown: the variant sticks; a restart forgets the response left behind."""
