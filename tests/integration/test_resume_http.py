@@ -43,6 +43,7 @@ def test_coming_back_continues_where_the_respondent_left_off(stack: Stack) -> No
         assert back.headers["cache-control"] == "no-store"
         shown = c.get(third)
         assert 'href="/e/skin-quiz?restart=1">Start over</a>' in shown.text
+        assert f'href="/e/skin-quiz/r/{rid}/s/goals">Back</a>' in shown.text  # history's back resumes: this goes back
         goals = c.get(f"/e/skin-quiz/r/{rid}/s/goals")  # earlier answers are filled in
         assert 'value="breakouts" checked' in goals.text
 

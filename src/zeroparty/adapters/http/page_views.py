@@ -95,6 +95,7 @@ class PageViews:
         revealed: list[Reveal] | None = None,
         piped: Mapping[str, Any] | None = None,
         variant: str | None = None,
+        previous: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
         index = [s.id for s in exp.screens].index(screen.id)
@@ -141,6 +142,7 @@ class PageViews:
             "variant": self.memory.form_variant(exp.slug, variant) if response_id is None else None,
             "start_field": START_FIELD,
             "start": self.memory.form_start(exp.slug) if response_id is None else None,
+            "previous": previous,  # the screen before this one on the response's route: "Back"
             "restart": None
             if response_id is None
             else f"{path_for(request, 'start', slug=exp.slug)}?{RESTART_PARAM}=1",

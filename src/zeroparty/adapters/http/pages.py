@@ -47,7 +47,7 @@ from zeroparty.domain.experience.funnel import EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
 from zeroparty.domain.experience.model import Outcome, Screen
 from zeroparty.domain.experience.outcomes import result
-from zeroparty.domain.experience.resume import resume_screen
+from zeroparty.domain.experience.resume import previous_screen, resume_screen
 from zeroparty.domain.experience.score import reveal
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import AlreadyComplete, ExperienceClosed, ResponseView, ScreenRefused
@@ -232,8 +232,22 @@ class Pages(PageViews):
         )
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
+        before = previous_screen(view.path, screen.id)
+        back = (
+            None
+            if before is None
+            else path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=before)
+        )
         return self.render_screen(
-            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=piped_values(view)
+            request,
+            exp,
+            screen,
+            view.answers,
+            {},
+            response_id,
+            revealed=revealed,
+            piped=piped_values(view),
+            previous=back,
         )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:

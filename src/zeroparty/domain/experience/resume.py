@@ -9,6 +9,14 @@ from zeroparty.domain.experience.logic import settled_route
 from zeroparty.domain.experience.model import Experience
 
 
+def previous_screen(path: Sequence[str], screen_id: str) -> str | None:
+    """The screen before `screen_id` on the response's route so far (`path`): where "Back" leads."""
+    if screen_id in path:
+        at = path.index(screen_id)
+        return path[at - 1] if at > 0 else None
+    return path[-1] if path else None
+
+
 def resume_screen(exp: Experience, answers: Mapping[str, Any], path: Sequence[str]) -> str:
     """The screen after the last one submitted (`path`, in route order), as the rules route these
     answers; the first screen when none was submitted, the last submitted when the route ends there.
