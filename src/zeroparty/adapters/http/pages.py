@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,34 +23,40 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
-from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
+from zeroparty.adapters.http.edge import WAS_HEAD
+from zeroparty.adapters.http.embed import experience_policy, shown_experience
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_values import (
+    BUSY,
+    COMPLETE,
     NO_EXPERIENCE,
     NO_RESPONSE,
     OUTCOME_PRIVATE,
     SCREEN_CLOSED,
     SHOWN_FIELD,
+    TOKEN_PARAM,
     TokenRefused,
     call_to_action,
     declared,
     form_values,
     link_values,
     path_for,
+    piped_screen,
     piped_values,
     token_param,
     token_problem,
     valid_path,
 )
-from zeroparty.adapters.http.page_views import PageViews
-from zeroparty.adapters.http.resume import FirstSubmit
+from zeroparty.adapters.http.resume import FirstSubmit, RespondentMemory
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
-from zeroparty.domain.experience.funnel import EventKind, time_on_screen
+from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
+from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
-from zeroparty.domain.experience.model import Outcome, Screen
-from zeroparty.domain.experience.outcomes import result
-from zeroparty.domain.experience.resume import previous_screen, resume_screen
-from zeroparty.domain.experience.score import reveal
+from zeroparty.domain.experience.logic import pipe
+from zeroparty.domain.experience.model import Experience, Outcome, Screen
+from zeroparty.domain.experience.outcomes import Result, result
+from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import AlreadyComplete, ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
@@ -56,7 +64,118 @@ from zeroparty.services.ports import Published
 log = logging.getLogger("zeroparty.http")
 
 
-class Pages(PageViews):
+class Pages:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.tpl = ctx.templates
+        self.memory = RespondentMemory(ctx.passes, ctx.revisit)  # resume and variant passes (resume.py)
+
+    def record(
+        self,
+        request: Request,
+        kind: EventKind,
+        pub: Published,
+        response_id: str | None = None,
+        screen_id: str | None = None,
+        outcome_id: str | None = None,
+        variant: str | None = None,
+    ) -> None:
+        """An analytics event for what this page showed; returns at once (batched elsewhere). A HEAD
+        request (a link checker, a monitor) shows nobody anything and is not counted."""
+        if request.scope.get(WAS_HEAD):
+            return
+        now = datetime.now(UTC)
+        slug = pub.experience.slug
+        self.ctx.events.record(Event(kind, slug, now, pub.version, response_id, screen_id, outcome_id, variant))
+
+    def not_found(self, request: Request, message: str) -> HTMLResponse:
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
+
+    def bad_request(self, request: Request, exc: MalformedInput) -> HTMLResponse:
+        message = "The form could not be read: " + "; ".join(str(e) for e in exc.errors)
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
+
+    def closed(self, request: Request, slug: str, message: str) -> HTMLResponse:
+        """A completed response, reached by its link: nothing about it is shown, nothing is changed."""
+        context = {"heading": COMPLETE, "message": message, "again": path_for(request, "start", slug=slug)}
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
+
+    def experience_closed(self, request: Request, exc: ExperienceClosed) -> HTMLResponse:
+        """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
+        shown_experience(request, exc.experience)  # the message shows in its embeds too
+        context = {"heading": exc.experience.title, "message": exc.message}
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
+
+    def busy(self, request: Request) -> HTMLResponse:
+        context = {"heading": "Please try again", "message": BUSY}
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=503, headers={"Retry-After": "1"})
+
+    def bad_link(self, request: Request, problem: str) -> HTMLResponse:
+        # Nothing was stored: the brand's site has to hand out a fresh link.
+        message = f"This link cannot be used ({problem}). Nothing was saved; please open it again from the site."
+        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
+
+    def render_screen(
+        self,
+        request: Request,
+        exp: Experience,
+        screen: Screen,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        response_id: str | None,
+        status: int = 200,
+        token: str | None = None,
+        hidden: Mapping[str, str] | None = None,
+        revealed: list[Reveal] | None = None,
+        piped: Mapping[str, Any] | None = None,
+        variant: str | None = None,
+        previous: str | None = None,
+    ) -> HTMLResponse:
+        shown_experience(request, exp)
+        index = [s.id for s in exp.screens].index(screen.id)
+        here = {el.id for el in screen.elements}
+        elements = exp.elements()
+        # Required answers missing on other screens (the respondent skipped ahead): link back.
+        earlier = [elements[f][0] for f in errors if f not in here and f in elements]
+        back = (
+            path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
+            if earlier and response_id is not None
+            else None
+        )
+        action = (
+            path_for(request, "submit_first", slug=exp.slug)
+            if response_id is None
+            else path_for(request, "submit_screen", slug=exp.slug, response_id=response_id, screen_id=screen.id)
+        )
+        # The first submit carries what the link brought: its token and the declared hidden values.
+        carried = {**({TOKEN_PARAM: token} if token is not None else {}), **(hidden or {})}
+        if response_id is None and carried:
+            action += "?" + urlencode(carried, quote_via=quote)
+        # Problems with fields the screen does not show (a forged post) still need saying.
+        other = [m for f, m in errors.items() if f not in here and f not in elements]
+        problems, named = screen_problems(screen, errors)
+        context = {
+            "exp": exp,
+            "screen": piped_screen(screen, piped or {}),
+            "values": values,
+            "errors": errors,
+            "problems": problems,
+            "named": named,
+            "first_error": next((el.id for el in screen.elements if el.id in errors), None),
+            "date_placeholder": date_placeholder(exp.date_order),
+            "date_example": date_example(exp.date_order),
+            "other_errors": other,
+            "action": action,
+            "back": back,
+            "step": index + 1,
+            "steps": len(exp.screens),
+            "revealed": revealed or [],
+            "shown_field": SHOWN_FIELD,
+            "shown_ms": int(time.time() * 1000),
+            **self.memory.form_context(request, exp.slug, response_id, variant, previous),
+        }
+        return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
+
     def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
         if screen is None:
             return path_for(request, "outcome", slug=slug, response_id=response_id)
@@ -79,11 +198,9 @@ class Pages(PageViews):
         return view
 
     async def first(self, request: Request, slug: str) -> Response:
-        left = self.memory.resumable(request, slug)
-        if left is not None:
-            resumed = await self.resume(request, slug, left)
-            if resumed is not None:
-                return resumed
+        resumed = await self.memory.resumed(self.ctx.capture, request, slug)
+        if resumed is not None:
+            return resumed
         wanted = self.memory.wanted_variant(request, slug)
         pub, variant = await run_in_threadpool(self.ctx.capture.first_screen, slug, wanted)
         token = token_param(request)
@@ -100,23 +217,10 @@ class Pages(PageViews):
         first = pub.experience.screens[0]
         self.record(request, EventKind.LOAD, pub, variant=variant)
         self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id, variant=variant)
-        answer = self.render_screen(
-            request, pub.experience, first, {}, {}, None, token=token, hidden=hidden, variant=variant
-        )
+        exp = pub.experience
+        answer = self.render_screen(request, exp, first, {}, {}, None, token=token, hidden=hidden, variant=variant)
         self.memory.shown_first(answer, request, slug, variant)
         return answer
-
-    async def resume(self, request: Request, slug: str, response_id: str) -> Response | None:
-        """303 to where the response this browser left continues; None when it cannot continue
-        (gone, complete, another experience's): the respondent starts afresh."""
-        try:
-            view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        except (NotFound, Gone):
-            return None
-        if view.completed:
-            return None
-        at = resume_screen(view.published.experience, view.answers, view.path)
-        return RedirectResponse(path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=at), 303)
 
     async def mark_experience(self, request: Request, slug: str) -> None:
         """Name the experience a page is for (its frame policy), when there is one to name."""
@@ -175,7 +279,7 @@ class Pages(PageViews):
             if not (self.memory.holds(request, slug, exc.response_id) or exc.response_id == first.start_id):
                 await self.mark_experience(request, slug)
                 raise
-            return await self.completion(request, slug, exc.response_id)
+            return await self.memory.completion(self.ctx.capture, request, slug, exc.response_id, self.show_chosen)
         except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it
             await self.mark_experience(request, slug)
             raise
@@ -199,25 +303,9 @@ class Pages(PageViews):
                 request, pub.experience, screen, {}, errors, response_id, 422, token, carried, piped=piped
             )
         if done.next_screen is None:
-            return await self.completion(request, slug, done.response_id)
+            return await self.memory.completion(self.ctx.capture, request, slug, done.response_id, self.show_chosen)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
         self.memory.in_progress(answer, request, slug, done.response_id, done.variant)
-        return answer
-
-    async def completion(self, request: Request, slug: str, response_id: str) -> Response:
-        """The answer to the submit that completed a response (or found it complete, from this browser)."""
-        if framed(request):
-            # In a frame on another site the pass below is a third-party cookie, which browsers may
-            # refuse: the outcome is shown in this answer instead of after a redirect.
-            done_view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-            exp = done_view.published.experience
-            chosen = None if done_view.outcome_id is None else result(exp, done_view.answers, done_view.outcome_id)
-            if chosen is not None:
-                shown = self.show_chosen(request, exp, chosen, piped_values(done_view))
-                self.memory.finished(shown, request, slug)
-                return shown
-        answer = RedirectResponse(self.next_url(request, slug, response_id, None), status_code=303)
-        self.memory.completed(answer, request, slug, response_id)
         return answer
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
@@ -232,22 +320,10 @@ class Pages(PageViews):
         )
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
-        before = previous_screen(view.path, screen.id)
-        back = (
-            None
-            if before is None
-            else path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=before)
-        )
+        back = self.memory.back(request, slug, response_id, view, screen.id)
+        values = piped_values(view)
         return self.render_screen(
-            request,
-            exp,
-            screen,
-            view.answers,
-            {},
-            response_id,
-            revealed=revealed,
-            piped=piped_values(view),
-            previous=back,
+            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=values, previous=back
         )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
@@ -259,13 +335,41 @@ class Pages(PageViews):
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        outcome_id = shown.outcome.id
+        outcome_id, variant = shown.outcome.id, view.variant
         self.record(
-            request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=outcome_id, variant=view.variant
+            request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=outcome_id, variant=variant
         )
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
         values = piped_values(view)
         return self.show_chosen(request, exp, shown, values, go if call_to_action(shown.outcome) else None)
+
+    def show_chosen(
+        self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any], go: str | None = None
+    ) -> Response:
+        """The outcome page, or the redirect a redirect ending makes (with the response's hidden
+        values when the outcome asks for them). `go` is the logged way to its call to action."""
+        shown_experience(request, exp)
+        if shown.outcome.ends_with == "redirect" and shown.outcome.redirect_url is not None:
+            passed = exp.hidden() if shown.outcome.pass_values else []
+            values = {f.key: answers[f.key] for f in passed if f.key in answers}
+            return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
+        outcome = shown.outcome.model_copy(
+            update={
+                "title": pipe(shown.outcome.title, answers),
+                "description": None if shown.outcome.description is None else pipe(shown.outcome.description, answers),
+            }
+        )
+        context = {
+            "exp": exp,
+            "outcome": outcome,
+            "image": image_src(shown.outcome.image) if shown.outcome.image else None,
+            "score": shown.score,
+            "max_score": max_score(exp),
+            "products": [product_card(p) for p in shown.products],
+            "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
+            "go": go,
+        }
+        return self.tpl.TemplateResponse(request, "outcome.html", context)
 
     async def follow(self, request: Request, slug: str, response_id: str) -> Response:
         """The outcome's call to action: logged, then a 303 to the outcome's own link and nowhere

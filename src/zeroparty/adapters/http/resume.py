@@ -17,15 +17,24 @@ which response they are in the middle of, and which A/B variant they were served
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
-from starlette.responses import Response
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
 
-from zeroparty.adapters.http.page_values import TOKEN_PARAM, path_for
+from zeroparty.adapters.http.embed import framed
+from zeroparty.adapters.http.page_values import TOKEN_PARAM, path_for, piped_values
 from zeroparty.adapters.http.respondent_pass import START_FIELD, RespondentPasses
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE, RevisitPass
+from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.outcomes import Result, result
+from zeroparty.domain.experience.resume import previous_screen, resume_screen
 from zeroparty.domain.untrusted import is_canonical_uuid
+from zeroparty.errors import Gone, NotFound
+from zeroparty.services.capture import CaptureService, ResponseView
 
 RESTART_PARAM = "restart"
 VARIANT_FIELD = "zp_variant"  # the first screen's form: the variant it was shown as, signed
@@ -58,11 +67,49 @@ class RespondentMemory:
     def restarting(request: Request) -> bool:
         return request.query_params.get(RESTART_PARAM) == "1"
 
+    async def resumed(self, capture: CaptureService, request: Request, slug: str) -> Response | None:
+        """303 to where the response this browser left continues; None when there is none, or it
+        cannot continue (gone, complete, not this experience's): the respondent starts afresh."""
+        left = self.resumable(request, slug)
+        if left is None:
+            return None
+        try:
+            view = await run_in_threadpool(capture.progress, slug, left)
+        except (NotFound, Gone):
+            return None
+        if view.completed:
+            return None
+        at = resume_screen(view.published.experience, view.answers, view.path)
+        return RedirectResponse(path_for(request, "show_screen", slug=slug, response_id=left, screen_id=at), 303)
+
+    def form_context(
+        self, request: Request, slug: str, response_id: str | None, variant: str | None, previous: str | None
+    ) -> dict[str, Any]:
+        """What a screen's page adds for the respondent's way through: on the first screen, the
+        variant and the new response's id its form carries; later, the links Back and Start over."""
+        if response_id is None:
+            return {
+                "variant_field": VARIANT_FIELD,
+                "variant": self.form_variant(slug, variant),
+                "start_field": START_FIELD,
+                "start": self.form_start(slug),
+            }
+        return {"restart": f"{self.scope(request, slug)}?{RESTART_PARAM}=1", "previous": previous}
+
+    @staticmethod
+    def back(request: Request, slug: str, response_id: str, view: ResponseView, screen_id: str) -> str | None:
+        """The screen before `screen_id` on the response's route so far, as a link ("Back")."""
+        before = previous_screen(view.path, screen_id)
+        if before is None:
+            return None
+        return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=before)
+
     def resumable(self, request: Request, slug: str) -> str | None:
         """The response this browser left in progress, unless the link asks for a fresh start."""
         if self.restarting(request) or TOKEN_PARAM in request.query_params:
             return None
-        return self.passes.resume.read(request.cookies.get(self.passes.resume.name), slug)
+        left = self.passes.resume.read(request.cookies.get(self.passes.resume.name), slug)
+        return left if left is not None and is_canonical_uuid(left) else None
 
     def wanted_variant(self, request: Request, slug: str, form_value: str | None = None) -> str | None:
         """The variant the first screen was shown as (its form's), else the one this browser was served before."""
@@ -107,6 +154,30 @@ class RespondentMemory:
         """Complete, and the outcome follows: only this browser may see it, for a while."""
         self.finished(answer, request, slug)
         self.revisit.grant(answer, self.scope(request, slug) + "/", slug, response_id, secure=_secure(request))
+
+    async def completion(
+        self,
+        capture: CaptureService,
+        request: Request,
+        slug: str,
+        response_id: str,
+        show: Callable[[Request, Experience, Result, Mapping[str, Any]], Response],
+    ) -> Response:
+        """The answer to the submit that completed a response (or found it complete, from this
+        browser): 303 to the outcome with its pass; in a frame, the outcome itself (`show`)."""
+        if framed(request):
+            # In a frame on another site the pass is a third-party cookie, which browsers may
+            # refuse: the outcome is shown in this answer instead of after a redirect.
+            view = await run_in_threadpool(capture.progress, slug, response_id)
+            exp = view.published.experience
+            chosen = None if view.outcome_id is None else result(exp, view.answers, view.outcome_id)
+            if chosen is not None:
+                shown = show(request, exp, chosen, piped_values(view))
+                self.finished(shown, request, slug)
+                return shown
+        answer = RedirectResponse(path_for(request, "outcome", slug=slug, response_id=response_id), 303)
+        self.completed(answer, request, slug, response_id)
+        return answer
 
     def holds(self, request: Request, slug: str, response_id: str) -> bool:
         """Whether this browser holds a pass for `response_id`: it started or completed it here."""
