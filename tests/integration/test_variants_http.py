@@ -107,6 +107,10 @@ def test_new_respondents_are_split_by_weight_and_each_keeps_their_variant(stack:
     assert {name: f["starts"] for name, f in found["variants"].items()} == count
     assert sum(f["loads"] for f in found["variants"].values()) == found["loads"]
 
+    table = cli(stack.data_dir, "experiences", "stats", "skin-quiz")
+    assert "Variant 'A'" in table.stdout and "Variant 'B'" in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+
     only_b = cli(stack.data_dir, "experiences", "stats", "skin-quiz", "--variant", "B", "--json")
     assert only_b.returncode == 0, only_b.stderr
     assert json.loads(only_b.stdout)["completions"] == count["B"] and "variants" not in json.loads(only_b.stdout)
