@@ -163,3 +163,17 @@ def test_a_first_screen_submitted_at_once_several_times_is_one_response(stack: S
     if slug == "one-step":  # complete at once: each of them is sent to the outcome, and may see it
         assert answers[0].headers["location"].endswith("/outcome")
         assert all(httpx.get(stack.base + r.headers["location"], cookies=r.cookies).status_code == 200 for r in answers)
+
+
+def test_starting_over_keeps_the_links_hidden_values(stack: Stack) -> None:
+    data = {**ONE_STEP, "slug": "two-step", "hidden_fields": [{"key": "utm_source"}]}
+    data["screens"] = [
+        {"id": "first", "title": "Hello", "elements": [{"id": "name", "type": "text", "label": "Name"}]},
+        *ONE_STEP["screens"],
+    ]
+    stack.rt.experiences.publish(Experience.model_validate(data), datetime.now(UTC))
+    with httpx.Client(base_url=stack.base) as c:
+        action = re.search(r'action="([^"]+)"', c.get("/e/two-step?utm_source=news").text)
+        assert action is not None
+        second = post(c, action.group(1).replace("&amp;", "&"), {"name": "Ada"}).headers["location"]
+        assert 'href="/e/two-step?restart=1&amp;utm_source=news">Start over</a>' in c.get(second).text

@@ -149,7 +149,16 @@ def test_bad_variants_are_refused_naming_each_and_nothing_changes(stack: Stack) 
         {"name": "A", "version": 1, "weight": 50, "share": 0.5},
         {"name": "B", "version": 2, "weight": 50, "share": 0.5},
     ]
+    newer = stack.data_dir / "v3.json"
+    newer.write_text(json.dumps(sample_data() | {"title": "Version three"}))
+    imported = cli(stack.data_dir, "experiences", "import", str(newer))
+    assert imported.returncode == 0, imported.stderr
+    assert "is served as its variants A (version 1), B (version 2): version 3 reaches respondents" in " ".join(
+        imported.stdout.split()
+    )
+    with httpx.Client(base_url=stack.base) as c:
+        assert shown_title(c.get("/e/skin-quiz")) != "Version three"  # the variants decide, not the latest
     cleared = cli(stack.data_dir, "experiences", "variants", "skin-quiz", "--clear")
     assert cleared.returncode == 0 and "serves its latest version" in cleared.stdout
     with httpx.Client(base_url=stack.base) as c:
-        assert shown_title(c.get("/e/skin-quiz")) == B_TITLE  # the latest again
+        assert shown_title(c.get("/e/skin-quiz")) == "Version three"  # the latest again

@@ -172,7 +172,7 @@ class Pages:
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
-            **self.memory.form_context(request, exp.slug, response_id, variant, previous),
+            **self.memory.form_context(request, exp.slug, response_id, variant, previous, hidden or {}),
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -321,9 +321,19 @@ class Pages:
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
         back = self.memory.back(request, slug, response_id, view, screen.id)
+        kept = declared(exp, view.answers)  # its hidden values: starting over keeps them
         values = piped_values(view)
         return self.render_screen(
-            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=values, previous=back
+            request,
+            exp,
+            screen,
+            view.answers,
+            {},
+            response_id,
+            hidden=kept,
+            revealed=revealed,
+            piped=values,
+            previous=back,
         )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:

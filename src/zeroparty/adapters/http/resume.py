@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -83,10 +84,17 @@ class RespondentMemory:
         return RedirectResponse(path_for(request, "show_screen", slug=slug, response_id=left, screen_id=at), 303)
 
     def form_context(
-        self, request: Request, slug: str, response_id: str | None, variant: str | None, previous: str | None
+        self,
+        request: Request,
+        slug: str,
+        response_id: str | None,
+        variant: str | None,
+        previous: str | None,
+        hidden: Mapping[str, str],
     ) -> dict[str, Any]:
         """What a screen's page adds for the respondent's way through: on the first screen, the
-        variant and the new response's id its form carries; later, the links Back and Start over."""
+        variant and the new response's id its form carries; later, the links Back and Start over
+        (which keeps the response's `hidden` values: the new response comes from the same link)."""
         if response_id is None:
             return {
                 "variant_field": VARIANT_FIELD,
@@ -94,7 +102,8 @@ class RespondentMemory:
                 "start_field": START_FIELD,
                 "start": self.form_start(slug),
             }
-        return {"restart": f"{self.scope(request, slug)}?{RESTART_PARAM}=1", "previous": previous}
+        query = urlencode({RESTART_PARAM: "1", **hidden}, quote_via=quote)
+        return {"restart": f"{self.scope(request, slug)}?{query}", "previous": previous}
 
     @staticmethod
     def back(request: Request, slug: str, response_id: str, view: ResponseView, screen_id: str) -> str | None:
