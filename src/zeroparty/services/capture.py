@@ -26,6 +26,7 @@ from zeroparty.services.ports import (
     CaptureStore,
     CaptureUnit,
     Published,
+    ResponseExists,
     ResponseWrite,
     StoredResponse,
 )
@@ -180,7 +181,10 @@ class CaptureService:
         given for its response: a second submit of that form is a submit of that response."""
         now = self._clock()
         start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now, response_id=start_id)
-        done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
+        try:
+            done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
+        except ResponseExists:  # its form was submitted to another server too, which stored it first
+            done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)

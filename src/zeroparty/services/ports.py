@@ -78,6 +78,11 @@ class ResponseWrite:
         return ProfileChange(self.email, self.changes, self.subscription_groups, self.completion, self.external_id)
 
 
+class ResponseExists(Exception):
+    """A new response's id is taken: another server stored the same first screen's form (its id
+    came with the form) meanwhile. Nothing of the write was kept."""
+
+
 class CaptureReader(Protocol):
     """One read-only storage transaction: a consistent view that never waits for a writer."""
 
@@ -101,7 +106,8 @@ class CaptureUnit(CaptureReader, Protocol):
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         """Store the response, its answers, its consent records and one outbox row per destination
-        (`w.profile_change()`, keyed per destination); return rows queued."""
+        (`w.profile_change()`, keyed per destination); return rows queued. ResponseExists when
+        `w.is_new` and its id is taken."""
         ...
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
@@ -29,7 +30,7 @@ from zeroparty.adapters.db.schema import (
 from zeroparty.adapters.db.variants import variants_of
 from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
-from zeroparty.services.ports import Published, ResponseWrite, StoredResponse, StoredVariant
+from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -100,17 +101,19 @@ class SqlCaptureUnit(SqlCaptureReader):
         if w.completed:
             fields["completed_at"] = now
         if w.is_new:
-            conn.execute(
-                sa.insert(responses).values(
-                    id=w.response_id,
-                    experience_version_id=w.version_id,
-                    channel=w.channel,
-                    created_at=now,
-                    external_id=w.external_id,
-                    variant=w.variant,
-                    **fields,
-                )
+            insert = sa.insert(responses).values(
+                id=w.response_id,
+                experience_version_id=w.version_id,
+                channel=w.channel,
+                created_at=now,
+                external_id=w.external_id,
+                variant=w.variant,
+                **fields,
             )
+            try:
+                conn.execute(insert)
+            except IntegrityError:  # the id, the table's one unique key: the caller's savepoint undoes this write
+                raise ResponseExists(w.response_id) from None
         else:
             conn.execute(sa.update(responses).where(responses.c.id == w.response_id).values(**fields))
         touched = set(w.answers) | set(w.cleared)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from zeroparty.adapters.memory.outbox import MemoryOutbox
 from zeroparty.adapters.memory.records import with_copied_containers
 from zeroparty.domain.experience.model import Experience, canonical_text
-from zeroparty.services.ports import Published, ResponseWrite, StoredResponse, StoredVariant
+from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -132,7 +132,7 @@ class MemoryCaptureUnit(MemoryCaptureReader):
         was = t.responses.get(w.response_id)
         if w.is_new:
             if was is not None:
-                raise ValueError(f"response {w.response_id} exists already")
+                raise ResponseExists(w.response_id)
             was = ResponseRecord(
                 w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id, variant=w.variant
             )
