@@ -153,7 +153,7 @@ def test_a_first_screen_submitted_at_once_several_times_is_one_response(stack: S
     stack.rt.experiences.publish(Experience.model_validate(ONE_STEP), datetime.now(UTC))
     page = httpx.get(f"{stack.base}/e/{slug}")
     form = dict(re.findall(r'<input type="hidden" name="(zp_[a-z]+)" value="([^"]*)"', page.text))
-    assert set(form) == {"zp_shown", "zp_start"}
+    assert {"zp_shown", "zp_start"} <= set(form)
     answer = {"skin_type": "dry"} if slug == "skin-quiz" else {"email": "once@example.com"}
     before = stack.row_counts()["responses"]
     answers = at_once(3, lambda: httpx.post(f"{stack.base}/e/{slug}", data={**form, **answer}))

@@ -5,6 +5,8 @@ this returns (the commit happened)."""
 from __future__ import annotations
 
 import random
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -18,8 +20,10 @@ from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
-from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
+from zeroparty.domain.start_limits import StartLimiter
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
+from zeroparty.services.admission import FREE, Arrival, admit_start, check_start_page, check_trap, open_at
+from zeroparty.services.admission import ExperienceClosed as ExperienceClosed  # where pages have found it
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.ports import (
     CaptureReader,
@@ -30,21 +34,12 @@ from zeroparty.services.ports import (
     ResponseWrite,
     StoredResponse,
 )
-from zeroparty.services.response_start import (
-    Start,
-    external_id_of,
-    start_response,
-)
-from zeroparty.services.variant_choice import served
+from zeroparty.services.start_values import HIDDEN_FIELD as HIDDEN_FIELD
+from zeroparty.services.start_values import TOKEN_FIELD as TOKEN_FIELD
+from zeroparty.services.start_values import start_external_id, start_hidden
+from zeroparty.services.variant_choice import named, served
 
-
-class ExperienceClosed(Gone):
-    """The experience is closed: it takes no responses and shows its closed message instead."""
-
-    def __init__(self, experience: Experience, message: str | None) -> None:
-        super().__init__(FieldError("slug", f"experience '{experience.slug}' is closed and takes no responses"))
-        self.experience = experience
-        self.message = message or CLOSED_MESSAGE
+Admit = Callable[[CaptureUnit, Published], None]  # refuses a response about to start (services/admission.py)
 
 
 class AlreadyComplete(Gone):
@@ -55,6 +50,19 @@ class AlreadyComplete(Gone):
         super().__init__(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
         self.response_id = response_id
         self.outcome_id = outcome_id
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which A/B variant a starting response gets and under which id: `variant` is the one its
+    first screen was shown as (`strict`: a client named it, so it must exist), `u` the uniform
+    random number one is otherwise drawn with; `start_id` the id its first screen's form was given
+    (a second submit of that form is a submit of that response)."""
+
+    variant: str | None = None
+    u: float = 0.0
+    strict: bool = False
+    start_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,45 +117,61 @@ class CaptureService:
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _utcnow,
         events: EventRecorder | None = None,
+        starts: StartLimiter | None = None,
         draw: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
         self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
+        self._starts = starts or StartLimiter()  # responses started per client, for `settings.spam.rate_limit`
         self._draw = draw  # the uniform random number an A/B variant is drawn with
 
     def notifying(self, notify: Callable[[], None], events: EventRecorder | None = None) -> CaptureService:
         """The same service on the same store (so one writer serves both), calling `notify` after
         each commit that queued outbox rows, and recording analytics events to `events` (else to
         this one's)."""
-        return CaptureService(self._store, notify, self._clock, events or self._events, self._draw)
+        return CaptureService(self._store, notify, self._clock, events or self._events, self._starts, self._draw)
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
     def published(self, slug: str) -> Published:
         with self._store.reading() as view:
-            return _published(view, slug)
+            return _published(view, slug, self._clock())
+
+    def start_page(self, slug: str) -> Published:
+        """`published`, for a first screen about to be shown: ResponseLimitReached (an
+        ExperienceClosed) once the response limit is full."""
+        with self._store.reading() as view:
+            pub = _published(view, slug, self._clock())
+            check_start_page(view, pub)
+            return pub
 
     def first_screen(self, slug: str, wanted: str | None = None) -> tuple[Published, str | None]:
-        """The version a new respondent is shown, and its A/B variant (None without variants):
+        """`start_page`, as the A/B variant a new respondent is shown (None without variants):
         `wanted` (the variant they were served before) while it exists, else one drawn by weight."""
         with self._store.reading() as view:
-            return served(view, _published(view, slug), wanted, self._draw())
+            pub = _published(view, slug, self._clock())
+            check_start_page(view, pub)
+            return served(view, pub, wanted, self._draw())
+
+    def _admit(self, arrival: Arrival, now: datetime) -> Admit:
+        return lambda unit, pub: admit_start(unit, pub, arrival, now, self._starts, time.monotonic())
 
     def check_external_id_token(self, slug: str, token: str) -> None:
         """InvalidInput naming `external_id_token` unless `slug`'s secret signed `token` and it has
         not expired (a hosted page checks the link before showing the first screen)."""
         with self._store.reading() as view:
-            _published(view, slug)
-            external_id_of(view, slug, token, self._clock())
+            now = self._clock()
+            _published(view, slug, now)
+            start_external_id(view, slug, token, now)
 
     def progress(self, slug: str, response_id: str) -> ResponseView:
         """The version a response runs on, its answers so far, its outcome and whether it is complete."""
         with self._store.reading() as view:
             pub, stored = _response_of(view, slug, response_id)
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
-            _open(pub)
+            open_at(pub, self._clock())
         return ResponseView(
             pub,
             stored.answers,
@@ -167,6 +191,7 @@ class CaptureService:
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
+        arrival: Arrival = FREE,
         variant: str | None = None,
         start_id: str | None = None,
     ) -> Submitted:
@@ -176,15 +201,20 @@ class CaptureService:
         the response starts (its first submit); later screens carry what was stored with the
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
-        analytics event of the submit. `variant` is the A/B variant the first screen was shown as
-        (kept while it exists, else one is drawn). `start_id` is the id the first screen's form was
-        given for its response: a second submit of that form is a submit of that response."""
+        analytics event of the submit. `arrival` says where a starting response comes from
+        (services/admission.py); spam protection may set the submit aside (Discarded). `variant` and
+        `start_id` come with a first screen's form (`Choice`)."""
         now = self._clock()
-        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now, response_id=start_id)
+        token, admit = external_id_token, self._admit(arrival, now)
+        choice = Choice(variant, self._draw(), start_id=start_id)
+
+        def work(unit: CaptureUnit) -> _Done:
+            return _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, choice)
+
         try:
-            done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
+            done = self._store.run(work)
         except ResponseExists:  # its form was submitted to another server too, which stored it first
-            done = self._store.run(lambda unit: _submit_screen(unit, start, response_id, screen_id, raw))
+            done = self._store.run(work)
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)
@@ -197,13 +227,16 @@ class CaptureService:
         inputs: Mapping[str, Any],
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
+        arrival: Arrival = FREE,
         variant: str | None = None,
     ) -> Submitted:
         """A whole response in one call (the JSON API). It gets an A/B variant by the same draw as
         the hosted page's, unless it names one (`variant`, which must exist)."""
         now = self._clock()
-        start = Start(slug, external_id_token, hidden or {}, variant, self._draw(), now, strict=True)
-        done = self._store.run(lambda unit: _submit_whole(unit, start, answers, inputs))
+        admit, choice = self._admit(arrival, now), Choice(variant, self._draw(), strict=True)
+        done = self._store.run(
+            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now, admit, choice)
+        )
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now)
@@ -235,25 +268,33 @@ class _Done:
 
 def _submit_screen(
     unit: CaptureUnit,
-    start: Start,
+    slug: str,
     response_id: str | None,
     screen_id: str | None,
     given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
+    external_id_token: str | None,
+    hidden: Mapping[str, Any] | None,
+    now: datetime,
+    admit: Admit,
+    arrival: Arrival,
+    choice: Choice,
 ) -> _Done:
-    slug, now = start.slug, start.now
-    if response_id is None and start.response_id is not None and unit.response(start.response_id) is not None:
-        response_id = start.response_id  # its first screen, submitted again (a double click, a retry)
+    if response_id is None and choice.start_id is not None and unit.response(choice.start_id) is not None:
+        response_id = choice.start_id  # its first screen, submitted again (a double click, a retry)
     if response_id is None:
-        started = start_response(unit, _published(unit, start.slug), start)
-        pub, before, is_new, variant = started.published, Progress({}), True, started.variant
-        given, external_id, response_id = started.given, started.external_id, started.response_id
+        pub, variant = served(unit, _published(unit, slug, now), choice.variant, choice.u)
+        before, is_new = Progress({}), True
+        given = start_hidden(pub, hidden or {})
+        external_id = start_external_id(unit, slug, external_id_token, now)
+        response_id = choice.start_id or str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
         pub, stored = _response_of(unit, slug, response_id)
         if stored.completed_at is not None:
             # Its link may sit in logs and histories: it is no key to a person's data any more.
             raise AlreadyComplete(response_id, stored.outcome_id)
-        _open(pub)
+        open_at(pub, now)
+        check_trap(pub, arrival)
         before = Progress(stored.answers, stored.outcome_id)
         is_new, external_id, given, variant = False, stored.external_id, {}, stored.variant
         piped = {**stored.answers, **stored.variables}
@@ -299,16 +340,28 @@ def _submit_screen(
         variant=variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    if is_new:  # last: answers refused (nothing stored) spend none of the client's starts
+        admit(unit, pub)
     queued = unit.write(write, now)
     following = next((s for s in exp.screens if s.id == step.route.next), None)
-    submitted = Submitted(response_id, following, outcome, queued, variant)
-    return _Done(submitted, write, pub.version, screen.id)
+    return _Done(Submitted(response_id, following, outcome, queued, variant), write, pub.version, screen.id)
 
 
-def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], inputs: Mapping[str, Any]) -> _Done:
-    started = start_response(unit, _published(unit, start.slug), start)
-    pub, given, now, response_id = started.published, started.given, start.now, started.response_id
+def _submit_whole(
+    unit: CaptureUnit,
+    slug: str,
+    answers: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    external_id_token: str | None,
+    hidden: Mapping[str, Any],
+    now: datetime,
+    admit: Admit,
+    choice: Choice,
+) -> _Done:
+    pub, variant = named(unit, _published(unit, slug, now), choice.variant, choice.u)
+    external_id = start_external_id(unit, slug, external_id_token, now)
     exp = pub.experience
+    given = start_hidden(pub, hidden)
     clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
     whole = route(exp, clean, given)
     outcome = choose_outcome(exp, clean, whole.variables, given)
@@ -316,6 +369,7 @@ def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], i
     before, after = Progress({}), Progress(clean, outcome.id, completed=True, variables=whole.variables)
     changes = changes_to_send(exp, before, after, now)
     screen_of = {el_id: s.id for el_id, (s, _el) in exp.elements().items()} | dict.fromkeys(given, NO_SCREEN)
+    response_id = str(uuid.uuid4())
     write = ResponseWrite(
         response_id=response_id,
         version_id=pub.version_id,
@@ -326,14 +380,15 @@ def _submit_whole(unit: CaptureUnit, start: Start, answers: Mapping[str, Any], i
         outcome_id=outcome.id,
         completed=True,
         changes=changes.attributes,
-        external_id=started.external_id,
+        external_id=external_id,
         path=whole.path,
         variables=whole.variables,
-        variant=started.variant,
+        variant=variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    admit(unit, pub)
     queued = unit.write(write, now)
-    return _Done(Submitted(response_id, None, outcome, queued, started.variant), write, pub.version)
+    return _Done(Submitted(response_id, None, outcome, queued, variant), write, pub.version)
 
 
 @dataclass(frozen=True)
@@ -381,22 +436,13 @@ def _extras(
     }
 
 
-def _published(unit: CaptureReader, slug: str) -> Published:
+def _published(unit: CaptureReader, slug: str, now: datetime) -> Published:
     """The current version of `slug` while it takes responses; NotFound when it was never published
-    or is unpublished, ExperienceClosed when it is closed."""
+    or is unpublished, ExperienceClosed when it is closed (or past its closing time)."""
     pub = unit.published(slug)
-    if pub is None or pub.state == "unpublished":
+    if pub is None:
         raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
-    return _open(pub)
-
-
-def _open(pub: Published) -> Published:
-    """`pub` when its experience takes answers; an in-progress response stops when it closes or is unpublished."""
-    if pub.state == "closed":
-        raise ExperienceClosed(pub.experience, pub.closed_message)
-    if pub.state == "unpublished":
-        raise NotFound(FieldError("slug", f"no published experience '{pub.experience.slug}'"))
-    return pub
+    return open_at(pub, now)
 
 
 def _response_of(unit: CaptureReader, slug: str, response_id: str) -> tuple[Published, StoredResponse]:

@@ -24,9 +24,11 @@ from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
+from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
 from zeroparty.adapters.http.embed import experience_policy, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
+from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
 from zeroparty.adapters.http.page_values import (
     BUSY,
     COMPLETE,
@@ -57,7 +59,8 @@ from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
-from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
+from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, TooManyRequests
+from zeroparty.services.admission import Discarded
 from zeroparty.services.capture import AlreadyComplete, ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
@@ -128,11 +131,12 @@ class Pages:
         hidden: Mapping[str, str] | None = None,
         revealed: list[Reveal] | None = None,
         piped: Mapping[str, Any] | None = None,
+        seed: str | None = None,
         variant: str | None = None,
         previous: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
-        index = [s.id for s in exp.screens].index(screen.id)
+        seed = order_seed(response_id, seed)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
         # Required answers missing on other screens (the respondent skipped ahead): link back.
@@ -153,7 +157,8 @@ class Pages:
             action += "?" + urlencode(carried, quote_via=quote)
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
-        problems, named = screen_problems(screen, errors)
+        views = element_views(screen, values, seed)
+        problems, named = screen_problems(screen, errors, error_targets(views))
         context = {
             "exp": exp,
             "screen": piped_screen(screen, piped or {}),
@@ -167,11 +172,13 @@ class Pages:
             "other_errors": other,
             "action": action,
             "back": back,
-            "step": index + 1,
-            "steps": len(exp.screens),
+            **form_context(self.ctx, request, exp, screen, {**(hidden or {}), **(piped or {})}),
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
+            "views": views,
+            "order_field": ORDER_FIELD if response_id is None else None,
+            "seed": seed,
             **self.memory.form_context(request, exp.slug, response_id, variant, previous, hidden or {}),
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
@@ -259,20 +266,25 @@ class Pages:
         token = token_param(request) if response_id is None else None
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
         hidden = link_values(request) if response_id is None else {}
+        pairs: list[tuple[str, str]] = []
         first = FirstSubmit(None, None)  # a later screen's form starts nothing
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
+            came = arrival(self.ctx, request, pairs)
             if response_id is None:
                 first = self.memory.first_submit(request, slug, pairs)
             submit = partial(
                 self.ctx.capture.submit_screen,
                 hidden=hidden,
                 time_on_screen_ms=spent,
+                arrival=came,
                 variant=first.variant,
                 start_id=first.start_id,
             )
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
+        except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
+            return not_started(self.ctx, request, exc)
         except NotFound:
             raise
         except AlreadyComplete as exc:  # submitted twice: the browser that holds its pass sees the outcome
@@ -289,8 +301,9 @@ class Pages:
         except ScreenRefused as exc:
             errors = {e.field: e.message for e in exc.errors}
             exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
+            seed = next((v for k, v in pairs if k == ORDER_FIELD), None)
             return self.render_screen(
-                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
+                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values, seed=seed
             )
         except InvalidInput as exc:  # the token or a hidden value (the link), or form text that cannot be accepted
             problem = token_problem(exc)
