@@ -211,6 +211,7 @@ def build_web_app(
     from zeroparty.adapters.http.context import AppContext
     from zeroparty.adapters.http.health import ReadinessProbe
     from zeroparty.adapters.http.metrics import StoreCollector
+    from zeroparty.adapters.http.respondent_pass import RespondentPasses
     from zeroparty.adapters.http.revisit import RevisitPass
     from zeroparty.sandbox import create_sandbox_app
     from zeroparty.services.event_buffer import EventBuffer
@@ -258,6 +259,7 @@ def build_web_app(
         rt.settings.frame_ancestors,
         events,
         Arrivals(rt.session_secret),
+        RespondentPasses.made(rt.session_secret, rt.settings.resume_seconds),
     )
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}

@@ -82,6 +82,7 @@ class Settings:
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (adapters/http/client_address.py).
     trusted_proxies: str = "127.0.0.1,::1"
     revisit_seconds: int = 600
+    resume_seconds: int = 7 * 24 * 3600  # how long a respondent's resume and variant passes last
     sqlite_busy_timeout_ms: int = 10_000
     ready_min_free_mb: int = 100
     lease_seconds: int = 60
@@ -128,6 +129,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
     "ZEROPARTY_TRUSTED_PROXIES": ("trusted_proxies", _trusted_proxies),
     "ZEROPARTY_REVISIT_SECONDS": ("revisit_seconds", lambda n, raw: _int(n, raw, 10, 86_400)),
+    "ZEROPARTY_RESUME_SECONDS": ("resume_seconds", lambda n, raw: _int(n, raw, 60, 400 * 86_400)),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
     "ZEROPARTY_READY_MIN_FREE_MB": ("ready_min_free_mb", lambda n, raw: _int(n, raw, 0, 10_000_000)),
     "ZEROPARTY_LEASE_SECONDS": ("lease_seconds", lambda n, raw: _int(n, raw, 2, 3600)),

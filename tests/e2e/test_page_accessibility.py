@@ -52,6 +52,8 @@ def test_every_sample_screen_its_errors_and_the_outcome_are_clean(stack: Stack, 
     for choice in ("Shiny all over", "Fewer breakouts", "Two or three steps"):
         page.get_by_label(choice).check()
         page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("link", name="Start over")).to_be_visible()  # every screen after the first
+        assert violations(page) == [], f"the screen after {choice}"
     page.get_by_label("Email").fill("a11y@example.com")
     page.get_by_role("button", name="Show my routine").click()
     expect(page.locator("#outcome")).to_be_visible()

@@ -17,7 +17,7 @@ from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
 from zeroparty.domain.experience.consent import ConsentRecord
-from zeroparty.services.ports import Published, ResponseWrite
+from zeroparty.services.ports import Published, ResponseExists, ResponseWrite
 
 RESPONSE = "00000000-0000-4000-8000-000000000001"
 LATER = T0 + timedelta(minutes=5)
@@ -65,6 +65,16 @@ def test_a_unit_that_fails_writes_nothing(world: CaptureWorld, v1: Published) ->
         unit.write(write, T0)
     assert [r.id for r in world.responses()] == [RESPONSE]
     assert len(world.consents()) == 1 and len(world.queued()) == 1
+
+
+def test_a_new_response_whose_id_is_taken_is_refused_and_writes_nothing(world: CaptureWorld, v1: Published) -> None:
+    # A first screen's form carries its response's id: submitted to two servers at once, one stores it.
+    with world.store.unit() as unit:
+        unit.write(first_screen(v1.version_id), T0)
+    with pytest.raises(ResponseExists), world.store.unit() as unit:
+        unit.write(first_screen(v1.version_id, answers={"skin_type": ("skin", "oily")}), LATER)
+    assert [r.id for r in world.responses()] == [RESPONSE]
+    assert world.answers(RESPONSE) == {"skin_type": ("skin", "dry")}
 
 
 def test_answers_are_upserted_per_element_and_cleared_when_withdrawn(world: CaptureWorld, v1: Published) -> None:

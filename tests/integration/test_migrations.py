@@ -199,3 +199,31 @@ def test_a_store_at_head_opens_without_alembic_and_one_behind_is_upgraded(engine
     assert migrate.is_current(engine) is False
     assert _opened_with_alembic(url)  # one revision behind: brought up to head
     assert revision(engine, "alembic_version") == HEAD and diff(engine, metadata) == []
+
+
+def test_responses_from_before_variants_keep_everything_and_have_none(engine: Engine) -> None:
+    command.upgrade(migrate.alembic_config(engine), "0015")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO experiences (id, slug, created_at, state) VALUES (1, 'q', :t, 'published')"),
+            {"t": now},
+        )
+        conn.execute(sa.text("INSERT INTO experience_versions VALUES (1, 1, 1, '{}', :t)"), {"t": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO responses (id, experience_version_id, channel, created_at, updated_at)"
+                " VALUES ('r1', 1, 'page', :t, :t)"
+            ),
+            {"t": now},
+        )
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT id, variant FROM responses")).all() == [("r1", None)]
+        conn.execute(
+            schema.experience_variants.insert().values(experience_id=1, name="A", version_id=1, weight=5, position=0)
+        )
+    command.downgrade(migrate.alembic_config(engine), "0015")
+    assert "experience_variants" not in tables(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT id FROM responses")).scalars().all() == ["r1"]

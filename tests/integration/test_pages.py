@@ -49,14 +49,17 @@ def _complete(c: httpx.Client, email: str) -> tuple[str, str]:
 
 
 def test_a_completed_response_cannot_be_read_or_changed_through_its_link(stack: Stack) -> None:
-    with httpx.Client(base_url=stack.base) as c:
+    with httpx.Client(base_url=stack.base) as c, httpx.Client(base_url=stack.base) as stranger:
         screen2, outcome = _complete(c, "closed@example.com")
         contact = screen2.replace("/s/goals", "/s/contact")
         wait_for(lambda: stack.export_by_email("closed@example.com"), bool, timeout=5)
         before = stack.row_counts()
         shown = c.get(contact)
-        edited = post(c, contact, {"email": "thief@example.com", "first_name": "Mallory"})
-        withdrawn = post(c, screen2, {"skin_goals": ["breakouts"]})
+        edited = post(stranger, contact, {"email": "thief@example.com", "first_name": "Mallory"})
+        withdrawn = post(stranger, screen2, {"skin_goals": ["breakouts"]})
+        # The browser that completed it, submitting again (a second tab): its outcome, nothing changed.
+        again = post(c, contact, {"email": "other@example.com", "first_name": "Lee"})
+    assert again.status_code == 303 and again.headers["location"] == outcome
     for r in (shown, edited, withdrawn):
         assert r.status_code == 410, r.text
         assert "This response is complete" in r.text and "Nothing was changed" in r.text
@@ -105,9 +108,10 @@ def test_only_the_browser_that_completed_a_response_sees_its_outcome_again(stack
         assert r.headers["cache-control"] == "no-store"
 
 
-def _set_cookie(r: httpx.Response) -> dict[str, str]:
-    """The attributes of the one Set-Cookie header of `r`, by lower-case name (the cookie itself as `name=`)."""
-    (header,) = r.headers.get_list("set-cookie")
+def _set_cookie(r: httpx.Response, cookie: str = "zp_outcome") -> dict[str, str]:
+    """The attributes of the one Set-Cookie header of `r` for `cookie`, by lower-case name (the
+    cookie itself as `name=`)."""
+    (header,) = [h for h in r.headers.get_list("set-cookie") if h.startswith(cookie + "=")]
     (name, value), *attrs = [(*part.strip().split("=", 1), "")[:2] for part in header.split(";")]
     return {"name=": f"{name}={value}"} | {k.lower(): v for k, v in attrs}
 
@@ -119,7 +123,8 @@ def test_the_outcome_pass_is_a_scoped_httponly_cookie(stack: Stack, https: bool)
     with httpx.Client(base_url=stack.base, headers=proto) as c:
         screen2 = post(c, "/e/skin-quiz", {"skin_type": "normal"}).headers["location"]
         third = post(c, screen2, {"skin_goals": ["hydration"]})
-        assert "set-cookie" not in third.headers  # no pass before completion
+        assert not [h for h in third.headers.get_list("set-cookie") if h.startswith("zp_outcome=")]  # not yet
+        resume = _set_cookie(third, "zp_resume")  # the way back to the response in progress, meanwhile
         fourth = post(c, third.headers["location"], {"routine_length": "long"}).headers["location"]
         done = post(c, fourth, {"email": "cookie@example.com"})
     rid = screen2.split("/")[4]
@@ -129,6 +134,11 @@ def test_the_outcome_pass_is_a_scoped_httponly_cookie(stack: Stack, https: bool)
     assert cookie["path"] == "/e/skin-quiz/" and cookie["max-age"] == "600"
     assert "httponly" in cookie and cookie["samesite"] == "lax"
     assert ("secure" in cookie) == https
+    assert resume["name="].startswith(f"zp_resume={rid}.") and resume["path"] == "/e/skin-quiz"
+    assert "httponly" in resume and resume["samesite"] == "lax" and ("secure" in resume) == https
+    assert resume["max-age"] == str(7 * 24 * 3600)
+    withdrawn = _set_cookie(done, "zp_resume")  # complete: nothing left to resume
+    assert withdrawn["max-age"] == "0" and withdrawn["path"] == "/e/skin-quiz"
 
 
 def test_invalid_screen_is_shown_again_with_422_and_nothing_stored(stack: Stack) -> None:

@@ -16,6 +16,7 @@ from zeroparty.cli import (  # noqa: F401  (register their commands)
     people,
     servers,
     tokens,
+    variants,
 )
 from zeroparty.cli.app import app
 

@@ -67,8 +67,8 @@ def _show_funnel(f: Funnel) -> None:
     say(f"Call-to-action clicks: {f.cta_clicks}")
 
 
-def _print_stats(slug: str, stats: Stats) -> None:
-    say(f"Funnel of '{slug}'")
+def _print_stats(title: str, stats: Stats) -> None:
+    say(title)
     _show_funnel(stats.overall)
     for name, funnel in stats.variants.items():
         say("")
@@ -81,10 +81,12 @@ def stats(
     slug: Annotated[str, typer.Argument(help="The experience to count.")],
     since: Annotated[str | None, typer.Option("--since", help="First day counted (YYYY-MM-DD, UTC).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last day counted (YYYY-MM-DD, UTC).")] = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="Count only this A/B variant.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of tables.")] = False,
 ) -> None:
     """The funnel (loads → starts → completions → emails captured → opted in), drop-off and median
-    time per screen, and how often each outcome was reached; per variant when there are several."""
+    time per screen, and how often each outcome was reached; per A/B variant when there are
+    several (`variants` in JSON), or of one (`--variant NAME`)."""
     from zeroparty.services.analytics import parse_window
 
     try:
@@ -92,13 +94,13 @@ def stats(
     except InvalidInput as exc:
         fail(str(exc))
     try:
-        found = _service().stats(slug, window)
+        found = _service().stats(slug, window, variant)
     except InvalidInput as exc:
         fail(str(exc))
     if as_json:
         print_json(found.as_json())
     else:
-        _print_stats(slug, found)
+        _print_stats(f"Funnel of '{slug}'" + ("" if variant is None else f", variant '{variant}'"), found)
 
 
 def _format(raw: str) -> ExportFormat:

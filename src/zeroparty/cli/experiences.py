@@ -258,8 +258,22 @@ def import_(file: Path) -> None:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
     if result.published.state != "published":  # a new version keeps the state the operator chose
         say(f"'{exp.slug}' stays {result.published.state}: `zeroparty experiences publish {exp.slug}` serves it")
+    _note_variants(rt.engine, exp.slug, version, result.created)
     _print_forecast(destinations, exp)
     warn_unmapped(rt.engine, [exp])
+
+
+def _note_variants(engine: Engine, slug: str, version: int, created: bool) -> None:
+    """While A/B variants are set, they decide what respondents get, not the latest version."""
+    from zeroparty.adapters.db.variants import SqlVariants
+
+    served = SqlVariants(engine).list(slug)
+    if created and served and version not in {v.version for v in served}:
+        names = ", ".join(f"{v.name} (version {v.version})" for v in served)
+        say(
+            f"'{slug}' is served as its variants {names}: version {version} reaches respondents once a variant "
+            f"names it (`zeroparty experiences variants {slug} --set …`) or after `--clear`"
+        )
 
 
 @experiences_cli.command("list")

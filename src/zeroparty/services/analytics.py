@@ -44,14 +44,15 @@ class AnalyticsService:
     def __init__(self, reader: AnalyticsReader) -> None:
         self._reader = reader
 
-    def stats(self, slug: str, window: Window = ALL_TIME) -> Stats:
-        """The funnel of `slug`'s events in `window`; screens and outcomes in the current version's order."""
+    def stats(self, slug: str, window: Window = ALL_TIME, variant: str | None = None) -> Stats:
+        """The funnel of `slug`'s events in `window` (of one A/B `variant`'s only, when given);
+        screens and outcomes in the current version's order."""
         exp = self._reader.latest(slug)
         if exp is None:
             raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
         facts = self._reader.response_facts(slug, window)
         events = self._reader.events(slug, window)
-        return funnel_stats(events, [s.id for s in exp.screens], [o.id for o in exp.outcomes], facts)
+        return funnel_stats(events, [s.id for s in exp.screens], [o.id for o in exp.outcomes], facts, variant)
 
     def export(self, slug: str, fmt: ExportFormat, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
         """The responses of `slug` as lines of text (CSV with a header, or one JSON object a line),

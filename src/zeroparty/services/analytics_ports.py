@@ -52,7 +52,7 @@ class AnalyticsReader(Protocol):
 
     def export_rows(self, slug: str, chunk: int) -> Iterator[ExportRow]:
         """Every response of the experience, in response id order, fetched `chunk` at a time (never all
-        at once), with its answers and the variant its start event carried."""
+        at once), with its answers and the variant it was served."""
         ...
 
 

@@ -4,6 +4,7 @@ this returns (the commit happened)."""
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,14 +30,39 @@ from zeroparty.services.ports import (
     CaptureStore,
     CaptureUnit,
     Published,
+    ResponseExists,
     ResponseWrite,
     StoredResponse,
 )
 from zeroparty.services.start_values import HIDDEN_FIELD as HIDDEN_FIELD
 from zeroparty.services.start_values import TOKEN_FIELD as TOKEN_FIELD
 from zeroparty.services.start_values import start_external_id, start_hidden
+from zeroparty.services.variant_choice import named, served
 
 Admit = Callable[[CaptureUnit, Published], None]  # refuses a response about to start (services/admission.py)
+
+
+class AlreadyComplete(Gone):
+    """A submit of a response that is complete already (a double click, a second tab, a retry after
+    a timeout): nothing was changed. Its page decides whether this browser may see the outcome."""
+
+    def __init__(self, response_id: str, outcome_id: str | None) -> None:
+        super().__init__(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+        self.response_id = response_id
+        self.outcome_id = outcome_id
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which A/B variant a starting response gets and under which id: `variant` is the one its
+    first screen was shown as (`strict`: a client named it, so it must exist), `u` the uniform
+    random number one is otherwise drawn with; `start_id` the id its first screen's form was given
+    (a second submit of that form is a submit of that response)."""
+
+    variant: str | None = None
+    u: float = 0.0
+    strict: bool = False
+    start_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,8 @@ class ResponseView:
     outcome_id: str | None
     completed: bool
     variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
+    variant: str | None = None  # the A/B variant it was served
+    path: tuple[str, ...] = ()  # the screens submitted so far, in route order
 
 
 class ScreenRefused(InvalidInput):
@@ -75,6 +103,7 @@ class Submitted:
     next_screen: Screen | None
     outcome: Outcome | None
     queued: int
+    variant: str | None = None  # the A/B variant the response was served
 
 
 def _utcnow() -> datetime:
@@ -89,18 +118,20 @@ class CaptureService:
         clock: Callable[[], datetime] = _utcnow,
         events: EventRecorder | None = None,
         starts: StartLimiter | None = None,
+        draw: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
         self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
         self._starts = starts or StartLimiter()  # responses started per client, for `settings.spam.rate_limit`
+        self._draw = draw  # the uniform random number an A/B variant is drawn with
 
     def notifying(self, notify: Callable[[], None], events: EventRecorder | None = None) -> CaptureService:
         """The same service on the same store (so one writer serves both), calling `notify` after
         each commit that queued outbox rows, and recording analytics events to `events` (else to
         this one's)."""
-        return CaptureService(self._store, notify, self._clock, events or self._events, self._starts)
+        return CaptureService(self._store, notify, self._clock, events or self._events, self._starts, self._draw)
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
@@ -115,6 +146,14 @@ class CaptureService:
             pub = _published(view, slug, self._clock())
             check_start_page(view, pub)
             return pub
+
+    def first_screen(self, slug: str, wanted: str | None = None) -> tuple[Published, str | None]:
+        """`start_page`, as the A/B variant a new respondent is shown (None without variants):
+        `wanted` (the variant they were served before) while it exists, else one drawn by weight."""
+        with self._store.reading() as view:
+            pub = _published(view, slug, self._clock())
+            check_start_page(view, pub)
+            return served(view, pub, wanted, self._draw())
 
     def _admit(self, arrival: Arrival, now: datetime) -> Admit:
         return lambda unit, pub: admit_start(unit, pub, arrival, now, self._starts, time.monotonic())
@@ -134,7 +173,13 @@ class CaptureService:
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
             open_at(pub, self._clock())
         return ResponseView(
-            pub, stored.answers, stored.outcome_id, stored.completed_at is not None, dict(stored.variables)
+            pub,
+            stored.answers,
+            stored.outcome_id,
+            stored.completed_at is not None,
+            dict(stored.variables),
+            stored.variant,
+            stored.path,
         )
 
     def submit_screen(
@@ -147,6 +192,8 @@ class CaptureService:
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
         arrival: Arrival = FREE,
+        variant: str | None = None,
+        start_id: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
         be a function that reads them for the screen once it is known (a form's fields depend on
@@ -155,12 +202,19 @@ class CaptureService:
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
         analytics event of the submit. `arrival` says where a starting response comes from
-        (services/admission.py); spam protection may set the submit aside (Discarded)."""
+        (services/admission.py); spam protection may set the submit aside (Discarded). `variant` and
+        `start_id` come with a first screen's form (`Choice`)."""
         now = self._clock()
         token, admit = external_id_token, self._admit(arrival, now)
-        done = self._store.run(
-            lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival)
-        )
+        choice = Choice(variant, self._draw(), start_id=start_id)
+
+        def work(unit: CaptureUnit) -> _Done:
+            return _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, choice)
+
+        try:
+            done = self._store.run(work)
+        except ResponseExists:  # its form was submitted to another server too, which stored it first
+            done = self._store.run(work)
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)
@@ -174,11 +228,14 @@ class CaptureService:
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         arrival: Arrival = FREE,
+        variant: str | None = None,
     ) -> Submitted:
+        """A whole response in one call (the JSON API). It gets an A/B variant by the same draw as
+        the hosted page's, unless it names one (`variant`, which must exist)."""
         now = self._clock()
-        admit = self._admit(arrival, now)
+        admit, choice = self._admit(arrival, now), Choice(variant, self._draw(), strict=True)
         done = self._store.run(
-            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now, admit)
+            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now, admit, choice)
         )
         if done.submitted.queued:
             self._notify()
@@ -188,7 +245,7 @@ class CaptureService:
     def _record(self, done: _Done, slug: str, now: datetime, duration_ms: int | None = None) -> None:
         """The analytics events of a committed write: its start, the screen submitted, its completion."""
         w = done.write
-        start = Event(EventKind.START, slug, now, done.version, w.response_id)
+        start = Event(EventKind.START, slug, now, done.version, w.response_id, variant=w.variant)
         if w.is_new:
             self._events.record(start)
         if done.screen_id is not None:
@@ -220,22 +277,26 @@ def _submit_screen(
     now: datetime,
     admit: Admit,
     arrival: Arrival,
+    choice: Choice,
 ) -> _Done:
+    if response_id is None and choice.start_id is not None and unit.response(choice.start_id) is not None:
+        response_id = choice.start_id  # its first screen, submitted again (a double click, a retry)
     if response_id is None:
-        pub, before, is_new = _published(unit, slug, now), Progress({}), True
+        pub, variant = served(unit, _published(unit, slug, now), choice.variant, choice.u)
+        before, is_new = Progress({}), True
         given = start_hidden(pub, hidden or {})
         external_id = start_external_id(unit, slug, external_id_token, now)
-        response_id = str(uuid.uuid4())
+        response_id = choice.start_id or str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
         pub, stored = _response_of(unit, slug, response_id)
         if stored.completed_at is not None:
             # Its link may sit in logs and histories: it is no key to a person's data any more.
-            raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
+            raise AlreadyComplete(response_id, stored.outcome_id)
         open_at(pub, now)
         check_trap(pub, arrival)
         before = Progress(stored.answers, stored.outcome_id)
-        is_new, external_id, given = False, stored.external_id, {}
+        is_new, external_id, given, variant = False, stored.external_id, {}, stored.variant
         piped = {**stored.answers, **stored.variables}
     exp = pub.experience
     screen = next((s for s in exp.screens if s.id == (screen_id or exp.screens[0].id)), None)
@@ -276,13 +337,14 @@ def _submit_screen(
         external_id=external_id,
         path=step.route.path,
         variables=step.route.variables,
+        variant=variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
     if is_new:  # last: answers refused (nothing stored) spend none of the client's starts
         admit(unit, pub)
     queued = unit.write(write, now)
     following = next((s for s in exp.screens if s.id == step.route.next), None)
-    return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
+    return _Done(Submitted(response_id, following, outcome, queued, variant), write, pub.version, screen.id)
 
 
 def _submit_whole(
@@ -294,8 +356,9 @@ def _submit_whole(
     hidden: Mapping[str, Any],
     now: datetime,
     admit: Admit,
+    choice: Choice,
 ) -> _Done:
-    pub = _published(unit, slug, now)
+    pub, variant = named(unit, _published(unit, slug, now), choice.variant, choice.u)
     external_id = start_external_id(unit, slug, external_id_token, now)
     exp = pub.experience
     given = start_hidden(pub, hidden)
@@ -320,11 +383,12 @@ def _submit_whole(
         external_id=external_id,
         path=whole.path,
         variables=whole.variables,
+        variant=variant,
         **_extras(pub, response_id, after, changes, before, now),
     )
     admit(unit, pub)
     queued = unit.write(write, now)
-    return _Done(Submitted(response_id, None, outcome, queued), write, pub.version)
+    return _Done(Submitted(response_id, None, outcome, queued, variant), write, pub.version)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,17 @@ class StoredResponse:
     external_id: str | None = None  # verified from a signed token when the response started
     path: tuple[str, ...] = ()  # the screens its rules routed it through so far (`logic.route`)
     variables: dict[str, Any] = field(default_factory=dict)  # its variables after them
+    variant: str | None = None  # the A/B variant it was served
+
+
+@dataclass(frozen=True)
+class StoredVariant:
+    """One A/B variant of an experience: the version it serves, and its weight."""
+
+    name: str
+    version_id: int
+    version: int
+    weight: int
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class ResponseWrite:
     external_id: str | None = None  # the response's verified external id (stored when `is_new`)
     path: tuple[str, ...] = ()  # screens visited so far, in order
     variables: dict[str, Any] = field(default_factory=dict)  # the variables after them
+    variant: str | None = None  # the A/B variant served (stored when `is_new`)
 
     def profile_change(self) -> ProfileChange | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,
@@ -64,6 +76,11 @@ class ResponseWrite:
         if self.email is None or not (self.changes or self.subscription_groups or self.completion):
             return None
         return ProfileChange(self.email, self.changes, self.subscription_groups, self.completion, self.external_id)
+
+
+class ResponseExists(Exception):
+    """A new response's id is taken: another server stored the same first screen's form (its id
+    came with the form) meanwhile. Nothing of the write was kept."""
 
 
 class CaptureReader(Protocol):
@@ -74,6 +91,10 @@ class CaptureReader(Protocol):
     def response(self, response_id: str) -> StoredResponse | None: ...
 
     def version(self, version_id: int) -> Published: ...
+
+    def variants(self, slug: str) -> tuple[StoredVariant, ...]:
+        """The experience's A/B variants in the operator's order; empty when it has none."""
+        ...
 
     def experience_secret(self, slug: str) -> str | None:
         """The secret external id tokens for `slug` are signed with; None when it has none."""
@@ -90,7 +111,8 @@ class CaptureUnit(CaptureReader, Protocol):
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         """Store the response, its answers, its consent records and one outbox row per destination
-        (`w.profile_change()`, keyed per destination); return rows queued."""
+        (`w.profile_change()`, keyed per destination); return rows queued. ResponseExists when
+        `w.is_new` and its id is taken."""
         ...
 
 

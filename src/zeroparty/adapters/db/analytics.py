@@ -99,17 +99,9 @@ def opted_in_responses(conn: Connection, slug: str, window: Window) -> frozenset
 
 def response_page(conn: Connection, slug: str, after: str, chunk: int) -> Sequence[Any]:
     """Up to `chunk` responses with an id above `after`, in id order (the primary key's index: each
-    chunk is one index range, however many responses there are), each with its start event's variant."""
-    # The start event's variant, looked up per response through the index on response_id.
-    variant = (
-        sa.select(e.variant)
-        .where(e.response_id == r.id, e.kind == EventKind.START.value)
-        .order_by(e.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    chunk is one index range, however many responses there are), each with the variant it was served."""
     query = (
-        sa.select(r.id, r.created_at, r.completed_at, r.outcome_id, variant.label("variant"))
+        sa.select(r.id, r.created_at, r.completed_at, r.outcome_id, r.variant)
         .where(r.experience_version_id.in_(_versions_of(slug)))
         .where(r.id > after)
         .order_by(r.id)

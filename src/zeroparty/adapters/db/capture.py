@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db.engine import reader
@@ -27,9 +28,10 @@ from zeroparty.adapters.db.schema import (
     experiences,
     responses,
 )
+from zeroparty.adapters.db.variants import variants_of
 from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
-from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -75,6 +77,9 @@ class SqlCaptureReader:
     def version(self, version_id: int) -> Published:
         return version_by_id(self._conn, version_id, self._versions)
 
+    def variants(self, slug: str) -> tuple[StoredVariant, ...]:
+        return variants_of(self._conn, slug)
+
     def response(self, response_id: str) -> StoredResponse | None:
         query = sa.select(responses).where(responses.c.id == response_id)
         # A writer locks the row (PostgreSQL; SQLite's writer holds the whole file), so two submits
@@ -94,6 +99,7 @@ class SqlCaptureReader:
             external_id=row.external_id,
             path=tuple(row.path or ()),
             variables=dict(row.variables or {}),
+            variant=row.variant,
         )
 
 
@@ -113,16 +119,19 @@ class SqlCaptureUnit(SqlCaptureReader):
         if w.completed:
             fields["completed_at"] = now
         if w.is_new:
-            conn.execute(
-                sa.insert(responses).values(
-                    id=w.response_id,
-                    experience_version_id=w.version_id,
-                    channel=w.channel,
-                    created_at=now,
-                    external_id=w.external_id,
-                    **fields,
-                )
+            insert = sa.insert(responses).values(
+                id=w.response_id,
+                experience_version_id=w.version_id,
+                channel=w.channel,
+                created_at=now,
+                external_id=w.external_id,
+                variant=w.variant,
+                **fields,
             )
+            try:
+                conn.execute(insert)
+            except IntegrityError:  # the id, the table's one unique key: the caller's savepoint undoes this write
+                raise ResponseExists(w.response_id) from None
         else:
             conn.execute(sa.update(responses).where(responses.c.id == w.response_id).values(**fields))
         touched = set(w.answers) | set(w.cleared)

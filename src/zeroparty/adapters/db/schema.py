@@ -51,8 +51,22 @@ responses = sa.Table(
     # variables after them; NULL for responses stored before rules existed.
     sa.Column("path", sa.JSON, nullable=True),
     sa.Column("variables", sa.JSON, nullable=True),
+    # The A/B variant it was served (experience_variants' name at the time); NULL without variants.
+    sa.Column("variant", sa.String(100), nullable=True),
     # A response limit counts an experience's completed responses whenever one starts.
     sa.Index("ix_responses_version_completed", "experience_version_id", "completed_at"),
+)
+
+# A/B variants (domain/experience/variants.py): while an experience has rows here, new respondents
+# get one of these versions by weight instead of the latest (adapters/db/variants.py).
+experience_variants = sa.Table(
+    "experience_variants",
+    metadata,
+    sa.Column("experience_id", sa.Integer, sa.ForeignKey("experiences.id"), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("experience_versions.id"), nullable=False),
+    sa.Column("weight", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),  # the order the operator gave them in
 )
 
 answers = sa.Table(

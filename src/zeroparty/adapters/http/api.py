@@ -13,6 +13,7 @@ from zeroparty.adapters.db.responses import ResponseStatus
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.braze_definition import definition_schema
+from zeroparty.domain.experience.elements import IDENT
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.admission import FREE, Arrival
@@ -33,12 +34,18 @@ class ResponseIn(BaseModel):
         {}, description="Values for the experience's declared hidden fields (UTM parameters and the like)."
     )
     external_id_token: str | None = None
+    variant: str | None = Field(
+        None,
+        pattern=IDENT,
+        description="The A/B variant to record it under (it must exist); without it, one is drawn by weight.",
+    )
 
 
 class ResponseCreated(BaseModel):
     id: str
     outcome: str | None
     queued: int
+    variant: str | None = None
 
 
 def _json_body_problem(content_type: str | None) -> JSONResponse | None:
@@ -102,11 +109,19 @@ def router(ctx: AppContext) -> APIRouter:
             return JSONResponse(error_body("the request is not valid", errors), status_code=422)
         came = await _arrival(ctx, request)
         done = await run_in_threadpool(
-            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token, body.hidden, came
+            ctx.capture.submit_whole,
+            slug,
+            body.answers,
+            body.inputs,
+            body.external_id_token,
+            body.hidden,
+            came,
+            body.variant,
         )
+        outcome = done.outcome.id if done.outcome else None
         return JSONResponse(
             ResponseCreated(
-                id=done.response_id, outcome=done.outcome.id if done.outcome else None, queued=done.queued
+                id=done.response_id, outcome=outcome, queued=done.queued, variant=done.variant
             ).model_dump(),
             status_code=201,
             headers={"Location": f"/api/v1/responses/{done.response_id}", **NO_STORE},

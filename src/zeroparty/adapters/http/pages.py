@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
-from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
+from zeroparty.adapters.http.embed import experience_policy, shown_experience
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
@@ -50,6 +50,7 @@ from zeroparty.adapters.http.page_values import (
     token_problem,
     valid_path,
 )
+from zeroparty.adapters.http.resume import FirstSubmit, RespondentMemory
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
 from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
@@ -60,7 +61,7 @@ from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, TooManyRequests
 from zeroparty.services.admission import Discarded
-from zeroparty.services.capture import ExperienceClosed, ResponseView, ScreenRefused
+from zeroparty.services.capture import AlreadyComplete, ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
 log = logging.getLogger("zeroparty.http")
@@ -70,6 +71,7 @@ class Pages:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.tpl = ctx.templates
+        self.memory = RespondentMemory(ctx.passes, ctx.revisit)  # resume and variant passes (resume.py)
 
     def record(
         self,
@@ -79,13 +81,15 @@ class Pages:
         response_id: str | None = None,
         screen_id: str | None = None,
         outcome_id: str | None = None,
+        variant: str | None = None,
     ) -> None:
         """An analytics event for what this page showed; returns at once (batched elsewhere). A HEAD
         request (a link checker, a monitor) shows nobody anything and is not counted."""
         if request.scope.get(WAS_HEAD):
             return
         now = datetime.now(UTC)
-        self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
+        slug = pub.experience.slug
+        self.ctx.events.record(Event(kind, slug, now, pub.version, response_id, screen_id, outcome_id, variant))
 
     def not_found(self, request: Request, message: str) -> HTMLResponse:
         return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
@@ -128,6 +132,8 @@ class Pages:
         revealed: list[Reveal] | None = None,
         piped: Mapping[str, Any] | None = None,
         seed: str | None = None,
+        variant: str | None = None,
+        previous: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
         seed = order_seed(response_id, seed)
@@ -173,6 +179,7 @@ class Pages:
             "views": views,
             "order_field": ORDER_FIELD if response_id is None else None,
             "seed": seed,
+            **self.memory.form_context(request, exp.slug, response_id, variant, previous, hidden or {}),
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -198,7 +205,11 @@ class Pages:
         return view
 
     async def first(self, request: Request, slug: str) -> Response:
-        pub = await run_in_threadpool(self.ctx.capture.start_page, slug)
+        resumed = await self.memory.resumed(self.ctx.capture, request, slug)
+        if resumed is not None:
+            return resumed
+        wanted = self.memory.wanted_variant(request, slug)
+        pub, variant = await run_in_threadpool(self.ctx.capture.first_screen, slug, wanted)
         token = token_param(request)
         if token is not None:  # a bad link is said at once, not after the first screen
             try:
@@ -211,9 +222,12 @@ class Pages:
         if problems:
             return self.bad_link(request, "; ".join(f"{key}: {why}" for key, why in problems))
         first = pub.experience.screens[0]
-        self.record(request, EventKind.LOAD, pub)
-        self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id)
-        return self.render_screen(request, pub.experience, first, {}, {}, None, token=token, hidden=hidden)
+        self.record(request, EventKind.LOAD, pub, variant=variant)
+        self.record(request, EventKind.SCREEN_VIEW, pub, screen_id=first.id, variant=variant)
+        exp = pub.experience
+        answer = self.render_screen(request, exp, first, {}, {}, None, token=token, hidden=hidden, variant=variant)
+        self.memory.shown_first(answer, request, slug, variant)
+        return answer
 
     async def mark_experience(self, request: Request, slug: str) -> None:
         """Name the experience a page is for (its frame policy), when there is one to name."""
@@ -253,16 +267,31 @@ class Pages:
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
         hidden = link_values(request) if response_id is None else {}
         pairs: list[tuple[str, str]] = []
+        first = FirstSubmit(None, None)  # a later screen's form starts nothing
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
             came = arrival(self.ctx, request, pairs)
-            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, arrival=came)
+            if response_id is None:
+                first = self.memory.first_submit(request, slug, pairs)
+            submit = partial(
+                self.ctx.capture.submit_screen,
+                hidden=hidden,
+                time_on_screen_ms=spent,
+                arrival=came,
+                variant=first.variant,
+                start_id=first.start_id,
+            )
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
         except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
             return not_started(self.ctx, request, exc)
         except NotFound:
             raise
+        except AlreadyComplete as exc:  # submitted twice: the browser that holds its pass sees the outcome
+            if not (self.memory.holds(request, slug, exc.response_id) or exc.response_id == first.start_id):
+                await self.mark_experience(request, slug)
+                raise
+            return await self.memory.completion(self.ctx.capture, request, slug, exc.response_id, self.show_chosen)
         except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it
             await self.mark_experience(request, slug)
             raise
@@ -286,17 +315,10 @@ class Pages:
             return self.render_screen(
                 request, pub.experience, screen, {}, errors, response_id, 422, token, carried, piped=piped
             )
-        if done.next_screen is None and done.outcome is not None and framed(request):
-            # In a frame on another site the pass below is a third-party cookie, which browsers may
-            # refuse: the outcome is shown in this answer instead of after a redirect.
-            done_view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
-            shown = result(done_view.published.experience, done_view.answers, done.outcome.id)
-            if shown is not None:
-                return self.show_chosen(request, done_view.published.experience, shown, piped_values(done_view))
+        if done.next_screen is None:
+            return await self.memory.completion(self.ctx.capture, request, slug, done.response_id, self.show_chosen)
         answer = RedirectResponse(self.next_url(request, slug, done.response_id, done.next_screen), status_code=303)
-        if done.next_screen is None:  # complete: only this browser may see the outcome, and only for a while
-            scope = path_for(request, "start", slug=slug) + "/"
-            self.ctx.revisit.grant(answer, scope, slug, done.response_id, secure=request.url.scheme == "https")
+        self.memory.in_progress(answer, request, slug, done.response_id, done.variant)
         return answer
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
@@ -306,11 +328,25 @@ class Pages:
         if screen is None:
             return self.not_found(request, f"There is no screen '{screen_id}' here.")
         index = exp.screens.index(screen)
-        self.record(request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
+        self.record(
+            request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id, variant=view.variant
+        )
         # Right or wrong for the screen just answered, when the author asks for it.
         revealed = reveal(exp.screens[index - 1], view.answers) if exp.reveal_answers and index > 0 else []
+        back = self.memory.back(request, slug, response_id, view, screen.id)
+        kept = declared(exp, view.answers)  # its hidden values: starting over keeps them
+        values = piped_values(view)
         return self.render_screen(
-            request, exp, screen, view.answers, {}, response_id, revealed=revealed, piped=piped_values(view)
+            request,
+            exp,
+            screen,
+            view.answers,
+            {},
+            response_id,
+            hidden=kept,
+            revealed=revealed,
+            piped=values,
+            previous=back,
         )
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
@@ -322,7 +358,10 @@ class Pages:
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=shown.outcome.id)
+        outcome_id, variant = shown.outcome.id, view.variant
+        self.record(
+            request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=outcome_id, variant=variant
+        )
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
         values = piped_values(view)
         return self.show_chosen(request, exp, shown, values, go if call_to_action(shown.outcome) else None)
@@ -365,7 +404,9 @@ class Pages:
             return self.not_found(request, "There is no link to follow here.")
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
             return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
-        self.record(request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
+        self.record(
+            request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id, variant=view.variant
+        )
         return RedirectResponse(target, status_code=303)
 
 

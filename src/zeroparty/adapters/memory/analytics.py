@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from zeroparty.adapters.memory.capture import MemoryCaptureStore, ResponseRecord
 from zeroparty.domain.experience.export_columns import ExportRow
-from zeroparty.domain.experience.funnel import Event, EventKind, ResponseFacts
+from zeroparty.domain.experience.funnel import Event, ResponseFacts
 from zeroparty.domain.experience.model import Experience
 from zeroparty.services.analytics_ports import Window
 
@@ -50,7 +50,6 @@ class MemoryAnalytics:
         )
 
     def export_rows(self, slug: str, chunk: int) -> Iterator[ExportRow]:
-        starts = {ev.response_id: ev.variant for ev in reversed(self._events) if ev.kind is EventKind.START}
         for rec in sorted(self._responses(slug), key=lambda rec: rec.id):
             answers = {k: a.value for k, a in self.capture.answers(rec.id).items()}
-            yield ExportRow(rec.id, rec.created_at, rec.completed_at, rec.outcome_id, starts.get(rec.id), answers)
+            yield ExportRow(rec.id, rec.created_at, rec.completed_at, rec.outcome_id, rec.variant, answers)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from zeroparty.adapters.memory.outbox import MemoryOutbox
 from zeroparty.adapters.memory.records import with_copied_containers
 from zeroparty.domain.experience.model import Experience, canonical_text
-from zeroparty.services.ports import Published, ResponseWrite, StoredResponse
+from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -36,6 +36,7 @@ class ResponseRecord:
     external_id: str | None
     path: tuple[str, ...] = ()
     variables: Mapping[str, Any] = field(default_factory=dict)
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class _Tables:
     responses: dict[str, ResponseRecord] = field(default_factory=dict)
     answers: dict[str, Mapping[str, AnswerRecord]] = field(default_factory=dict)  # response id → element id → …
     consents: list[ConsentEntry] = field(default_factory=list)
+    variants: dict[str, tuple[StoredVariant, ...]] = field(default_factory=dict)  # slug → its A/B variants
 
     def copy(self) -> _Tables:
         return with_copied_containers(self)
@@ -98,6 +100,9 @@ class MemoryCaptureReader:
     def experience_secret(self, slug: str) -> str | None:
         return self.tables.secrets.get(slug)
 
+    def variants(self, slug: str) -> tuple[StoredVariant, ...]:
+        return self.tables.variants.get(slug, ())
+
     def completed_responses(self, slug: str) -> int:
         ids = {v for v, p in self.tables.versions.items() if p.experience.slug == slug}
         return sum(1 for r in self.tables.responses.values() if r.version_id in ids and r.completed_at is not None)
@@ -116,6 +121,7 @@ class MemoryCaptureReader:
             found.external_id,
             found.path,
             dict(found.variables),
+            found.variant,
         )
 
 
@@ -130,8 +136,10 @@ class MemoryCaptureUnit(MemoryCaptureReader):
         was = t.responses.get(w.response_id)
         if w.is_new:
             if was is not None:
-                raise ValueError(f"response {w.response_id} exists already")
-            was = ResponseRecord(w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id)
+                raise ResponseExists(w.response_id)
+            was = ResponseRecord(
+                w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id, variant=w.variant
+            )
         elif was is None:
             raise KeyError(f"no response {w.response_id}")
         t.responses[w.response_id] = replace(
@@ -200,6 +208,11 @@ class MemoryCaptureStore:
             unit.tables.versions[published.version_id] = published
             unit.tables.latest[exp.slug] = published.version_id
         return published
+
+    def set_variants(self, slug: str, variants: tuple[StoredVariant, ...]) -> None:
+        """Serve `slug` as these A/B variants (unchecked: tests give what they mean)."""
+        with self.unit() as unit:
+            unit.tables.variants[slug] = variants
 
     def set_secret(self, slug: str, secret: str) -> None:
         """The secret `slug`'s external id tokens are signed with."""

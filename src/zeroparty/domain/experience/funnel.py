@@ -170,10 +170,17 @@ def funnel_stats(
     screen_ids: Sequence[str],
     outcome_ids: Sequence[str],
     facts: ResponseFacts = ResponseFacts(),
+    variant: str | None = None,
 ) -> Stats:
     """The funnel of `events` (read once, in any order), screens in `screen_ids` order (screens of
     other versions that no longer exist follow, by id), every outcome of `outcome_ids` listed even
-    when never reached."""
+    when never reached. Given a `variant`, only that variant's events and responses count."""
+    if variant is not None:
+        alone = _Tally()
+        for e in events:
+            if e.variant == variant:
+                alone.add(e)
+        return Stats(overall=alone.funnel(screen_ids, outcome_ids, facts, whole=False), variants={})
     overall = _Tally()
     per_variant: dict[str, _Tally] = {}
     for e in events:

@@ -2,7 +2,7 @@
 them each time a response starts.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0017"
-# 0016 is kept for work landing beside this; whichever lands later re-points this.
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
