@@ -26,6 +26,7 @@ from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.adapters.http.language import carried_lang, language_headers, localized, page_language, with_lang
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_values import (
     BUSY,
@@ -55,6 +56,7 @@ from zeroparty.domain.experience.hidden import hidden_values
 from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
+from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import ExperienceClosed, ResponseView, ScreenRefused
@@ -84,32 +86,53 @@ class Pages:
         now = datetime.now(UTC)
         self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
 
-    def not_found(self, request: Request, message: str) -> HTMLResponse:
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
+    def error_page(
+        self,
+        request: Request,
+        status: int,
+        key: str,
+        heading: str | None = None,
+        again: str | None = None,
+        **values: str,
+    ) -> Response:
+        """An error page in the language of the experience it is for (when known), else a built-in one."""
+        lang = page_language(request, getattr(request.state, "zp_experience", None))
+        context = {
+            "heading": heading and lang.t(heading),
+            "message": lang.t(key, **values),
+            "again": again and with_lang(again, lang),
+            "t": lang.t,
+            "lang": lang.code,
+        }
+        return self.tpl.TemplateResponse(request, "error.html", context, status_code=status)
 
-    def bad_request(self, request: Request, exc: MalformedInput) -> HTMLResponse:
-        message = "The form could not be read: " + "; ".join(str(e) for e in exc.errors)
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
+    def not_found(self, request: Request, key: str, **values: str) -> Response:
+        return self.error_page(request, 404, key, **values)
 
-    def closed(self, request: Request, slug: str, message: str) -> HTMLResponse:
+    def bad_request(self, request: Request, exc: MalformedInput) -> Response:
+        return self.error_page(request, 400, "unreadable", problem="; ".join(str(e) for e in exc.errors))
+
+    def closed(self, request: Request, slug: str, key: str, **values: str) -> Response:
         """A completed response, reached by its link: nothing about it is shown, nothing is changed."""
-        context = {"heading": COMPLETE, "message": message, "again": path_for(request, "start", slug=slug)}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
+        return self.error_page(request, 410, key, COMPLETE, path_for(request, "start", slug=slug), **values)
 
-    def experience_closed(self, request: Request, exc: ExperienceClosed) -> HTMLResponse:
+    def experience_closed(self, request: Request, exc: ExperienceClosed) -> Response:
         """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
         shown_experience(request, exc.experience)  # the message shows in its embeds too
-        context = {"heading": exc.experience.title, "message": exc.message}
+        lang = page_language(request, exc.experience)
+        exp = localized(exc.experience, lang)
+        message = lang.t("closed") if exc.message == CLOSED_MESSAGE else exc.message
+        context = {"heading": exp.title, "message": message, "t": lang.t, "lang": lang.code}
         return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
 
-    def busy(self, request: Request) -> HTMLResponse:
-        context = {"heading": "Please try again", "message": BUSY}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=503, headers={"Retry-After": "1"})
+    def busy(self, request: Request) -> Response:
+        answer = self.error_page(request, 503, BUSY, "try_again")
+        answer.headers["Retry-After"] = "1"
+        return answer
 
-    def bad_link(self, request: Request, problem: str) -> HTMLResponse:
+    def bad_link(self, request: Request, problem: str) -> Response:
         # Nothing was stored: the brand's site has to hand out a fresh link.
-        message = f"This link cannot be used ({problem}). Nothing was saved; please open it again from the site."
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
+        return self.error_page(request, 400, "bad_link", problem=problem)
 
     def render_screen(
         self,
@@ -126,13 +149,18 @@ class Pages:
         piped: Mapping[str, Any] | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
+        lang = page_language(request, exp)
+        exp = localized(exp, lang)
+        screen = next(s for s in exp.screens if s.id == screen.id)
         index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
         # Required answers missing on other screens (the respondent skipped ahead): link back.
         earlier = [elements[f][0] for f in errors if f not in here and f in elements]
         back = (
-            path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
+            with_lang(
+                path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id), lang
+            )
             if earlier and response_id is not None
             else None
         )
@@ -145,6 +173,8 @@ class Pages:
         carried = {**({TOKEN_PARAM: token} if token is not None else {}), **(hidden or {})}
         if response_id is None and carried:
             action += "?" + urlencode(carried, quote_via=quote)
+        action = with_lang(action, lang)  # the language chosen here holds for the whole response
+        errors = {field: lang.t.message(message) for field, message in errors.items()}
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
         problems, named = screen_problems(screen, errors)
@@ -156,7 +186,7 @@ class Pages:
             "problems": problems,
             "named": named,
             "first_error": next((el.id for el in screen.elements if el.id in errors), None),
-            "date_placeholder": date_placeholder(exp.date_order),
+            "date_placeholder": date_placeholder(exp.date_order, lang.t),
             "date_example": date_example(exp.date_order),
             "other_errors": other,
             "action": action,
@@ -166,13 +196,18 @@ class Pages:
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
+            "t": lang.t,
+            "lang": lang.code,
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
     def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
+        """The page after a submit, in the submit's language."""
         if screen is None:
-            return path_for(request, "outcome", slug=slug, response_id=response_id)
-        return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
+            return carried_lang(request, path_for(request, "outcome", slug=slug, response_id=response_id))
+        return carried_lang(
+            request, path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
+        )
 
     async def version_for(
         self, request: Request, slug: str, response_id: str | None
@@ -236,7 +271,7 @@ class Pages:
             return await self.store_form(request, slug, response_id, screen_id)
         except NotFound as exc:
             if any(e.field == "screen" for e in exc.errors):
-                return self.not_found(request, f"There is no screen '{screen_id}' here.")
+                return self.not_found(request, "no_screen", screen=str(screen_id))
             raise
 
     async def store_form(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
@@ -289,10 +324,10 @@ class Pages:
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
         view = await self.open_response(request, slug, response_id)
-        exp = view.published.experience
+        exp = localized(view.published.experience, page_language(request, view.published.experience))
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
-            return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            return self.not_found(request, "no_screen", screen=screen_id)
         index = exp.screens.index(screen)
         self.record(request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id)
         # Right or wrong for the screen just answered, when the author asks for it.
@@ -309,7 +344,7 @@ class Pages:
         if shown is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
         self.record(request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=shown.outcome.id)
         go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
         values = piped_values(view)
@@ -325,10 +360,13 @@ class Pages:
             passed = exp.hidden() if shown.outcome.pass_values else []
             values = {f.key: answers[f.key] for f in passed if f.key in answers}
             return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
-        outcome = shown.outcome.model_copy(
+        lang = page_language(request, exp)
+        exp = localized(exp, lang)
+        chosen = next(o for o in exp.outcomes if o.id == shown.outcome.id)
+        outcome = chosen.model_copy(
             update={
-                "title": pipe(shown.outcome.title, answers),
-                "description": None if shown.outcome.description is None else pipe(shown.outcome.description, answers),
+                "title": pipe(chosen.title, answers),
+                "description": None if chosen.description is None else pipe(chosen.description, answers),
             }
         )
         context = {
@@ -340,6 +378,8 @@ class Pages:
             "products": [product_card(p) for p in shown.products],
             "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
             "go": go,
+            "t": lang.t,
+            "lang": lang.code,
         }
         return self.tpl.TemplateResponse(request, "outcome.html", context)
 
@@ -350,9 +390,9 @@ class Pages:
         chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
         target = call_to_action(chosen) if chosen is not None else None
         if chosen is None or target is None or not view.completed:
-            return self.not_found(request, "There is no link to follow here.")
+            return self.not_found(request, "no_link")
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
         self.record(request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id)
         return RedirectResponse(target, status_code=303)
 
@@ -380,6 +420,7 @@ class GuardedPages(Pages):
             log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
             answer = self.busy(request)
         answer.headers["Cache-Control"] = "no-store"
+        language_headers(request, answer)
         policy = experience_policy(request, self.ctx.frame_ancestors)
         if policy is not None:  # who may frame this experience's pages (SecurityHeaders adds the default)
             answer.headers["Content-Security-Policy"] = policy

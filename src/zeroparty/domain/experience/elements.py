@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from pydantic_core import PydanticCustomError
 
 from zeroparty.domain.experience.conditions import Line
+from zeroparty.domain.experience.translatable import TEXT
 from zeroparty.domain.untrusted import definition_text_problem
 
 
@@ -98,7 +99,7 @@ class DefinitionModel(BaseModel):
 
 class Option(DefinitionModel):
     value: Annotated[str, Field(min_length=1, max_length=255), REQUIRED]
-    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
     braze_value: Annotated[
         str | None,
         Field(min_length=1, max_length=255, description="Sent to Braze instead of `value` (e.g. F for gender)."),
@@ -124,7 +125,7 @@ class Option(DefinitionModel):
 
 class _Element(DefinitionModel):
     id: Ident
-    label: Annotated[str, Field(min_length=1, max_length=1000), REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=1000), REQUIRED, TEXT]
     required: bool = False
     attribute: Annotated[Line | None, Field(description="Braze attribute name this element fills.")] = None
 

@@ -1,0 +1,61 @@
+"""Hosted pages in the respondent's language over real HTTP: chosen by `?lang=` or Accept-Language,
+held for the whole response, with the built-in labels and answer problems in it."""
+
+from __future__ import annotations
+
+import html
+
+import httpx
+
+from tests.support.stack import Stack
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+
+def action_of(page: httpx.Response) -> str:
+    return html.unescape(page.text.split('<form method="post" action="')[1].split('"')[0])
+
+
+def test_a_french_browser_gets_french_texts_and_labels_for_the_whole_response(vip: Stack) -> None:
+    with httpx.Client(base_url=vip.base, headers=FRENCH) as c:
+        page = c.get("/e/vip-signup")
+        assert page.status_code == 200
+        assert '<html lang="fr">' in page.text and "Où pouvons-nous vous joindre ?" in page.text
+        assert ">Suivant</button>" in page.text and 'aria-label="Étape 1 sur 2"' in page.text
+        assert page.headers["content-language"] == "fr" and "Accept-Language" in page.headers["vary"]
+        assert action_of(page).endswith("?lang=fr")  # the first screen's choice goes on with the answers
+        refused = c.post(action_of(page), data={"phone": "12"})
+        assert refused.status_code == 422
+        assert "Veuillez vérifier ces réponses" in refused.text and "E-mail est obligatoire" in refused.text
+        assert "Numéro de mobile n&#39;est pas un numéro de téléphone GB" in refused.text
+        # Later pages hold the language even when the browser now asks for English.
+        first = c.post(action_of(page), data={"email": "fr@example.com"}, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"].endswith("?lang=fr")
+        second = c.get(first.headers["location"], headers={"Accept-Language": "en"})
+        assert "Un peu plus sur vous" in second.text and ">Rejoindre</button>" in second.text
+        assert "JJ/MM/AAAA" in second.text and "vary" not in second.headers
+        done = c.post(action_of(second), data={"gender": "female"}, follow_redirects=False)
+        outcome = c.get(done.headers["location"])
+        assert "Bienvenue au club" in outcome.text and '<html lang="fr">' in outcome.text
+
+
+def test_lang_in_the_link_wins_over_the_browser(vip: Stack) -> None:
+    with httpx.Client(base_url=vip.base, headers=FRENCH) as c:
+        page = c.get("/e/vip-signup?lang=en")
+        assert "Where can we reach you?" in page.text and ">Next</button>" in page.text
+        assert page.headers["content-language"] == "en" and "vary" not in page.headers
+        other = c.get("/e/vip-signup?lang=it")  # a language it lacks: as if not asked
+        assert other.headers["content-language"] == "fr"
+
+
+def test_an_experience_in_one_language_keeps_it_and_its_links(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base, headers=FRENCH) as c:
+        page = c.get("/e/skin-quiz")
+        assert '<html lang="en">' in page.text and ">Next</button>" in page.text
+        assert "lang=" not in action_of(page)
+
+
+def test_a_page_for_no_experience_speaks_the_browsers_built_in_language(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base) as c:
+        page = c.get("/e/no-such-thing", headers={"Accept-Language": "de-AT, en;q=0.5"})
+        assert page.status_code == 404 and "Nicht gefunden" in page.text and '<html lang="de">' in page.text
