@@ -50,7 +50,8 @@ def localized(exp: Experience, lang: PageLanguage) -> Experience:
     if lang.code != exp.default_language:
         given = (exp.translations or {}).get(lang.code, {})
         table = {path: text for path, text in flatten(given).items() if isinstance(text, str)}
-    table |= {path: lang.t(key) for path, key in builtin_texts(exp)}
+    # Only where the label reads otherwise: an English page of an English experience is not copied.
+    table |= {path: lang.t(key) for path, key, text in builtin_texts(exp) if lang.t(key) != text}
     return translate(exp, table) if table else exp
 
 

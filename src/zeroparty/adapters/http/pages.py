@@ -25,12 +25,11 @@ from sqlalchemy.exc import OperationalError
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
+from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.language import carried_lang, language_headers, localized, page_language, with_lang
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_values import (
-    BUSY,
-    COMPLETE,
     NO_EXPERIENCE,
     NO_RESPONSE,
     OUTCOME_PRIVATE,
@@ -56,7 +55,6 @@ from zeroparty.domain.experience.hidden import hidden_values
 from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
-from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
 from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
 from zeroparty.services.capture import ExperienceClosed, ResponseView, ScreenRefused
@@ -65,10 +63,10 @@ from zeroparty.services.ports import Published
 log = logging.getLogger("zeroparty.http")
 
 
-class Pages:
+class Pages(ErrorPages):
     def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx.templates)
         self.ctx = ctx
-        self.tpl = ctx.templates
 
     def record(
         self,
@@ -85,54 +83,6 @@ class Pages:
             return
         now = datetime.now(UTC)
         self.ctx.events.record(Event(kind, pub.experience.slug, now, pub.version, response_id, screen_id, outcome_id))
-
-    def error_page(
-        self,
-        request: Request,
-        status: int,
-        key: str,
-        heading: str | None = None,
-        again: str | None = None,
-        **values: str,
-    ) -> Response:
-        """An error page in the language of the experience it is for (when known), else a built-in one."""
-        lang = page_language(request, getattr(request.state, "zp_experience", None))
-        context = {
-            "heading": heading and lang.t(heading),
-            "message": lang.t(key, **values),
-            "again": again and with_lang(again, lang),
-            "t": lang.t,
-            "lang": lang.code,
-        }
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=status)
-
-    def not_found(self, request: Request, key: str, **values: str) -> Response:
-        return self.error_page(request, 404, key, **values)
-
-    def bad_request(self, request: Request, exc: MalformedInput) -> Response:
-        return self.error_page(request, 400, "unreadable", problem="; ".join(str(e) for e in exc.errors))
-
-    def closed(self, request: Request, slug: str, key: str, **values: str) -> Response:
-        """A completed response, reached by its link: nothing about it is shown, nothing is changed."""
-        return self.error_page(request, 410, key, COMPLETE, path_for(request, "start", slug=slug), **values)
-
-    def experience_closed(self, request: Request, exc: ExperienceClosed) -> Response:
-        """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
-        shown_experience(request, exc.experience)  # the message shows in its embeds too
-        lang = page_language(request, exc.experience)
-        exp = localized(exc.experience, lang)
-        message = lang.t("closed") if exc.message == CLOSED_MESSAGE else exc.message
-        context = {"heading": exp.title, "message": message, "t": lang.t, "lang": lang.code}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
-
-    def busy(self, request: Request) -> Response:
-        answer = self.error_page(request, 503, BUSY, "try_again")
-        answer.headers["Retry-After"] = "1"
-        return answer
-
-    def bad_link(self, request: Request, problem: str) -> Response:
-        # Nothing was stored: the brand's site has to hand out a fresh link.
-        return self.error_page(request, 400, "bad_link", problem=problem)
 
     def render_screen(
         self,

@@ -79,12 +79,12 @@ def texts(model: BaseModel, at: Path = ()) -> Iterator[Text]:
                     yield from texts(item, (*at, key, _item_key(item, index)))
 
 
-def builtin_texts(model: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str]]:
-    """The fields left at a built-in label's default, and the label each stands for."""
+def builtin_texts(model: BaseModel, at: Path = ()) -> Iterator[tuple[Path, str, str]]:
+    """The fields left at a built-in label's default: each path, the label it stands for, its text."""
     for _name, key, info, value in _children(model):
         mark = _mark(info)
         if mark is not None and mark.builtin is not None and value == info.default:
-            yield (*at, key), mark.builtin
+            yield (*at, key), mark.builtin, value
         elif isinstance(value, BaseModel):
             yield from builtin_texts(value, (*at, key))
         elif isinstance(value, list):
