@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 
 import httpx
+import sqlalchemy as sa
 
 from tests.support.stack import Stack
+from zeroparty.adapters.db.schema import responses
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -37,6 +39,12 @@ def test_a_french_browser_gets_french_texts_and_labels_for_the_whole_response(vi
         done = c.post(action_of(second), data={"gender": "female"}, follow_redirects=False)
         outcome = c.get(done.headers["location"])
         assert "Bienvenue au club" in outcome.text and '<html lang="fr">' in outcome.text
+    assert stored_languages(vip) == ["fr"]  # kept with the response
+
+
+def stored_languages(stack: Stack) -> list[str | None]:
+    with stack.rt.engine.connect() as conn:
+        return list(conn.execute(sa.select(responses.c.language).order_by(responses.c.created_at)).scalars())
 
 
 def test_lang_in_the_link_wins_over_the_browser(vip: Stack) -> None:
@@ -53,6 +61,8 @@ def test_an_experience_in_one_language_keeps_it_and_its_links(stack: Stack) -> N
         page = c.get("/e/skin-quiz")
         assert '<html lang="en">' in page.text and ">Next</button>" in page.text
         assert "lang=" not in action_of(page)
+        c.post(action_of(page), data={"skin_type": "dry"})
+    assert stored_languages(stack) == ["en"]
 
 
 def test_a_page_for_no_experience_speaks_the_browsers_built_in_language(stack: Stack) -> None:

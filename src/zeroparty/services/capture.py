@@ -15,6 +15,7 @@ from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
+from zeroparty.domain.experience.i18n import choose_language
 from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
@@ -134,6 +135,7 @@ class CaptureService:
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
+        language: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
         be a function that reads them for the screen once it is known (a form's fields depend on
@@ -141,10 +143,12 @@ class CaptureService:
         the response starts (its first submit); later screens carry what was stored with the
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
-        analytics event of the submit."""
+        analytics event of the submit. `language` is the language the first screen was shown in,
+        kept with a new response (one the experience does not declare is kept as its own)."""
         now = self._clock()
         token = external_id_token
-        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now))
+        start = _Start(token, hidden, language)
+        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, start, now))
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)
@@ -191,20 +195,31 @@ class _Done:
     screen_id: str | None = None
 
 
+@dataclass(frozen=True)
+class _Start:
+    """What a hosted response's first submit brings besides its answers."""
+
+    external_id_token: str | None = None
+    hidden: Mapping[str, Any] | None = None
+    language: str | None = None
+
+
 def _submit_screen(
     unit: CaptureUnit,
     slug: str,
     response_id: str | None,
     screen_id: str | None,
     given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
-    external_id_token: str | None,
-    hidden: Mapping[str, Any] | None,
+    start: _Start,
     now: datetime,
 ) -> _Done:
+    language = None
     if response_id is None:
         pub, before, is_new = _published(unit, slug), Progress({}), True
-        given = _hidden(pub, hidden or {})
-        external_id = _external_id(unit, slug, external_id_token, now)
+        given = _hidden(pub, start.hidden or {})
+        external_id = _external_id(unit, slug, start.external_id_token, now)
+        exp = pub.experience
+        language = choose_language(start.language, None, exp.languages, exp.default_language)[0]
         response_id = str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
@@ -255,6 +270,7 @@ def _submit_screen(
         external_id=external_id,
         path=step.route.path,
         variables=step.route.variables,
+        language=language,
         **_extras(pub, response_id, after, changes, before, now),
     )
     queued = unit.write(write, now)

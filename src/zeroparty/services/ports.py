@@ -57,6 +57,7 @@ class ResponseWrite:
     external_id: str | None = None  # the response's verified external id (stored when `is_new`)
     path: tuple[str, ...] = ()  # screens visited so far, in order
     variables: dict[str, Any] = field(default_factory=dict)  # the variables after them
+    language: str | None = None  # the language the pages were shown in (stored when `is_new`)
 
     def profile_change(self) -> ProfileChange | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,

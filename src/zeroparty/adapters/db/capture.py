@@ -102,6 +102,7 @@ class SqlCaptureUnit(SqlCaptureReader):
                     channel=w.channel,
                     created_at=now,
                     external_id=w.external_id,
+                    language=w.language,
                     **fields,
                 )
             )

@@ -51,6 +51,8 @@ responses = sa.Table(
     # variables after them; NULL for responses stored before rules existed.
     sa.Column("path", sa.JSON, nullable=True),
     sa.Column("variables", sa.JSON, nullable=True),
+    # The language its pages were shown in (a BCP 47 tag); NULL from the JSON API and before languages.
+    sa.Column("language", sa.String(35), nullable=True),
 )
 
 answers = sa.Table(

@@ -27,7 +27,14 @@ from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
-from zeroparty.adapters.http.language import carried_lang, language_headers, localized, page_language, with_lang
+from zeroparty.adapters.http.language import (
+    LANG_PARAM,
+    carried_lang,
+    language_headers,
+    localized,
+    page_language,
+    with_lang,
+)
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_values import (
     NO_EXPERIENCE,
@@ -233,7 +240,8 @@ class Pages(ErrorPages):
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
-            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent)
+            language = request.query_params.get(LANG_PARAM) if response_id is None else None
+            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, language=language)
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
         except NotFound:
             raise

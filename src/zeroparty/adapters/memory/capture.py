@@ -36,6 +36,7 @@ class ResponseRecord:
     external_id: str | None
     path: tuple[str, ...] = ()
     variables: Mapping[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ class MemoryCaptureUnit(MemoryCaptureReader):
         if w.is_new:
             if was is not None:
                 raise ValueError(f"response {w.response_id} exists already")
-            was = ResponseRecord(w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id)
+            was = ResponseRecord(
+                w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id, language=w.language
+            )
         elif was is None:
             raise KeyError(f"no response {w.response_id}")
         t.responses[w.response_id] = replace(
