@@ -49,6 +49,7 @@ def stored_languages(stack: Stack) -> list[str | None]:
 
 def test_lang_in_the_link_wins_over_the_browser(vip: Stack) -> None:
     with httpx.Client(base_url=vip.base, headers=FRENCH) as c:
+        assert "lang" in c.get("/e/vip-signup/embed.json").json()["parameters"]  # an embed passes it on
         page = c.get("/e/vip-signup?lang=en")
         assert "Where can we reach you?" in page.text and ">Next</button>" in page.text
         assert page.headers["content-language"] == "en" and "vary" not in page.headers
