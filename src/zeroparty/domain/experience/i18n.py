@@ -66,6 +66,7 @@ ENGLISH: dict[str, str] = {
     "future_date": "must not be in the future",
     "phone_country": "is not a {country} phone number; give the +country code if it is from elsewhere",
     "phone_digits": "has the wrong number of digits for +{code}",
+    "invalid": "is not valid",
 }
 
 # The answer problems among the labels: a page shows a check's message in the page's language.
@@ -84,6 +85,7 @@ MESSAGES = (
     "future_date",
     "phone_country",
     "phone_digits",
+    "invalid",
 )
 
 FRENCH: dict[str, str] = {
@@ -132,6 +134,7 @@ FRENCH: dict[str, str] = {
     "future_date": "ne doit pas être dans le futur",
     "phone_country": "n'est pas un numéro de téléphone {country} ; indiquez l'indicatif +pays s'il vient d'ailleurs",
     "phone_digits": "n'a pas le bon nombre de chiffres pour +{code}",
+    "invalid": "n'est pas valide",
 }
 
 GERMAN: dict[str, str] = {
@@ -180,6 +183,7 @@ GERMAN: dict[str, str] = {
     "future_date": "darf nicht in der Zukunft liegen",
     "phone_country": "ist keine Telefonnummer aus {country}; geben Sie sonst die +Landesvorwahl an",
     "phone_digits": "hat die falsche Anzahl Ziffern für +{code}",
+    "invalid": "ist ungültig",
 }
 
 SPANISH: dict[str, str] = {
@@ -228,6 +232,7 @@ SPANISH: dict[str, str] = {
     "future_date": "no puede estar en el futuro",
     "phone_country": "no es un número de teléfono de {country}; indica el prefijo +país si es de otro lugar",
     "phone_digits": "no tiene el número correcto de dígitos para +{code}",
+    "invalid": "no es válido",
 }
 
 DUTCH: dict[str, str] = {
@@ -276,6 +281,7 @@ DUTCH: dict[str, str] = {
     "future_date": "mag niet in de toekomst liggen",
     "phone_country": "is geen telefoonnummer uit {country}; geef de +landcode als het van elders is",
     "phone_digits": "heeft het verkeerde aantal cijfers voor +{code}",
+    "invalid": "is ongeldig",
 }
 
 BUILT_IN: dict[str, dict[str, str]] = {"en": ENGLISH, "fr": FRENCH, "de": GERMAN, "es": SPANISH, "nl": DUTCH}
@@ -317,7 +323,10 @@ class Labels:
             found = pattern.fullmatch(english)
             if found:
                 return self(key, **found.groupdict()) if found.groupdict() else self(key)
-        return english
+        # One the catalogue lacks (an email address library's own words): said generally, rather
+        # than in English on a page in another language.
+        general = self("invalid")
+        return english if general == ENGLISH["invalid"] else general
 
 
 class _Missing(dict[str, object]):
