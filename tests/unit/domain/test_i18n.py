@@ -229,3 +229,20 @@ def test_each_language_problem_says_where_and_what(mutate: Any, expected: str) -
     mutate(data)
     found = lines(data)
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(translations=st.dictionaries(st.text(max_size=8), json_values, max_size=3), labels=json_values)
+def test_any_translations_and_labels_give_problems_or_a_definition_never_an_exception(
+    translations: dict[str, Any], labels: Any
+) -> None:
+    data = vip_data() | {"translations": translations, "labels": labels}
+    exp, problems = definition_problems(data, TargetRules())
+    assert (exp is None) == bool(problems)
+    assert all(isinstance(path, str) and message for path, message in problems)
