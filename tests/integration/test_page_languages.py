@@ -7,9 +7,12 @@ import html
 
 import httpx
 import sqlalchemy as sa
+import yaml
 
+from tests.support.definitions import ROOT
 from tests.support.stack import Stack
 from zeroparty.adapters.db.schema import responses
+from zeroparty.domain.experience.model import Experience
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -70,3 +73,12 @@ def test_a_page_for_no_experience_speaks_the_browsers_built_in_language(stack: S
     with httpx.Client(base_url=stack.base) as c:
         page = c.get("/e/no-such-thing", headers={"Accept-Language": "de-AT, en;q=0.5"})
         assert page.status_code == 404 and "Nicht gefunden" in page.text and '<html lang="de">' in page.text
+
+
+def test_a_translation_holding_markup_stays_inert(stack: Stack) -> None:
+    data = yaml.safe_load((ROOT / "examples" / "vip-signup.yaml").read_text())
+    data["translations"]["fr"]["screens"]["contact"]["title"] = "<script>alert(1)</script><b>Où ?</b>"
+    stack.rt.experiences.publish(Experience.model_validate(data), stack.now())
+    page = httpx.get(stack.base + "/e/vip-signup?lang=fr")
+    assert "<script>alert(1)" not in page.text and "<b>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;Où ?&lt;/b&gt;" in page.text
