@@ -147,8 +147,9 @@ class CaptureService:
         kept with a new response (one the experience does not declare is kept as its own)."""
         now = self._clock()
         token = external_id_token
-        start = _Start(token, hidden, language)
-        done = self._store.run(lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, start, now))
+        done = self._store.run(
+            lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, language)
+        )
         if done.submitted.queued:
             self._notify()
         self._record(done, slug, now, time_on_screen_ms)
@@ -195,31 +196,24 @@ class _Done:
     screen_id: str | None = None
 
 
-@dataclass(frozen=True)
-class _Start:
-    """What a hosted response's first submit brings besides its answers."""
-
-    external_id_token: str | None = None
-    hidden: Mapping[str, Any] | None = None
-    language: str | None = None
-
-
 def _submit_screen(
     unit: CaptureUnit,
     slug: str,
     response_id: str | None,
     screen_id: str | None,
     given_raw: Mapping[str, Any] | Callable[[Screen], Mapping[str, Any]],
-    start: _Start,
+    external_id_token: str | None,
+    hidden: Mapping[str, Any] | None,
     now: datetime,
+    asked_language: str | None = None,
 ) -> _Done:
-    language = None
+    language = None  # kept with a new response: the language its first screen was shown in
     if response_id is None:
         pub, before, is_new = _published(unit, slug), Progress({}), True
-        given = _hidden(pub, start.hidden or {})
-        external_id = _external_id(unit, slug, start.external_id_token, now)
-        exp = pub.experience
-        language = choose_language(start.language, None, exp.languages, exp.default_language)[0]
+        given = _hidden(pub, hidden or {})
+        external_id = _external_id(unit, slug, external_id_token, now)
+        declared = pub.experience.languages
+        language = choose_language(asked_language, None, declared, pub.experience.default_language)[0]
         response_id = str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
