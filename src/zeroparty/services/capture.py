@@ -51,6 +51,7 @@ class ResponseView:
     outcome_id: str | None
     completed: bool
     variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
+    language: str | None = None  # the language its pages are shown in (chosen on its first screen)
 
 
 class ScreenRefused(InvalidInput):
@@ -64,12 +65,14 @@ class ScreenRefused(InvalidInput):
         screen: Screen,
         raw: Mapping[str, Any],
         values: Mapping[str, Any] | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__(refused.errors, refused.summary)
         self.published = published
         self.screen = screen
         self.raw = dict(raw)
         self.values = dict(values or {})  # what its texts pipe ({{name}}): the answers and variables so far
+        self.language = language  # the response's language, once it has one
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,12 @@ class CaptureService:
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
             _open(pub)
         return ResponseView(
-            pub, stored.answers, stored.outcome_id, stored.completed_at is not None, dict(stored.variables)
+            pub,
+            stored.answers,
+            stored.outcome_id,
+            stored.completed_at is not None,
+            dict(stored.variables),
+            stored.language,
         )
 
     def submit_screen(
@@ -207,7 +215,7 @@ def _submit_screen(
     now: datetime,
     asked_language: str | None = None,
 ) -> _Done:
-    language = None  # kept with a new response: the language its first screen was shown in
+    language = None  # the response's: its first screen's language, kept with it when it is new
     if response_id is None:
         pub, before, is_new = _published(unit, slug), Progress({}), True
         given = _hidden(pub, hidden or {})
@@ -225,6 +233,7 @@ def _submit_screen(
         before = Progress(stored.answers, stored.outcome_id)
         is_new, external_id, given = False, stored.external_id, {}
         piped = {**stored.answers, **stored.variables}
+        language = stored.language
     exp = pub.experience
     screen = next((s for s in exp.screens if s.id == (screen_id or exp.screens[0].id)), None)
     if screen is None:
@@ -239,7 +248,7 @@ def _submit_screen(
         inputs = {k: v for k, v in answers.items() if k in keys}
         step = _step(exp, screen, {k: v for k, v in answers.items() if k not in keys}, inputs)
     except InvalidInput as exc:
-        raise ScreenRefused(exc, pub, screen, raw, piped) from None
+        raise ScreenRefused(exc, pub, screen, raw, piped, language) from None
     outcome = choose_outcome(exp, step.answers, step.route.variables, inputs) if step.completes else None
     after = Progress(
         step.answers | inputs if step.completes else answers,

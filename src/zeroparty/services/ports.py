@@ -35,6 +35,7 @@ class StoredResponse:
     external_id: str | None = None  # verified from a signed token when the response started
     path: tuple[str, ...] = ()  # the screens its rules routed it through so far (`logic.route`)
     variables: dict[str, Any] = field(default_factory=dict)  # its variables after them
+    language: str | None = None  # the language its pages were shown in (hosted pages only)
 
 
 @dataclass(frozen=True)

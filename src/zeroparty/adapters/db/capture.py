@@ -76,6 +76,7 @@ class SqlCaptureReader:
             external_id=row.external_id,
             path=tuple(row.path or ()),
             variables=dict(row.variables or {}),
+            language=row.language,
         )
 
 

@@ -2,9 +2,9 @@
 
 The first page takes `?lang=` when it names a language the experience declares, else the browser's
 `Accept-Language`, else the experience's own language. An experience with several languages then
-carries `lang=` on every form and link it makes (the first submit, each next screen, the outcome),
-so the language chosen on the first screen holds for the whole response (docs/experiences.md,
-"Languages"). Pages for no known experience speak one of the built-in languages.
+carries `lang=` on its first form, and the first submit stores it with the response: every later
+page of the response is shown in it (docs/experiences.md, "Languages"). Pages for no known
+experience speak one of the built-in languages.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from starlette.responses import Response
 
-from zeroparty.domain.experience.i18n import BUILT_IN, DEFAULT_LANGUAGE, LANGUAGE_TAG, Labels, choose_language
+from zeroparty.domain.experience.i18n import BUILT_IN, DEFAULT_LANGUAGE, Labels, choose_language
 from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.experience.translatable import Path, builtin_texts, flatten, translate
 
@@ -30,10 +30,19 @@ class PageLanguage:
     carried: bool  # the experience has several: its links carry `lang=`
 
 
+def keep_language(request: Request, language: str | None) -> None:
+    """Note the language of the response this request's page is for (chosen on its first screen)."""
+    request.state.zp_kept_language = language
+
+
 def page_language(request: Request, exp: Experience | None) -> PageLanguage:
-    """The language of this request's page for `exp` (or for no experience), noted for its headers."""
+    """The language of this request's page for `exp` (or for no experience), noted for its headers.
+    A response's own language (`keep_language`) holds on all its pages, whatever the link says."""
     asked = request.query_params.get(LANG_PARAM)
     header = request.headers.get("accept-language")
+    kept: str | None = getattr(request.state, "zp_kept_language", None)
+    if kept is not None and exp is not None and kept in exp.languages:
+        asked, header = kept, None
     declared = exp.languages if exp is not None else list(BUILT_IN)
     default = exp.default_language if exp is not None else DEFAULT_LANGUAGE
     code, varies = choose_language(asked, header, declared, default)
@@ -61,14 +70,6 @@ def with_lang(path: str, lang: PageLanguage) -> str:
         return path
     joiner = "&" if "?" in path else "?"
     return path + joiner + urlencode({LANG_PARAM: lang.code}, quote_via=quote)
-
-
-def carried_lang(request: Request, path: str) -> str:
-    """`path` carrying this request's own `lang=` on (a submit's redirect to the next page)."""
-    asked = request.query_params.get(LANG_PARAM)
-    if asked is None or LANGUAGE_TAG.fullmatch(asked) is None:
-        return path
-    return path + ("&" if "?" in path else "?") + urlencode({LANG_PARAM: asked}, quote_via=quote)
 
 
 def language_headers(request: Request, answer: Response) -> None:

@@ -29,7 +29,7 @@ from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.language import (
     LANG_PARAM,
-    carried_lang,
+    keep_language,
     language_headers,
     localized,
     page_language,
@@ -115,9 +115,7 @@ class Pages(ErrorPages):
         # Required answers missing on other screens (the respondent skipped ahead): link back.
         earlier = [elements[f][0] for f in errors if f not in here and f in elements]
         back = (
-            with_lang(
-                path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id), lang
-            )
+            path_for(request, "show_screen", slug=exp.slug, response_id=response_id, screen_id=earlier[0].id)
             if earlier and response_id is not None
             else None
         )
@@ -130,7 +128,8 @@ class Pages(ErrorPages):
         carried = {**({TOKEN_PARAM: token} if token is not None else {}), **(hidden or {})}
         if response_id is None and carried:
             action += "?" + urlencode(carried, quote_via=quote)
-        action = with_lang(action, lang)  # the language chosen here holds for the whole response
+        if response_id is None:  # the language chosen here is stored with the response it starts
+            action = with_lang(action, lang)
         errors = {field: lang.t.message(message) for field, message in errors.items()}
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
@@ -159,12 +158,9 @@ class Pages(ErrorPages):
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
     def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
-        """The page after a submit, in the submit's language."""
         if screen is None:
-            return carried_lang(request, path_for(request, "outcome", slug=slug, response_id=response_id))
-        return carried_lang(
-            request, path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
-        )
+            return path_for(request, "outcome", slug=slug, response_id=response_id)
+        return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
 
     async def version_for(
         self, request: Request, slug: str, response_id: str | None
@@ -177,6 +173,7 @@ class Pages(ErrorPages):
     async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        keep_language(request, view.language)
         if view.completed:
             shown_experience(request, view.published.experience)  # its "complete" page shows in its embeds
             raise Gone(FieldError("response", f"response '{response_id}' is complete"))
@@ -254,6 +251,7 @@ class Pages(ErrorPages):
         except ScreenRefused as exc:
             errors = {e.field: e.message for e in exc.errors}
             exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
+            keep_language(request, exc.language)
             return self.render_screen(
                 request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
             )
@@ -271,6 +269,7 @@ class Pages(ErrorPages):
             # In a frame on another site the pass below is a third-party cookie, which browsers may
             # refuse: the outcome is shown in this answer instead of after a redirect.
             done_view = await run_in_threadpool(self.ctx.capture.progress, slug, done.response_id)
+            keep_language(request, done_view.language)
             shown = result(done_view.published.experience, done_view.answers, done.outcome.id)
             if shown is not None:
                 return self.show_chosen(request, done_view.published.experience, shown, piped_values(done_view))
@@ -296,6 +295,7 @@ class Pages(ErrorPages):
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        keep_language(request, view.language)
         exp = view.published.experience
         shown_experience(request, exp)
         shown = result(exp, view.answers, view.outcome_id) if view.outcome_id is not None else None

@@ -113,6 +113,7 @@ class MemoryCaptureReader:
             found.external_id,
             found.path,
             dict(found.variables),
+            found.language,
         )
 
 
