@@ -207,6 +207,7 @@ def build_web_app(
     from zeroparty.adapters.db.sessions import SqlSessions
     from zeroparty.adapters.http.access import OperatorAuth
     from zeroparty.adapters.http.app import create_app, templates
+    from zeroparty.adapters.http.arrivals import Arrivals
     from zeroparty.adapters.http.context import AppContext
     from zeroparty.adapters.http.health import ReadinessProbe
     from zeroparty.adapters.http.metrics import StoreCollector
@@ -256,6 +257,7 @@ def build_web_app(
         rt.assets,
         rt.settings.frame_ancestors,
         events,
+        Arrivals(rt.session_secret),
     )
     mounts: dict[str, ASGIApp] = {}
     own_limits: dict[str, int] = {}
@@ -269,8 +271,11 @@ def build_web_app(
 def at_the_edge(app: ASGIApp, settings: Settings, own_limits: dict[str, int] | None = None) -> ASGIApp:
     """What every request passes first, whichever app serves it: security headers on the answer,
     the request-line guard, then the body read whole within its size and time limits."""
+    from zeroparty.adapters.http.client_address import ClientAddress
     from zeroparty.adapters.http.edge import RequestLineGuard, SecurityHeaders
     from zeroparty.adapters.http.limits import BodyLimits
+    from zeroparty.domain.client_address import parse_trusted
 
     limited = BodyLimits(app, settings.max_body_bytes, settings.body_timeout_s, own_limits)
-    return SecurityHeaders(RequestLineGuard(limited), settings.frame_ancestors)
+    guarded = SecurityHeaders(RequestLineGuard(limited), settings.frame_ancestors)
+    return ClientAddress(guarded, parse_trusted(settings.trusted_proxies))

@@ -53,6 +53,16 @@ def _frame_ancestors(name: str, raw: str) -> str:
     return " ".join(sources)
 
 
+def _trusted_proxies(name: str, raw: str) -> str:
+    from zeroparty.domain.client_address import parse_trusted
+
+    try:
+        parse_trusted(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: {exc}; expected addresses or networks separated by commas") from None
+    return raw
+
+
 def _seconds(name: str, raw: str, low: float, high: float) -> float:
     return float(_number(name, raw, low, high, float))
 
@@ -69,6 +79,8 @@ class Settings:
     header_timeout_s: float = 5.0
     max_connections: int | None = None  # None: from the process's descriptor limit
     frame_ancestors: str = "'self'"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (adapters/http/client_address.py).
+    trusted_proxies: str = "127.0.0.1,::1"
     revisit_seconds: int = 600
     sqlite_busy_timeout_ms: int = 10_000
     ready_min_free_mb: int = 100
@@ -114,6 +126,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_HEADER_TIMEOUT_SECONDS": ("header_timeout_s", lambda n, raw: _seconds(n, raw, 0.5, 300)),
     "ZEROPARTY_MAX_CONNECTIONS": ("max_connections", lambda n, raw: _int(n, raw, 16, 1_000_000)),
     "ZEROPARTY_FRAME_ANCESTORS": ("frame_ancestors", _frame_ancestors),
+    "ZEROPARTY_TRUSTED_PROXIES": ("trusted_proxies", _trusted_proxies),
     "ZEROPARTY_REVISIT_SECONDS": ("revisit_seconds", lambda n, raw: _int(n, raw, 10, 86_400)),
     "ZEROPARTY_SQLITE_BUSY_TIMEOUT_MS": ("sqlite_busy_timeout_ms", lambda n, raw: _int(n, raw, 0, 600_000)),
     "ZEROPARTY_READY_MIN_FREE_MB": ("ready_min_free_mb", lambda n, raw: _int(n, raw, 0, 10_000_000)),

@@ -5,6 +5,8 @@ ZeropartyError
 │   ├── MalformedInput      the input could not even be parsed (HTTP 400)
 │   ├── NotFound            the thing named does not exist
 │   ├── Gone                the thing named is closed to this request (a completed response)
+│   ├── Conflict            the thing named is in a state that refuses this request (HTTP 409)
+│   ├── TooManyRequests     this client asked too often; try again after `retry_after_s` (HTTP 429)
 │   └── Unauthorized        no valid credential was presented
 ├── ConfigurationError      settings or stored configuration are unusable
 └── DeliveryError           sending to a destination failed
@@ -52,6 +54,18 @@ class NotFound(InvalidInput):
 
 class Gone(InvalidInput):
     """The resource named exists but can no longer be read or changed this way; nothing was changed."""
+
+
+class Conflict(InvalidInput):
+    """The resource named is in a state that refuses the request (a full response limit); nothing was changed."""
+
+
+class TooManyRequests(InvalidInput):
+    """The client sent too many such requests lately; nothing was stored."""
+
+    def __init__(self, errors: list[FieldError] | FieldError, retry_after_s: int) -> None:
+        super().__init__(errors, "too many requests")
+        self.retry_after_s = retry_after_s
 
 
 class Unauthorized(InvalidInput):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -266,20 +266,39 @@ def import_(file: Path) -> None:
 def list_experiences(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
 ) -> None:
-    """List experiences: the current version of each, and whether it is published, unpublished or closed."""
+    """List experiences: the current version of each, whether it is published, unpublished or
+    closed, and when it stops taking responses (`settings.closes_at`)."""
     from zeroparty.adapters.db.published import current_definitions
 
     found = [
-        (d.slug, d.version, str(d.definition.get("title", "")), d.state) for d in current_definitions(store(settings()))
+        (d.slug, d.version, str(d.definition.get("title", "")), d.state, _closes_at(d.definition))
+        for d in current_definitions(store(settings()))
     ]
     if as_json:
-        print_json([{"slug": slug, "title": title, "version": v, "state": state} for slug, v, title, state in found])
+        print_json(
+            [
+                {"slug": slug, "title": title, "version": v, "state": state, "closes_at": closes}
+                for slug, v, title, state, closes in found
+            ]
+        )
         return
     if not found:
         say("No experiences yet: publish one with `zeroparty experiences import FILE`.")
         return
-    fields = (Field("slug", whole=True), Field("version", number=True), Field("state", whole=True), Field("title"))
-    show(fields, [(slug, str(version), state, title) for slug, version, title, state in found])
+    fields = (
+        Field("slug", whole=True),
+        Field("version", number=True),
+        Field("state", whole=True),
+        Field("closes at", whole=True),
+        Field("title"),
+    )
+    show(fields, [(slug, str(v), state, closes or "-", title) for slug, v, title, state, closes in found])
+
+
+def _closes_at(definition: dict[str, Any]) -> str | None:
+    """The closing time as published (ISO 8601 with its zone), when there is one."""
+    closes = (definition.get("settings") or {}).get("closes_at")
+    return str(closes) if closes is not None else None
 
 
 def _set_state(slug: str, state: PublishState, message: str | None = None) -> PublishState:

@@ -12,11 +12,11 @@ changes … do not log data points") and identifiers are free. Each custom event
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from zeroparty.domain import json_bytes
 from zeroparty.domain.classify import ObjectRef
 from zeroparty.domain.destination_settings import DestinationSettings, braze_attributes
 from zeroparty.domain.holdings import event_mark
@@ -312,7 +312,7 @@ def encoded_size(obj: Any) -> int:
 
     Raises ValueError (UnicodeEncodeError for a lone surrogate), TypeError or RecursionError when
     `obj` cannot be sent at all."""
-    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
+    return len(json_bytes.dumps(obj))
 
 
 def _problem(user: Rendered, limits: BrazeLimits) -> tuple[str | None, int]:

@@ -4,6 +4,7 @@ this returns (the commit happened)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -12,16 +13,17 @@ from typing import Any
 
 from zeroparty.domain.experience.answers import missing_required, validate_screen, validate_whole_response
 from zeroparty.domain.experience.consent import consent_records
-from zeroparty.domain.experience.external_ids import TokenProblem, verify_token
 from zeroparty.domain.experience.funnel import Event, EventKind
-from zeroparty.domain.experience.hidden import NO_SCREEN, hidden_values
+from zeroparty.domain.experience.hidden import NO_SCREEN
 from zeroparty.domain.experience.i18n import choose_language
 from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import choose_outcome
-from zeroparty.domain.experience.publishing import CLOSED_MESSAGE
+from zeroparty.domain.start_limits import StartLimiter
 from zeroparty.errors import FieldError, Gone, InvalidInput, NotFound
+from zeroparty.services.admission import FREE, Arrival, admit_start, check_start_page, check_trap, open_at
+from zeroparty.services.admission import ExperienceClosed as ExperienceClosed  # where pages have found it
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.ports import (
     CaptureReader,
@@ -31,15 +33,11 @@ from zeroparty.services.ports import (
     ResponseWrite,
     StoredResponse,
 )
+from zeroparty.services.start_values import HIDDEN_FIELD as HIDDEN_FIELD
+from zeroparty.services.start_values import TOKEN_FIELD as TOKEN_FIELD
+from zeroparty.services.start_values import start_external_id, start_hidden
 
-
-class ExperienceClosed(Gone):
-    """The experience is closed: it takes no responses and shows its closed message instead."""
-
-    def __init__(self, experience: Experience, message: str | None) -> None:
-        super().__init__(FieldError("slug", f"experience '{experience.slug}' is closed and takes no responses"))
-        self.experience = experience
-        self.message = message or CLOSED_MESSAGE
+Admit = Callable[[CaptureUnit, Published], None]  # refuses a response about to start (services/admission.py)
 
 
 @dataclass(frozen=True)
@@ -94,37 +92,51 @@ class CaptureService:
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = _utcnow,
         events: EventRecorder | None = None,
+        starts: StartLimiter | None = None,
     ) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
         self._events = events or NoEvents()  # recorded after the commit, never inside the transaction
+        self._starts = starts or StartLimiter()  # responses started per client, for `settings.spam.rate_limit`
 
     def notifying(self, notify: Callable[[], None], events: EventRecorder | None = None) -> CaptureService:
         """The same service on the same store (so one writer serves both), calling `notify` after
         each commit that queued outbox rows, and recording analytics events to `events` (else to
         this one's)."""
-        return CaptureService(self._store, notify, self._clock, events or self._events)
+        return CaptureService(self._store, notify, self._clock, events or self._events, self._starts)
 
     # Reads go through `reading()`: a page view never waits for a writer's lock.
 
     def published(self, slug: str) -> Published:
         with self._store.reading() as view:
-            return _published(view, slug)
+            return _published(view, slug, self._clock())
+
+    def start_page(self, slug: str) -> Published:
+        """`published`, for a first screen about to be shown: ResponseLimitReached (an
+        ExperienceClosed) once the response limit is full."""
+        with self._store.reading() as view:
+            pub = _published(view, slug, self._clock())
+            check_start_page(view, pub)
+            return pub
+
+    def _admit(self, arrival: Arrival, now: datetime) -> Admit:
+        return lambda unit, pub: admit_start(unit, pub, arrival, now, self._starts, time.monotonic())
 
     def check_external_id_token(self, slug: str, token: str) -> None:
         """InvalidInput naming `external_id_token` unless `slug`'s secret signed `token` and it has
         not expired (a hosted page checks the link before showing the first screen)."""
         with self._store.reading() as view:
-            _published(view, slug)
-            _external_id(view, slug, token, self._clock())
+            now = self._clock()
+            _published(view, slug, now)
+            start_external_id(view, slug, token, now)
 
     def progress(self, slug: str, response_id: str) -> ResponseView:
         """The version a response runs on, its answers so far, its outcome and whether it is complete."""
         with self._store.reading() as view:
             pub, stored = _response_of(view, slug, response_id)
         if stored.completed_at is None:  # an outcome already reached stays visible; answering stops
-            _open(pub)
+            open_at(pub, self._clock())
         return ResponseView(
             pub,
             stored.answers,
@@ -143,6 +155,7 @@ class CaptureService:
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
         time_on_screen_ms: int | None = None,
+        arrival: Arrival = FREE,
         language: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
@@ -151,12 +164,16 @@ class CaptureService:
         the response starts (its first submit); later screens carry what was stored with the
         response. A completed response takes no more answers (Gone); refused answers raise
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
-        analytics event of the submit. `language` is the language the first screen was shown in,
-        kept with a new response (one the experience does not declare is kept as its own)."""
+        analytics event of the submit. `arrival` says where a starting response comes from
+        (services/admission.py); spam protection may set the submit aside (Discarded). `language` is
+        the language the first screen was shown in, kept with a new response (one the experience does
+        not declare is kept as its own)."""
         now = self._clock()
-        token = external_id_token
+        token, admit = external_id_token, self._admit(arrival, now)
         done = self._store.run(
-            lambda unit: _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, language)
+            lambda unit: _submit_screen(
+                unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, language
+            )
         )
         if done.submitted.queued:
             self._notify()
@@ -170,10 +187,12 @@ class CaptureService:
         inputs: Mapping[str, Any],
         external_id_token: str | None = None,
         hidden: Mapping[str, Any] | None = None,
+        arrival: Arrival = FREE,
     ) -> Submitted:
         now = self._clock()
+        admit = self._admit(arrival, now)
         done = self._store.run(
-            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now)
+            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now, admit)
         )
         if done.submitted.queued:
             self._notify()
@@ -213,13 +232,15 @@ def _submit_screen(
     external_id_token: str | None,
     hidden: Mapping[str, Any] | None,
     now: datetime,
+    admit: Admit,
+    arrival: Arrival,
     asked_language: str | None = None,
 ) -> _Done:
     language = None  # the response's: its first screen's language, kept with it when it is new
     if response_id is None:
-        pub, before, is_new = _published(unit, slug), Progress({}), True
-        given = _hidden(pub, hidden or {})
-        external_id = _external_id(unit, slug, external_id_token, now)
+        pub, before, is_new = _published(unit, slug, now), Progress({}), True
+        given = start_hidden(pub, hidden or {})
+        external_id = start_external_id(unit, slug, external_id_token, now)
         declared = pub.experience.languages
         language = choose_language(asked_language, None, declared, pub.experience.default_language)[0]
         response_id = str(uuid.uuid4())
@@ -229,7 +250,8 @@ def _submit_screen(
         if stored.completed_at is not None:
             # Its link may sit in logs and histories: it is no key to a person's data any more.
             raise Gone(FieldError("response", f"response '{response_id}' is complete; nothing was changed"))
-        _open(pub)
+        open_at(pub, now)
+        check_trap(pub, arrival)
         before = Progress(stored.answers, stored.outcome_id)
         is_new, external_id, given = False, stored.external_id, {}
         piped = {**stored.answers, **stored.variables}
@@ -276,6 +298,8 @@ def _submit_screen(
         language=language,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    if is_new:  # last: answers refused (nothing stored) spend none of the client's starts
+        admit(unit, pub)
     queued = unit.write(write, now)
     following = next((s for s in exp.screens if s.id == step.route.next), None)
     return _Done(Submitted(response_id, following, outcome, queued), write, pub.version, screen.id)
@@ -289,11 +313,12 @@ def _submit_whole(
     external_id_token: str | None,
     hidden: Mapping[str, Any],
     now: datetime,
+    admit: Admit,
 ) -> _Done:
-    pub = _published(unit, slug)
-    external_id = _external_id(unit, slug, external_id_token, now)
+    pub = _published(unit, slug, now)
+    external_id = start_external_id(unit, slug, external_id_token, now)
     exp = pub.experience
-    given = _hidden(pub, hidden)
+    given = start_hidden(pub, hidden)
     clean = validate_whole_response(exp, answers, inputs, now.date(), _visits(exp, given))
     whole = route(exp, clean, given)
     outcome = choose_outcome(exp, clean, whole.variables, given)
@@ -317,6 +342,7 @@ def _submit_whole(
         variables=whole.variables,
         **_extras(pub, response_id, after, changes, before, now),
     )
+    admit(unit, pub)
     queued = unit.write(write, now)
     return _Done(Submitted(response_id, None, outcome, queued), write, pub.version)
 
@@ -366,51 +392,13 @@ def _extras(
     }
 
 
-TOKEN_FIELD = "external_id_token"
-HIDDEN_FIELD = "hidden"
-
-
-def _hidden(pub: Published, raw: Mapping[str, Any]) -> dict[str, str]:
-    """The declared hidden values among `raw`; an InvalidInput naming `hidden.KEY` for a bad one."""
-    values, problems = hidden_values(pub.experience.hidden(), raw)
-    if problems:
-        errors = [FieldError(f"{HIDDEN_FIELD}.{key}", why) for key, why in problems]
-        raise InvalidInput(errors, "a hidden value is refused")
-    return values
-
-
-def _external_id(unit: CaptureReader, slug: str, token: str | None, now: datetime) -> str | None:
-    """The external id a signed token names, checked against the experience's own secret; an
-    InvalidInput naming `external_id_token` otherwise, before anything is written."""
-    if token is None:
-        return None
-    secret = unit.experience_secret(slug)
-    if secret is None:
-        problem = f"experience '{slug}' accepts no external id tokens: it has no secret to check them with"
-    else:
-        try:
-            return verify_token(token, secret, now.timestamp())
-        except TokenProblem as exc:
-            problem = str(exc)
-    raise InvalidInput([FieldError(TOKEN_FIELD, problem)], "the external id token is refused")
-
-
-def _published(unit: CaptureReader, slug: str) -> Published:
+def _published(unit: CaptureReader, slug: str, now: datetime) -> Published:
     """The current version of `slug` while it takes responses; NotFound when it was never published
-    or is unpublished, ExperienceClosed when it is closed."""
+    or is unpublished, ExperienceClosed when it is closed (or past its closing time)."""
     pub = unit.published(slug)
-    if pub is None or pub.state == "unpublished":
+    if pub is None:
         raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
-    return _open(pub)
-
-
-def _open(pub: Published) -> Published:
-    """`pub` when its experience takes answers; an in-progress response stops when it closes or is unpublished."""
-    if pub.state == "closed":
-        raise ExperienceClosed(pub.experience, pub.closed_message)
-    if pub.state == "unpublished":
-        raise NotFound(FieldError("slug", f"no published experience '{pub.experience.slug}'"))
-    return pub
+    return open_at(pub, now)
 
 
 def _response_of(unit: CaptureReader, slug: str, response_id: str) -> tuple[Published, StoredResponse]:

@@ -81,6 +81,11 @@ class CaptureReader(Protocol):
         """The secret external id tokens for `slug` are signed with; None when it has none."""
         ...
 
+    def completed_responses(self, slug: str) -> int:
+        """How many responses to any version of `slug` are complete. In a unit that writes, the
+        count holds until the unit ends: another unit counting for `slug` waits for it."""
+        ...
+
 
 class CaptureUnit(CaptureReader, Protocol):
     """One storage transaction that writes; what it reads cannot change under it until it ends."""

@@ -14,7 +14,6 @@ parameter each, and the same text on every execution, so SQLAlchemy compiles it 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.types import TypeEngine
+
+from zeroparty.domain import json_bytes
 
 _MACROS = {
     "sqlite": {
@@ -70,7 +71,7 @@ class BulkSql:
         dialect = conn.dialect.name
         for name in self._lists:
             values = list(params[name])
-            params[name] = values if dialect == "postgresql" else json.dumps(values)
+            params[name] = values if dialect == "postgresql" else json_bytes.dumps_text(values)
         for name in self._maps:
-            params[name] = json.dumps(dict(params[name]))
+            params[name] = json_bytes.dumps_text(dict(params[name]))
         return conn.execute(self._text(dialect), params)

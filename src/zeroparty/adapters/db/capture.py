@@ -23,6 +23,7 @@ from zeroparty.adapters.db.schema import (
     consent_records,
     destinations,
     experience_secrets,
+    experience_versions,
     experiences,
     responses,
 )
@@ -50,6 +51,23 @@ class SqlCaptureReader:
         if sealed is None or self._box is None:
             return None
         return self._box.open(sealed)
+
+    def completed_responses(self, slug: str) -> int:
+        if self._lock_rows:
+            # Two starts counting at once would both see room for one more: on PostgreSQL the
+            # experience's row is locked until this transaction ends (SQLite's writer holds the file).
+            self._conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == slug).with_for_update())
+        v = experience_versions.c
+        versions = sa.select(v.id).join(experiences, experiences.c.id == v.experience_id)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(responses)
+            .where(
+                responses.c.experience_version_id.in_(versions.where(experiences.c.slug == slug)),
+                responses.c.completed_at.is_not(None),
+            )
+        )
+        return int(self._conn.execute(query).scalar_one())
 
     def published(self, slug: str) -> Published | None:
         return latest_published(self._conn, slug, self._versions)

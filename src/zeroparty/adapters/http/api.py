@@ -15,6 +15,7 @@ from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.braze_definition import definition_schema
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
+from zeroparty.services.admission import FREE, Arrival
 
 # A person's answers and email: no cache, in a browser or on the way, may keep them.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -53,6 +54,16 @@ def _json_body_problem(content_type: str | None) -> JSONResponse | None:
     return None
 
 
+async def _arrival(ctx: AppContext, request: Request) -> Arrival:
+    """Whom a response counts against for `settings.spam.rate_limit`: the client's address, unless
+    the call carries an operator token (a brand's own server posting for many people)."""
+    if ctx.arrivals is None:
+        return FREE
+    if request.headers.get("authorization") and await ctx.auth.operator(request) is not None:
+        return FREE
+    return Arrival(client=ctx.arrivals.client(request))
+
+
 def router(ctx: AppContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["api"])
     operator_only = [Depends(ctx.auth.require)]
@@ -70,10 +81,12 @@ def router(ctx: AppContext) -> APIRouter:
         responses={
             400: {"description": "malformed JSON (not UTF-8, a BOM, bad syntax, nested too deep, a huge number)"},
             404: {"description": "unknown or unpublished experience"},
-            410: {"description": "the experience is closed (`zeroparty experiences close`)"},
+            409: {"description": "its response limit is full (`settings.response_limit`)"},
+            410: {"description": "the experience is closed (`zeroparty experiences close`, `settings.closes_at`)"},
             413: {"description": "body too large"},
             415: {"description": "not JSON"},
             422: {"description": "invalid answers or external id token; each bad field named"},
+            429: {"description": "too many responses started from this address (`settings.spam.rate_limit`)"},
         },
     )
     async def create_response(slug: str, request: Request) -> Any:
@@ -87,8 +100,9 @@ def router(ctx: AppContext) -> APIRouter:
         except ValidationError as exc:
             errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
             return JSONResponse(error_body("the request is not valid", errors), status_code=422)
+        came = await _arrival(ctx, request)
         done = await run_in_threadpool(
-            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token, body.hidden
+            ctx.capture.submit_whole, slug, body.answers, body.inputs, body.external_id_token, body.hidden, came
         )
         return JSONResponse(
             ResponseCreated(

@@ -10,6 +10,7 @@ from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.http.access import OperatorAuth
+from zeroparty.adapters.http.arrivals import Arrivals
 from zeroparty.adapters.http.revisit import RevisitPass
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.assets import AssetService
@@ -28,3 +29,4 @@ class AppContext:
     assets: AssetService
     frame_ancestors: str = "'self'"  # the deployment's; an experience's `settings.embed_origins` overrides it
     events: EventRecorder = field(default_factory=NoEvents)  # analytics: loads, views, outcomes shown, clicks
+    arrivals: Arrivals | None = None  # spam protection's view of a request; None: nothing is checked

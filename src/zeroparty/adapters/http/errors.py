@@ -11,7 +11,16 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from zeroparty.domain.untrusted import safe_for_output
-from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, Unauthorized
+from zeroparty.errors import (
+    Conflict,
+    FieldError,
+    Gone,
+    InvalidInput,
+    MalformedInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 log = logging.getLogger("zeroparty.http")
 
@@ -29,6 +38,10 @@ def _status_of(exc: InvalidInput) -> int:
         return 401
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, TooManyRequests):
+        return 429
+    if isinstance(exc, Conflict):  # before Gone: a full response limit is also a closed experience
+        return 409
     if isinstance(exc, Gone):
         return 410
     return 400 if isinstance(exc, MalformedInput) else 422
@@ -36,8 +49,10 @@ def _status_of(exc: InvalidInput) -> int:
 
 def invalid_input_response(exc: InvalidInput) -> JSONResponse:
     status = _status_of(exc)
-    detail = exc.errors[0].message if status in (404, 410) else exc.summary
+    detail = exc.errors[0].message if status in (404, 409, 410, 429) else exc.summary
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(error_body(detail, exc.errors), status_code=status, headers=headers)
 
 

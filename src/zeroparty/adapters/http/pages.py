@@ -36,6 +36,7 @@ from zeroparty.adapters.http.language import (
     with_lang,
 )
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
+from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
 from zeroparty.adapters.http.page_values import (
     NO_EXPERIENCE,
     NO_RESPONSE,
@@ -63,7 +64,8 @@ from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.score import Reveal, max_score, reveal
-from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound
+from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, TooManyRequests
+from zeroparty.services.admission import Discarded
 from zeroparty.services.capture import ExperienceClosed, ResponseView, ScreenRefused
 from zeroparty.services.ports import Published
 
@@ -109,7 +111,6 @@ class Pages(ErrorPages):
         lang = page_language(request, exp)
         exp = localized(exp, lang)
         screen = next(s for s in exp.screens if s.id == screen.id)
-        index = [s.id for s in exp.screens].index(screen.id)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
         # Required answers missing on other screens (the respondent skipped ahead): link back.
@@ -147,8 +148,7 @@ class Pages(ErrorPages):
             "other_errors": other,
             "action": action,
             "back": back,
-            "step": index + 1,
-            "steps": len(exp.screens),
+            **form_context(self.ctx, request, exp, screen, {**(hidden or {}), **(piped or {})}),
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
@@ -180,7 +180,7 @@ class Pages(ErrorPages):
         return view
 
     async def first(self, request: Request, slug: str) -> Response:
-        pub = await run_in_threadpool(self.ctx.capture.published, slug)
+        pub = await run_in_threadpool(self.ctx.capture.start_page, slug)
         token = token_param(request)
         if token is not None:  # a bad link is said at once, not after the first screen
             try:
@@ -237,9 +237,14 @@ class Pages(ErrorPages):
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
+            came = arrival(self.ctx, request, pairs)
             language = request.query_params.get(LANG_PARAM) if response_id is None else None
-            submit = partial(self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, language=language)
+            submit = partial(
+                self.ctx.capture.submit_screen, hidden=hidden, time_on_screen_ms=spent, arrival=came, language=language
+            )
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
+        except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
+            return not_started(self.ctx, request, exc)
         except NotFound:
             raise
         except Gone:  # its page keeps the experience's frame policy: a reload in an embed shows it

@@ -233,6 +233,7 @@ def server_config(app: Any, limits: ServerLimits, log_level: str, **options: Any
         backlog=accept_backlog(nofile),
         timeout_keep_alive=limits.keep_alive_s,
         log_level=log_level,
+        proxy_headers=False,  # adapters/http/client_address.py reads them, from the trusted proxies only
         **options,
     )
     # After the Config: it (re)configures uvicorn's loggers. Response ids and tokens never reach the log.

@@ -99,6 +99,10 @@ class MemoryCaptureReader:
     def experience_secret(self, slug: str) -> str | None:
         return self.tables.secrets.get(slug)
 
+    def completed_responses(self, slug: str) -> int:
+        ids = {v for v, p in self.tables.versions.items() if p.experience.slug == slug}
+        return sum(1 for r in self.tables.responses.values() if r.version_id in ids and r.completed_at is not None)
+
     def response(self, response_id: str) -> StoredResponse | None:
         found = self.tables.responses.get(response_id)
         if found is None:

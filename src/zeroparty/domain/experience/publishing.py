@@ -1,6 +1,7 @@
 """Publishing and embedding settings of an experience: whether `/` lists it, which sites may frame
-its pages, which of the embedding page's URL parameters the embed passes along; and the publishing
-states an experience can be in.
+its pages, which of the embedding page's URL parameters the embed passes along, when it stops taking
+responses and how it protects itself from spam (`domain.experience.intake`), how its pages show
+progress; and the publishing states an experience can be in.
 
 An embed origin is `https://host[:port]` (a leading `*.` allows every subdomain), `http://` only for
 a loopback host (localhost, 127.0.0.1, [::1]) so a developer can try it, or `*` for any site. Origins
@@ -11,9 +12,12 @@ Content-Security-Policy header, where a space or `;` would change the policy.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from zeroparty.domain.experience.intake import ClosesAt, ProgressStyle, SpamSettings, is_past_close
 
 PublishState = Literal["published", "unpublished", "closed"]
 PUBLISH_STATES: tuple[PublishState, ...] = ("published", "unpublished", "closed")
@@ -83,6 +87,29 @@ class ExperienceSettings(BaseModel):
         Field(max_length=50, description="Sites allowed to frame the pages; '*' for any (default: the deployment's)."),
         AfterValidator(_unique),
     ] = None
+    response_limit: Annotated[int | None, Field(ge=1, le=100_000_000)] = Field(
+        None, description="Once this many responses are complete, no new one starts (default: no limit)."
+    )
+    closes_at: ClosesAt | None = Field(
+        None, description="From this time (ISO 8601 with a timezone) it takes no responses (default: never)."
+    )
+    progress: ProgressStyle | None = Field(
+        None, description="How the pages show progress: steps ('N/M', default), bar, or none."
+    )
+    spam: SpamSettings | None = None
+
+
+def closes_at(settings: ExperienceSettings | None) -> datetime | None:
+    return None if settings is None else settings.closes_at
+
+
+def is_open_at(settings: ExperienceSettings | None, now: datetime) -> bool:
+    """False once the experience's closing time has passed."""
+    return not is_past_close(closes_at(settings), now)
+
+
+def spam_settings(settings: ExperienceSettings | None) -> SpamSettings:
+    return (settings.spam if settings is not None else None) or SpamSettings()
 
 
 def frame_ancestors(settings: ExperienceSettings | None, default: str) -> str:

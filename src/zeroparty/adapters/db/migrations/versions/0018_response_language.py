@@ -1,7 +1,7 @@
 """The language a response's pages were shown in (domain/experience/i18n.py).
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-# 0016 and 0017 are kept for work landing beside this; whichever lands later re-points this.
-down_revision = "0015"
+# 0016 is kept for work landing beside this; whichever lands later re-points this.
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
