@@ -83,3 +83,14 @@ def test_a_translation_holding_markup_stays_inert(stack: Stack) -> None:
     page = httpx.get(stack.base + "/e/vip-signup?lang=fr")
     assert "<script>alert(1)" not in page.text and "<b>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;Où ?&lt;/b&gt;" in page.text
+
+
+def test_a_submit_spam_protection_sets_aside_is_thanked_in_the_pages_language(stack: Stack) -> None:
+    data = yaml.safe_load((ROOT / "examples" / "vip-signup.yaml").read_text())
+    data["settings"]["spam"] = {"min_seconds": 2}
+    stack.rt.experiences.publish(Experience.model_validate(data), stack.now())
+    with httpx.Client(base_url=stack.base, headers=FRENCH) as c:
+        page = c.get("/e/vip-signup")
+        quick = c.post(action_of(page), data={"email": "bot@example.com"})  # sooner than a person could
+        assert quick.status_code == 200 and "<p>Merci.</p>" in quick.text and '<html lang="fr">' in quick.text
+        assert "Rejoignez le club VIP" in quick.text

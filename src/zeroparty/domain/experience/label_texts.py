@@ -37,6 +37,9 @@ ENGLISH: dict[str, str] = {
     "try_again": "Please try again",
     "busy": "This page could not be loaded or saved just now, and nothing was saved. Please try again in a moment.",
     "bad_link": "This link cannot be used ({problem}). Nothing was saved; please open it again from the site.",
+    "thanks": "Thank you.",
+    "try_later": "Please try again later",
+    "too_many": "Nothing was saved: too many responses started from your address: try again in {seconds} seconds.",
     "unreadable": "The form could not be read: {problem}",
     # Answer problems, as the checks word them (domain/experience/answers.py, standard_fields.py).
     "required": "is required",
@@ -106,6 +109,12 @@ FRENCH: dict[str, str] = {
     "try_again": "Veuillez réessayer",
     "busy": "Cette page n'a pas pu être chargée ou enregistrée, et rien n'a été enregistré. Réessayez dans un instant.",
     "bad_link": "Ce lien ne peut pas être utilisé ({problem}). Rien n'a été enregistré ; rouvrez-le depuis le site.",
+    "thanks": "Merci.",
+    "try_later": "Veuillez réessayer plus tard",
+    "too_many": (
+        "Rien n'a été enregistré : trop de réponses ont été commencées depuis votre adresse. "
+        "Réessayez dans {seconds} secondes."
+    ),
     "unreadable": "Le formulaire n'a pas pu être lu : {problem}",
     "required": "est obligatoire",
     "must_accept": "doit être accepté pour continuer",
@@ -155,6 +164,12 @@ GERMAN: dict[str, str] = {
     "try_again": "Bitte erneut versuchen",
     "busy": "Die Seite konnte nicht geladen oder gespeichert werden; nichts wurde gespeichert. Bitte gleich neu laden.",
     "bad_link": "Dieser Link ist nicht nutzbar ({problem}). Nichts wurde gespeichert; bitte neu von der Website laden.",
+    "thanks": "Vielen Dank.",
+    "try_later": "Bitte später erneut versuchen",
+    "too_many": (
+        "Nichts wurde gespeichert: Von Ihrer Adresse wurden zu viele Antworten begonnen. "
+        "In {seconds} Sekunden erneut versuchen."
+    ),
     "unreadable": "Das Formular konnte nicht gelesen werden: {problem}",
     "required": "ist erforderlich",
     "must_accept": "muss zum Fortfahren akzeptiert werden",
@@ -204,6 +219,12 @@ SPANISH: dict[str, str] = {
     "try_again": "Inténtalo de nuevo",
     "busy": "No se pudo cargar ni guardar esta página y no se guardó nada. Inténtalo de nuevo en un momento.",
     "bad_link": "Este enlace no se puede usar ({problem}). No se guardó nada; vuelve a abrirlo desde el sitio.",
+    "thanks": "Gracias.",
+    "try_later": "Inténtalo de nuevo más tarde",
+    "too_many": (
+        "No se guardó nada: se empezaron demasiadas respuestas desde tu dirección. "
+        "Inténtalo de nuevo en {seconds} segundos."
+    ),
     "unreadable": "No se pudo leer el formulario: {problem}",
     "required": "es obligatorio",
     "must_accept": "debe aceptarse para continuar",
@@ -253,6 +274,12 @@ DUTCH: dict[str, str] = {
     "try_again": "Probeer het opnieuw",
     "busy": "Deze pagina kon nu niet worden geladen of opgeslagen, en er is niets opgeslagen. Probeer het zo opnieuw.",
     "bad_link": "Deze link is niet bruikbaar ({problem}). Er is niets opgeslagen; open hem opnieuw vanaf de site.",
+    "thanks": "Dank je.",
+    "try_later": "Probeer het later opnieuw",
+    "too_many": (
+        "Er is niets opgeslagen: vanaf je adres zijn te veel antwoorden begonnen. "
+        "Probeer het over {seconds} seconden opnieuw."
+    ),
     "unreadable": "Het formulier kon niet worden gelezen: {problem}",
     "required": "is verplicht",
     "must_accept": "moet worden geaccepteerd om verder te gaan",
