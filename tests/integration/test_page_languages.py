@@ -4,6 +4,7 @@ held for the whole response, with the built-in labels and answer problems in it.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -12,7 +13,9 @@ import yaml
 from tests.support.definitions import ROOT
 from tests.support.stack import Stack
 from zeroparty.adapters.db.schema import responses
+from zeroparty.cli.experiences import load_definition_file
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.experience.translatable import texts
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -94,3 +97,29 @@ def test_a_submit_spam_protection_sets_aside_is_thanked_in_the_pages_language(st
         quick = c.post(action_of(page), data={"email": "bot@example.com"})  # sooner than a person could
         assert quick.status_code == 200 and "<p>Merci.</p>" in quick.text and '<html lang="fr">' in quick.text
         assert "Rejoignez le club VIP" in quick.text
+
+
+def test_every_element_type_is_walked_and_shown_in_the_pages_language(stack: Stack) -> None:
+    exp, problems = load_definition_file(ROOT / "examples" / "style-profile.yaml")
+    assert exp is not None, problems
+    french: dict[str, Any] = {}
+    for text in texts(exp):  # every text the walk finds, marked: the nesting validate asks for
+        *parents, last = text.path
+        node = french
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = text.value.replace("Two minutes", "Deux minutes") if last == "text" else "FR " + text.value
+    data = exp.stored_form() | {"translations": {"fr": french}}
+    stack.rt.experiences.publish(Experience.model_validate(data), stack.now())
+    with httpx.Client(base_url=stack.base) as c:
+        first = c.get("/e/style-profile?lang=fr")
+        assert "<h2>Deux minutes to your style profile</h2>" in first.text  # the content's Markdown, rendered
+        assert "FR Up a hill" in first.text and "FR Your ideal weekend" in first.text
+        second = c.post(action_of(first), data={"weekend": "city"}, follow_redirects=False)
+        wardrobe = c.get(second.headers["location"])
+        assert "FR Another colour" in wardrobe.text and "FR Another colour : précisez" in wardrobe.text
+        assert ">Choisir…</option>" in wardrobe.text and "FR Relaxed" in wardrobe.text
+        third = c.post(action_of(wardrobe), data={"colours": ["navy", "black"], "fit": "slim"}, follow_redirects=False)
+        feedback = c.get(third.headers["location"])
+        assert "Pas du tout probable" in feedback.text and "Extrêmement probable" in feedback.text
+        assert "FR Anything you can never find?" in feedback.text and ">Suivant</button>" in feedback.text

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from zeroparty.domain.braze_payload import Change
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from zeroparty.domain.settle import SettlePlan
@@ -23,17 +24,20 @@ class Destination:
     month_points: int = 0  # data points sent this calendar month (UTC), for the budget
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
-class ClaimedItem:
-    id: str
-    user_key: str
-    attributes: dict[str, Any]
-    attempts: int  # including the claim that handed it over
-    created_at: datetime
-    groups: Mapping[str, str] = field(default_factory=dict)
-    completion: Mapping[str, Any] | None = None
-    external_id: str | None = None  # the signed external id of the response the row came from
-    email: str | None = None  # the respondent's email (older rows: None, their user_key is the email)
+class ClaimedItem(Change):
+    """One leased outbox row: the change it carries (it is the very `Change` rendering reads, so a
+    claim is not copied row by row), how many times it was handed over and when it was queued."""
+
+    attempts: int = 0  # including the claim that handed it over
+    created_at: datetime = _NEVER
+
+    @property
+    def id(self) -> str:
+        return self.item_id
 
     @classmethod
     def from_payload(
@@ -45,12 +49,12 @@ class ClaimedItem:
             id,
             user_key,
             dict(payload.get("attributes") or {}),
-            attempts,
-            created_at,
             dict(payload.get("subscription_groups") or {}),
             payload.get("completion"),
             payload.get("external_id"),
             payload.get("email"),
+            attempts,
+            created_at,
         )
 
 

@@ -63,12 +63,10 @@ class Lease:
     def of(cls, dest: Destination, users: Sequence[ClaimedUser], now: datetime, started: float) -> Lease:
         """A claim's lease, each user's record cut to what is still trusted (`dedupe_max_age`)."""
         age = dest.settings.dedupe_max_age
+        # Most users of a busy destination have no record yet: nothing to cut, nothing to copy.
         return cls(
             dest,
-            {
-                u.user_key: ClaimedUser(u.user_key, u.version, u.items, trusted(u.accepted, now, age), u.full)
-                for u in users
-            },
+            {u.user_key: replace(u, accepted=trusted(u.accepted, now, age)) if u.accepted else u for u in users},
             {i.id: RowState(i.attempts, i.created_at) for u in users for i in u.items},
             started,
         )
@@ -83,9 +81,7 @@ class Lease:
 
 
 def changes_of(user: ClaimedUser) -> tuple[Change, ...]:
-    return tuple(
-        Change(i.id, user.user_key, i.attributes, i.groups, i.completion, i.external_id, i.email) for i in user.items
-    )
+    return user.items  # each leased row is the change it carries
 
 
 def limits_for(settings: DestinationSettings, engine: EngineSettings) -> BrazeLimits:

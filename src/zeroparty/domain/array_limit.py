@@ -19,8 +19,9 @@ from zeroparty.errors import FieldError
 
 
 def possible_selections(el: MultiChoice) -> int:
-    """The most values one answer to `el` can hold: `max_selected`, at most one per option."""
-    options = len(el.options)
+    """The most values one answer to `el` can hold: `max_selected`, at most one per option (and
+    one typed for `other`)."""
+    options = len(el.options) + (el.other is not None)
     return options if el.max_selected is None else min(el.max_selected, options)
 
 

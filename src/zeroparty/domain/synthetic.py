@@ -32,11 +32,16 @@ from zeroparty.domain.experience.answers import validate_elements
 from zeroparty.domain.experience.consent import EMAIL_SUBSCRIBE
 from zeroparty.domain.experience.elements import (
     Consent,
+    Content,
     DateInput,
     Element,
     EmailInput,
+    LongTextInput,
     MultiChoice,
+    Nps,
     NumberInput,
+    OpinionScale,
+    Rating,
     SingleChoice,
     TextInput,
 )
@@ -135,14 +140,18 @@ def _typed(el: Element) -> Any:
     if isinstance(el, SingleChoice):
         return el.options[0].value
     if isinstance(el, MultiChoice):
-        return [el.options[0].value]
+        return [o.value for o in el.options[: el.min_selected or 1]]
     if isinstance(el, TextInput):
         return _TYPED.get(el.attribute or "", _TEXT[: el.max_length])
     if isinstance(el, NumberInput):
         return _number(el)
     if isinstance(el, DateInput):
         return _TYPED["dob"] if el.attribute == "dob" else _DATE
-    assert isinstance(el, EmailInput | Consent)
+    if isinstance(el, LongTextInput):
+        return _TEXT
+    if isinstance(el, Rating | Nps | OpinionScale):
+        return el.highest
+    assert isinstance(el, EmailInput | Consent | Content)
     return None
 
 

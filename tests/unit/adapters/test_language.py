@@ -46,3 +46,11 @@ def test_a_reworded_next_label_replaces_buttons_left_as_next_only() -> None:
     exp = Experience.model_validate(sample_data())
     shown = in_language(exp, "en", {"next": "Continue"})
     assert [s.button for s in shown.screens] == ["Continue", "Continue", "Continue", "Show my routine"]
+
+
+def test_an_other_choice_left_as_other_is_the_built_in_label() -> None:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "examples" / "style-profile.yaml").read_text())
+    data["screens"][1]["elements"][0]["other"] = {"max_length": 40}
+    shown = in_language(Experience.model_validate(data), "fr")
+    assert shown.screens[1].elements[0].other.label == "Autre"  # type: ignore[union-attr]
+    assert shown.screens[0].button == "Suivant"

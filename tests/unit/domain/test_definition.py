@@ -70,11 +70,11 @@ def test_sample_is_valid_and_schema_is_generated() -> None:
         (lambda d: d.update(titel="x"), "titel: is not a field here; check the spelling"),
         (
             lambda d: d["screens"][0]["elements"][0].update(type="slider"),
-            "screens[0].elements[0].type: unknown type 'slider'; use one of single_choice, multi_choice, email, text, number, date, consent",
+            "screens[0].elements[0].type: unknown type 'slider'; use one of single_choice, multi_choice, email, text, long_text, number, date, consent, rating, nps, opinion_scale, content",
         ),
         (
             lambda d: d["screens"][0]["elements"][0].pop("type"),
-            "screens[0].elements[0].type: Field required (one of single_choice, multi_choice, email, text, number, date, consent)",
+            "screens[0].elements[0].type: Field required (one of single_choice, multi_choice, email, text, long_text, number, date, consent, rating, nps, opinion_scale, content)",
         ),
         (lambda d: d.update(screens="skin"), "screens: should be a list, not text"),
         (lambda d: d["screens"].append("goals"), "screens[4]: should be a mapping of fields, not text"),

@@ -66,7 +66,14 @@ def _sqlite_text(value: datetime | None) -> str | None:
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value is None:
+        return None
+    # Parsing the offset with the rest is several times cheaper than `.replace(tzinfo=UTC)`
+    # afterwards, and this runs for every row a claim reads.
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text that carries its own offset: taken as written, then made UTC
+        return _utc(datetime.fromisoformat(value))
 
 
 def utcnow() -> datetime:

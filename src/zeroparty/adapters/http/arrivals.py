@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from fastapi import Request
 
@@ -16,6 +17,9 @@ from zeroparty.services.admission import Arrival
 
 HONEYPOT_FIELD = "zp_website"  # a name form-filling robots take for a real field
 SERVED_FIELD = "zp_served"
+
+
+_MS = re.compile(r"[0-9]{1,15}")
 
 
 class Arrivals:
@@ -35,7 +39,8 @@ class Arrivals:
     def served_at(self, value: str | None) -> int | None:
         """The time a stamp says, when we signed it; None otherwise."""
         ms, _sep, signature = (value or "").partition(".")
-        if not ms.isdigit() or len(ms) > 15:
+        # ASCII only: str.isdigit() takes '¹' and compare_digest refuses non-ASCII text.
+        if _MS.fullmatch(ms) is None or not signature.isascii():
             return None
         return int(ms) if hmac.compare_digest(signature, self._sign(int(ms))) else None
 

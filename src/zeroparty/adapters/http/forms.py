@@ -50,7 +50,8 @@ def parse_form(content_type: str | None, body: bytes) -> list[tuple[str, str]]:
         except UnicodeDecodeError:
             problems.append(FieldError(name, "is not valid UTF-8"))
             continue
-        problem = text_problem(value)
+        # Line breaks are for a text area to send; each element's own check refuses them elsewhere.
+        problem = text_problem(value, multiline=True)
         if problem:
             problems.append(FieldError(name, problem))
             continue

@@ -9,7 +9,9 @@ from typing import Any
 
 from fastapi import Request
 
-from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, MultiChoice
+from zeroparty.adapters.http.element_view import OTHER_SUFFIX, other_value
+from zeroparty.domain.experience.choices import OTHER
+from zeroparty.domain.experience.elements import IDENT, SLUG, Consent, Content, MultiChoice, SingleChoice
 from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
@@ -75,7 +77,19 @@ def form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:
             raw[el.id] = el.id in given
         elif el.id in given:
             raw[el.id] = given[el.id][0]
+        if isinstance(el, SingleChoice | MultiChoice) and el.other is not None:
+            _take_other(raw, el.id, given.get(el.id + OTHER_SUFFIX, [None])[0])
     return raw
+
+
+def _take_other(raw: dict[str, Any], element_id: str, typed: str | None) -> None:
+    """The "other" choice picked: its text in its place (a box filled without the choice picked
+    is left out)."""
+    value = raw.get(element_id)
+    if isinstance(value, list):
+        raw[element_id] = [other_value(v, typed) if v == OTHER else v for v in value]
+    elif value == OTHER:
+        raw[element_id] = other_value(value, typed)
 
 
 def link_values(request: Request) -> dict[str, Any]:
@@ -100,7 +114,10 @@ def call_to_action(outcome: Outcome) -> str | None:
 
 def piped_screen(screen: Screen, values: Mapping[str, Any]) -> Screen:
     """The screen with `{{name}}` replaced in its texts; the template escapes them as any text."""
-    elements = [el.model_copy(update={"label": pipe(el.label, values)}) for el in screen.elements]
+    elements = [
+        el if isinstance(el, Content) else el.model_copy(update={"label": pipe(el.label, values)})
+        for el in screen.elements
+    ]
     body = None if screen.body is None else pipe(screen.body, values)
     return screen.model_copy(update={"title": pipe(screen.title, values), "body": body, "elements": elements})
 

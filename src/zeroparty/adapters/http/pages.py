@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
+from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
 from zeroparty.adapters.http.embed import experience_policy, framed, shown_experience
 from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
@@ -106,11 +107,13 @@ class Pages(ErrorPages):
         hidden: Mapping[str, str] | None = None,
         revealed: list[Reveal] | None = None,
         piped: Mapping[str, Any] | None = None,
+        seed: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
         lang = page_language(request, exp)
         exp = localized(exp, lang)
         screen = next(s for s in exp.screens if s.id == screen.id)
+        seed = order_seed(response_id, seed)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
         # Required answers missing on other screens (the respondent skipped ahead): link back.
@@ -134,7 +137,8 @@ class Pages(ErrorPages):
         errors = {field: lang.t.message(message) for field, message in errors.items()}
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
-        problems, named = screen_problems(screen, errors)
+        views = element_views(screen, values, seed)
+        problems, named = screen_problems(screen, errors, error_targets(views))
         context = {
             "exp": exp,
             "screen": piped_screen(screen, piped or {}),
@@ -154,6 +158,9 @@ class Pages(ErrorPages):
             "shown_ms": int(time.time() * 1000),
             "t": lang.t,
             "lang": lang.code,
+            "views": views,
+            "order_field": ORDER_FIELD if response_id is None else None,
+            "seed": seed,
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
@@ -234,6 +241,7 @@ class Pages(ErrorPages):
         token = token_param(request) if response_id is None else None
         # The link's other parameters: the service keeps those the experience declares as hidden fields.
         hidden = link_values(request) if response_id is None else {}
+        pairs: list[tuple[str, str]] = []
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
             spent = time_on_screen(next((v for k, v in pairs if k == SHOWN_FIELD), None), int(time.time() * 1000))
@@ -257,8 +265,9 @@ class Pages(ErrorPages):
             errors = {e.field: e.message for e in exc.errors}
             exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
             keep_language(request, exc.language)
+            seed = next((v for k, v in pairs if k == ORDER_FIELD), None)
             return self.render_screen(
-                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values
+                request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values, seed=seed
             )
         except InvalidInput as exc:  # the token or a hidden value (the link), or form text that cannot be accepted
             problem = token_problem(exc)

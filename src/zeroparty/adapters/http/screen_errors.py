@@ -29,14 +29,17 @@ def named(label: str, message: str) -> str:
     return f"{label}: {message}"
 
 
-def screen_problems(screen: Screen, errors: Mapping[str, str]) -> tuple[list[Problem], dict[str, str]]:
-    """The summary's entries in screen order, and each element's named message."""
+def screen_problems(
+    screen: Screen, errors: Mapping[str, str], targets: Mapping[str, str] | None = None
+) -> tuple[list[Problem], dict[str, str]]:
+    """The summary's entries in screen order, and each element's named message. `targets` names
+    another control for an element's problem (an "other" choice's text box)."""
     problems: list[Problem] = []
     messages: dict[str, str] = {}
     for el in screen.elements:
         if el.id in errors:
             messages[el.id] = named(el.label, errors[el.id])
-            problems.append(Problem(f"in-{el.id}", messages[el.id]))
+            problems.append(Problem((targets or {}).get(el.id, f"in-{el.id}"), messages[el.id]))
     return problems, messages
 
 

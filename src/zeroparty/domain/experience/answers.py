@@ -9,14 +9,20 @@ from datetime import date
 from typing import Any
 
 from zeroparty.domain.emails import MAX_EMAIL, normalize_email
+from zeroparty.domain.experience.choices import OTHER, is_other_text
 from zeroparty.domain.experience.elements import (
-    CHOICE_TYPES,
+    PICKED_TYPES,
     Consent,
+    Content,
     DateInput,
     Element,
     EmailInput,
+    LongTextInput,
     MultiChoice,
+    Nps,
     NumberInput,
+    OpinionScale,
+    Rating,
     SingleChoice,
     TextInput,
 )
@@ -29,10 +35,23 @@ from zeroparty.errors import FieldError, InvalidInput
 __all__ = ["missing_required", "normalize_email", "validate_elements", "validate_screen", "validate_whole_response"]
 
 
+def _other_text(el: SingleChoice | MultiChoice, value: str) -> str:
+    """The text typed for the "other" choice (any value that is no option), or why it cannot be one."""
+    assert el.other is not None
+    text = _one_line(value)
+    if text in ("", OTHER):  # the choice picked, its box left empty
+        raise ValueError(f"needs a text typed in for '{el.other.label}'")
+    if len(text) > el.other.max_length:
+        raise ValueError(f"needs a shorter text for '{el.other.label}': at most {el.other.max_length} characters")
+    return text
+
+
 def _single(el: SingleChoice, value: Any, _ctx: FieldContext) -> str:
     if not isinstance(value, str):
         raise ValueError("must be one option value (a string)")
-    if value not in {o.value for o in el.options}:
+    if is_other_text(el, value):
+        return _other_text(el, value)
+    if value not in el.option_values():
         raise ValueError(f"'{value}' is not an option; expected one of {[o.value for o in el.options]}")
     return value
 
@@ -40,14 +59,20 @@ def _single(el: SingleChoice, value: Any, _ctx: FieldContext) -> str:
 def _multi(el: MultiChoice, value: Any, _ctx: FieldContext) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("must be a list of option values")
-    allowed = {o.value for o in el.options}
+    allowed = el.option_values()
     bad = [v for v in value if v not in allowed]
-    if bad:
+    if el.other is not None and len(bad) == 1:  # one text typed for "other"
+        value = [_other_text(el, v) if v == bad[0] else v for v in value]
+    elif el.other is not None and bad:
+        raise ValueError(f"takes one text for '{el.other.label}'; the others must be options {sorted(allowed)}")
+    elif bad:
         raise ValueError(f"{bad} not among the options {sorted(allowed)}")
     if len(set(value)) != len(value):
         raise ValueError("must not repeat a value")
     if el.max_selected is not None and len(value) > el.max_selected:
         raise ValueError(f"at most {el.max_selected} may be selected")
+    if el.min_selected is not None and len(value) < el.min_selected:
+        raise ValueError(f"needs at least {el.min_selected} selected")
     return list(value)
 
 
@@ -74,6 +99,33 @@ def _text(el: TextInput, value: Any, ctx: FieldContext) -> str:
         raise ValueError(f"must be at most {el.max_length} characters")
     # A Braze standard field gets the format Braze takes (gender code, E.164 phone, …).
     return text if el.attribute is None else normalise(el.attribute, text, ctx)
+
+
+def _long_text(el: LongTextInput, value: Any, _ctx: FieldContext) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise ValueError(problem)
+    # A browser's text area sends CRLF line breaks: one kind is kept.
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > el.most:
+        raise ValueError(f"must be at most {el.most} characters")
+    return text
+
+
+def _scale(el: Rating | Nps | OpinionScale, value: Any, _ctx: FieldContext) -> int:
+    try:
+        number = _as_number(value)
+    except ValueError:
+        number = None
+    if number is None or number != int(number) or not el.lowest <= number <= el.highest:
+        raise ValueError(f"must be a whole number from {el.lowest} to {el.highest}")
+    return int(number)
+
+
+def _content(el: Content, _value: Any, _ctx: FieldContext) -> None:
+    raise ValueError(f"is a content element ('{el.id}'); it takes no answer")
 
 
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -138,6 +190,11 @@ _CHECKS: dict[type[Any], Callable[[Any, Any, FieldContext], Any]] = {
     MultiChoice: _multi,
     EmailInput: _email,
     TextInput: _text,
+    LongTextInput: _long_text,
+    Rating: _scale,
+    Nps: _scale,
+    OpinionScale: _scale,
+    Content: _content,
     NumberInput: _number,
     DateInput: _date,
     Consent: _consent,
@@ -175,6 +232,8 @@ def validate_elements(
     problems: list[FieldError] = []
     for el in elements:
         value = raw.get(el.id)
+        if isinstance(el, Content) and el.id not in raw:
+            continue
         if _is_blank(value) and not (isinstance(el, Consent) and value is False):
             if el.required:
                 problems.append(FieldError(prefix + el.id, "is required"))
@@ -224,7 +283,7 @@ def _check_screens(
     problems: list[FieldError] = []
     for screen in screens:
         for el in screen.elements:
-            group = "answers" if el.type in CHOICE_TYPES else "inputs"
+            group = "answers" if el.type in PICKED_TYPES else "inputs"
             given = {el.id: merged[el.id]} if el.id in merged else {}
             values, errs = validate_elements([el], given, f"{group}.", exp, today)
             clean.update(values)
@@ -239,31 +298,37 @@ def validate_whole_response(
     today: date | None = None,
     visits: Visits | None = None,
 ) -> dict[str, Any]:
-    """A complete response in one call: choices under `answers`, form inputs under `inputs`.
+    """A complete response in one call: choices and scales under `answers`, form inputs under `inputs`.
     `visits` names the screens the rules route these answers through: elements elsewhere are not
     required, and an answer given for one is refused (the respondent of a hosted page never sees
     those screens)."""
     elements = exp.elements()
     problems: list[FieldError] = []
-    for group, given, wanted in (("answers", answers, CHOICE_TYPES), ("inputs", inputs, None)):
+    for group, given, wanted in (("answers", answers, PICKED_TYPES), ("inputs", inputs, None)):
         for key in given:
             if key not in elements:
                 problems.append(FieldError(f"{group}.{key}", f"no element '{key}' in experience '{exp.slug}'"))
                 continue
-            is_choice = elements[key][1].type in CHOICE_TYPES
+            is_choice = elements[key][1].type in PICKED_TYPES
+            if isinstance(elements[key][1], Content):
+                continue  # refused below, as an answer to an element that takes none
             if (wanted is not None) != is_choice:
                 right = "answers" if is_choice else "inputs"
                 problems.append(
                     FieldError(f"{group}.{key}", f"'{key}' is a {elements[key][1].type}; send it under '{right}'")
                 )
     merged = {**answers, **inputs}
+    for group, given in (("answers", answers), ("inputs", inputs)):
+        for key in [k for k in given if k in elements and isinstance(elements[k][1], Content)]:
+            problems.append(FieldError(f"{group}.{key}", f"is a content element ('{key}'); it takes no answer"))
+            merged.pop(key, None)
     clean, found = _check_screens(exp, list(exp.screens), merged, today)
     if visits is not None:
         on_route = set(visits(clean))
         clean, found = _check_screens(exp, [s for s in exp.screens if s.id in on_route], merged, today)
         problems += [
             FieldError(
-                f"{'answers' if el.type in CHOICE_TYPES else 'inputs'}.{el.id}",
+                f"{'answers' if el.type in PICKED_TYPES else 'inputs'}.{el.id}",
                 f"is on screen '{screen.id}', which the rules skip for these answers; leave it out",
             )
             for screen in exp.screens

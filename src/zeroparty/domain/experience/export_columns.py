@@ -1,6 +1,6 @@
 """The columns of a response export, from the definition, and how a value becomes a CSV cell. Pure.
 
-One column per element (screen order), then one per hidden field, after the response's own
+One column per element that takes an answer (screen order), then one per hidden field, after the response's own
 columns. A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and, in some, a tab or
 carriage return) as a formula: an answer such as `=HYPERLINK("http://evil", "click")` typed by a
 respondent would run on the analyst's machine when the export is opened. Such text cells get a
@@ -35,13 +35,14 @@ class ExportRow:
 
 
 def hidden_field_ids(exp: Experience) -> list[str]:
-    """The hidden fields a definition declares (none yet: this is where they join the columns)."""
-    return [str(h.id) for h in getattr(exp, "hidden_fields", None) or ()]
+    """The keys of the hidden fields a definition declares: each is a column after the elements."""
+    return [h.key for h in exp.hidden()]
 
 
 def answer_ids(exp: Experience) -> list[str]:
-    """The ids whose values a response holds, in column order: elements by screen, then hidden fields."""
-    return [*exp.elements(), *hidden_field_ids(exp)]
+    """The ids whose values a response holds, in column order: elements by screen (content, which
+    takes no answer, left out), then hidden fields."""
+    return [*(i for i, (_s, el) in exp.elements().items() if el.type != "content"), *hidden_field_ids(exp)]
 
 
 def columns(exp: Experience) -> list[str]:

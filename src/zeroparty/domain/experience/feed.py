@@ -23,15 +23,21 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from zeroparty.domain.experience.conditions import Line
-from zeroparty.domain.experience.elements import IDENT, REQUIRED, DefinitionModel, MultiChoice, SingleChoice
+from zeroparty.domain.experience.elements import (
+    HTTPS,
+    IDENT,
+    IMAGE,
+    REQUIRED,
+    DefinitionModel,
+    MultiChoice,
+    SingleChoice,
+)
 
 if TYPE_CHECKING:
     from zeroparty.domain.experience.model import Experience
 
 Problems = list[tuple[str, str]]
 
-HTTPS = r"^https://[^\s<>\"']+$"
-IMAGE = r"^(https://[^\s<>\"']+|asset:[0-9a-f]{64}\.(png|jpg|jpeg|webp|svg))$"
 CURRENCY = r"^[A-Z]{3}$"
 REQUIRED_COLUMNS = ("id", "title", "price", "image", "url")
 OWN_COLUMNS = frozenset({*REQUIRED_COLUMNS, "currency"})

@@ -1,6 +1,7 @@
 """The built-in labels respondents may see, in each language zeroparty ships: English, French,
-German, Spanish and Dutch. Each language holds every key, with the same `{names}` as English
-(checked by the tests); domain/experience/i18n.py looks them up."""
+German, Spanish and Dutch. Each language holds every key, with no `{name}` English lacks (checked
+by the tests: a translation may leave one out, such as an English option label); domain/experience/i18n.py
+looks them up."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ ENGLISH: dict[str, str] = {
     "date_dmy": "DD/MM/YYYY",
     "date_mdy": "MM/DD/YYYY",
     "other": "Other",
+    "choose": "Choose…",
+    "other_say": "{label}: please say",
+    "nps_low": "Not at all likely",
+    "nps_high": "Extremely likely",
     "right": "Right!",
     "not_quite": "Not quite: {answers}.",
     "score": "You scored {score} out of {max_score}.",
@@ -56,6 +61,9 @@ ENGLISH: dict[str, str] = {
     "future_date": "must not be in the future",
     "phone_country": "is not a {country} phone number; give the +country code if it is from elsewhere",
     "phone_digits": "has the wrong number of digits for +{code}",
+    "other_missing": "needs a text typed in for '{label}'",
+    "other_long": "needs a shorter text for '{label}': at most {max} characters",
+    "min_selected": "needs at least {min} selected",
     "invalid": "is not valid",
 }
 
@@ -75,6 +83,9 @@ MESSAGES = (
     "future_date",
     "phone_country",
     "phone_digits",
+    "other_missing",
+    "other_long",
+    "min_selected",
     "invalid",
 )
 
@@ -90,6 +101,10 @@ FRENCH: dict[str, str] = {
     "date_dmy": "JJ/MM/AAAA",
     "date_mdy": "MM/JJ/AAAA",
     "other": "Autre",
+    "choose": "Choisir…",
+    "other_say": "{label} : précisez",
+    "nps_low": "Pas du tout probable",
+    "nps_high": "Extrêmement probable",
     "right": "Exact !",
     "not_quite": "Pas tout à fait : {answers}.",
     "score": "Votre score : {score} sur {max_score}.",
@@ -130,6 +145,9 @@ FRENCH: dict[str, str] = {
     "future_date": "ne doit pas être dans le futur",
     "phone_country": "n'est pas un numéro de téléphone {country} ; indiquez l'indicatif +pays s'il vient d'ailleurs",
     "phone_digits": "n'a pas le bon nombre de chiffres pour +{code}",
+    "other_missing": "demande un texte dans la case prévue",
+    "other_long": "demande un texte plus court dans la case prévue : au plus {max} caractères",
+    "min_selected": "demande au moins {min} choix",
     "invalid": "n'est pas valide",
 }
 
@@ -145,6 +163,10 @@ GERMAN: dict[str, str] = {
     "date_dmy": "TT/MM/JJJJ",
     "date_mdy": "MM/TT/JJJJ",
     "other": "Sonstiges",
+    "choose": "Bitte wählen…",
+    "other_say": "{label}: bitte angeben",
+    "nps_low": "Sehr unwahrscheinlich",
+    "nps_high": "Äußerst wahrscheinlich",
     "right": "Richtig!",
     "not_quite": "Nicht ganz: {answers}.",
     "score": "Sie haben {score} von {max_score} Punkten erreicht.",
@@ -185,6 +207,9 @@ GERMAN: dict[str, str] = {
     "future_date": "darf nicht in der Zukunft liegen",
     "phone_country": "ist keine Telefonnummer aus {country}; geben Sie sonst die +Landesvorwahl an",
     "phone_digits": "hat die falsche Anzahl Ziffern für +{code}",
+    "other_missing": "braucht einen Text im Eingabefeld",
+    "other_long": "braucht einen kürzeren Text im Eingabefeld: höchstens {max} Zeichen",
+    "min_selected": "braucht mindestens {min} Auswahlen",
     "invalid": "ist ungültig",
 }
 
@@ -200,6 +225,10 @@ SPANISH: dict[str, str] = {
     "date_dmy": "DD/MM/AAAA",
     "date_mdy": "MM/DD/AAAA",
     "other": "Otro",
+    "choose": "Elige…",
+    "other_say": "{label}: especifica",
+    "nps_low": "Nada probable",
+    "nps_high": "Extremadamente probable",
     "right": "¡Correcto!",
     "not_quite": "No exactamente: {answers}.",
     "score": "Has obtenido {score} de {max_score}.",
@@ -240,6 +269,9 @@ SPANISH: dict[str, str] = {
     "future_date": "no puede estar en el futuro",
     "phone_country": "no es un número de teléfono de {country}; indica el prefijo +país si es de otro lugar",
     "phone_digits": "no tiene el número correcto de dígitos para +{code}",
+    "other_missing": "necesita un texto en la casilla",
+    "other_long": "necesita un texto más corto en la casilla: como máximo {max} caracteres",
+    "min_selected": "necesita al menos {min} opciones",
     "invalid": "no es válido",
 }
 
@@ -255,6 +287,10 @@ DUTCH: dict[str, str] = {
     "date_dmy": "DD/MM/JJJJ",
     "date_mdy": "MM/DD/JJJJ",
     "other": "Anders",
+    "choose": "Kies…",
+    "other_say": "{label}: graag toelichten",
+    "nps_low": "Helemaal niet waarschijnlijk",
+    "nps_high": "Zeer waarschijnlijk",
     "right": "Goed!",
     "not_quite": "Niet helemaal: {answers}.",
     "score": "Je score is {score} van de {max_score}.",
@@ -295,6 +331,9 @@ DUTCH: dict[str, str] = {
     "future_date": "mag niet in de toekomst liggen",
     "phone_country": "is geen telefoonnummer uit {country}; geef de +landcode als het van elders is",
     "phone_digits": "heeft het verkeerde aantal cijfers voor +{code}",
+    "other_missing": "heeft een tekst in het invulveld nodig",
+    "other_long": "heeft een kortere tekst in het invulveld nodig: hoogstens {max} tekens",
+    "min_selected": "heeft minstens {min} keuzes nodig",
     "invalid": "is ongeldig",
 }
 

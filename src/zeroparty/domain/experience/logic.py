@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 
+from zeroparty.domain.experience.choices import for_conditions
 from zeroparty.domain.experience.conditions import Condition, Line, evaluate
 from zeroparty.domain.experience.elements import IDENT, DefinitionModel
 from zeroparty.domain.untrusted import kind_of
@@ -201,10 +202,11 @@ def route(
     skipped: set[str] = set()
     path: list[str] = []
     at: int | None = 0
+    seen = for_conditions(exp, answers)  # an "other" text reads as `other`
     while at is not None:
         screen = exp.screens[at]
         path.append(screen.id)
-        target = run_rules(screen, answers, inputs, variables, skipped)
+        target = run_rules(screen, seen, inputs, variables, skipped)
         following = None if target is True else _following(exp, at, index, target or screen.next, skipped)
         if screen.id == until or following is None:
             return Route(tuple(path), variables, None if following is None else exp.screens[following].id)

@@ -16,6 +16,8 @@ from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from zeroparty.domain.experience.conditions import Condition, Line
 from zeroparty.domain.experience.elements import (
+    HTTPS,
+    IMAGE,
     REQUIRED,
     SLUG,
     URL,
@@ -28,7 +30,7 @@ from zeroparty.domain.experience.elements import (
     TextInput,
     rules_of,
 )
-from zeroparty.domain.experience.feed import HTTPS, IMAGE, Feed
+from zeroparty.domain.experience.feed import Feed
 from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
 from zeroparty.domain.experience.hidden import HiddenField
 from zeroparty.domain.experience.i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, TAG_RULE

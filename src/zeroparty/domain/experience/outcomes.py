@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from zeroparty.domain.experience.choices import for_conditions
 from zeroparty.domain.experience.conditions import evaluate
 from zeroparty.domain.experience.feed import Product, pick_products
 from zeroparty.domain.experience.model import Experience, Outcome
@@ -26,8 +27,9 @@ _EMPTY: Mapping[str, Any] = {}
 def _by_rules(
     exp: Experience, answers: Mapping[str, Any], variables: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> Outcome:
+    seen = for_conditions(exp, answers)  # an "other" text reads as `other`
     for outcome in exp.outcomes:
-        if outcome.when is None or evaluate(outcome.when, answers, inputs, variables):
+        if outcome.when is None or evaluate(outcome.when, seen, inputs, variables):
             return outcome
     raise AssertionError("validated definitions always end with a fallback outcome")
 

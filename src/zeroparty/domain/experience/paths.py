@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from zeroparty.domain.experience.choices import OTHER
 from zeroparty.domain.experience.conditions import COMPARISONS, Condition, leaves
 from zeroparty.domain.experience.logic import AddToVariable, End, Jump, SetVariable, Skip, Variable, piped_names
+from zeroparty.domain.experience.scales import SCALE_TYPES
 
 if TYPE_CHECKING:
     from zeroparty.domain.experience.conditions import _Leaf
@@ -25,7 +27,11 @@ OPERATORS_FOR: dict[str, tuple[str, ...]] = {
     "multi_choice": ("includes", "answered"),
     "email": ("equals", "in", "answered"),
     "text": ("equals", "in", "answered"),
+    "long_text": ("equals", "in", "answered"),
     "number": (*_ORDERED, "answered"),
+    "rating": (*_ORDERED, "answered"),
+    "nps": (*_ORDERED, "answered"),
+    "opinion_scale": (*_ORDERED, "answered"),
     "date": ("equals", *COMPARISONS, "answered"),
     "consent": ("equals", "answered"),
     "number variable": _ORDERED,
@@ -56,8 +62,13 @@ def _value_problem(kind: str, name: str, value: Any, el: Any) -> str | None:
             return (
                 f"'{name}' is a choice; compare it with an option value in quotes, not the boolean {str(value).lower()}"
             )
-        if str(value) not in {o.value for o in el.options}:
+        if str(value) not in el.option_values() and not (el.other is not None and value == OTHER):
             return f"'{value}' is not an option of '{name}'"
+        return None
+    if kind in SCALE_TYPES:
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or not el.lowest <= value <= el.highest:
+            return f"'{name}' is a {kind} from {el.lowest} to {el.highest}; compare it with a whole number in it"
         return None
     if kind == "consent":
         return None if isinstance(value, bool) else f"'{name}' is a consent; compare it with true or false"
@@ -104,6 +115,8 @@ class _Scope:
                     f"'{ref.key}' is answered on a later screen ('{later}'); a rule reads answers up to its own screen"
                 )
             kind, name = el.type, ref.key
+            if kind == "content":
+                return f"'{name}' is a content element; it holds no answer to compare"
         allowed = OPERATORS_FOR[kind]
         if op not in allowed:
             return f"'{name}' is a {kind}; use {_or_list(allowed)}, not {op}"
@@ -225,7 +238,8 @@ def _texts(exp: Experience) -> Iterator[tuple[str, str | None, int | None]]:
         yield f"screens[{si}].title", screen.title, si
         yield f"screens[{si}].body", screen.body, si
         for ei, el in enumerate(screen.elements):
-            yield f"screens[{si}].elements[{ei}].label", el.label, si
+            if el.type != "content":  # content is shown as written: it pipes nothing
+                yield f"screens[{si}].elements[{ei}].label", el.label, si
     for oi, outcome in enumerate(exp.outcomes):
         yield f"outcomes[{oi}].title", outcome.title, None
         yield f"outcomes[{oi}].description", outcome.description, None

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from zeroparty.domain.experience.choices import OTHER
+from zeroparty.domain.experience.content import content_problems
 from zeroparty.domain.experience.elements import (
     Consent,
+    Content,
     Element,
     EmailInput,
+    LongTextInput,
     MultiChoice,
     NumberInput,
     SingleChoice,
@@ -54,9 +58,44 @@ def _consent_problems(el: Consent, path: str, _exp: Experience) -> Problems:
     return problems
 
 
+def _display_problems(el: SingleChoice | MultiChoice, path: str) -> Problems:
+    problems: Problems = []
+    if isinstance(el, MultiChoice) and el.display == "dropdown":
+        problems.append((f"{path}.display", "a dropdown picks one option; a multi_choice shows buttons or cards"))
+    if el.shown_as != "cards":
+        problems += [
+            (f"{path}.options[{oi}].image", "an option's image shows on a card; set display: cards")
+            for oi, option in enumerate(el.options)
+            if option.image is not None
+        ]
+    if el.other is not None:
+        problems += [
+            (f"{path}.options[{oi}].value", f"'{OTHER}' is the value of the other choice; give this option another")
+            for oi, option in enumerate(el.options)
+            if option.value == OTHER
+        ]
+        if el.attribute in STANDARD_FIELDS:
+            problems.append((f"{path}.other", f"Braze's {el.attribute} takes set values; a typed text cannot fill it"))
+    return problems
+
+
+def _selection_problems(el: MultiChoice, path: str) -> Problems:
+    if el.min_selected is None:
+        return []
+    if el.max_selected is not None and el.min_selected > el.max_selected:
+        return [(f"{path}.min_selected", f"must not be above max_selected ({el.max_selected})")]
+    choices = len(el.options) + (el.other is not None)
+    if el.min_selected > choices:
+        return [(f"{path}.min_selected", f"must not be above the number of choices ({choices})")]
+    return []
+
+
 def _choice_problems(el: SingleChoice | MultiChoice, path: str, exp: Experience) -> Problems:
     values = [o.value for o in el.options]
     problems = [(f"{path}.options", f"duplicate option value '{dup}'") for dup in sorted(_repeated(values))]
+    problems += _display_problems(el, path)
+    if isinstance(el, MultiChoice):
+        problems += _selection_problems(el, path)
     if isinstance(el, SingleChoice) and el.attribute in STANDARD_FIELDS:
         ctx = exp.field_context(el)
         for oi, option in enumerate(el.options):
@@ -71,6 +110,21 @@ def _text_problems(el: TextInput, path: str, _exp: Experience) -> Problems:
     if el.phone_country is not None and el.attribute != "phone":
         return [(f"{path}.phone_country", "only an element filling 'phone' reads phone numbers")]
     return []
+
+
+# Braze keeps at most 255 characters of a custom string attribute.
+BRAZE_STRING = 255
+
+
+def _long_text_problems(el: LongTextInput, path: str, _exp: Experience) -> Problems:
+    if el.attribute is not None and el.most > BRAZE_STRING:
+        why = f"a string attribute keeps at most {BRAZE_STRING} characters; set max_length to {BRAZE_STRING} or less"
+        return [(f"{path}.max_length" if el.max_length else f"{path}.attribute", why)]
+    return []
+
+
+def _content_problems(el: Content, path: str, _exp: Experience) -> Problems:
+    return [(f"{path}.text", problem) for problem in content_problems(el.text)]
 
 
 def _number_problems(el: NumberInput, path: str, _exp: Experience) -> Problems:
@@ -90,6 +144,8 @@ _ELEMENT_CHECKS: dict[type[Any], Callable[[Any, str, Experience], Problems]] = {
     SingleChoice: _choice_problems,
     MultiChoice: _choice_problems,
     TextInput: _text_problems,
+    LongTextInput: _long_text_problems,
+    Content: _content_problems,
     NumberInput: _number_problems,
 }
 

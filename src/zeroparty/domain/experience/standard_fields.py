@@ -283,6 +283,10 @@ _SENDS = {
     "number": "a number",
     "consent": "true or false",
     "date": "a time",
+    "long_text": "several lines of text",
+    "rating": "a number",
+    "nps": "a number",
+    "opinion_scale": "a number",
 }
 
 

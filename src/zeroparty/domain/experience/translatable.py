@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from zeroparty.domain.experience.i18n import LABEL_KEYS, LANGUAGE_TAG, TAG_RULE
-from zeroparty.domain.untrusted import definition_text_problem, kind_of
+from zeroparty.domain.untrusted import definition_text_problem, kind_of, printable
 
 MAX_TRANSLATION = 5000
 Path = tuple[str, ...]
@@ -105,7 +105,8 @@ def flatten(nested: Mapping[str, Any], at: Path = ()) -> dict[Path, Any]:
 
 
 def _dotted(path: Path) -> str:
-    return ".".join(path)
+    # Keys come from the author's file: shown escaped, a line break in one cannot split its problem line.
+    return ".".join(printable(key) for key in path)
 
 
 def translation_problems(model: BaseModel, translations: Mapping[str, Any], default: str) -> list[tuple[str, str]]:
@@ -114,12 +115,14 @@ def translation_problems(model: BaseModel, translations: Mapping[str, Any], defa
     own = {t.path: t for t in texts(model)}
     problems: list[tuple[str, str]] = []
     for language, given in translations.items():
-        at = f"translations.{language}"
+        at = f"translations.{printable(language)}"
         if LANGUAGE_TAG.fullmatch(language) is None:
             problems.append((at, TAG_RULE))
             continue
         if language == default:
-            problems.append((at, f"is the definition's own language ({default}); its texts need no translation"))
+            problems.append(
+                (at, f"is the definition's own language ({printable(default)}); its texts need no translation")
+            )
             continue
         if not isinstance(given, Mapping):
             problems.append((at, f"must be a mapping of texts, not {kind_of(given)}"))
@@ -146,14 +149,14 @@ def label_problems(labels: Mapping[str, Any], declared: set[str]) -> list[tuple[
     """`path: message` problems of a definition's `labels`: declared languages, built-in keys, texts."""
     problems: list[tuple[str, str]] = []
     for language, given in labels.items():
-        at = f"labels.{language}"
+        at = f"labels.{printable(language)}"
         if language not in declared:
-            problems.append((at, f"is not a language of this experience ({', '.join(sorted(declared))})"))
+            problems.append((at, f"is not a language of this experience ({printable(', '.join(sorted(declared)))})"))
         elif not isinstance(given, Mapping):
             problems.append((at, f"must be a mapping of labels, not {kind_of(given)}"))
         else:
             for key, value in given.items():
-                problems += [(f"{at}.{key}", why) for why in _label_problems(str(key), value)]
+                problems += [(f"{at}.{printable(str(key))}", why) for why in _label_problems(str(key), value)]
     return problems
 
 

@@ -50,13 +50,23 @@ def _ctx(err: ErrorDetails, key: str) -> object:
 
 
 _TYPES = ", ".join(ELEMENT_TYPES)
+_ANSWER_FIELDS = frozenset({"label", "required", "attribute"})
+
+
+def _extra_field(err: ErrorDetails) -> str:
+    loc = err["loc"]
+    if len(loc) >= 2 and loc[-2] == "content" and loc[-1] in _ANSWER_FIELDS:
+        return f"a content element takes no answer, so it has no {loc[-1]}; its text is `text`"
+    return "is not a field here; check the spelling"
+
+
 # pydantic error type -> the wording an author reads; None keeps pydantic's own message.
 _WORDING: dict[str, Callable[[ErrorDetails], str | None]] = {
     "string_pattern_mismatch": lambda err: (PATTERN_RULES | FEED_PATTERN_RULES).get(str(_ctx(err, "pattern"))),
     "string_type": lambda err: not_text(err["input"]),
     "string_unicode": lambda err: text_problem(str(err["input"])),
     "string_too_short": lambda err: BLANK if _ctx(err, "min_length") == 1 else None,
-    "extra_forbidden": lambda err: "is not a field here; check the spelling",
+    "extra_forbidden": lambda err: _extra_field(err),
     "union_tag_invalid": lambda err: f"unknown type '{_ctx(err, 'tag')}'; use one of {_TYPES}",
     "union_tag_not_found": lambda err: f"Field required (one of {_TYPES})",
     "model_type": lambda err: f"should be a mapping of fields, not {kind_of(err['input'])}",
