@@ -119,6 +119,7 @@ def test_every_element_type_is_walked_and_shown_in_the_pages_language(stack: Sta
         wardrobe = c.get(second.headers["location"])
         assert "FR Another colour" in wardrobe.text and "FR Another colour : précisez" in wardrobe.text
         assert ">Choisir…</option>" in wardrobe.text and "FR Relaxed" in wardrobe.text
+        assert "Choisissez-en de 2 à 3." in wardrobe.text
         third = c.post(action_of(wardrobe), data={"colours": ["navy", "black"], "fit": "slim"}, follow_redirects=False)
         feedback = c.get(third.headers["location"])
         assert "Pas du tout probable" in feedback.text and "Extrêmement probable" in feedback.text
