@@ -16,6 +16,7 @@ from zeroparty.domain.experience.answers import missing_required, validate_scree
 from zeroparty.domain.experience.consent import consent_records
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.hidden import NO_SCREEN
+from zeroparty.domain.experience.i18n import choose_language
 from zeroparty.domain.experience.logic import Route, route, settled_route
 from zeroparty.domain.experience.mapping import Changes, Progress, changes_to_send, completion_info
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
@@ -76,6 +77,7 @@ class ResponseView:
     variables: dict[str, Any] = field(default_factory=dict)  # for piping {{name}}
     variant: str | None = None  # the A/B variant it was served
     path: tuple[str, ...] = ()  # the screens submitted so far, in route order
+    language: str | None = None  # the language its pages are shown in (chosen on its first screen)
 
 
 class ScreenRefused(InvalidInput):
@@ -89,12 +91,14 @@ class ScreenRefused(InvalidInput):
         screen: Screen,
         raw: Mapping[str, Any],
         values: Mapping[str, Any] | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__(refused.errors, refused.summary)
         self.published = published
         self.screen = screen
         self.raw = dict(raw)
         self.values = dict(values or {})  # what its texts pipe ({{name}}): the answers and variables so far
+        self.language = language  # the response's language, once it has one
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,7 @@ class CaptureService:
             dict(stored.variables),
             stored.variant,
             stored.path,
+            stored.language,
         )
 
     def submit_screen(
@@ -194,6 +199,7 @@ class CaptureService:
         arrival: Arrival = FREE,
         variant: str | None = None,
         start_id: str | None = None,
+        language: str | None = None,
     ) -> Submitted:
         """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
         be a function that reads them for the screen once it is known (a form's fields depend on
@@ -203,13 +209,17 @@ class CaptureService:
         ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
         analytics event of the submit. `arrival` says where a starting response comes from
         (services/admission.py); spam protection may set the submit aside (Discarded). `variant` and
-        `start_id` come with a first screen's form (`Choice`)."""
+        `start_id` come with a first screen's form (`Choice`); `language` is the language the
+        first screen was shown in, kept with a new response (one the experience does not declare is
+        kept as its own)."""
         now = self._clock()
         token, admit = external_id_token, self._admit(arrival, now)
         choice = Choice(variant, self._draw(), start_id=start_id)
 
         def work(unit: CaptureUnit) -> _Done:
-            return _submit_screen(unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, choice)
+            return _submit_screen(
+                unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, choice, language
+            )
 
         try:
             done = self._store.run(work)
@@ -278,7 +288,9 @@ def _submit_screen(
     admit: Admit,
     arrival: Arrival,
     choice: Choice,
+    asked_language: str | None = None,
 ) -> _Done:
+    language = None  # the response's: its first screen's language, kept with it when it is new
     if response_id is None and choice.start_id is not None and unit.response(choice.start_id) is not None:
         response_id = choice.start_id  # its first screen, submitted again (a double click, a retry)
     if response_id is None:
@@ -286,6 +298,8 @@ def _submit_screen(
         before, is_new = Progress({}), True
         given = start_hidden(pub, hidden or {})
         external_id = start_external_id(unit, slug, external_id_token, now)
+        declared = pub.experience.languages
+        language = choose_language(asked_language, None, declared, pub.experience.default_language)[0]
         response_id = choice.start_id or str(uuid.uuid4())
         piped: dict[str, Any] = dict(given)
     else:
@@ -298,6 +312,7 @@ def _submit_screen(
         before = Progress(stored.answers, stored.outcome_id)
         is_new, external_id, given, variant = False, stored.external_id, {}, stored.variant
         piped = {**stored.answers, **stored.variables}
+        language = stored.language
     exp = pub.experience
     screen = next((s for s in exp.screens if s.id == (screen_id or exp.screens[0].id)), None)
     if screen is None:
@@ -312,7 +327,7 @@ def _submit_screen(
         inputs = {k: v for k, v in answers.items() if k in keys}
         step = _step(exp, screen, {k: v for k, v in answers.items() if k not in keys}, inputs)
     except InvalidInput as exc:
-        raise ScreenRefused(exc, pub, screen, raw, piped) from None
+        raise ScreenRefused(exc, pub, screen, raw, piped, language) from None
     outcome = choose_outcome(exp, step.answers, step.route.variables, inputs) if step.completes else None
     after = Progress(
         step.answers | inputs if step.completes else answers,
@@ -338,6 +353,7 @@ def _submit_screen(
         path=step.route.path,
         variables=step.route.variables,
         variant=variant,
+        language=language,
         **_extras(pub, response_id, after, changes, before, now),
     )
     if is_new:  # last: answers refused (nothing stored) spend none of the client's starts

@@ -36,6 +36,7 @@ class StoredResponse:
     path: tuple[str, ...] = ()  # the screens its rules routed it through so far (`logic.route`)
     variables: dict[str, Any] = field(default_factory=dict)  # its variables after them
     variant: str | None = None  # the A/B variant it was served
+    language: str | None = None  # the language its pages were shown in (hosted pages only)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ResponseWrite:
     path: tuple[str, ...] = ()  # screens visited so far, in order
     variables: dict[str, Any] = field(default_factory=dict)  # the variables after them
     variant: str | None = None  # the A/B variant served (stored when `is_new`)
+    language: str | None = None  # the language the pages were shown in (stored when `is_new`)
 
     def profile_change(self) -> ProfileChange | None:
         """What each destination's outbox row carries, under zeroparty's own names (attribute IDs,

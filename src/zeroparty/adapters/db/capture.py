@@ -100,6 +100,7 @@ class SqlCaptureReader:
             path=tuple(row.path or ()),
             variables=dict(row.variables or {}),
             variant=row.variant,
+            language=row.language,
         )
 
 
@@ -126,6 +127,7 @@ class SqlCaptureUnit(SqlCaptureReader):
                 created_at=now,
                 external_id=w.external_id,
                 variant=w.variant,
+                language=w.language,
                 **fields,
             )
             try:

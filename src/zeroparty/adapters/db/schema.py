@@ -53,6 +53,8 @@ responses = sa.Table(
     sa.Column("variables", sa.JSON, nullable=True),
     # The A/B variant it was served (experience_variants' name at the time); NULL without variants.
     sa.Column("variant", sa.String(100), nullable=True),
+    # The language its pages were shown in (a BCP 47 tag); NULL from the JSON API and before languages.
+    sa.Column("language", sa.String(35), nullable=True),
     # A response limit counts an experience's completed responses whenever one starts.
     sa.Index("ix_responses_version_completed", "experience_version_id", "completed_at"),
 )

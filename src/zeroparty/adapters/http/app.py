@@ -17,12 +17,15 @@ from zeroparty.adapters.http import api, assets, embed, errors, health, operator
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import HeadAsGet
 from zeroparty.adapters.http.health import ReadinessProbe
+from zeroparty.domain.experience.i18n import Labels
 
 HERE = Path(__file__).parent
 
 
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+    found = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+    found.env.globals["t"] = Labels()  # the built-in labels in English, unless a page passes its language's
+    return found
 
 
 def create_app(

@@ -88,7 +88,9 @@ def router(ctx: AppContext) -> APIRouter:
         body: dict[str, Any] = {
             "experience": exp.slug,
             "title": exp.title,
-            "parameters": embed_parameters([f.key for f in exp.hidden()]),
+            # `lang` too when it has several languages: the page's `?lang=fr` picks the frame's.
+            "parameters": embed_parameters([f.key for f in exp.hidden()])
+            + (["lang"] if len(exp.languages) > 1 else []),
         }
         return JSONResponse(body, headers=cors)
 

@@ -13,13 +13,12 @@ from fastapi.responses import HTMLResponse
 
 from zeroparty.adapters.http.arrivals import HONEYPOT_FIELD, SERVED_FIELD
 from zeroparty.adapters.http.context import AppContext
+from zeroparty.adapters.http.language import localized, page_language
 from zeroparty.domain.experience.model import Experience, Screen
 from zeroparty.domain.experience.progress import position
 from zeroparty.domain.experience.publishing import spam_settings
 from zeroparty.errors import TooManyRequests
 from zeroparty.services.admission import FREE, Arrival, Discarded
-
-THANKS = "Thank you."
 
 
 def form_context(
@@ -59,8 +58,11 @@ def not_started(ctx: AppContext, request: Request, exc: Discarded | TooManyReque
     """A submit spam protection set aside looks accepted (200) to whoever sent it, and nothing was
     kept; one past the client's start rate is told when to try again (429)."""
     if isinstance(exc, Discarded):
-        context = {"heading": exc.experience.title, "message": THANKS}
-        return ctx.templates.TemplateResponse(request, "error.html", context, status_code=200)
-    context = {"heading": "Please try again later", "message": f"Nothing was saved: {exc.errors[0].message}."}
+        lang = page_language(request, exc.experience)
+        context = {"heading": localized(exc.experience, lang).title, "message": lang.t("thanks"), "t": lang.t}
+        return ctx.templates.TemplateResponse(request, "error.html", context | {"lang": lang.code}, status_code=200)
+    lang = page_language(request, getattr(request.state, "zp_experience", None))
+    message = lang.t("too_many", seconds=exc.retry_after_s)
+    context = {"heading": lang.t("try_later"), "message": message, "t": lang.t, "lang": lang.code}
     headers = {"Retry-After": str(exc.retry_after_s)}
     return ctx.templates.TemplateResponse(request, "error.html", context, status_code=429, headers=headers)

@@ -26,12 +26,13 @@ TOKEN_PARAM = "zp_id"
 # The hidden field carrying when a screen was rendered (epoch ms), for the time-on-screen analytics.
 SHOWN_FIELD = "zp_shown"
 
-NO_EXPERIENCE = "There is no experience here."
-NO_RESPONSE = "This response does not exist."
-COMPLETE = "This response is complete"
-SCREEN_CLOSED = "Nothing was changed: once complete, a response's answers are no longer shown or changed here."
-OUTCOME_PRIVATE = "Its outcome is shown only in the browser that completed it, for {window} after."
-BUSY = "This page could not be loaded or saved just now, and nothing was saved. Please try again in a moment."
+# The pages' own wording: keys of the built-in labels (domain/experience/i18n.py), in the page's language.
+NO_EXPERIENCE = "no_experience"
+NO_RESPONSE = "no_response"
+COMPLETE = "complete"
+SCREEN_CLOSED = "screen_closed"
+OUTCOME_PRIVATE = "outcome_private"
+BUSY = "busy"
 
 
 class TokenRefused(Exception):

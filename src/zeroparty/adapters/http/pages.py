@@ -26,12 +26,19 @@ from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
 from zeroparty.adapters.http.embed import experience_policy, shown_experience
+from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.adapters.http.language import (
+    LANG_PARAM,
+    keep_language,
+    language_headers,
+    localized,
+    page_language,
+    with_lang,
+)
 from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
 from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
 from zeroparty.adapters.http.page_values import (
-    BUSY,
-    COMPLETE,
     NO_EXPERIENCE,
     NO_RESPONSE,
     OUTCOME_PRIVATE,
@@ -67,10 +74,10 @@ from zeroparty.services.ports import Published
 log = logging.getLogger("zeroparty.http")
 
 
-class Pages:
+class Pages(ErrorPages):
     def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx.templates)
         self.ctx = ctx
-        self.tpl = ctx.templates
         self.memory = RespondentMemory(ctx.passes, ctx.revisit)  # resume and variant passes (resume.py)
 
     def record(
@@ -91,33 +98,6 @@ class Pages:
         slug = pub.experience.slug
         self.ctx.events.record(Event(kind, slug, now, pub.version, response_id, screen_id, outcome_id, variant))
 
-    def not_found(self, request: Request, message: str) -> HTMLResponse:
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=404)
-
-    def bad_request(self, request: Request, exc: MalformedInput) -> HTMLResponse:
-        message = "The form could not be read: " + "; ".join(str(e) for e in exc.errors)
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
-
-    def closed(self, request: Request, slug: str, message: str) -> HTMLResponse:
-        """A completed response, reached by its link: nothing about it is shown, nothing is changed."""
-        context = {"heading": COMPLETE, "message": message, "again": path_for(request, "start", slug=slug)}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
-
-    def experience_closed(self, request: Request, exc: ExperienceClosed) -> HTMLResponse:
-        """A closed experience: its closed message, 410 (it takes no responses; publishing it again reopens it)."""
-        shown_experience(request, exc.experience)  # the message shows in its embeds too
-        context = {"heading": exc.experience.title, "message": exc.message}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=410)
-
-    def busy(self, request: Request) -> HTMLResponse:
-        context = {"heading": "Please try again", "message": BUSY}
-        return self.tpl.TemplateResponse(request, "error.html", context, status_code=503, headers={"Retry-After": "1"})
-
-    def bad_link(self, request: Request, problem: str) -> HTMLResponse:
-        # Nothing was stored: the brand's site has to hand out a fresh link.
-        message = f"This link cannot be used ({problem}). Nothing was saved; please open it again from the site."
-        return self.tpl.TemplateResponse(request, "error.html", {"message": message}, status_code=400)
-
     def render_screen(
         self,
         request: Request,
@@ -136,6 +116,9 @@ class Pages:
         previous: str | None = None,
     ) -> HTMLResponse:
         shown_experience(request, exp)
+        lang = page_language(request, exp)
+        exp = localized(exp, lang)
+        screen = next(s for s in exp.screens if s.id == screen.id)
         seed = order_seed(response_id, seed)
         here = {el.id for el in screen.elements}
         elements = exp.elements()
@@ -155,6 +138,9 @@ class Pages:
         carried = {**({TOKEN_PARAM: token} if token is not None else {}), **(hidden or {})}
         if response_id is None and carried:
             action += "?" + urlencode(carried, quote_via=quote)
+        if response_id is None:  # the language chosen here is stored with the response it starts
+            action = with_lang(action, lang)
+        errors = {field: lang.t.message(message) for field, message in errors.items()}
         # Problems with fields the screen does not show (a forged post) still need saying.
         other = [m for f, m in errors.items() if f not in here and f not in elements]
         views = element_views(screen, values, seed)
@@ -167,7 +153,7 @@ class Pages:
             "problems": problems,
             "named": named,
             "first_error": next((el.id for el in screen.elements if el.id in errors), None),
-            "date_placeholder": date_placeholder(exp.date_order),
+            "date_placeholder": date_placeholder(exp.date_order, lang.t),
             "date_example": date_example(exp.date_order),
             "other_errors": other,
             "action": action,
@@ -176,6 +162,8 @@ class Pages:
             "revealed": revealed or [],
             "shown_field": SHOWN_FIELD,
             "shown_ms": int(time.time() * 1000),
+            "t": lang.t,
+            "lang": lang.code,
             "views": views,
             "order_field": ORDER_FIELD if response_id is None else None,
             "seed": seed,
@@ -199,6 +187,7 @@ class Pages:
     async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
         """The response behind a screen's link, while it is in progress; Gone once it is complete."""
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        keep_language(request, view.language)
         if view.completed:
             shown_experience(request, view.published.experience)  # its "complete" page shows in its embeds
             raise Gone(FieldError("response", f"response '{response_id}' is complete"))
@@ -257,7 +246,7 @@ class Pages:
             return await self.store_form(request, slug, response_id, screen_id)
         except NotFound as exc:
             if any(e.field == "screen" for e in exc.errors):
-                return self.not_found(request, f"There is no screen '{screen_id}' here.")
+                return self.not_found(request, "no_screen", screen=str(screen_id))
             raise
 
     async def store_form(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
@@ -281,6 +270,7 @@ class Pages:
                 arrival=came,
                 variant=first.variant,
                 start_id=first.start_id,
+                language=request.query_params.get(LANG_PARAM) if response_id is None else None,
             )
             done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
         except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
@@ -301,6 +291,7 @@ class Pages:
         except ScreenRefused as exc:
             errors = {e.field: e.message for e in exc.errors}
             exp, carried = exc.published.experience, declared(exc.published.experience, hidden)
+            keep_language(request, exc.language)
             seed = next((v for k, v in pairs if k == ORDER_FIELD), None)
             return self.render_screen(
                 request, exp, exc.screen, exc.raw, errors, response_id, 422, token, carried, piped=exc.values, seed=seed
@@ -323,10 +314,10 @@ class Pages:
 
     async def show(self, request: Request, slug: str, response_id: str, screen_id: str) -> Response:
         view = await self.open_response(request, slug, response_id)
-        exp = view.published.experience
+        exp = localized(view.published.experience, page_language(request, view.published.experience))
         screen = next((s for s in exp.screens if s.id == screen_id), None)
         if screen is None:
-            return self.not_found(request, f"There is no screen '{screen_id}' here.")
+            return self.not_found(request, "no_screen", screen=screen_id)
         index = exp.screens.index(screen)
         self.record(
             request, EventKind.SCREEN_VIEW, view.published, response_id, screen_id=screen.id, variant=view.variant
@@ -351,13 +342,14 @@ class Pages:
 
     async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
         view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
+        keep_language(request, view.language)
         exp = view.published.experience
         shown_experience(request, exp)
         shown = result(exp, view.answers, view.outcome_id) if view.outcome_id is not None else None
         if shown is None or not view.completed:  # nothing to show yet: back to answering
             return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
         outcome_id, variant = shown.outcome.id, view.variant
         self.record(
             request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=outcome_id, variant=variant
@@ -376,10 +368,13 @@ class Pages:
             passed = exp.hidden() if shown.outcome.pass_values else []
             values = {f.key: answers[f.key] for f in passed if f.key in answers}
             return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
-        outcome = shown.outcome.model_copy(
+        lang = page_language(request, exp)
+        exp = localized(exp, lang)
+        chosen = next(o for o in exp.outcomes if o.id == shown.outcome.id)
+        outcome = chosen.model_copy(
             update={
-                "title": pipe(shown.outcome.title, answers),
-                "description": None if shown.outcome.description is None else pipe(shown.outcome.description, answers),
+                "title": pipe(chosen.title, answers),
+                "description": None if chosen.description is None else pipe(chosen.description, answers),
             }
         )
         context = {
@@ -391,6 +386,8 @@ class Pages:
             "products": [product_card(p) for p in shown.products],
             "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
             "go": go,
+            "t": lang.t,
+            "lang": lang.code,
         }
         return self.tpl.TemplateResponse(request, "outcome.html", context)
 
@@ -401,9 +398,9 @@ class Pages:
         chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
         target = call_to_action(chosen) if chosen is not None else None
         if chosen is None or target is None or not view.completed:
-            return self.not_found(request, "There is no link to follow here.")
+            return self.not_found(request, "no_link")
         if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE.format(window=self.ctx.revisit.window))
+            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
         self.record(
             request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id, variant=view.variant
         )
@@ -433,6 +430,7 @@ class GuardedPages(Pages):
             log.warning("storage unavailable: %s", type(exc).__name__, extra={"action": "storage_unavailable"})
             answer = self.busy(request)
         answer.headers["Cache-Control"] = "no-store"
+        language_headers(request, answer)
         policy = experience_policy(request, self.ctx.frame_ancestors)
         if policy is not None:  # who may frame this experience's pages (SecurityHeaders adds the default)
             answer.headers["Content-Security-Policy"] = policy

@@ -27,6 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.embed import framed
+from zeroparty.adapters.http.language import keep_language
 from zeroparty.adapters.http.page_values import TOKEN_PARAM, path_for, piped_values
 from zeroparty.adapters.http.respondent_pass import START_FIELD, RespondentPasses
 from zeroparty.adapters.http.revisit import REVISIT_COOKIE, RevisitPass
@@ -178,6 +179,7 @@ class RespondentMemory:
             # In a frame on another site the pass is a third-party cookie, which browsers may
             # refuse: the outcome is shown in this answer instead of after a redirect.
             view = await run_in_threadpool(capture.progress, slug, response_id)
+            keep_language(request, view.language)
             exp = view.published.experience
             chosen = None if view.outcome_id is None else result(exp, view.answers, view.outcome_id)
             if chosen is not None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from zeroparty.domain.experience.i18n import Labels
 from zeroparty.domain.experience.model import Screen
 from zeroparty.domain.experience.standard_fields import DateOrder
 
-_DATE_PLACEHOLDER = {"dmy": "DD/MM/YYYY", "mdy": "MM/DD/YYYY"}
 _DATE_EXAMPLE = {"dmy": "31/12/1990", "mdy": "12/31/1990"}
 
 
@@ -43,8 +43,9 @@ def screen_problems(
     return problems, messages
 
 
-def date_placeholder(order: DateOrder | None) -> str:
-    return _DATE_PLACEHOLDER[order or "dmy"]
+def date_placeholder(order: DateOrder | None, labels: Labels | None = None) -> str:
+    """How a date is to be typed (DD/MM/YYYY), in the page's language (JJ/MM/AAAA)."""
+    return (labels or Labels())(f"date_{order or 'dmy'}")
 
 
 def date_example(order: DateOrder | None) -> str:

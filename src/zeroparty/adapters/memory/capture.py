@@ -37,6 +37,7 @@ class ResponseRecord:
     path: tuple[str, ...] = ()
     variables: Mapping[str, Any] = field(default_factory=dict)
     variant: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class MemoryCaptureReader:
             found.path,
             dict(found.variables),
             found.variant,
+            found.language,
         )
 
 
@@ -138,7 +140,17 @@ class MemoryCaptureUnit(MemoryCaptureReader):
             if was is not None:
                 raise ResponseExists(w.response_id)
             was = ResponseRecord(
-                w.response_id, w.version_id, w.channel, None, None, now, now, None, w.external_id, variant=w.variant
+                w.response_id,
+                w.version_id,
+                w.channel,
+                None,
+                None,
+                now,
+                now,
+                None,
+                w.external_id,
+                variant=w.variant,
+                language=w.language,
             )
         elif was is None:
             raise KeyError(f"no response {w.response_id}")

@@ -26,6 +26,7 @@ from zeroparty.domain.experience.element_base import (
     unset_if,
     within_max_selected,
 )
+from zeroparty.domain.experience.translatable import TEXT, Translatable
 
 if TYPE_CHECKING:
     from zeroparty.domain.experience.model import Experience
@@ -34,9 +35,12 @@ OTHER = "other"  # the value of the "other" choice, as forms send it and conditi
 Display = Literal["buttons", "cards", "dropdown"]
 
 
+OTHER_LABEL = Translatable(builtin="other")  # an other choice left as "Other" is the built-in label
+
+
 class Option(DefinitionModel):
     value: Annotated[str, Field(min_length=1, max_length=255), REQUIRED]
-    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
     braze_value: Annotated[
         str | None,
         Field(min_length=1, max_length=255, description="Sent to Braze instead of `value` (e.g. F for gender)."),
@@ -67,7 +71,7 @@ class Option(DefinitionModel):
 class OtherChoice(DefinitionModel):
     """An extra choice with a text box; the typed text is the answer."""
 
-    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED] = "Other"
+    label: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, OTHER_LABEL] = "Other"
     # Braze keeps at most 255 characters of a string attribute.
     max_length: Annotated[int, Field(ge=1, le=255)] = 200
 

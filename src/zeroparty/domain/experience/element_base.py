@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from pydantic_core import PydanticCustomError
 
 from zeroparty.domain.experience.conditions import Line
+from zeroparty.domain.experience.translatable import TEXT
 from zeroparty.domain.untrusted import definition_text_problem
 
 
@@ -109,6 +110,6 @@ def unset_if(default: object) -> AfterValidator:
 
 class ElementBase(DefinitionModel):
     id: Ident
-    label: Annotated[str, Field(min_length=1, max_length=1000), REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=1000), REQUIRED, TEXT]
     required: bool = False
     attribute: Annotated[Line | None, Field(description="Braze attribute name this element fills.")] = None

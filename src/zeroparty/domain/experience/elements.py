@@ -32,6 +32,7 @@ from zeroparty.domain.experience.element_base import (
     unset_if,
 )
 from zeroparty.domain.experience.scales import SCALE_TYPES, Nps, OpinionScale, Rating
+from zeroparty.domain.experience.translatable import LONG_TEXT
 from zeroparty.domain.untrusted import definition_text_problem
 
 __all__ = [
@@ -161,7 +162,7 @@ class Content(DefinitionModel):
 
     id: Ident
     type: Literal["content"]
-    text: Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_markdown)] = Field(
+    text: Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_markdown), LONG_TEXT] = Field(
         description="Markdown: paragraphs, *emphasis*, **strong**, https links, lists, ## headings, images."
     )
     # What every element answers to, for the code that walks a screen's elements.

@@ -33,12 +33,16 @@ from zeroparty.domain.experience.elements import (
 from zeroparty.domain.experience.feed import Feed
 from zeroparty.domain.experience.hidden import MAX_FIELDS as MAX_HIDDEN
 from zeroparty.domain.experience.hidden import HiddenField
+from zeroparty.domain.experience.i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, TAG_RULE
 from zeroparty.domain.experience.logic import Rule, ScreenRef, Variable
 from zeroparty.domain.experience.publishing import ExperienceSettings
 from zeroparty.domain.experience.score import ScoreBand
 from zeroparty.domain.experience.semantics import semantic_problems
 from zeroparty.domain.experience.standard_fields import DateOrder, FieldContext
 from zeroparty.domain.experience.theme import Theme
+from zeroparty.domain.experience.translatable import LONG_TEXT, TEXT, Translatable, label_problems, translation_problems
+
+NEXT = Translatable(builtin="next")  # a button left as "Next" is the built-in label, in each language
 
 Strategy = Literal["rules", "weights", "score", "feed"]
 Ending = Literal["outcome", "message", "redirect"]
@@ -51,10 +55,10 @@ def _unset_if(default: object) -> AfterValidator:
 
 class Screen(DefinitionModel):
     id: Ident
-    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
-    body: LongText = None
+    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
+    body: Annotated[LongText, LONG_TEXT] = None
     elements: Annotated[list[Element], Field(min_length=1, max_length=50)]
-    button: Annotated[str, Field(min_length=1, max_length=100), REQUIRED] = "Next"
+    button: Annotated[str, Field(min_length=1, max_length=100), REQUIRED, NEXT] = "Next"
     # Left out when unset (None, not []), so a definition without logic keeps its stored form.
     rules: Annotated[
         list[Rule] | None,
@@ -64,14 +68,14 @@ class Screen(DefinitionModel):
 
 
 class CallToAction(DefinitionModel):
-    label: Annotated[str, Field(min_length=1, max_length=100), REQUIRED]
+    label: Annotated[str, Field(min_length=1, max_length=100), REQUIRED, TEXT]
     url: Annotated[str, Field(max_length=2000, pattern=HTTPS)]
 
 
 class Outcome(DefinitionModel):
     id: Ident
-    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
-    description: LongText = Field(None, description="The outcome's body text.")
+    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
+    description: Annotated[LongText, LONG_TEXT] = Field(None, description="The outcome's body text.")
     url: Annotated[Line | None, Field(max_length=2000, pattern=URL)] = None
     image: Annotated[
         str | None, Field(max_length=2000, pattern=IMAGE, description="An https URL or an asset name.")
@@ -95,7 +99,7 @@ class Outcome(DefinitionModel):
 
 class Experience(DefinitionModel):
     slug: Annotated[str, Field(pattern=SLUG)]
-    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED]
+    title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
     description: LongText = None
     screens: Annotated[list[Screen], Field(min_length=1, max_length=100)]
     outcome_attribute: Annotated[Line | None, Field(description="Braze attribute receiving the outcome id.")] = None
@@ -129,13 +133,37 @@ class Experience(DefinitionModel):
         list[Variable] | None,
         Field(max_length=100, description="Numbers and texts rules set; usable in conditions and {{name}} text."),
     ] = None
+    # Languages (domain/experience/i18n.py, translatable.py); all left out when unset.
+    language: Annotated[str | None, _unset_if(DEFAULT_LANGUAGE)] = Field(
+        None, description="The language the definition's texts are written in: a tag such as en or fr-CA (default en)."
+    )
+    translations: Annotated[dict[str, dict[str, Any]] | None, Field(max_length=20)] = Field(
+        None, description="The author's texts in other languages: language → the same nesting as the definition."
+    )
+    labels: Annotated[dict[str, dict[str, str]] | None, Field(max_length=21)] = Field(
+        None, description="Built-in labels (next, required, step, ...) reworded, by language."
+    )
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Experience:
-        problems = list(semantic_problems(self, rules_of(info)))
+        problems = list(semantic_problems(self, rules_of(info))) + self._language_problems()
         if problems:
             raise ValueError("\n".join(f"{path}: {msg}" for path, msg in problems))
         return self
+
+    def _language_problems(self) -> list[tuple[str, str]]:
+        problems = [] if self.language is None or LANGUAGE_TAG.fullmatch(self.language) else [("language", TAG_RULE)]
+        problems += translation_problems(self, self.translations or {}, self.default_language)
+        return problems + label_problems(self.labels or {}, set(self.languages))
+
+    @property
+    def default_language(self) -> str:
+        return self.language or DEFAULT_LANGUAGE
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages respondents may see it in: its own first, then its translations'."""
+        return [self.default_language, *(t for t in self.translations or {} if t != self.default_language)]
 
     @property
     def strategy(self) -> Strategy:

@@ -26,7 +26,8 @@ CLOSED_MESSAGE = "This experience is closed and no longer takes responses."
 ANY_ORIGIN = "*"
 # The query parameter of a hosted page that carries a signed external id token; an embed passes it on.
 TOKEN_PARAMETER = "zp_id"
-RESERVED_PARAMETERS = frozenset({TOKEN_PARAMETER, "embed", "restart"})  # the page's own: no hidden field may take them
+# The page's own parameters: no hidden field may take them.
+RESERVED_PARAMETERS = frozenset({TOKEN_PARAMETER, "embed", "restart", "lang"})
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST = rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*"

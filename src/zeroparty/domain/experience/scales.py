@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from zeroparty.domain.experience.element_base import ElementBase, optional_line
+from zeroparty.domain.experience.translatable import TEXT
 
-_EndLabel = Annotated[str | None, Field(min_length=1, max_length=100), AfterValidator(optional_line)]
+_EndLabel = Annotated[str | None, Field(min_length=1, max_length=100), AfterValidator(optional_line), TEXT]
 
 
 class _Scale(ElementBase):
