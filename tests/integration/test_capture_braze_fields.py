@@ -118,8 +118,12 @@ def test_the_completing_submit_carries_each_consents_final_state(vip: Stack) -> 
         about = post(c, "/e/vip-signup", {**CONTACT, "newsletter": "yes"}).headers["location"]
         post(c, about, {"gender": "rather_not"})
         contact = about.replace("/s/about", "/s/contact")
-        # A completed response is closed to its link: a withdrawal through it changes nothing.
-        assert post(c, contact, CONTACT).status_code == 410
+        # A completed response is closed to its link: a withdrawal through it changes nothing. The
+        # browser that completed it is sent to its outcome; any other is told it is gone.
+        again = post(c, contact, CONTACT)
+        assert again.status_code == 303 and again.headers["location"].endswith("/outcome")
+    with httpx.Client(base_url=vip.base) as stranger:
+        assert post(stranger, contact, CONTACT).status_code == 410
     first, completing = payloads(vip)
     assert first["subscription_groups"] == {}
     assert completing["subscription_groups"] == {"newsletter": "subscribed"}
