@@ -23,7 +23,8 @@ from tests.support.stack import Stack
 from zeroparty.adapters.db.capture import SqlCaptureStore, SqlCaptureUnit
 from zeroparty.adapters.db.engine import create_engine, sqlite_dbapi
 from zeroparty.errors import InvalidInput
-from zeroparty.services.capture import CaptureService, Submitted
+from zeroparty.services.capture import CaptureService
+from zeroparty.services.capture_results import Submitted
 from zeroparty.services.ports import ResponseWrite
 
 HALF_WAY = "00000000-0000-4000-8000-00000000000f"

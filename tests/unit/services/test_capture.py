@@ -17,7 +17,8 @@ from zeroparty.domain.experience.elements import MultiChoice
 from zeroparty.domain.experience.external_ids import make_token
 from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import Gone, InvalidInput, NotFound
-from zeroparty.services.capture import CaptureService, ScreenRefused
+from zeroparty.services.capture import CaptureService
+from zeroparty.services.capture_results import ScreenRefused
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SECRET = "zps_unit-test-secret-with-enough-entropy-0001"

@@ -14,7 +14,8 @@ from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.model import Experience
 from zeroparty.errors import InvalidInput
-from zeroparty.services.capture import AlreadyComplete, CaptureService
+from zeroparty.services.capture import CaptureService
+from zeroparty.services.capture_results import AlreadyComplete
 from zeroparty.services.ports import StoredVariant
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -16,7 +16,8 @@ from zeroparty.domain.experience.logic import pipe
 from zeroparty.domain.experience.model import Experience, Outcome, Screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import InvalidInput
-from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD, ResponseView
+from zeroparty.services.capture import HIDDEN_FIELD, TOKEN_FIELD
+from zeroparty.services.capture_results import ResponseView
 
 _SLUG = re.compile(SLUG)
 _IDENT = re.compile(IDENT)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -23,10 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 
 from zeroparty.adapters.http.context import AppContext
-from zeroparty.adapters.http.edge import WAS_HEAD
 from zeroparty.adapters.http.element_view import ORDER_FIELD, element_views, error_targets, order_seed
 from zeroparty.adapters.http.embed import experience_policy, shown_experience
-from zeroparty.adapters.http.error_pages import ErrorPages
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.adapters.http.language import (
     LANG_PARAM,
@@ -36,17 +33,15 @@ from zeroparty.adapters.http.language import (
     page_language,
     with_lang,
 )
-from zeroparty.adapters.http.outcome_view import image_src, product_card, redirect_target
+from zeroparty.adapters.http.outcome_pages import OutcomePages
 from zeroparty.adapters.http.page_intake import arrival, form_context, not_started
 from zeroparty.adapters.http.page_values import (
     NO_EXPERIENCE,
     NO_RESPONSE,
-    OUTCOME_PRIVATE,
     SCREEN_CLOSED,
     SHOWN_FIELD,
     TOKEN_PARAM,
     TokenRefused,
-    call_to_action,
     declared,
     form_values,
     link_values,
@@ -57,47 +52,21 @@ from zeroparty.adapters.http.page_values import (
     token_problem,
     valid_path,
 )
-from zeroparty.adapters.http.resume import FirstSubmit, RespondentMemory
-from zeroparty.adapters.http.revisit import REVISIT_COOKIE
+from zeroparty.adapters.http.resume import FirstSubmit
 from zeroparty.adapters.http.screen_errors import date_example, date_placeholder, screen_problems
-from zeroparty.domain.experience.funnel import Event, EventKind, time_on_screen
+from zeroparty.domain.experience.funnel import EventKind, time_on_screen
 from zeroparty.domain.experience.hidden import hidden_values
-from zeroparty.domain.experience.logic import pipe
-from zeroparty.domain.experience.model import Experience, Outcome, Screen
-from zeroparty.domain.experience.outcomes import Result, result
-from zeroparty.domain.experience.score import Reveal, max_score, reveal
-from zeroparty.errors import FieldError, Gone, InvalidInput, MalformedInput, NotFound, TooManyRequests
+from zeroparty.domain.experience.model import Experience, Screen
+from zeroparty.domain.experience.score import Reveal, reveal
+from zeroparty.errors import Gone, InvalidInput, MalformedInput, NotFound, TooManyRequests
 from zeroparty.services.admission import Discarded
-from zeroparty.services.capture import AlreadyComplete, ExperienceClosed, ResponseView, ScreenRefused
-from zeroparty.services.ports import Published
+from zeroparty.services.capture import ExperienceClosed
+from zeroparty.services.capture_results import AlreadyComplete, ScreenRefused
 
 log = logging.getLogger("zeroparty.http")
 
 
-class Pages(ErrorPages):
-    def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx.templates)
-        self.ctx = ctx
-        self.memory = RespondentMemory(ctx.passes, ctx.revisit)  # resume and variant passes (resume.py)
-
-    def record(
-        self,
-        request: Request,
-        kind: EventKind,
-        pub: Published,
-        response_id: str | None = None,
-        screen_id: str | None = None,
-        outcome_id: str | None = None,
-        variant: str | None = None,
-    ) -> None:
-        """An analytics event for what this page showed; returns at once (batched elsewhere). A HEAD
-        request (a link checker, a monitor) shows nobody anything and is not counted."""
-        if request.scope.get(WAS_HEAD):
-            return
-        now = datetime.now(UTC)
-        slug = pub.experience.slug
-        self.ctx.events.record(Event(kind, slug, now, pub.version, response_id, screen_id, outcome_id, variant))
-
+class Pages(OutcomePages):
     def render_screen(
         self,
         request: Request,
@@ -171,28 +140,6 @@ class Pages(ErrorPages):
         }
         return self.tpl.TemplateResponse(request, "screen.html", context, status_code=status)
 
-    def next_url(self, request: Request, slug: str, response_id: str, screen: Screen | None) -> str:
-        if screen is None:
-            return path_for(request, "outcome", slug=slug, response_id=response_id)
-        return path_for(request, "show_screen", slug=slug, response_id=response_id, screen_id=screen.id)
-
-    async def version_for(
-        self, request: Request, slug: str, response_id: str | None
-    ) -> tuple[Published, ResponseView | None]:
-        if response_id is None:
-            return await run_in_threadpool(self.ctx.capture.published, slug), None
-        view = await self.open_response(request, slug, response_id)
-        return view.published, view  # it stays on the version it started on
-
-    async def open_response(self, request: Request, slug: str, response_id: str) -> ResponseView:
-        """The response behind a screen's link, while it is in progress; Gone once it is complete."""
-        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        keep_language(request, view.language)
-        if view.completed:
-            shown_experience(request, view.published.experience)  # its "complete" page shows in its embeds
-            raise Gone(FieldError("response", f"response '{response_id}' is complete"))
-        return view
-
     async def first(self, request: Request, slug: str) -> Response:
         resumed = await self.memory.resumed(self.ctx.capture, request, slug)
         if resumed is not None:
@@ -217,28 +164,6 @@ class Pages(ErrorPages):
         answer = self.render_screen(request, exp, first, {}, {}, None, token=token, hidden=hidden, variant=variant)
         self.memory.shown_first(answer, request, slug, variant)
         return answer
-
-    async def mark_experience(self, request: Request, slug: str) -> None:
-        """Name the experience a page is for (its frame policy), when there is one to name."""
-        try:
-            shown_experience(request, (await run_in_threadpool(self.ctx.capture.published, slug)).experience)
-        except ExperienceClosed as exc:
-            shown_experience(request, exc.experience)
-        except (NotFound, Gone):
-            pass
-
-    async def screen_for(
-        self, request: Request, slug: str, response_id: str | None, screen_id: str | None
-    ) -> tuple[Published, Screen, dict[str, Any]]:
-        """The version and screen a submit is for, and the values its texts pipe (NotFound when the
-        screen is not in it); read only on the way to an error page: a good submit reads them in its
-        own transaction."""
-        pub, view = await self.version_for(request, slug, response_id)
-        screen_id = screen_id or pub.experience.screens[0].id
-        screen = next((s for s in pub.experience.screens if s.id == screen_id), None)
-        if screen is None:
-            raise NotFound(FieldError("screen", f"no screen '{screen_id}'"))
-        return pub, screen, piped_values(view)
 
     async def submit(self, request: Request, slug: str, response_id: str | None, screen_id: str | None) -> Response:
         """NotFound and Gone propagate (the caller answers 404 or 410), but for an unknown screen."""
@@ -339,72 +264,6 @@ class Pages(ErrorPages):
             piped=values,
             previous=back,
         )
-
-    async def outcome(self, request: Request, slug: str, response_id: str) -> Response:
-        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        keep_language(request, view.language)
-        exp = view.published.experience
-        shown_experience(request, exp)
-        shown = result(exp, view.answers, view.outcome_id) if view.outcome_id is not None else None
-        if shown is None or not view.completed:  # nothing to show yet: back to answering
-            return RedirectResponse(self.next_url(request, slug, response_id, exp.screens[0]), status_code=303)
-        if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
-        outcome_id, variant = shown.outcome.id, view.variant
-        self.record(
-            request, EventKind.OUTCOME_SHOWN, view.published, response_id, outcome_id=outcome_id, variant=variant
-        )
-        go = path_for(request, "outcome_link", slug=slug, response_id=response_id)
-        values = piped_values(view)
-        return self.show_chosen(request, exp, shown, values, go if call_to_action(shown.outcome) else None)
-
-    def show_chosen(
-        self, request: Request, exp: Experience, shown: Result, answers: Mapping[str, Any], go: str | None = None
-    ) -> Response:
-        """The outcome page, or the redirect a redirect ending makes (with the response's hidden
-        values when the outcome asks for them). `go` is the logged way to its call to action."""
-        shown_experience(request, exp)
-        if shown.outcome.ends_with == "redirect" and shown.outcome.redirect_url is not None:
-            passed = exp.hidden() if shown.outcome.pass_values else []
-            values = {f.key: answers[f.key] for f in passed if f.key in answers}
-            return RedirectResponse(redirect_target(shown.outcome.redirect_url, values), status_code=303)
-        lang = page_language(request, exp)
-        exp = localized(exp, lang)
-        chosen = next(o for o in exp.outcomes if o.id == shown.outcome.id)
-        outcome = chosen.model_copy(
-            update={
-                "title": pipe(chosen.title, answers),
-                "description": None if chosen.description is None else pipe(chosen.description, answers),
-            }
-        )
-        context = {
-            "exp": exp,
-            "outcome": outcome,
-            "image": image_src(shown.outcome.image) if shown.outcome.image else None,
-            "score": shown.score,
-            "max_score": max_score(exp),
-            "products": [product_card(p) for p in shown.products],
-            "revealed": reveal(exp.screens[-1], answers) if exp.reveal_answers else [],
-            "go": go,
-            "t": lang.t,
-            "lang": lang.code,
-        }
-        return self.tpl.TemplateResponse(request, "outcome.html", context)
-
-    async def follow(self, request: Request, slug: str, response_id: str) -> Response:
-        """The outcome's call to action: logged, then a 303 to the outcome's own link and nowhere
-        else (the target comes from the published definition, never from the request)."""
-        view = await run_in_threadpool(self.ctx.capture.progress, slug, response_id)
-        chosen: Outcome | None = next((o for o in view.published.experience.outcomes if o.id == view.outcome_id), None)
-        target = call_to_action(chosen) if chosen is not None else None
-        if chosen is None or target is None or not view.completed:
-            return self.not_found(request, "no_link")
-        if not self.ctx.revisit.admits(request.cookies.get(REVISIT_COOKIE), slug, response_id):
-            return self.closed(request, slug, OUTCOME_PRIVATE, window=self.ctx.revisit.window)
-        self.record(
-            request, EventKind.CTA_CLICK, view.published, response_id, outcome_id=chosen.id, variant=view.variant
-        )
-        return RedirectResponse(target, status_code=303)
 
 
 Page = Callable[[], Awaitable[Response]]

@@ -36,7 +36,8 @@ from zeroparty.domain.experience.outcomes import Result, result
 from zeroparty.domain.experience.resume import previous_screen, resume_screen
 from zeroparty.domain.untrusted import is_canonical_uuid
 from zeroparty.errors import Gone, NotFound
-from zeroparty.services.capture import CaptureService, ResponseView
+from zeroparty.services.capture import CaptureService
+from zeroparty.services.capture_results import ResponseView
 
 RESTART_PARAM = "restart"
 VARIANT_FIELD = "zp_variant"  # the first screen's form: the variant it was shown as, signed
