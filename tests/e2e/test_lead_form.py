@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.definitions import ROOT
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, publish_samples, running_stack
 from tests.support.waiting import wait_for
-from zeroparty.cli.experiences import load_definition_file
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +18,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     with running_stack(tmp_path) as s:
-        exp, problems = load_definition_file(ROOT / "examples" / "vip-signup.yaml")
-        assert exp is not None, problems
-        s.rt.experiences.publish(exp, s.now())
+        publish_samples(s, "vip-signup.yaml")
         yield s
 
 

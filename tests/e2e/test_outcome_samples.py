@@ -12,10 +12,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.support.definitions import ROOT
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, publish_samples, running_stack
 from tests.support.waiting import wait_for
-from zeroparty.cli.experiences import load_definition_file
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +24,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     with running_stack(tmp_path) as s:
-        for name in ("travel-personality.yaml", "skincare-trivia.yaml", "skincare-finder.yaml"):
-            exp, problems = load_definition_file(ROOT / "examples" / name)
-            assert exp is not None, problems
-            s.rt.experiences.publish(exp, s.now())
+        publish_samples(s, "travel-personality.yaml", "skincare-trivia.yaml", "skincare-finder.yaml")
         yield s
 
 

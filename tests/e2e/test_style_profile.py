@@ -13,10 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.axe import violations
-from tests.support.definitions import ROOT
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, publish_samples, running_stack
 from tests.support.waiting import wait_for
-from zeroparty.cli.experiences import load_definition_file
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +25,7 @@ LAPTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     with running_stack(tmp_path) as s:
-        for picture in sorted((ROOT / "examples" / "images").glob("*.svg")):
-            s.rt.assets.add(picture.read_bytes(), picture.name)
-        exp, problems = load_definition_file(ROOT / "examples" / "style-profile.yaml")
-        assert exp is not None, problems
-        s.rt.experiences.publish(exp, s.now())
+        publish_samples(s, "style-profile.yaml")
         yield s
 
 

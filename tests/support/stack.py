@@ -13,7 +13,7 @@ import httpx
 import sqlalchemy as sa
 from starlette.types import ASGIApp
 
-from tests.support.definitions import sample
+from tests.support.definitions import ROOT, sample
 from tests.support.server import serve
 from zeroparty.adapters.db.schema import answers, outbox, responses
 from zeroparty.bootstrap import Runtime, build_web_app, open_runtime
@@ -107,3 +107,15 @@ def running_stack(
             rt.destinations.add_braze("sandbox", stack.sandbox, SANDBOX_KEY, datetime.now(UTC))
         yield stack
     rt.engine.dispose()
+
+
+def publish_samples(stack: Stack, *names: str) -> None:
+    """Publish these definitions of examples/, their pictures stored first, as the demo does."""
+    from zeroparty.cli.experiences import load_definition_file
+
+    for picture in sorted((ROOT / "examples" / "images").glob("*")):
+        stack.rt.assets.add(picture.read_bytes(), picture.name)
+    for name in names:
+        exp, problems = load_definition_file(ROOT / "examples" / name)
+        assert exp is not None, problems
+        stack.rt.experiences.publish(exp, stack.now())
