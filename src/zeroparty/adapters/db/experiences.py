@@ -82,20 +82,28 @@ def _with_state(kept: Published, row: Any) -> Published:
     return replace(kept, state=_state(row.state), closed_message=row.closed_message)
 
 
+def _latest(with_definition: bool) -> sa.Select[Any]:
+    v = experience_versions.c
+    columns = [v.id, v.version, experiences.c.state, experiences.c.closed_message]
+    return (
+        sa.select(*columns, *([v.definition] if with_definition else []))
+        .join(experiences, experiences.c.id == v.experience_id)
+        .where(experiences.c.slug == sa.bindparam("slug"))
+        .order_by(v.version.desc())
+        .limit(1)
+    )
+
+
+# Built once: every submit reads the latest version, and building the statement again each time
+# (and keying it for SQLAlchemy's compiled cache) cost more than running it.
+_LATEST = _latest(with_definition=True)
+_LATEST_STATE = _latest(with_definition=False)
+
+
 def latest_published(conn: Connection, slug: str, cache: VersionCache | None = None) -> Published | None:
     """The latest version of `slug`, whatever its publishing state (the caller decides what it
     allows). With a `cache`, the definition is read only when the cache does not hold it."""
-    v = experience_versions.c
-    columns = [v.id, v.version, experiences.c.state, experiences.c.closed_message]
-    if cache is None:
-        columns.append(v.definition)
-    row = conn.execute(
-        sa.select(*columns)
-        .join(experiences, experiences.c.id == v.experience_id)
-        .where(experiences.c.slug == slug)
-        .order_by(v.version.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(_LATEST if cache is None else _LATEST_STATE, {"slug": slug}).first()
     if row is None:
         return None
     if cache is None:

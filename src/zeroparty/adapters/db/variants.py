@@ -20,15 +20,19 @@ ev, v = experience_variants.c, experience_versions.c
 # -- named statements ------------------------------------------------------------------------------
 
 
+_VARIANTS = (
+    sa.select(ev.name, ev.version_id, v.version, ev.weight)
+    .join(experience_versions, v.id == ev.version_id)
+    .join(experiences, experiences.c.id == ev.experience_id)
+    .where(experiences.c.slug == sa.bindparam("slug"))
+    .order_by(ev.position)
+)  # built once: every new response reads it
+
+
 def variants_of(conn: Connection, slug: str) -> tuple[StoredVariant, ...]:
-    query = (
-        sa.select(ev.name, ev.version_id, v.version, ev.weight)
-        .join(experience_versions, v.id == ev.version_id)
-        .join(experiences, experiences.c.id == ev.experience_id)
-        .where(experiences.c.slug == slug)
-        .order_by(ev.position)
+    return tuple(
+        StoredVariant(r.name, r.version_id, r.version, r.weight) for r in conn.execute(_VARIANTS, {"slug": slug})
     )
-    return tuple(StoredVariant(r.name, r.version_id, r.version, r.weight) for r in conn.execute(query))
 
 
 def experience_id(conn: Connection, slug: str) -> int | None:
