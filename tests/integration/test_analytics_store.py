@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.capture_world import MemoryCaptureWorld, SqlCaptureWorld
+from tests.support.capture_world import MemoryCaptureWorld, SqlCaptureWorld, page_write
 from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample, sample_data
 from tests.support.outbox_world import T0
@@ -22,7 +22,7 @@ from zeroparty.domain.experience.consent import ConsentRecord
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.model import Experience
 from zeroparty.services.analytics_ports import Window
-from zeroparty.services.ports import Published, ResponseWrite
+from zeroparty.services.ports import Published
 
 K = EventKind
 R = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(1, 6)]
@@ -60,19 +60,8 @@ def other_experience() -> Experience:
 
 
 def write(world: World, version_id: int, rid: str, at_minutes: int, **extra: Any) -> None:
-    fields: dict[str, Any] = {
-        "response_id": rid,
-        "version_id": version_id,
-        "channel": "page",
-        "is_new": True,
-        "answers": {"skin_type": ("skin", "dry")},
-        "email": None,
-        "outcome_id": None,
-        "completed": False,
-        "changes": {},
-    }
     with world.store.unit() as unit:
-        unit.write(ResponseWrite(**(fields | extra)), T0 + timedelta(minutes=at_minutes))
+        unit.write(page_write(rid, version_id, **extra), T0 + timedelta(minutes=at_minutes))
 
 
 def ev(kind: EventKind, minutes: int, slug: str = "skin-quiz", **kw: Any) -> Event:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.capture_world import CaptureWorld, MemoryCaptureWorld, SqlCaptureWorld
+from tests.support.capture_world import CaptureWorld, MemoryCaptureWorld, SqlCaptureWorld, page_write
 from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
@@ -35,18 +35,7 @@ def v1(world: CaptureWorld) -> Published:
 
 
 def first_screen(version_id: int, **extra: Any) -> ResponseWrite:
-    fields: dict[str, Any] = {
-        "response_id": RESPONSE,
-        "version_id": version_id,
-        "channel": "page",
-        "is_new": True,
-        "answers": {"skin_type": ("skin", "dry")},
-        "email": None,
-        "outcome_id": None,
-        "completed": False,
-        "changes": {},
-    }
-    return ResponseWrite(**{**fields, **extra})
+    return page_write(RESPONSE, version_id, **extra)
 
 
 def test_a_unit_that_fails_writes_nothing(world: CaptureWorld, v1: Published) -> None:

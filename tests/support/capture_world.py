@@ -21,7 +21,7 @@ from zeroparty.adapters.db.schema import answers, consent_records, outbox, respo
 from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.adapters.memory.capture import ConsentEntry, ResponseRecord
 from zeroparty.domain.experience.model import Experience
-from zeroparty.services.ports import CaptureStore, Published
+from zeroparty.services.ports import CaptureStore, Published, ResponseWrite
 
 QueuedRow = tuple[int, str, str | None, dict[str, Any]]  # (destination id, user, response id, payload)
 
@@ -140,3 +140,19 @@ class MemoryCaptureWorld(CaptureWorld):
 
     def queued(self) -> list[QueuedRow]:
         return [(r.destination_id, r.user_key, r.response_id, dict(r.payload)) for r in self.memory.outbox.rows()]
+
+
+def page_write(response_id: str, version_id: int, **extra: Any) -> ResponseWrite:
+    """A hosted page's first screen of `response_id` (the sample's first answer), with `extra` fields."""
+    fields: dict[str, Any] = {
+        "response_id": response_id,
+        "version_id": version_id,
+        "channel": "page",
+        "is_new": True,
+        "answers": {"skin_type": ("skin", "dry")},
+        "email": None,
+        "outcome_id": None,
+        "completed": False,
+        "changes": {},
+    }
+    return ResponseWrite(**(fields | extra))

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from zeroparty.domain.token_buckets import TokenBuckets
 
 
 @dataclass(frozen=True)
@@ -49,29 +50,21 @@ ALLOWED = Decision(True)
 
 
 class _Allowances:
-    """Failure allowances per key: token buckets, least recently seen evicted past `max_keys`."""
+    """Failure allowances per key, all of one size and refill rate (`token_buckets`)."""
 
     def __init__(self, burst: int, window_s: float, max_keys: int) -> None:
         self.burst = float(burst)
         self.rate = burst / window_s  # failures given back per second
-        self.max_keys = max_keys
-        self._left: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (allowance, at)
+        self._buckets = TokenBuckets(max_keys)
 
     def left(self, key: str, now: float) -> float:
-        found = self._left.get(key)
-        if found is None:
-            return self.burst
-        allowance, at = found
-        return min(self.burst, allowance + max(0.0, now - at) * self.rate)
+        return self._buckets.left(key, self.burst, self.rate, now)
 
     def spend(self, key: str, now: float) -> None:
-        self._left[key] = (self.left(key, now) - 1, now)
-        self._left.move_to_end(key)
-        while len(self._left) > self.max_keys:
-            self._left.popitem(last=False)
+        self._buckets.spend(key, self.burst, self.rate, now)
 
     def forget(self, key: str) -> None:
-        self._left.pop(key, None)
+        self._buckets.forget(key)
 
     def clean(self, key: str, now: float) -> bool:
         if self.left(key, now) >= self.burst:
@@ -84,7 +77,7 @@ class _Allowances:
         return max(0.0, (wanted - self.left(key, now)) / self.rate)
 
     def __len__(self) -> int:
-        return len(self._left)
+        return len(self._buckets)
 
 
 class LoginLimiter:

@@ -9,6 +9,7 @@ experience speak one of the built-in languages.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -52,9 +53,28 @@ def page_language(request: Request, exp: Experience | None) -> PageLanguage:
     return chosen
 
 
+# Every page view and submit of a response is shown localized; the copy depends only on the
+# definition and the language (its labels come from the definition), so it is made once per pair.
+# Keyed by the definition object, which the server keeps parsed per version; a few hundred at most.
+_LOCALIZED: dict[tuple[int, str], tuple[weakref.ref[Experience], Experience]] = {}
+_MAX_LOCALIZED = 256
+
+
 def localized(exp: Experience, lang: PageLanguage) -> Experience:
     """`exp` with the author's texts in `lang` and the built-in labels standing in for its defaults
     (a button left as "Next")."""
+    key = (id(exp), lang.code)
+    found = _LOCALIZED.get(key)
+    if found is not None and found[0]() is exp:
+        return found[1]
+    made = _localize(exp, lang)
+    if len(_LOCALIZED) >= _MAX_LOCALIZED:
+        _LOCALIZED.clear()
+    _LOCALIZED[key] = (weakref.ref(exp), made)
+    return made
+
+
+def _localize(exp: Experience, lang: PageLanguage) -> Experience:
     table: dict[Path, str] = {}
     if lang.code != exp.default_language:
         given = (exp.translations or {}).get(lang.code, {})

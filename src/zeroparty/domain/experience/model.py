@@ -12,9 +12,10 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from zeroparty.domain.experience.conditions import Condition, Line
+from zeroparty.domain.experience.element_base import unset_if
 from zeroparty.domain.experience.elements import (
     HTTPS,
     IMAGE,
@@ -48,11 +49,6 @@ Strategy = Literal["rules", "weights", "score", "feed"]
 Ending = Literal["outcome", "message", "redirect"]
 
 
-def _unset_if(default: object) -> AfterValidator:
-    """A default spelt out is stored as left out, so both publish the same version."""
-    return AfterValidator(lambda value: None if value == default else value)
-
-
 class Screen(DefinitionModel):
     id: Ident
     title: Annotated[str, Field(min_length=1, max_length=500), REQUIRED, TEXT]
@@ -81,11 +77,11 @@ class Outcome(DefinitionModel):
         str | None, Field(max_length=2000, pattern=IMAGE, description="An https URL or an asset name.")
     ] = None
     cta: CallToAction | None = Field(None, description="The call to action: a button label and its https URL.")
-    ending: Annotated[Ending | None, _unset_if("outcome")] = Field(
+    ending: Annotated[Ending | None, unset_if("outcome")] = Field(
         None, description="outcome (default): the outcome page; message: title and text only; redirect: redirect_url."
     )
     redirect_url: Annotated[str | None, Field(max_length=2000, pattern=HTTPS)] = None
-    pass_values: Annotated[bool | None, _unset_if(False)] = Field(
+    pass_values: Annotated[bool | None, unset_if(False)] = Field(
         None, description="Append the experience's declared values to redirect_url."
     )
     when: Condition | None = Field(default=None, description="Chosen when this holds; omit on the fallback.")
@@ -117,11 +113,11 @@ class Experience(DefinitionModel):
         list[HiddenField] | None,
         Field(max_length=MAX_HIDDEN, description="Values taken from the link, the embedding page or the API."),
     ] = None
-    outcome_strategy: Annotated[Strategy | None, _unset_if("rules")] = Field(
+    outcome_strategy: Annotated[Strategy | None, unset_if("rules")] = Field(
         None, description="rules (default): first outcome whose `when` holds; weights; score (score_bands); feed."
     )
     score_bands: Annotated[list[ScoreBand] | None, Field(max_length=100)] = None
-    reveal_answers: Annotated[bool | None, _unset_if(False)] = Field(
+    reveal_answers: Annotated[bool | None, unset_if(False)] = Field(
         None, description="Show right or wrong after each scored question."
     )
     score_attribute: Annotated[Line | None, Field(description="Braze attribute receiving the score.")] = None
@@ -134,7 +130,7 @@ class Experience(DefinitionModel):
         Field(max_length=100, description="Numbers and texts rules set; usable in conditions and {{name}} text."),
     ] = None
     # Languages (domain/experience/i18n.py, translatable.py); all left out when unset.
-    language: Annotated[str | None, _unset_if(DEFAULT_LANGUAGE)] = Field(
+    language: Annotated[str | None, unset_if(DEFAULT_LANGUAGE)] = Field(
         None, description="The language the definition's texts are written in: a tag such as en or fr-CA (default en)."
     )
     translations: Annotated[dict[str, dict[str, Any]] | None, Field(max_length=20)] = Field(
