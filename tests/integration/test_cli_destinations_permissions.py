@@ -69,6 +69,17 @@ def test_turning_on_identify_emails_needs_users_identify(tmp_path: Path, braze: 
     assert "users.identify" in good.stdout.splitlines()[0]
 
 
+def test_turning_identify_emails_on_at_an_external_id_destination_needs_users_identify(
+    tmp_path: Path, braze: str
+) -> None:
+    assert run(tmp_path, "destinations", "add-braze", "crm", "--endpoint", braze, key=NO_IDENTIFY).returncode == 0
+    assert run(tmp_path, "destinations", "set", "crm", "identify_emails=false").returncode == 0
+    assert run(tmp_path, "destinations", "set", "crm", "identity=external_id").returncode == 0  # nothing to identify
+    refused = run(tmp_path, "destinations", "set", "crm", "identify_emails=true")
+    assert refused.returncode == 1 and "lacks the users.identify permission" in refused.stderr
+    assert stored_settings(tmp_path)["identify_emails"] is False
+
+
 def test_add_braze_takes_the_contracts_batch_limits(tmp_path: Path, braze: str) -> None:
     bad = run(tmp_path, "destinations", "add-braze", "prod", "--endpoint", braze, "--batch-limits", "mau", key=FULL)
     assert bad.returncode == 2 and "--batch-limits" in bad.stderr

@@ -82,6 +82,14 @@ def test_the_data_points_validate_forecasts_are_what_the_sandbox_counts(stack: S
         check=True,
     ).stdout
     [(first, repeat)] = [(int(a), int(b)) for a, b in re.findall(r"sandbox\W+up to (\d+) .*?(\d+) if unchanged", shown)]
+    imported = subprocess.run(
+        [sys.executable, "-m", "zeroparty", "experiences", "import", str(SAMPLE)],
+        env=cli_env(stack.data_dir, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.findall(r"sandbox\W+up to (\d+) .*?(\d+) if unchanged", imported) == [(str(first), str(repeat))]
     before = data_points(stack)
     assert httpx.post(stack.base + URL, json=response_for("fore@example.com")).status_code == 201
     delivered(stack, 1)

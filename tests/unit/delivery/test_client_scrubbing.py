@@ -72,3 +72,21 @@ def test_a_refused_connection_is_told_apart_from_a_request_that_may_have_landed(
     with pytest.raises(RetryableDeliveryError) as dropped:
         send(drop)
     assert not isinstance(dropped.value, NotDeliveredError)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectTimeout("timed out connecting"),
+        httpx.ConnectError("[Errno -2] Name or service not known"),  # DNS
+        httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),  # TLS, before sending
+        httpx.PoolTimeout("no connection free"),
+    ],
+    ids=["connect-timeout", "dns", "tls", "pool-timeout"],
+)
+def test_a_request_that_never_left_is_a_plain_retry(failure: Exception) -> None:
+    def fail(_request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    with pytest.raises(NotDeliveredError, match="could not reach"):
+        send(fail)

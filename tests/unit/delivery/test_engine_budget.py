@@ -67,6 +67,19 @@ def test_over_budget_send_only_warns_once_at_each_threshold(
     assert len(warnings) == 1 and "is over its budget" in warnings[0] and "still sending" in warnings[0]
 
 
+def test_the_worker_warns_once_at_eighty_percent(
+    make_rig: Callable[..., Rig], caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = held_rig(make_rig, budget=5 * FIRST, over="send")
+    caplog.set_level(logging.WARNING, "zeroparty.delivery")
+    for n in range(5):  # 4 responses: 80 %; the fifth is delivered with the warning given once
+        rig.respond(f"e{n}@example.com", first_name="E")
+        rig.deliver()
+    warnings = [r.getMessage() for r in caplog.records if getattr(r, "action", None) == "budget"]
+    assert warnings[0] == f"destination 'braze' has used {4 * FIRST} of {5 * FIRST} data points this month (80 %)"
+    assert sum("has used" in w for w in warnings) == 1
+
+
 def test_the_budget_levels() -> None:
     settings = DestinationSettings(monthly_data_point_budget=1000)
     assert [budget_state(settings, n).level for n in (0, 799, 800, 999, 1000)] == ["ok", "ok", "near", "near", "over"]
