@@ -153,6 +153,27 @@ async def page_submits(client: httpx.AsyncClient, n: int, lat: list[float]) -> i
     return len(forms)
 
 
+def server_cpu_s() -> float | None:
+    """CPU seconds used so far by the `zeroparty serve` child of this process (Linux), else None."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"serve" in cmdline.split(b"\0"):
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def measured(base: str, clients: int, seconds: float, work: Work) -> tuple[Step, float | None]:
+    """`load`, and the server's CPU time per request meanwhile (ms), where it can be read."""
+    before = server_cpu_s()
+    step = asyncio.run(load(base, clients, seconds, work))
+    after = server_cpu_s()
+    return step, None if before is None or after is None else (after - before) * 1000 / len(step.latencies_ms)
+
+
 def stored(data_dir: Path) -> tuple[int, int, int]:
     """(responses, completed responses, delivered outbox rows) in the server's store."""
     engine = sa.create_engine(f"sqlite:///{data_dir / 'zeroparty.db'}")
@@ -181,13 +202,18 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def report(name: str, unit: str, step: Step, base: Step) -> None:
+def report(name: str, unit: str, step: Step, base: Step, cpu_ms: float | None) -> None:
     ratio = step.rate / base.rate
     print(
         f"{name}: {step.rate:8.0f} {unit}/s vs /healthz {base.rate:6.0f}/s = {ratio:5.3f}x "
         f"(target >= {RATIO_TARGET}x, {verdict(ratio >= RATIO_TARGET)}); "
         f"p99 {step.p99_ms:6.1f} ms (target < {P99_TARGET_MS:g} ms, {verdict(step.p99_ms < P99_TARGET_MS)})"
+        + cpu_note(cpu_ms)
     )
+
+
+def cpu_note(cpu_ms: float | None) -> str:
+    return "" if cpu_ms is None else f"; server CPU {cpu_ms:.2f} ms per request"
 
 
 def main() -> None:
@@ -204,12 +230,12 @@ def main() -> None:
           f"answering after {args.delay_ms:g} ms")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp, serving(sink_args) as sink_url, server(Path(tmp), sink_url) as base:
         asyncio.run(load(base, args.clients, min(seconds / 2, 1.0), healthz))  # warm up
-        base_step = asyncio.run(load(base, args.clients, seconds, healthz))
-        print(f"/healthz: {base_step.rate:8.0f} requests/s, p99 {base_step.p99_ms:6.1f} ms")
-        api = asyncio.run(load(base, args.clients, seconds, api_response))
-        report("JSON API", "responses", api, base_step)
-        pages = asyncio.run(load(base, args.clients, seconds, page_submits))
-        report("hosted page", "submits", pages, base_step)
+        base_step, cpu = measured(base, args.clients, seconds, healthz)
+        print(f"/healthz: {base_step.rate:8.0f} requests/s, p99 {base_step.p99_ms:6.1f} ms" + cpu_note(cpu))
+        api, cpu = measured(base, args.clients, seconds, api_response)
+        report("JSON API", "responses", api, base_step, cpu)
+        pages, cpu = measured(base, args.clients, seconds, page_submits)
+        report("hosted page", "submits", pages, base_step, cpu)
         total, completed, _ = stored(Path(tmp))
         expected = api.done + pages.done // 4
         if completed != expected:

@@ -25,7 +25,7 @@ from zeroparty.adapters.db.engine import create_engine, sqlite_dbapi
 from zeroparty.errors import InvalidInput
 from zeroparty.services.capture import CaptureService
 from zeroparty.services.capture_results import Submitted
-from zeroparty.services.ports import ResponseWrite
+from zeroparty.services.ports import ResponseExists, ResponseWrite
 
 HALF_WAY = "00000000-0000-4000-8000-00000000000f"
 ANSWERS = {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short"}
@@ -127,22 +127,11 @@ def test_a_refused_submit_in_a_group_gets_its_own_error_and_the_others_are_store
     assert sorted(row[1] for row in sqlite_world.queued()) == sorted(good)
 
 
-def test_a_submit_that_fails_after_writing_is_undone_alone(world: SqlCaptureWorld) -> None:
-    """A failure half-way through a write (here after the response row went in) rolls back to its
-    own savepoint: its rows are gone, the submits grouped with it are committed."""
-    store = store_of(world)
-    service = CaptureService(store)
+def grouped(store: SqlCaptureStore, calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run `calls` as one group: a first call holds the writer until all of them wait behind it.
+    Each one's result or exception, by name."""
     gate = threading.Event()
     results: dict[str, Any] = {}
-
-    def blocker(unit: SqlCaptureUnit) -> None:
-        gate.wait(10)  # holds the writer, so the next three are written as one group
-
-    def broken(unit: SqlCaptureUnit) -> None:
-        published = unit.published("skin-quiz")
-        assert published is not None
-        unit.write(half_way(published.version_id), T0)
-        raise RuntimeError("failed after writing")
 
     def run(name: str, call: Callable[[], Any]) -> None:
         try:
@@ -150,27 +139,88 @@ def test_a_submit_that_fails_after_writing_is_undone_alone(world: SqlCaptureWorl
         except Exception as exc:
             results[name] = exc
 
-    threads = [threading.Thread(target=run, args=("blocker", lambda: store.run(blocker)))]
+    threads = [threading.Thread(target=run, args=("blocker", lambda: store.run(lambda _unit: gate.wait(10))))]
     threads[0].start()
     while not store.group_commit.busy():
         time.sleep(0.005)
-    for name, call in [
-        ("a", lambda: service.submit_whole("skin-quiz", ANSWERS, inputs("a@example.com"))),
-        ("broken", lambda: store.run(broken)),
-        ("b", lambda: service.submit_whole("skin-quiz", ANSWERS, inputs("b@example.com"))),
-    ]:
+    for name, call in calls.items():
         threads.append(threading.Thread(target=run, args=(name, call)))
         threads[-1].start()
     deadline = time.monotonic() + 10
-    while store.group_commit.unanswered() < 4 and time.monotonic() < deadline:
+    while store.group_commit.unanswered() < len(threads) and time.monotonic() < deadline:
         time.sleep(0.005)
     gate.set()
     for t in threads:
         t.join(20)
+    return results
+
+
+@pytest.mark.parametrize("read_back", [False, True], ids=["held", "already-written"])
+def test_a_submit_that_fails_after_writing_is_undone_alone(world: SqlCaptureWorld, read_back: bool) -> None:
+    """A failure after a write rolls back that submit's writes alone, the submits grouped with it
+    are committed: whether its writes were still held (dropped) or had reached the database
+    because it read its response back (the group is undone and each submit runs again alone)."""
+    store = store_of(world)
+    service = CaptureService(store)
+
+    def broken(unit: SqlCaptureUnit) -> None:
+        published = unit.published("skin-quiz")
+        assert published is not None
+        unit.write(half_way(published.version_id), T0)
+        if read_back:
+            assert unit.response(HALF_WAY) is not None  # this read writes what the group holds first
+        raise RuntimeError("failed after writing")
+
+    results = grouped(
+        store,
+        {
+            "a": lambda: service.submit_whole("skin-quiz", ANSWERS, inputs("a@example.com")),
+            "broken": lambda: store.run(broken),
+            "b": lambda: service.submit_whole("skin-quiz", ANSWERS, inputs("b@example.com")),
+        },
+    )
     assert isinstance(results["broken"], RuntimeError)
     assert isinstance(results["a"], Submitted) and isinstance(results["b"], Submitted)
     assert HALF_WAY not in {r.id for r in world.responses()}
     assert sorted(row[1] for row in world.queued()) == ["a@example.com", "b@example.com"]
+
+
+def test_two_new_responses_with_one_id_in_a_group_store_the_first_and_refuse_the_second(
+    world: SqlCaptureWorld,
+) -> None:
+    store = store_of(world)
+    service = CaptureService(store)
+
+    def first_screen(unit: SqlCaptureUnit) -> int:
+        published = unit.published("skin-quiz")
+        assert published is not None
+        return unit.write(half_way(published.version_id), T0)
+
+    results = grouped(
+        store,
+        {
+            "first": lambda: store.run(first_screen),
+            "a": lambda: service.submit_whole("skin-quiz", ANSWERS, inputs("a@example.com")),
+            "again": lambda: store.run(first_screen),
+        },
+    )
+    assert results["first"] == 1 and isinstance(results["a"], Submitted)
+    assert isinstance(results["again"], ResponseExists)
+    assert sorted(str(r.email) for r in world.responses()) == ["a@example.com", "half@example.com"]
+    assert sorted(row[1] for row in world.queued()) == ["a@example.com", "half@example.com"]
+
+
+def test_a_group_writes_each_table_once_whatever_its_size(sqlite_world: SqlCaptureWorld) -> None:
+    """The writer runs every submit of a group, so its statements per submit bound capture's
+    throughput: a group of sixteen whole responses runs fewer statements than it has submits."""
+    service = CaptureService(sqlite_world.store)
+    statements: list[str] = []
+    sa.event.listen(sqlite_world.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    emails = [f"batch{i:02d}@example.com" for i in range(16)]
+    grouped(store_of(sqlite_world), {e: submit(service, e) for e in emails})
+    assert sorted(row[1] for row in sqlite_world.queued()) == emails
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(statements) < 16 and len(writes) <= 5, statements
 
 
 def test_concurrent_api_posts_each_get_their_own_answer(held_stack: Stack) -> None:

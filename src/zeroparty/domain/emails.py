@@ -63,6 +63,8 @@ def _mixed(word: str) -> str | None:
 
 
 def _look_alike_problem(local: str, domain: str) -> str | None:
+    if local.isascii() and domain.isascii():
+        return None  # only Latin letters: nothing to mix
     for where, words in (("one part of its domain", domain.split(".")), ("one word before the @", _RUN.findall(local))):
         mixed = next((m for m in map(_mixed, words) if m), None)
         if mixed:

@@ -1,6 +1,6 @@
-"""Capture writes: a response, its answers and its outbox rows, in one transaction; and the
-experiences' external id token secrets. The outbox rows and the queue go through the named
-statements of `outbox_sql/`."""
+"""Capture's transactions: what a submit reads, and its writes (a response, its answers, its consent
+records and its outbox rows, written by `capture_writes.py`); and the experiences' external id
+token secrets."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from zeroparty.adapters.crypto import SecretBox
+from zeroparty.adapters.db.capture_writes import PendingWrites
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import VersionCache, latest_published, version_by_id
 from zeroparty.adapters.db.group_commit import GroupCommit
-from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import (
     answers,
-    consent_records,
     destinations,
     experience_secrets,
     experience_versions,
@@ -31,7 +29,7 @@ from zeroparty.adapters.db.schema import (
 from zeroparty.adapters.db.variants import variants_of
 from zeroparty.domain.profile_change import identity_of
 from zeroparty.errors import FieldError, InvalidInput, NotFound
-from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
+from zeroparty.services.ports import Published, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
 
@@ -81,15 +79,12 @@ class SqlCaptureReader:
         return variants_of(self._conn, slug)
 
     def response(self, response_id: str) -> StoredResponse | None:
-        query = sa.select(responses).where(responses.c.id == response_id)
         # A writer locks the row (PostgreSQL; SQLite's writer holds the whole file), so two submits
         # of one response take turns and the second sees what the first stored (a completion, say).
-        row = self._conn.execute(query.with_for_update() if self._lock_rows else query).first()
+        row = self._conn.execute(_RESPONSE_LOCKED if self._lock_rows else _RESPONSE, {"b_id": response_id}).first()
         if row is None:
             return None
-        stored = self._conn.execute(
-            sa.select(answers.c.element_id, answers.c.value).where(answers.c.response_id == response_id)
-        ).all()
+        stored = self._conn.execute(_ANSWERS, {"b_id": response_id}).all()
         return StoredResponse(
             id=row.id,
             version_id=row.experience_version_id,
@@ -104,96 +99,101 @@ class SqlCaptureReader:
         )
 
 
-# A submit's statements, built once: building them again on every submit (and keying them for
-# SQLAlchemy's compiled cache) cost more than running them (measured with py-spy on
-# benchmarks/capture.py). The SET clause of the update is the columns its parameters name.
-_INSERT_RESPONSE = sa.insert(responses)
-_UPDATE_RESPONSE = sa.update(responses).where(responses.c.id == sa.bindparam("b_id"))
-_CLEAR_ANSWERS = sa.delete(answers).where(
-    answers.c.response_id == sa.bindparam("b_id"), answers.c.element_id.in_(sa.bindparam("b_elements", expanding=True))
-)
+# Built once, as the writes' statements are (capture_writes.py).
+_RESPONSE = sa.select(responses).where(responses.c.id == sa.bindparam("b_id"))
+_RESPONSE_LOCKED = _RESPONSE.with_for_update()
+_ANSWERS = sa.select(answers.c.element_id, answers.c.value).where(answers.c.response_id == sa.bindparam("b_id"))
 _DESTINATIONS = sa.select(destinations.c.id, destinations.c.settings)
 
 
 class SqlCaptureUnit(SqlCaptureReader):
+    """One write transaction. Held back (`held=True`, a group commit's unit, shared by the submits
+    of one group): its writes go to the database together when it is flushed, or earlier when a
+    read could see them (adapters/db/capture_writes.py). Otherwise each write goes at once.
+
+    What capture never writes (the published versions, the variants, the destinations) is read
+    once per transaction: a group's submits read it as one would."""
+
     _lock_rows = True
 
+    def __init__(
+        self,
+        conn: Connection,
+        box: SecretBox | None = None,
+        versions: VersionCache | None = None,
+        *,
+        held: bool = False,
+    ) -> None:
+        super().__init__(conn, box, versions)
+        self._held = held
+        self._pending = PendingWrites()
+        self._job_from = 0  # where the current submit's held writes start
+        self._job_written = False  # some of them reached the database before the submit ended
+        self._broken = False  # a flush failed: the transaction must be rolled back
+        self._published: dict[str, Published | None] = {}
+        self._variants: dict[str, tuple[StoredVariant, ...]] = {}
+        self._versions_read: dict[int, Published] = {}
+        self._targets: list[tuple[int, str]] | None = None
+
+    def published(self, slug: str) -> Published | None:
+        if slug not in self._published:
+            self._published[slug] = super().published(slug)
+        return self._published[slug]
+
+    def variants(self, slug: str) -> tuple[StoredVariant, ...]:
+        if slug not in self._variants:
+            self._variants[slug] = super().variants(slug)
+        return self._variants[slug]
+
+    def version(self, version_id: int) -> Published:
+        if version_id not in self._versions_read:
+            self._versions_read[version_id] = super().version(version_id)
+        return self._versions_read[version_id]
+
+    def response(self, response_id: str) -> StoredResponse | None:
+        if self._pending.touches(response_id):
+            self.flush()
+        return super().response(response_id)
+
+    def completed_responses(self, slug: str) -> int:
+        self.flush()
+        return super().completed_responses(slug)
+
     def write(self, w: ResponseWrite, now: datetime) -> int:
-        conn = self._conn
-        fields: dict[str, Any] = {
-            "updated_at": now,
-            "outcome_id": w.outcome_id,
-            "path": list(w.path),
-            "variables": w.variables,
-        }
-        if w.email is not None:
-            fields["email"] = w.email
-        if w.completed:
-            fields["completed_at"] = now
-        if w.is_new:
-            new = {
-                "id": w.response_id,
-                "experience_version_id": w.version_id,
-                "channel": w.channel,
-                "created_at": now,
-                "external_id": w.external_id,
-                "variant": w.variant,
-                "language": w.language,
-                **fields,
-            }
-            try:
-                conn.execute(_INSERT_RESPONSE, new)
-            except IntegrityError:  # the id, the table's one unique key: the caller's savepoint undoes this write
-                raise ResponseExists(w.response_id) from None
-        else:
-            conn.execute(_UPDATE_RESPONSE, {"b_id": w.response_id, **fields})
-        touched = set(w.answers) | set(w.cleared)
-        if touched and not w.is_new:
-            conn.execute(_CLEAR_ANSWERS, {"b_id": w.response_id, "b_elements": sorted(touched)})
-        if w.answers:
-            conn.execute(
-                sa.insert(answers),
-                [
-                    {
-                        "response_id": w.response_id,
-                        "element_id": k,
-                        "screen_id": s,
-                        "value": v,
-                        "answered_at": now,
-                    }
-                    for k, (s, v) in w.answers.items()
-                ],
-            )
-        _insert_consents(conn, w, now)
+        if self._pending.touches(w.response_id):
+            self.flush()  # one response once per flush: its statements run table by table
         change = w.profile_change()
-        if change is None:
-            return 0
-        targets = conn.execute(_DESTINATIONS).all()
-        keys = {d.id: change.key_for(identity_of(d.settings)) for d in targets}
-        for key in sorted(set(keys.values())):  # first: it orders writers for one user
-            queue.enqueue_users(conn, [d for d, k in keys.items() if k == key], [key], now)
-        rows.add(conn, [rows.NewRow(d, w.response_id, key, change) for d, key in keys.items()], now)
+        keys = {}
+        if change is not None:
+            if self._targets is None:
+                self._targets = [(d.id, identity_of(d.settings)) for d in self._conn.execute(_DESTINATIONS)]
+            keys = {d: change.key_for(identity) for d, identity in self._targets}
+        self._pending.hold(w, now, keys)
+        if not self._held:
+            self.flush()
         return len(keys)
 
+    # -- the group commit's side (adapters/db/group_commit.py `Unit`) --
 
-def _insert_consents(conn: Connection, w: ResponseWrite, now: datetime) -> None:
-    """The audit record of each consent this submit gave or withdrew, in the response's transaction."""
-    if w.consents:
-        conn.execute(
-            sa.insert(consent_records),
-            [
-                {
-                    "response_id": w.response_id,
-                    "element_id": c.element_id,
-                    "purpose": c.purpose,
-                    "consent_key": c.consent_key,
-                    "given": c.given,
-                    "text": c.text,
-                    "recorded_at": now,
-                }
-                for c in w.consents
-            ],
-        )
+    def start_job(self) -> None:
+        self._job_from, self._job_written = len(self._pending), False
+
+    def drop_job(self) -> bool:
+        if self._broken or self._job_written:
+            return False
+        self._pending.drop_from(self._job_from)
+        return True
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        self._job_written = self._job_written or len(self._pending) > self._job_from
+        self._job_from = 0
+        try:
+            self._pending.flush(self._conn)
+        except BaseException:
+            self._broken = True
+            raise
 
 
 class SqlCaptureStore:
@@ -203,8 +203,8 @@ class SqlCaptureStore:
     def __init__(self, engine: Engine, box: SecretBox | None = None) -> None:
         self._engine = engine
         self._box = box
-        self.group_commit = GroupCommit(engine)
         self._versions = VersionCache()  # versions never change: each is read and parsed once
+        self.group_commit = GroupCommit(engine, lambda conn: SqlCaptureUnit(conn, box, self._versions, held=True))
 
     @contextmanager
     def reading(self) -> Iterator[SqlCaptureReader]:
@@ -219,7 +219,7 @@ class SqlCaptureStore:
     def run(self, work: Callable[[SqlCaptureUnit], T]) -> T:
         """`work` in a write transaction shared with the submits that arrive meanwhile (group
         commit, adapters/db/group_commit.py); returns once it is committed."""
-        return self.group_commit.run(lambda conn: work(SqlCaptureUnit(conn, self._box, self._versions)))
+        return self.group_commit.run(work)
 
 
 SECRET_PREFIX = "zps_"

@@ -1,13 +1,18 @@
 """Group commit for capture writes: one writer thread runs the submits that arrive while it is busy
-in one transaction, each inside a savepoint of its own, and commits them together.
+in one transaction, and commits them together.
 
 Why: with `synchronous=FULL` every commit is an fsync, and on SQLite the threads of one process
 that compete for the write lock wait in its busy handler's sleeps (1 to 100 ms each) long after the
 lock is free; under 16 concurrent submits that waiting was nine tenths of a submit's time
-(docs/capture.md). One writer never waits for itself, and one fsync covers a
-whole group. A submit is acknowledged only after its group's commit returns, so what is
-acknowledged is as durable as before; a submit that fails rolls back to its savepoint, so it
-changes nothing and the others in its group still commit.
+(docs/capture.md). One writer never waits for itself, and one fsync covers a whole group.
+
+The submits of a group share one unit (`Unit`), which holds their writes back and writes them
+together at the end (adapters/db/capture_writes.py). A submit that fails has its held writes
+dropped, so it changes nothing and the others still commit. When that cannot be done (some of its
+writes already reached the database, or writing the group's failed), the transaction is rolled
+back and each submit of the group runs again in a transaction of its own, so each gets its own
+result. A submit is acknowledged only after its transaction's commit returns, so what is
+acknowledged is as durable as before.
 """
 
 from __future__ import annotations
@@ -16,27 +21,47 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 T = TypeVar("T")
+U = TypeVar("U", bound="Unit")
 GROUP = 64  # submits per transaction at most: bounds how long one commit holds the others
 LINGER_S = 1.0  # how long an idle writer thread waits for more work before it ends
 
 
+class Unit(Protocol):
+    """What the submits of one transaction share."""
+
+    def start_job(self) -> None:
+        """A submit begins: what is held from now on is its own."""
+
+    def drop_job(self) -> bool:
+        """The submit failed: forget what it holds. False when that cannot undo it (some of its
+        writes reached the database, or a write of the group failed)."""
+
+    def flush(self) -> None:
+        """Write everything held."""
+
+
 @dataclass
-class _Job(Generic[T]):
-    work: Callable[[Connection], T]
+class _Job(Generic[U, T]):
+    work: Callable[[U], T]
     done: Future[T] = field(default_factory=Future)
 
 
-class GroupCommit:
-    def __init__(self, engine: Engine, group: int = GROUP) -> None:
+class _Redo(Exception):
+    """The group's transaction was rolled back before its commit: each submit runs again alone."""
+
+
+class GroupCommit(Generic[U]):
+    def __init__(self, engine: Engine, open_unit: Callable[[Connection], U], group: int = GROUP) -> None:
         self._engine = engine
+        self._open_unit = open_unit
         self._group = group
         self._cond = threading.Condition()
-        self._waiting: list[_Job[Any]] = []
+        self._waiting: list[_Job[U, Any]] = []
         self._writer: threading.Thread | None = None
         self._writing = False
         self._unanswered = 0
@@ -50,10 +75,10 @@ class GroupCommit:
         """Whether a transaction is being written now."""
         return self._writing
 
-    def run(self, work: Callable[[Connection], T]) -> T:
-        """`work(conn)` inside the next group transaction; its result once that has committed, or
+    def run(self, work: Callable[[U], T]) -> T:
+        """`work(unit)` inside the next group transaction; its result once that has committed, or
         the exception it raised (its own writes undone), or the commit's."""
-        job: _Job[T] = _Job(work)
+        job: _Job[U, T] = _Job(work)
         with self._cond:
             self._unanswered += 1
             self._waiting.append(job)
@@ -80,39 +105,52 @@ class GroupCommit:
                     self._writing = False
                     self._unanswered -= len(group)
 
-    def _write(self, group: list[_Job[Any]]) -> None:
-        outcomes: list[tuple[_Job[Any], Any, BaseException | None]] = []
-        try:
-            with self._engine.begin() as conn:
+    def _write(self, group: list[_Job[U, Any]]) -> None:
+        if len(group) > 1:
+            try:
+                outcomes = self._together(group)
+            except _Redo:
+                pass  # rolled back: each runs alone below
+            except BaseException as exc:  # the commit failed: not raised, the writer must live on
                 for job in group:
-                    outcomes.append(_in_savepoint(conn, job) if len(group) > 1 else _alone(conn, job))
-                if len(group) == 1 and outcomes[0][2] is not None:
-                    raise outcomes[0][2]  # alone: its failure rolls the whole transaction back
-        except BaseException as exc:  # not raised on: the writer must live on for the next submits
-            for job in group:
-                own = next((o[2] for o in outcomes if o[0] is job and o[2] is not None), None)
-                job.done.set_exception(own or exc)
-            return
-        for job, result, failed in outcomes:
-            if failed is None:
-                job.done.set_result(result)
+                    job.done.set_exception(exc)
+                return
             else:
-                job.done.set_exception(failed)
+                for job, result, failed in outcomes:
+                    if failed is None:
+                        job.done.set_result(result)
+                    else:
+                        job.done.set_exception(failed)
+                return
+        for job in group:
+            self._alone(job)
 
+    def _together(self, group: list[_Job[U, Any]]) -> list[tuple[_Job[U, Any], Any, BaseException | None]]:
+        outcomes: list[tuple[_Job[U, Any], Any, BaseException | None]] = []
+        with self._engine.begin() as conn:
+            unit = self._open_unit(conn)
+            for job in group:
+                unit.start_job()
+                try:
+                    outcomes.append((job, job.work(unit), None))
+                except Exception as exc:
+                    if not unit.drop_job():
+                        raise _Redo from exc
+                    outcomes.append((job, None, exc))
+            try:
+                unit.flush()
+            except Exception as exc:
+                raise _Redo from exc
+        return outcomes
 
-def _alone(conn: Connection, job: _Job[Any]) -> tuple[_Job[Any], Any, BaseException | None]:
-    try:
-        return job, job.work(conn), None
-    except Exception as exc:
-        return job, None, exc
-
-
-def _in_savepoint(conn: Connection, job: _Job[Any]) -> tuple[_Job[Any], Any, BaseException | None]:
-    savepoint = conn.begin_nested()
-    try:
-        result = job.work(conn)
-    except Exception as exc:
-        savepoint.rollback()  # if this fails, the whole group fails: nothing of it was committed
-        return job, None, exc
-    savepoint.commit()
-    return job, result, None
+    def _alone(self, job: _Job[U, Any]) -> None:
+        try:
+            with self._engine.begin() as conn:  # a failure rolls the whole transaction back
+                unit = self._open_unit(conn)
+                unit.start_job()
+                result = job.work(unit)
+                unit.flush()
+        except BaseException as exc:  # not raised: the writer must live on for the next submits
+            job.done.set_exception(exc)
+        else:
+            job.done.set_result(result)

@@ -4,10 +4,12 @@ hidden values, a form's fields for a screen, piped texts, path checks, and the p
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
+from starlette.routing import BaseRoute, NoMatchFound
 
 from zeroparty.adapters.http.element_view import OTHER_SUFFIX, other_value
 from zeroparty.domain.experience.choices import OTHER
@@ -63,7 +65,39 @@ def token_problem(exc: InvalidInput) -> str | None:
 def path_for(request: Request, name: str, **params: str) -> str:
     """The path of a named route, never a whole URL: the Host header a client sends must not shape
     the links and redirects it gets back."""
-    return request.url_for(name, **params).path
+    router = request.scope["router"]
+    known = _named(router)
+    route = known.get(name)
+    if route is None:
+        # The router asks each route in turn, and every other one raises; every submit makes a
+        # path, so the route that knows a name is remembered.
+        route = next((r for r in router.routes if _names(r, name, params)), None)
+        if route is None:
+            raise NoMatchFound(name, params)
+        known[name] = route
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + str(route.url_path_for(name, **params))
+
+
+# Per router (an app's; tests make many), while it lives: routers are not hashable.
+_NAMED: dict[int, tuple[weakref.ref[Any], dict[str, BaseRoute]]] = {}
+
+
+def _named(router: Any) -> dict[str, BaseRoute]:
+    key = id(router)
+    found = _NAMED.get(key)
+    if found is None or found[0]() is not router:
+        found = (weakref.ref(router, lambda _ref: _NAMED.pop(key, None)), {})
+        _NAMED[key] = found
+    return found[1]
+
+
+def _names(route: BaseRoute, name: str, params: Mapping[str, str]) -> bool:
+    try:
+        route.url_path_for(name, **params)
+    except NoMatchFound:
+        return False
+    return True
 
 
 def form_values(screen: Screen, pairs: list[tuple[str, str]]) -> dict[str, Any]:

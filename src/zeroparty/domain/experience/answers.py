@@ -276,16 +276,26 @@ def missing_required(
 Visits = Callable[[Mapping[str, Any]], Collection[str]]
 
 
-def _check_screens(
-    exp: Experience, screens: list[Screen], merged: Mapping[str, Any], today: date | None
-) -> tuple[dict[str, Any], list[FieldError]]:
+Checked = dict[str, tuple[dict[str, Any], list[FieldError]]]  # element id -> (clean value, problems)
+
+
+def _check_each(exp: Experience, merged: Mapping[str, Any], today: date | None) -> Checked:
+    """Every element's value checked once, whichever screens the response turns out to visit."""
+    checked: Checked = {}
+    for screen in exp.screens:
+        for el in screen.elements:
+            group = "answers" if el.type in PICKED_TYPES else "inputs"
+            given = {el.id: merged[el.id]} if el.id in merged else {}
+            checked[el.id] = validate_elements([el], given, f"{group}.", exp, today)
+    return checked
+
+
+def _on_screens(screens: list[Screen], checked: Checked) -> tuple[dict[str, Any], list[FieldError]]:
     clean: dict[str, Any] = {}
     problems: list[FieldError] = []
     for screen in screens:
         for el in screen.elements:
-            group = "answers" if el.type in PICKED_TYPES else "inputs"
-            given = {el.id: merged[el.id]} if el.id in merged else {}
-            values, errs = validate_elements([el], given, f"{group}.", exp, today)
+            values, errs = checked[el.id]
             clean.update(values)
             problems += errs
     return clean, problems
@@ -322,10 +332,11 @@ def validate_whole_response(
         for key in [k for k in given if k in elements and isinstance(elements[k][1], Content)]:
             problems.append(FieldError(f"{group}.{key}", f"is a content element ('{key}'); it takes no answer"))
             merged.pop(key, None)
-    clean, found = _check_screens(exp, list(exp.screens), merged, today)
+    checked = _check_each(exp, merged, today)
+    clean, found = _on_screens(list(exp.screens), checked)
     if visits is not None:
         on_route = set(visits(clean))
-        clean, found = _check_screens(exp, [s for s in exp.screens if s.id in on_route], merged, today)
+        clean, found = _on_screens([s for s in exp.screens if s.id in on_route], checked)
         problems += [
             FieldError(
                 f"{'answers' if el.type in PICKED_TYPES else 'inputs'}.{el.id}",

@@ -3,6 +3,7 @@ worker leases (docs/delivery.md, "Claiming"). Callers decide when; these only re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,26 +31,34 @@ def enqueue_users(conn: Connection, destination_ids: Sequence[int], user_keys: S
     Run it *before* inserting the rows it is for: on PostgreSQL the upsert locks an existing queue
     row, so two writers for one user commit in the order their rows are numbered, and a worker
     ending that user's lease waits for this transaction and then sees the new version."""
-    rows = [
-        {
-            "destination_id": destination_id,
-            "user_key": user_key,
-            "state": "ready",
-            "available_at": now,
-            "version": 1,
-            "full_resend": False,
-        }
-        for destination_id in destination_ids
-        for user_key in user_keys
-    ]
-    if not rows:
+    enqueue(conn, [(d, k, now) for d in destination_ids for k in user_keys])
+
+
+def enqueue(conn: Connection, wanted: Sequence[tuple[int, str, datetime]]) -> None:
+    """`enqueue_users` for (destination id, user key, when) triples: each pair once (its first
+    time), in one order whoever writes, so that two writers lock shared rows in the same order."""
+    first: dict[tuple[int, str], datetime] = {}
+    for destination_id, user_key, at in wanted:
+        first.setdefault((destination_id, user_key), at)
+    if not first:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(delivery_queue).on_conflict_do_update(
+    rows = [
+        {"destination_id": d, "user_key": k, "state": "ready", "available_at": at, "version": 1, "full_resend": False}
+        for (d, k), at in sorted(first.items())
+    ]
+    conn.execute(_upsert(conn.dialect.name), rows)
+    announce(conn)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> sa.Insert:
+    # Built once per dialect: building and keying it for SQLAlchemy's cache on every call cost
+    # more than running it (py-spy on benchmarks/capture.py).
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement: sa.Insert = dialect.insert(delivery_queue).on_conflict_do_update(
         index_elements=["destination_id", "user_key"], set_={"version": delivery_queue.c.version + 1}
     )
-    conn.execute(statement, rows)
-    announce(conn)
+    return statement
 
 
 # -- claiming ----------------------------------------------------------------------------------

@@ -43,10 +43,15 @@ class NewRow:
 
 def add(conn: Connection, rows: Sequence[NewRow], now: datetime) -> None:
     """Queue `rows` as pending, each with a fresh id. Enqueue their users first (`queue.enqueue_users`)."""
+    add_each(conn, [(r, now) for r in rows])
+
+
+def add_each(conn: Connection, rows: Sequence[tuple[NewRow, datetime]]) -> None:
+    """`add` for rows queued at times of their own (the submits of one group commit)."""
     if not rows:
         return
     conn.execute(
-        sa.insert(outbox),
+        _INSERT,
         [
             {
                 "id": str(uuid.uuid4()),
@@ -56,12 +61,15 @@ def add(conn: Connection, rows: Sequence[NewRow], now: datetime) -> None:
                 "payload": r.change.payload(),
                 "state": "pending",
                 "attempts": 0,
-                "available_at": now,
-                "created_at": now,
+                "available_at": at,
+                "created_at": at,
             }
-            for r in rows
+            for r, at in rows
         ],
     )
+
+
+_INSERT = sa.insert(outbox)
 
 
 # -- leasing -----------------------------------------------------------------------------------
