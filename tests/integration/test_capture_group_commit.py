@@ -4,6 +4,7 @@ stored; one that fails gets its own error, changes nothing, and the others in it
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -267,3 +268,42 @@ def test_when_a_group_cannot_commit_each_of_its_submits_gets_the_error_and_none_
     stored = {r.email for r in sqlite_world.responses()}
     assert len(stored) == len(done) - len(failed)
     assert service.submit_whole("skin-quiz", ANSWERS, inputs("after@example.com")).response_id  # the writer lives on
+
+
+def test_submits_from_an_event_loop_share_a_group_and_each_gets_its_own_answer(sqlite_world: SqlCaptureWorld) -> None:
+    """The server's requests wait for the writer as coroutines (`commit_async`), no thread each: they
+    are grouped as threads are, each gets its own result or error, and one whose request went away
+    (cancelled) neither stops the writer nor loses the others."""
+    service = CaptureService(sqlite_world.store)
+    seen = commits(sqlite_world)
+    store = store_of(sqlite_world)
+    emails = [f"loop{i}@example.com" for i in range(6)]
+
+    async def submits() -> list[Any]:
+        calls = [service.commit_async(service.prepare_whole("skin-quiz", ANSWERS, inputs(e))) for e in emails]
+        bad = service.prepare_whole("skin-quiz", {**ANSWERS, "skin_type": "scaly"}, inputs("x@a.io"))
+        calls.insert(2, service.commit_async(bad))
+        tasks = [asyncio.ensure_future(c) for c in calls]
+        while store.group_commit.unanswered() < len(tasks):
+            await asyncio.sleep(0.01)
+        tasks[-1].cancel()  # its client went away while it waited
+        release.set()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    release = threading.Event()
+    other = create_engine(str(sqlite_world.engine.url))
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            with other.begin() as conn:  # the write lock, until the loop has queued every submit
+                conn.execute(sa.text("SELECT 1"))
+                answers = pool.submit(asyncio.run, submits())
+                assert release.wait(10)
+            got = answers.result(timeout=30)
+    finally:
+        other.dispose()
+    assert isinstance(got[2], InvalidInput) and [e.field for e in got[2].errors] == ["answers.skin_type"]
+    assert isinstance(got[-1], asyncio.CancelledError)
+    assert all(isinstance(g, Submitted) for i, g in enumerate(got[:-1]) if i != 2)
+    assert sorted(row[1] for row in sqlite_world.queued()) == emails  # the cancelled one was written too
+    assert len(seen) <= 2
+    assert service.submit_whole("skin-quiz", ANSWERS, inputs("after@example.com")).response_id

@@ -82,6 +82,8 @@ class DeliveryEngine:
     def wake(self) -> None:
         """Safe to call from any thread: new rows are waiting."""
         loop = self._loop
+        if self._wake.is_set():
+            return  # woken already, and not pumped since: that pump will see these rows too
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake.set)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from zeroparty.domain.experience.funnel import Event, EventKind
 from zeroparty.domain.experience.model import Screen
@@ -30,6 +30,34 @@ from zeroparty.services.start_values import TOKEN_FIELD as TOKEN_FIELD
 from zeroparty.services.start_values import start_external_id
 from zeroparty.services.submits import Admit, _Done, _published, _response_of, _submit_screen, _submit_whole
 from zeroparty.services.variant_choice import served
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A submit ready to store: its transaction's work, and what its events are recorded with."""
+
+    work: Callable[[CaptureUnit], _Done]
+    slug: str
+    now: datetime
+    duration_ms: int | None = None
+    # Run once more on ResponseExists: a first screen's form carries its response's id, so another
+    # server may have stored the same form meanwhile (the second run sees it and goes on).
+    retried: bool = False
+
+
+P = ParamSpec("P")
+
+
+def _committing(
+    prepare: Callable[Concatenate[CaptureService, P], Prepared],
+) -> Callable[Concatenate[CaptureService, P], Submitted]:
+    """A method taking `prepare`'s arguments that commits what it prepares."""
+
+    def submit(self: CaptureService, /, *args: P.args, **kwargs: P.kwargs) -> Submitted:
+        return self.commit(prepare(self, *args, **kwargs))
+
+    submit.__doc__ = f"`{prepare.__name__}`, committed."
+    return submit
 
 
 def _utcnow() -> datetime:
@@ -109,7 +137,7 @@ class CaptureService:
             stored.language,
         )
 
-    def submit_screen(
+    def prepare_screen(
         self,
         slug: str,
         response_id: str | None,
@@ -122,18 +150,18 @@ class CaptureService:
         variant: str | None = None,
         start_id: str | None = None,
         language: str | None = None,
-    ) -> Submitted:
-        """One screen's answers (`screen_id` None: the first screen), in one transaction. `raw` may
-        be a function that reads them for the screen once it is known (a form's fields depend on
-        its elements). A token and the hidden values (`domain.experience.hidden`) are read only when
-        the response starts (its first submit); later screens carry what was stored with the
-        response. A completed response takes no more answers (Gone); refused answers raise
-        ScreenRefused, with what it takes to show them again. `time_on_screen_ms` goes to the
-        analytics event of the submit. `arrival` says where a starting response comes from
-        (services/admission.py); spam protection may set the submit aside (Discarded). `variant` and
-        `start_id` come with a first screen's form (`Choice`); `language` is the language the
-        first screen was shown in, kept with a new response (one the experience does not declare is
-        kept as its own)."""
+    ) -> Prepared:
+        """One screen's answers (`screen_id` None: the first screen), stored in one transaction by
+        `commit` or `commit_async`. `raw` may be a function that reads them for the screen once it
+        is known (a form's fields depend on its elements). A token and the hidden values
+        (`domain.experience.hidden`) are read only when the response starts (its first submit);
+        later screens carry what was stored with the response. A completed response takes no more
+        answers (Gone); refused answers raise ScreenRefused, with what it takes to show them again.
+        `time_on_screen_ms` goes to the analytics event of the submit. `arrival` says where a
+        starting response comes from (services/admission.py); spam protection may set the submit
+        aside (Discarded). `variant` and `start_id` come with a first screen's form (`Choice`);
+        `language` is the language the first screen was shown in, kept with a new response (one
+        the experience does not declare is kept as its own)."""
         now = self._clock()
         token, admit = external_id_token, self._admit(arrival, now)
         choice = Choice(variant, self._draw(), start_id=start_id)
@@ -143,16 +171,9 @@ class CaptureService:
                 unit, slug, response_id, screen_id, raw, token, hidden, now, admit, arrival, choice, language
             )
 
-        try:
-            done = self._store.run(work)
-        except ResponseExists:  # its form was submitted to another server too, which stored it first
-            done = self._store.run(work)
-        if done.submitted.queued:
-            self._notify()
-        self._record(done, slug, now, time_on_screen_ms)
-        return done.submitted
+        return Prepared(work, slug, now, time_on_screen_ms, retried=True)
 
-    def submit_whole(
+    def prepare_whole(
         self,
         slug: str,
         answers: Mapping[str, Any],
@@ -161,17 +182,46 @@ class CaptureService:
         hidden: Mapping[str, Any] | None = None,
         arrival: Arrival = FREE,
         variant: str | None = None,
-    ) -> Submitted:
+    ) -> Prepared:
         """A whole response in one call (the JSON API). It gets an A/B variant by the same draw as
         the hosted page's, unless it names one (`variant`, which must exist)."""
         now = self._clock()
         admit, choice = self._admit(arrival, now), Choice(variant, self._draw(), strict=True)
-        done = self._store.run(
-            lambda unit: _submit_whole(unit, slug, answers, inputs, external_id_token, hidden or {}, now, admit, choice)
+        token = external_id_token
+        return Prepared(
+            lambda unit: _submit_whole(unit, slug, answers, inputs, token, hidden or {}, now, admit, choice), slug, now
         )
+
+    def commit(self, p: Prepared) -> Submitted:
+        """Store a prepared submit; returns once it is committed."""
+        try:
+            done = self._store.run(p.work)
+        except ResponseExists:
+            if not p.retried:
+                raise
+            done = self._store.run(p.work)
+        return self._committed(p, done)
+
+    async def commit_async(self, p: Prepared) -> Submitted:
+        """`commit` for a coroutine: the event loop goes on while the store writes, and no thread
+        waits for it (handing each request to a thread cost more CPU than its HTTP handling;
+        docs/capture.md, "Throughput")."""
+        try:
+            done = await self._store.run_async(p.work)
+        except ResponseExists:
+            if not p.retried:
+                raise
+            done = await self._store.run_async(p.work)
+        return self._committed(p, done)
+
+    submit_screen = _committing(prepare_screen)  # for callers on a thread
+    submit_whole = _committing(prepare_whole)
+
+    def _committed(self, p: Prepared, done: _Done) -> Submitted:
+        """After the commit: wake the delivery worker when rows were queued, record the events."""
         if done.submitted.queued:
             self._notify()
-        self._record(done, slug, now)
+        self._record(done, p.slug, p.now, p.duration_ms)
         return done.submitted
 
     def _record(self, done: _Done, slug: str, now: datetime, duration_ms: int | None = None) -> None:

@@ -130,3 +130,7 @@ class CaptureStore(Protocol):
         all); its result once that transaction has committed. When `work` raises, only its own
         writes are undone, and the exception is raised here."""
         ...
+
+    async def run_async(self, work: Callable[[CaptureUnit], T]) -> T:
+        """`run`, awaited: the caller's event loop goes on meanwhile."""
+        ...

@@ -221,6 +221,9 @@ class SqlCaptureStore:
         commit, adapters/db/group_commit.py); returns once it is committed."""
         return self.group_commit.run(work)
 
+    async def run_async(self, work: Callable[[SqlCaptureUnit], T]) -> T:
+        return await self.group_commit.run_async(work)
+
 
 SECRET_PREFIX = "zps_"
 

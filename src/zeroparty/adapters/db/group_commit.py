@@ -17,6 +17,8 @@ acknowledged is as durable as before.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -48,7 +50,35 @@ class Unit(Protocol):
 @dataclass
 class _Job(Generic[U, T]):
     work: Callable[[U], T]
-    done: Future[T] = field(default_factory=Future)
+    done: Future[T] = field(default_factory=Future)  # a thread's (`run`)
+    waiting: asyncio.Future[T] | None = None  # an event loop's (`run_async`)
+
+
+def _answer(answers: list[tuple[_Job[Any, Any], Any, BaseException | None]]) -> None:
+    """Each job's result or exception, to the thread or event loop waiting for it: one wake-up per
+    loop for the whole group, not one per submit."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for job, result, failed in answers:
+        if job.waiting is None:
+            if failed is None:
+                job.done.set_result(result)
+            else:
+                job.done.set_exception(failed)
+        else:
+            by_loop.setdefault(job.waiting.get_loop(), []).append((job.waiting, result, failed))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop was closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for waiting, result, failed in settled:
+        if waiting.done():  # cancelled: its request went away
+            continue
+        if failed is None:
+            waiting.set_result(result)
+        else:
+            waiting.set_exception(failed)
 
 
 class _Redo(Exception):
@@ -79,6 +109,17 @@ class GroupCommit(Generic[U]):
         """`work(unit)` inside the next group transaction; its result once that has committed, or
         the exception it raised (its own writes undone), or the commit's."""
         job: _Job[U, T] = _Job(work)
+        self._queue(job)
+        return job.done.result()
+
+    async def run_async(self, work: Callable[[U], T]) -> T:
+        """`run` for a coroutine: the event loop goes on meanwhile, no thread of its own waits."""
+        job: _Job[U, T] = _Job(work, waiting=asyncio.get_running_loop().create_future())
+        self._queue(job)
+        assert job.waiting is not None
+        return await job.waiting
+
+    def _queue(self, job: _Job[U, Any]) -> None:
         with self._cond:
             self._unanswered += 1
             self._waiting.append(job)
@@ -86,7 +127,6 @@ class GroupCommit(Generic[U]):
                 self._writer = threading.Thread(target=self._write_loop, name="zeroparty-capture", daemon=True)
                 self._writer.start()
             self._cond.notify()
-        return job.done.result()
 
     def _write_loop(self) -> None:
         while True:
@@ -112,18 +152,12 @@ class GroupCommit(Generic[U]):
             except _Redo:
                 pass  # rolled back: each runs alone below
             except BaseException as exc:  # the commit failed: not raised, the writer must live on
-                for job in group:
-                    job.done.set_exception(exc)
+                _answer([(job, None, exc) for job in group])
                 return
             else:
-                for job, result, failed in outcomes:
-                    if failed is None:
-                        job.done.set_result(result)
-                    else:
-                        job.done.set_exception(failed)
+                _answer(outcomes)
                 return
-        for job in group:
-            self._alone(job)
+        _answer([self._alone(job) for job in group])
 
     def _together(self, group: list[_Job[U, Any]]) -> list[tuple[_Job[U, Any], Any, BaseException | None]]:
         outcomes: list[tuple[_Job[U, Any], Any, BaseException | None]] = []
@@ -143,7 +177,7 @@ class GroupCommit(Generic[U]):
                 raise _Redo from exc
         return outcomes
 
-    def _alone(self, job: _Job[U, Any]) -> None:
+    def _alone(self, job: _Job[U, Any]) -> tuple[_Job[U, Any], Any, BaseException | None]:
         try:
             with self._engine.begin() as conn:  # a failure rolls the whole transaction back
                 unit = self._open_unit(conn)
@@ -151,6 +185,5 @@ class GroupCommit(Generic[U]):
                 result = job.work(unit)
                 unit.flush()
         except BaseException as exc:  # not raised: the writer must live on for the next submits
-            job.done.set_exception(exc)
-        else:
-            job.done.set_result(result)
+            return job, None, exc
+        return job, result, None

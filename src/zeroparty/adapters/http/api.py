@@ -108,8 +108,7 @@ def router(ctx: AppContext) -> APIRouter:
             errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
             return JSONResponse(error_body("the request is not valid", errors), status_code=422)
         came = await _arrival(ctx, request)
-        done = await run_in_threadpool(
-            ctx.capture.submit_whole,
+        prepared = ctx.capture.prepare_whole(
             slug,
             body.answers,
             body.inputs,
@@ -118,6 +117,7 @@ def router(ctx: AppContext) -> APIRouter:
             came,
             body.variant,
         )
+        done = await ctx.capture.commit_async(prepared)
         outcome = done.outcome.id if done.outcome else None
         return JSONResponse(
             ResponseCreated(

@@ -189,7 +189,7 @@ class Pages(OutcomePages):
             if response_id is None:
                 first = self.memory.first_submit(request, slug, pairs)
             submit = partial(
-                self.ctx.capture.submit_screen,
+                self.ctx.capture.prepare_screen,
                 hidden=hidden,
                 time_on_screen_ms=spent,
                 arrival=came,
@@ -197,7 +197,8 @@ class Pages(OutcomePages):
                 start_id=first.start_id,
                 language=request.query_params.get(LANG_PARAM) if response_id is None else None,
             )
-            done = await run_in_threadpool(submit, slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
+            prepared = submit(slug, response_id, screen_id, lambda s: form_values(s, pairs), token)
+            done = await self.ctx.capture.commit_async(prepared)
         except (Discarded, TooManyRequests) as exc:  # spam protection's answers (page_intake.py)
             return not_started(self.ctx, request, exc)
         except NotFound:

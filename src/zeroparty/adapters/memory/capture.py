@@ -207,6 +207,9 @@ class MemoryCaptureStore:
         with self.unit() as unit:
             return work(unit)
 
+    async def run_async(self, work: Callable[[MemoryCaptureUnit], T]) -> T:
+        return self.run(work)  # in memory nothing waits: the loop is held for microseconds
+
     # -- putting things in -------------------------------------------------------------------------
 
     def publish(self, exp: Experience, now: datetime) -> Published:
