@@ -62,7 +62,9 @@ class BodyLimits:
             await _answer(send, 413, too_large_body(limit))
             return
         try:
-            body = await asyncio.wait_for(_read(receive, limit), self.timeout_s)
+            # A deadline on this task, not `wait_for`: that makes a task and a future per request.
+            async with asyncio.timeout(self.timeout_s):
+                body = await _read(receive, limit)
         except TimeoutError:
             await _answer(send, 408, too_slow_body(self.timeout_s))
             return

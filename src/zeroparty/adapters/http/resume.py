@@ -44,7 +44,7 @@ VARIANT_FIELD = "zp_variant"  # the first screen's form: the variant it was show
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    return request.scope.get("scheme") == "https"  # what `request.url` would say, without building it
 
 
 @dataclass(frozen=True)
