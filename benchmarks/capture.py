@@ -40,10 +40,11 @@ from tests.support.definitions import sample  # noqa: E402
 from tests.support.processes import cli_env, serving  # noqa: E402
 
 from zeroparty.adapters.db.engine import reader  # noqa: E402
-from zeroparty.adapters.db.schema import outbox, responses  # noqa: E402
+from zeroparty.adapters.db.schema import analytics_events, outbox, responses  # noqa: E402
 from zeroparty.bootstrap import open_runtime  # noqa: E402
 from zeroparty.config import Settings  # noqa: E402
 from zeroparty.domain.destination_settings import DestinationSettings  # noqa: E402
+from zeroparty.domain.experience.funnel import EventKind  # noqa: E402
 
 KEY = "bench-key-0123456789"
 SLUG = "skin-quiz"
@@ -174,24 +175,28 @@ def measured(base: str, clients: int, seconds: float, work: Work) -> tuple[Step,
     return step, None if before is None or after is None else (after - before) * 1000 / len(step.latencies_ms)
 
 
-def stored(data_dir: Path) -> tuple[int, int, int]:
-    """(responses, completed responses, delivered outbox rows) in the server's store."""
+def stored(data_dir: Path) -> tuple[int, int, int, int]:
+    """(responses, completed responses, delivered outbox rows, completion events in the analytics
+    log) in the server's store."""
     engine = sa.create_engine(f"sqlite:///{data_dir / 'zeroparty.db'}")
+    completions = sa.select(sa.func.count()).where(analytics_events.c.kind == EventKind.COMPLETE.value)
     try:
         with reader(engine).connect() as conn:
             return (
                 conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one(),
                 conn.execute(sa.select(sa.func.count()).where(responses.c.completed_at.is_not(None))).scalar_one(),
                 conn.execute(sa.select(sa.func.count()).where(outbox.c.state == "delivered")).scalar_one(),
+                conn.execute(completions).scalar_one(),
             )
     finally:
         engine.dispose()
 
 
 def delivered_all(data_dir: Path, completed: int, timeout: float = 120) -> float:
-    """Wait until every completed response's outbox row is delivered; seconds waited."""
+    """Wait until every completed response's outbox row is delivered and its completion is in the
+    analytics log (written in batches, apart from the response's transaction); seconds waited."""
     t0 = time.monotonic()
-    while stored(data_dir)[2] < completed:
+    while min(stored(data_dir)[2:]) < completed:
         if time.monotonic() - t0 > timeout:
             raise RuntimeError(f"delivery did not catch up: {stored(data_dir)}")
         time.sleep(0.2)
@@ -236,12 +241,15 @@ def main() -> None:
         report("JSON API", "responses", api, base_step, cpu)
         pages, cpu = measured(base, args.clients, seconds, page_submits)
         report("hosted page", "submits", pages, base_step, cpu)
-        total, completed, _ = stored(Path(tmp))
+        total, completed, _, _ = stored(Path(tmp))
         expected = api.done + pages.done // 4
         if completed != expected:
             raise RuntimeError(f"{expected} responses were acknowledged as complete but {completed} are stored")
         waited = delivered_all(Path(tmp), completed)
-        print(f"stored {total} responses, {completed} complete; all delivered {waited:.1f} s after the load ended")
+        print(
+            f"stored {total} responses, {completed} complete; all delivered, and each completion in the "
+            f"analytics log, {waited:.1f} s after the load ended"
+        )
 
 
 if __name__ == "__main__":

@@ -81,14 +81,14 @@ class SqlCaptureReader:
     def response(self, response_id: str) -> StoredResponse | None:
         # A writer locks the row (PostgreSQL; SQLite's writer holds the whole file), so two submits
         # of one response take turns and the second sees what the first stored (a completion, say).
-        row = self._conn.execute(_RESPONSE_LOCKED if self._lock_rows else _RESPONSE, {"b_id": response_id}).first()
-        if row is None:
+        rows = self._conn.execute(_RESPONSE_LOCKED if self._lock_rows else _RESPONSE, {"b_id": response_id}).all()
+        if not rows:
             return None
-        stored = self._conn.execute(_ANSWERS, {"b_id": response_id}).all()
+        row = rows[0]
         return StoredResponse(
             id=row.id,
             version_id=row.experience_version_id,
-            answers={a.element_id: a.value for a in stored},
+            answers={r.answer_element: r.answer_value for r in rows if r.answer_element is not None},
             outcome_id=row.outcome_id,
             completed_at=row.completed_at,
             external_id=row.external_id,
@@ -99,10 +99,17 @@ class SqlCaptureReader:
         )
 
 
-# Built once, as the writes' statements are (capture_writes.py).
-_RESPONSE = sa.select(responses).where(responses.c.id == sa.bindparam("b_id"))
-_RESPONSE_LOCKED = _RESPONSE.with_for_update()
-_ANSWERS = sa.select(answers.c.element_id, answers.c.value).where(answers.c.response_id == sa.bindparam("b_id"))
+# Built once, as the writes' statements are (capture_writes.py). The response and its answers in
+# one statement: every screen's submit reads them, and a statement costs SQLAlchemy more than the
+# few rows the join repeats.
+_RESPONSE = (
+    sa.select(responses, answers.c.element_id.label("answer_element"), answers.c.value.label("answer_value"))
+    .select_from(responses.outerjoin(answers, answers.c.response_id == responses.c.id))
+    .where(responses.c.id == sa.bindparam("b_id"))
+)
+_RESPONSE_LOCKED = _RESPONSE.with_for_update(of=responses)  # not the answers: the nullable side of the join
+
+
 _DESTINATIONS = sa.select(destinations.c.id, destinations.c.settings)
 
 
