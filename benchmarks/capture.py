@@ -9,9 +9,10 @@ itself a process of its own) is loaded by `--clients` concurrent clients over lo
 3. hosted page: screen submits/s (form posts through the four screens of the sample experience,
    redirects not followed: the next screen's view is not a submit), ratio and p99, same targets.
 
-Each step runs for `--seconds` (bounded by a request count too), then the server is checked to have
-stored every acknowledged response and the worker to have delivered them. Absolute figures move
-with whatever else runs on the machine; the ratios much less.
+Each step runs for `--seconds` (bounded by a request count too) and also reports the server's CPU
+time per request; then the server is checked to have stored every acknowledged response, the
+worker to have delivered them, and the analytics log to hold each completion. Absolute figures
+move with whatever else runs on the machine; the ratios and the CPU per request much less.
 
 Usage: python benchmarks/capture.py [--clients 16] [--seconds 10] [--delay-ms 20] [--quick]
 """

@@ -3,9 +3,12 @@ or to two servers at once, is one response."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
+
+import pytest
 
 from tests.support.definitions import sample
 from zeroparty.adapters.memory import MemoryCaptureStore
@@ -50,3 +53,24 @@ def test_a_first_form_stored_meanwhile_by_another_server_is_joined() -> None:
     )
     assert done.response_id == START and [r.id for r in store.responses()] == [START]
     assert done.next_screen is not None and done.next_screen.id == "goals"
+
+
+def test_a_first_form_stored_meanwhile_is_joined_by_the_server_s_coroutine_too() -> None:
+    """The server commits from its event loop (`commit_async`): the same retry holds there."""
+    store = RacingStore()
+    store.publish(sample(), T0)
+    svc = CaptureService(store, clock=lambda: T0)
+    prepared = svc.prepare_screen("skin-quiz", None, None, {"skin_type": "dry"}, start_id=START)
+    done = asyncio.run(svc.commit_async(prepared))
+    assert done.response_id == START and [r.id for r in store.responses()] == [START]
+    assert done.next_screen is not None and done.next_screen.id == "goals"
+
+
+def test_a_whole_response_whose_id_is_taken_is_not_run_again() -> None:
+    """Only a first screen's form brings its id; a whole response's is new, so a clash is an error."""
+    store = RacingStore()
+    store.publish(sample(), T0)
+    svc = CaptureService(store, clock=lambda: T0)
+    answers = {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short"}
+    with pytest.raises(ResponseExists):
+        svc.submit_whole("skin-quiz", answers, {"email": "kim@example.com", "first_name": "Kim"})
