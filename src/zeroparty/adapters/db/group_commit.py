@@ -54,7 +54,10 @@ class _Job(Generic[U, T]):
     waiting: asyncio.Future[T] | None = None  # an event loop's (`run_async`)
 
 
-def _answer(answers: list[tuple[_Job[Any, Any], Any, BaseException | None]]) -> None:
+_Outcome = tuple[_Job[Any, Any], Any, BaseException | None]  # a job, and its result or its exception
+
+
+def _answer(answers: list[_Outcome]) -> None:
     """Each job's result or exception, to the thread or event loop waiting for it: one wake-up per
     loop for the whole group, not one per submit."""
     by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
@@ -159,8 +162,8 @@ class GroupCommit(Generic[U]):
                 return
         _answer([self._alone(job) for job in group])
 
-    def _together(self, group: list[_Job[U, Any]]) -> list[tuple[_Job[U, Any], Any, BaseException | None]]:
-        outcomes: list[tuple[_Job[U, Any], Any, BaseException | None]] = []
+    def _together(self, group: list[_Job[U, Any]]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
         with self._engine.begin() as conn:
             unit = self._open_unit(conn)
             for job in group:
@@ -177,7 +180,7 @@ class GroupCommit(Generic[U]):
                 raise _Redo from exc
         return outcomes
 
-    def _alone(self, job: _Job[U, Any]) -> tuple[_Job[U, Any], Any, BaseException | None]:
+    def _alone(self, job: _Job[U, Any]) -> _Outcome:
         try:
             with self._engine.begin() as conn:  # a failure rolls the whole transaction back
                 unit = self._open_unit(conn)
