@@ -3,6 +3,7 @@ is read first, then the response, its version and the answers are checked and wr
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -10,47 +11,25 @@ import sqlalchemy as sa
 
 from tests.support.stack import Stack
 
-
-class Seen(list[str]):
-    """Every statement run, and which connection ran it (several threads share the engine)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.by: list[int] = []
-
-    def clear(self) -> None:
-        super().clear()
-        self.by.clear()
+EVENTS_THREAD = "zeroparty-events"  # services/event_buffer.py
 
 
-def statements(stack: Stack) -> Seen:
-    seen = Seen()
+def statements(stack: Stack) -> list[str]:
+    """Every statement run from now on, but the analytics event log's: it is written in batches by
+    a thread of its own, outside capture's transactions, whenever its flush comes round (a BEGIN of
+    its could be seen before the INSERT that tells it apart)."""
+    seen: list[str] = []
 
-    def look(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(" ".join(statement.split()))
-        seen.by.append(id(conn.connection.dbapi_connection))
+    def look(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if threading.current_thread().name != EVENTS_THREAD:
+            seen.append(" ".join(statement.split()))
 
     sa.event.listen(stack.rt.engine, "before_cursor_execute", look)
     return seen
 
 
-def begins(seen: Seen) -> list[str]:
-    """The transactions begun, but the analytics event log's: it is written in batches by a thread
-    of its own, outside capture's transactions, whenever its flush comes round. A transaction is a
-    BEGIN and what its connection runs until its next BEGIN."""
-    found = []
-    for n, (statement, conn) in enumerate(zip(seen, seen.by, strict=True)):
-        if not statement.upper().startswith("BEGIN"):
-            continue
-        after = []
-        for later, by in zip(seen[n + 1 :], seen.by[n + 1 :], strict=True):
-            if by == conn:
-                if later.upper().startswith("BEGIN"):
-                    break
-                after.append(later)
-        if not any("analytics_events" in s for s in after):
-            found.append(statement)
-    return found
+def begins(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.upper().startswith("BEGIN")]
 
 
 def response_reads(seen: list[str]) -> list[str]:

@@ -35,7 +35,9 @@
     });
   }
 
-  document.addEventListener("keydown", function (event) {
+  // On the key's release: the page removes this frame when told, and a key still down in a frame
+  // that is gone leaves its release with nowhere to go (a browser automating the key then waits).
+  document.addEventListener("keyup", function (event) {
     if (event.key === "Escape") send({ type: "zeroparty:escape" });
   });
 })();
