@@ -244,14 +244,13 @@ def build_web_app(
             ready.close()
 
     registry = CollectorRegistry()
-    registry.register(StoreCollector(rt.engine))
+    registry.register(StoreCollector(rt.responses.counts))
     auth = OperatorAuth(rt.tokens, SqlSessions(rt.engine), rt.session_secret, lambda: datetime.now(UTC))
     revisit = RevisitPass(rt.session_secret, rt.settings.revisit_seconds)
     ctx = AppContext(
         capture,
         rt.experiences,
         rt.responses,
-        rt.destinations,
         templates(),
         auth,
         revisit,

@@ -17,8 +17,8 @@ from starlette.routing import Mount, Route
 
 from tests.support.stack import SANDBOX_AUTH, SANDBOX_KEY, Stack, running_stack
 from zeroparty.adapters.db.sessions import sessions
-from zeroparty.adapters.db.tokens import principal
 from zeroparty.adapters.http.access import PUBLIC_ROUTES, SELF_GUARDED_MOUNTS, SESSION_COOKIE
+from zeroparty.domain.operator_tokens import principal
 
 EXAMPLE_PARAMS = {
     "slug": "skin-quiz",

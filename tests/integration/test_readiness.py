@@ -19,8 +19,9 @@ from tests.support.databases import PG_ADMIN, fresh_postgres
 from tests.support.stack import Stack, running_stack
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.engine import create_engine, sqlite_dbapi
-from zeroparty.adapters.db.readiness import Readiness, ReadinessCheck
+from zeroparty.adapters.db.readiness import ReadinessCheck
 from zeroparty.adapters.http.health import ReadinessProbe
+from zeroparty.services.read_ports import Readiness
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from tests.support.databases import database_url
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.engine import create_engine
-from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions, sessions
+from zeroparty.adapters.db.sessions import SqlSessions, sessions
+from zeroparty.domain.operator_tokens import SESSION_LIFETIME
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -30,8 +30,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
+from zeroparty.adapters.db.sessions import SqlSessions
 from zeroparty.domain.login_limits import LoginLimiter, client_key
+from zeroparty.domain.operator_tokens import SESSION_LIFETIME
 
 INVALID_KEY = "Invalid API Key"
 COOKIE = "zeroparty_sandbox_ui"

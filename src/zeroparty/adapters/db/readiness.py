@@ -18,33 +18,19 @@ import os
 import shutil
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from zeroparty.adapters.db.engine import sqlite_dbapi
+from zeroparty.services.read_ports import READY, Readiness, Status
 
-Status = Literal["ok", "locked", "read-only", "full", "unreachable"]
 LOCK_WAIT_S = 1.0  # how long the probe waits for SQLite's write lock before saying `locked`
 CONNECT_TIMEOUT_S = 2  # PostgreSQL: connecting, then each statement
 # Primary SQLite result codes (https://sqlite.org/rescode.html).
 _SQLITE_CODES: dict[int, Status] = {5: "locked", 6: "locked", 8: "read-only", 13: "full", 14: "unreachable"}
-
-
-@dataclass(frozen=True)
-class Readiness:
-    status: Status
-    detail: str = ""  # for the operator; never a path, URL or driver message (the probe is public)
-
-    @property
-    def ready(self) -> bool:
-        return self.status == "ok"
-
-
-READY = Readiness("ok")
 
 
 def free_bytes(path: Path) -> int:

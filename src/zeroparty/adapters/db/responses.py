@@ -1,47 +1,27 @@
 """Read side of responses: answers, outcome and per-destination delivery state (the response's
-outbox rows, read with `outbox_sql.reads.of_response`)."""
+outbox rows, read with `outbox_sql.reads.of_response`); and the counts the metrics report."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import reads
 from zeroparty.adapters.db.schema import answers, responses
-
-
-class DeliveryItem(BaseModel):
-    destination: str
-    state: str
-    attempts: int
-    attributes: dict[str, Any]
-    delivered_at: datetime | None
-    last_error: str | None
-
-
-class ResponseStatus(BaseModel):
-    id: str
-    channel: str
-    email: str | None
-    external_id: str | None  # from a signed token, when the response carried one
-    outcome: str | None
-    created_at: datetime
-    completed_at: datetime | None
-    answers: dict[str, Any]
-    path: list[str]  # the screens its rules routed it through, in order
-    variables: dict[str, Any]  # its variables after them
-    delivered: bool
-    deliveries: list[DeliveryItem]
+from zeroparty.services.read_ports import DeliveryItem, OutboxCount, ResponseStatus, StoreCounts
 
 
 class SqlResponses:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def counts(self) -> StoreCounts:
+        """Outbox items by destination and state, and responses stored (the metrics, at scrape time)."""
+        with reader(self._engine).connect() as conn:
+            rows = reads.counts_by_name(conn)
+            total = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
+        return StoreCounts([OutboxCount(r.name, r.state, r.n) for r in rows], int(total))
 
     def status(self, response_id: str) -> ResponseStatus | None:
         with reader(self._engine).connect() as conn:

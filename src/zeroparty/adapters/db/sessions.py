@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,8 +20,8 @@ from sqlalchemy.engine import Engine
 
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.metadata import UTCDateTime, metadata
+from zeroparty.domain.operator_tokens import SESSION_LIFETIME, Session
 
-SESSION_LIFETIME = timedelta(hours=12)  # a working day at most, whatever happens
 MAX_PRINCIPAL = 200
 
 
@@ -38,13 +37,6 @@ def session_table(name: str, owner: sa.MetaData) -> sa.Table:
 
 
 sessions = session_table("sessions", metadata)
-
-
-@dataclass(frozen=True)
-class Session:
-    principal: str
-    created_at: datetime
-    expires_at: datetime
 
 
 def _digest(session_id: str) -> str:

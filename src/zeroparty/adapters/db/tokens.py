@@ -1,15 +1,9 @@
-"""Operator API tokens: created once and shown once, stored as SHA-256 digests, revocable.
-
-A token is 32 random bytes (URL-safe base64 behind a `zp_` prefix), so a plain digest is as strong as
-a slow password hash would be and lets a request be checked with one indexed lookup.
-"""
+"""Operator API tokens: created once and shown once, stored as SHA-256 digests, revocable. What a
+token is (its shape, digest and view) is domain/operator_tokens.py."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,37 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import api_tokens
 from zeroparty.adapters.db.sessions import SqlSessions
+from zeroparty.domain.operator_tokens import PREFIX, TokenView, digest, principal
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 
-PREFIX = "zp_"
-PRINCIPAL_PREFIX = "api-token:"
 MAX_NAME = 100
 # Recording every use would turn each authenticated read into a write; once a minute is enough.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class TokenView:
-    """What may be shown of a token: never the token, only its last characters."""
-
-    id: int
-    name: str
-    hint: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-
-_TOKEN_SHAPE = re.compile(r"^zp_[A-Za-z0-9_-]{43}$")
-
-
-def looks_like_token(value: str) -> bool:
-    """Whether `value` has the shape of a token this server makes (it may still be unknown)."""
-    return _TOKEN_SHAPE.match(value) is not None
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _name_problem(name: str) -> str | None:
@@ -58,17 +27,6 @@ def _name_problem(name: str) -> str | None:
     if not all(c.isalnum() or c in "-_." for c in name):
         return "may hold letters, digits, '-', '_' and '.' only"
     return None
-
-
-def principal(token_id: int) -> str:
-    """The name a token's browser sessions belong to (adapters/db/sessions.py)."""
-    return f"{PRINCIPAL_PREFIX}{token_id}"
-
-
-def token_id_of(owner: str) -> int | None:
-    """The token id behind a session principal, or None when it is not a token's."""
-    digits = owner.removeprefix(PRINCIPAL_PREFIX)
-    return int(digits) if owner.startswith(PRINCIPAL_PREFIX) and digits.isascii() and digits.isdigit() else None
 
 
 class SqlTokens:

@@ -5,7 +5,7 @@ of the assembled app to keep it so).
 An operator credential is an API token (`zeroparty tokens create NAME`) sent as
 `Authorization: Bearer <token>`, or — for reading in a browser — the session the login page starts
 after checking such a token: the cookie holds a signed random session id, and the session itself is
-kept on the server (adapters/db/sessions.py), so logout and revoking the token end it for good. The
+kept on the server (`OperatorSessions`), so logout and revoking the token end it for good. The
 cookie is only honoured for safe methods (GET, HEAD), so it can never be used to make a change on
 someone's behalf.
 """
@@ -22,10 +22,17 @@ from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
-from zeroparty.adapters.db.sessions import SESSION_LIFETIME, SqlSessions
-from zeroparty.adapters.db.tokens import SqlTokens, TokenView, digest, looks_like_token, principal, token_id_of
 from zeroparty.domain.login_limits import LoginLimiter, client_key
+from zeroparty.domain.operator_tokens import (
+    SESSION_LIFETIME,
+    TokenView,
+    digest,
+    looks_like_token,
+    principal,
+    token_id_of,
+)
 from zeroparty.errors import FieldError, Unauthorized
+from zeroparty.services.read_ports import OperatorSessions, OperatorTokens
 
 # "METHOD /path" (as routed, with {params}) → why it is open to anonymous callers.
 PUBLIC_ROUTES: dict[str, str] = {
@@ -110,8 +117,8 @@ class SignIn:
 
 @dataclass(frozen=True)
 class OperatorAuth:
-    tokens: SqlTokens
-    sessions: SqlSessions
+    tokens: OperatorTokens
+    sessions: OperatorSessions
     session_secret: bytes
     clock: Callable[[], datetime]
     # Failed sign-ins per client and per token presented (docs/security.md, "Sign-in limits"); touched

@@ -9,7 +9,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zeroparty.adapters.db.responses import ResponseStatus
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.braze_definition import definition_schema
@@ -17,6 +16,7 @@ from zeroparty.domain.experience.elements import IDENT
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.admission import FREE, Arrival
+from zeroparty.services.read_ports import ResponseStatus
 
 # A person's answers and email: no cache, in a browser or on the way, may keep them.
 NO_STORE = {"Cache-Control": "no-store"}

@@ -6,9 +6,6 @@ from dataclasses import dataclass, field
 
 from fastapi.templating import Jinja2Templates
 
-from zeroparty.adapters.db.destinations import SqlDestinations
-from zeroparty.adapters.db.experiences import SqlExperienceStore
-from zeroparty.adapters.db.responses import SqlResponses
 from zeroparty.adapters.http.access import OperatorAuth
 from zeroparty.adapters.http.arrivals import Arrivals
 from zeroparty.adapters.http.respondent_pass import RespondentPasses
@@ -16,14 +13,14 @@ from zeroparty.adapters.http.revisit import RevisitPass
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.assets import AssetService
 from zeroparty.services.capture import CaptureService
+from zeroparty.services.read_ports import PublishedListing, ResponseReads
 
 
 @dataclass(frozen=True)
 class AppContext:
     capture: CaptureService
-    experiences: SqlExperienceStore
-    responses: SqlResponses
-    destinations: SqlDestinations
+    experiences: PublishedListing
+    responses: ResponseReads
     templates: Jinja2Templates
     auth: OperatorAuth
     revisit: RevisitPass  # lets the browser that completed a response see its outcome again, briefly

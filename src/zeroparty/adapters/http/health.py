@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from zeroparty.adapters.db.readiness import Readiness
+from zeroparty.services.read_ports import Readiness
 
 TIMEOUT_S = 3.0
 RETRY_AFTER_S = 5
