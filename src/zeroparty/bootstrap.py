@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from zeroparty.services.analytics import AnalyticsService
     from zeroparty.services.assets import AssetService
     from zeroparty.services.capture import CaptureService
+    from zeroparty.services.deliveries import DeliveriesService
 
 log = logging.getLogger("zeroparty")
 
@@ -112,6 +113,14 @@ def asset_service(engine: Engine) -> AssetService:
     from zeroparty.services.assets import AssetService
 
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
+
+
+def deliveries_service(engine: Engine, outbox: SqlOutbox | None = None) -> DeliveriesService:
+    """Delivery's figures and dead items on `engine`'s store (no key is read); with `outbox`, replay too."""
+    from zeroparty.adapters.db.deliveries import SqlDeliveries
+    from zeroparty.services.deliveries import DeliveriesService
+
+    return DeliveriesService(SqlDeliveries(engine), outbox)
 
 
 def analytics_service(engine: Engine) -> AnalyticsService:

@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import confirm, err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import confirm, err, fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.latency import LATENCY_SAMPLE
 from zeroparty.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from zeroparty.adapters.db.deliveries import DeadItem, DestinationStats, SqlDeliveries
+    from zeroparty.services.deliveries import DeadItem, DestinationStats
 
 deliveries_cli = typer.Typer(
     help="Delivery per destination: counts, latency, requests and data points; dead items and replay."
@@ -25,7 +23,6 @@ app.add_typer(deliveries_cli, name="deliveries")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
 DestinationOpt = Annotated[str | None, typer.Option("--destination", help="Only this destination.")]
-_REPLAY_CHUNK = 500  # ids per replay transaction
 
 
 def _seconds(value: float | None) -> str:
@@ -39,12 +36,6 @@ def _status(s: DestinationStats) -> str:
         return "active"
     until = f" (until {s.paused_until:%Y-%m-%d %H:%M:%S} UTC)" if s.paused_until is not None else ""
     return f"paused{until}: {s.paused_reason}"
-
-
-def _deliveries(engine: Engine) -> SqlDeliveries:
-    from zeroparty.adapters.db.deliveries import SqlDeliveries
-
-    return SqlDeliveries(engine)
 
 
 def _stats_json(stats: list[DestinationStats]) -> dict[str, Any]:
@@ -84,7 +75,9 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     requests sent, data points sent and saved."""
     if ctx.invoked_subcommand is not None:
         return
-    stats = _deliveries(store(settings())).stats(now())
+    from zeroparty.bootstrap import deliveries_service
+
+    stats = deliveries_service(store(settings())).stats()
     if as_json:
         print_json(_stats_json(stats))
         return
@@ -151,8 +144,10 @@ def _dead_json(item: DeadItem) -> dict[str, Any]:
 @deliveries_cli.command("dead")
 def dead(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
     """Every dead item, newest first, with Braze's reason for its object."""
+    from zeroparty.bootstrap import deliveries_service
+
     try:
-        items = _deliveries(store(settings())).dead(destination)
+        items = deliveries_service(store(settings())).dead(destination)
     except InvalidInput as exc:
         fail(str(exc))
     if as_json:
@@ -194,52 +189,27 @@ def replay(
         fail("--all: give either ids or --all, not both")
     if not replay_all and not ids:
         fail("ID: name the dead items to replay (see `zeroparty deliveries dead`), or pass --all")
+    from zeroparty.bootstrap import deliveries_service
+
     rt = runtime(settings(), create=False)
-    reads = _deliveries(rt.engine)
+    service = deliveries_service(rt.engine, rt.outbox)
     try:
-        dest_id = reads.destination_id(destination) if destination is not None else None
+        if replay_all:
+            found = service.dead(destination)
+            if not found:
+                out.print(plain("Nothing to replay: there are no dead items."), highlight=False)
+                return
+            where = f" of '{destination}'" if destination is not None else ""
+            if not yes and not confirm(f"Replay all {len(found)} dead item(s){where}?"):
+                fail("--all: not confirmed, nothing was replayed (pass --yes to replay without asking)")
+        done = service.replay(None if replay_all else ids, destination)
     except InvalidInput as exc:
         fail(str(exc))
-    problems: list[str] = []
-    if replay_all:
-        wanted = [i.id for i in reads.dead(destination)]
-        if not wanted:
-            out.print(plain("Nothing to replay: there are no dead items."), highlight=False)
-            return
-        where = f" of '{destination}'" if destination is not None else ""
-        if not yes and not confirm(f"Replay all {len(wanted)} dead item(s){where}?"):
-            fail("--all: not confirmed, nothing was replayed (pass --yes to replay without asking)")
-    else:
-        wanted, problems = _dead_among(reads, ids, destination)
-    replayed = sum(
-        rt.outbox.requeue_dead(wanted[n : n + _REPLAY_CHUNK], now(), destination_id=dest_id)
-        for n in range(0, len(wanted), _REPLAY_CHUNK)
-    )
     out.print(
-        plain(f"Replayed {replayed} dead item(s): back to pending with the same id, their history kept."),
+        plain(f"Replayed {done.replayed} dead item(s): back to pending with the same id, their history kept."),
         highlight=False,
     )
-    if replayed < len(wanted):  # dead a moment ago, replayed by someone else meanwhile
-        problems.append(f"ID: {len(wanted) - replayed} item(s) were no longer dead when replayed")
-    for problem in problems:
+    for problem in done.problems:
         err.print(plain(f"error: {problem}"), highlight=False)
-    if problems:
+    if done.problems:
         raise typer.Exit(1)
-
-
-def _dead_among(reads: SqlDeliveries, ids: list[str], destination: str | None) -> tuple[list[str], list[str]]:
-    """The ids that are dead items (of `destination`), and a problem line for each other id."""
-    found = reads.items(ids)
-    wanted: list[str] = []
-    problems: list[str] = []
-    for item_id in dict.fromkeys(ids):
-        item = found.get(item_id)
-        if item is None:
-            problems.append(f"ID: '{item_id}' is not a delivery item")
-        elif item.state != "dead":
-            problems.append(f"ID: '{item_id}' is {item.state.replace('_', ' ')}, not dead: nothing to replay")
-        elif destination is not None and item.destination != destination:
-            problems.append(f"ID: '{item_id}' is a dead item of '{item.destination}', not of --destination")
-        else:
-            wanted.append(item_id)
-    return wanted, problems

@@ -1,12 +1,11 @@
-"""Read side of delivery for `zeroparty deliveries`: per-destination counts, latency and counters,
-the dead items with Braze's reason for each, and what a list of item ids refers to. This module
+"""Read side of delivery (services/deliveries.py's `DeliveryReads`): per-destination counts, latency
+and counters, the dead items with Braze's reason for each, and what a list of item ids refers to. This module
 shapes what it shows; the statements it runs on the delivery tables are `outbox_sql/reads.py`'s
 and `outbox_sql/counters.py`'s."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,49 +14,14 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import counters, reads
 from zeroparty.adapters.db.schema import destinations
-from zeroparty.domain.budget import BudgetState, budget_state
+from zeroparty.domain.budget import budget_state
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
 from zeroparty.errors import FieldError, NotFound
+from zeroparty.services.deliveries import DeadItem, DestinationStats, ItemState
 
 D = destinations.c
 _IN_CHUNK = 500  # ids per IN (…): far below SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True)
-class DestinationStats:
-    name: str
-    pending: int
-    in_flight: int
-    delivered: int
-    dead: int
-    paused_reason: str | None
-    paused_until: datetime | None
-    latency_p50_s: float | None  # from queued (outbox.created_at) to delivered_at
-    latency_p99_s: float | None
-    latency_rows: int  # delivered rows the percentiles are over (the last LATENCY_SAMPLE at most)
-    requests: int
-    points_sent: int
-    points_saved: int
-    budget: BudgetState = BudgetState(0, None, False)  # this calendar month's points against the budget
-
-
-@dataclass(frozen=True)
-class DeadItem:
-    id: str
-    destination: str
-    user: str  # the email the row is for
-    dead_at: datetime  # when it was dead-lettered (its last `dead` attempt)
-    attempts: int
-    reason: str | None  # Braze's reason for this item's object, or why it could not be sent
-    response_id: str
-
-
-@dataclass(frozen=True)
-class ItemState:
-    id: str
-    destination: str
-    state: str
 
 
 def _chunks(ids: Sequence[str]) -> list[list[str]]:
