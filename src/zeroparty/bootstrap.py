@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from zeroparty.services.assets import AssetService
     from zeroparty.services.capture import CaptureService
     from zeroparty.services.deliveries import DeliveriesService
+    from zeroparty.services.destination_types import DestinationView, StoredDefinition
 
 log = logging.getLogger("zeroparty")
 
@@ -113,6 +114,20 @@ def asset_service(engine: Engine) -> AssetService:
     from zeroparty.services.assets import AssetService
 
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
+
+
+def destination_views(engine: Engine) -> list[DestinationView]:
+    """Every destination with its queue counts, by name (no key is read)."""
+    from zeroparty.adapters.db.destinations import list_destinations
+
+    return list_destinations(engine)
+
+
+def current_definitions(engine: Engine) -> list[StoredDefinition]:
+    """Each experience's latest version, by slug."""
+    from zeroparty.adapters.db.published import current_definitions as latest
+
+    return latest(engine)
 
 
 def deliveries_service(engine: Engine, outbox: SqlOutbox | None = None) -> DeliveriesService:

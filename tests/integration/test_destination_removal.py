@@ -18,12 +18,13 @@ from tests.support.databases import database_url
 from tests.support.definitions import sample
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db import migrate, outbox_sql
-from zeroparty.adapters.db.destinations import Removed, SqlDestinations
+from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox_sql import counters, queue, records, rows
 from zeroparty.adapters.db.schema import delivery_attempts, outbox, responses
 from zeroparty.domain.profile_change import ProfileChange
+from zeroparty.services.destination_types import Removed
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

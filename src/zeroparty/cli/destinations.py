@@ -22,9 +22,9 @@ from zeroparty.errors import InvalidInput
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from zeroparty.adapters.db.destinations import BrazeConnection, DestinationView
     from zeroparty.bootstrap import Runtime
     from zeroparty.domain.destination_settings import DestinationSettings
+    from zeroparty.services.destination_types import BrazeConnection, DestinationView
 
 __all__ = ["braze_client", "call_braze", "connection"]  # shared with the other destination commands
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]

@@ -27,9 +27,9 @@ from zeroparty.errors import DeliveryError
 if TYPE_CHECKING:
     from zeroparty.adapters.braze.client import BrazeClient, Timed
     from zeroparty.adapters.db.backfill import Queued
-    from zeroparty.adapters.db.destinations import BrazeConnection
     from zeroparty.delivery.ports import SendResult
     from zeroparty.domain.synthetic import SyntheticPerson, SyntheticSend
+    from zeroparty.services.destination_types import BrazeConnection
 
 
 # -- test ----------------------------------------------------------------------------------------

@@ -35,8 +35,9 @@ from zeroparty.errors import DeliveryError, InvalidInput
 
 if TYPE_CHECKING:
     from zeroparty.adapters.braze.client import BrazeClient
-    from zeroparty.adapters.db.destinations import BrazeConnection, SqlDestinations
+    from zeroparty.adapters.db.destinations import SqlDestinations
     from zeroparty.adapters.db.people import Found, LocalErasure, LogKeys, SqlPeople
+    from zeroparty.services.destination_types import BrazeConnection
 
 NOT_CONFIRMED = "--yes: not confirmed, nothing was deleted in Braze"
 GONE = "the destination no longer exists; delete the person's profiles in Braze by hand"

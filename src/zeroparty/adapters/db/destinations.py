@@ -4,7 +4,6 @@ statements of `outbox_sql/`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,45 +20,7 @@ from zeroparty.adapters.db.schema import destinations
 from zeroparty.domain.classify import paused_for_endpoint
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.errors import ConfigurationError, FieldError, InvalidInput, NotFound
-
-
-@dataclass(frozen=True)
-class DestinationView:
-    """What may be shown of a destination: never the key, only a hint of its last characters."""
-
-    id: int
-    name: str
-    kind: str
-    endpoint: str
-    key_hint: str
-    paused_reason: str | None
-    paused_until: datetime | None
-    pending: int
-    delivered: int
-    dead: int
-    settings: DestinationSettings = field(default_factory=DestinationSettings)
-
-
-@dataclass(frozen=True)
-class BrazeConnection:
-    """What it takes to call Braze for one destination. Holds the key in clear: never print it."""
-
-    id: int
-    name: str
-    endpoint: str
-    api_key: str = field(repr=False)
-    key_hint: str
-    paused_reason: str | None
-    settings: DestinationSettings
-
-
-@dataclass(frozen=True)
-class Removed:
-    """What removing a destination deleted with it."""
-
-    outbox_rows: int
-    waiting: int  # of them, rows not yet delivered (pending or in flight)
-    attempts: int
+from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed
 
 
 def _settings(stored: Any, name: str) -> DestinationSettings:

@@ -4,8 +4,6 @@ consent checks: reading it builds no experience models, so those commands start 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,14 +11,7 @@ from sqlalchemy.engine import Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
 from zeroparty.domain.assets import DefinitionVersion
-
-
-@dataclass(frozen=True)
-class StoredDefinition:
-    slug: str
-    version: int
-    definition: dict[str, Any]  # as `Experience.model_dump(mode="json", by_alias=True)` wrote it
-    state: str = "published"  # published | unpublished | closed
+from zeroparty.services.destination_types import StoredDefinition
 
 
 def current_definitions(engine: Engine) -> list[StoredDefinition]:

@@ -1,0 +1,59 @@
+"""What the stores say about destinations and the latest definitions, as the services, the CLI and
+the web see it (the SQL stores fill these in; adapters/db/destinations.py, published.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from zeroparty.domain.destination_settings import DestinationSettings
+
+
+@dataclass(frozen=True)
+class DestinationView:
+    """What may be shown of a destination: never the key, only a hint of its last characters."""
+
+    id: int
+    name: str
+    kind: str
+    endpoint: str
+    key_hint: str
+    paused_reason: str | None
+    paused_until: datetime | None
+    pending: int
+    delivered: int
+    dead: int
+    settings: DestinationSettings = field(default_factory=DestinationSettings)
+
+
+@dataclass(frozen=True)
+class BrazeConnection:
+    """What it takes to call Braze for one destination. Holds the key in clear: never print it."""
+
+    id: int
+    name: str
+    endpoint: str
+    api_key: str = field(repr=False)
+    key_hint: str
+    paused_reason: str | None
+    settings: DestinationSettings
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What removing a destination deleted with it."""
+
+    outbox_rows: int
+    waiting: int  # of them, rows not yet delivered (pending or in flight)
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StoredDefinition:
+    """An experience's latest version as stored."""
+
+    slug: str
+    version: int
+    definition: dict[str, Any]  # as `Experience.model_dump(mode="json", by_alias=True)` wrote it
+    state: str = "published"  # published | unpublished | closed
