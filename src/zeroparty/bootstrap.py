@@ -146,6 +146,25 @@ def analytics_service(engine: Engine) -> AnalyticsService:
     return AnalyticsService(SqlAnalytics(engine))
 
 
+if TYPE_CHECKING:
+    from zeroparty.services.erasure import ErasureService
+
+
+def erasure_service(rt: Runtime) -> ErasureService:
+    """Erasing a person on the runtime's store and in its Braze destinations (`people erase`)."""
+    import httpx
+
+    from zeroparty.adapters.braze.client import BrazeClient
+    from zeroparty.adapters.db.people import SqlPeople
+    from zeroparty.services.erasure import ErasureService
+
+    def braze() -> BrazeClient:
+        # An operator is watching: wait less than the worker does.
+        return BrazeClient(timeout=httpx.Timeout(15.0, connect=5.0))
+
+    return ErasureService(SqlPeople(rt.engine, rt.box), rt.destinations, braze, rt.erasure_secret)
+
+
 def sandbox_key(settings: Settings) -> str:
     """The sandbox's API key: configured, else one generated once and kept in the data dir."""
     if settings.sandbox_api_key:

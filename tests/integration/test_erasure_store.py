@@ -25,11 +25,12 @@ from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
-from zeroparty.adapters.db.people import SEALED_IDS, Found, LogKeys, SqlPeople
+from zeroparty.adapters.db.people import SEALED_IDS, SqlPeople
 from zeroparty.adapters.db.schema import delivery_queue, delivery_state, erasures, outbox, responses
 from zeroparty.domain.erasure import Outcome, Sent, SentRow
 from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
 from zeroparty.errors import InvalidInput
+from zeroparty.services.people import Found, LogKeys
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ADA = "ada@example.com"

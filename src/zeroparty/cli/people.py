@@ -3,7 +3,8 @@
 `people erase` looks first, asks, then deletes: the profiles zeroparty wrote are found in each
 destination that was sent something for the person (domain/erasure.py says which ones go), shown,
 and deleted by braze_id once the operator agrees; the local erasure happens after the answer, so a
-"no" leaves everything as it was. The steps are in cli/erasure.py."""
+"no" leaves everything as it was. The steps are in services/erasure.py; cli/erasure.py shows the plan,
+asks and reports."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 the erasure log (`erasures`), which keys the address with an HMAC, never the address itself.
 
 Two steps, so nothing is erased before the operator has seen what will go in Braze: `find` reads
-what each destination was sent for the person (nothing changes), `erase` deletes and logs.
+what each destination was sent for the person (nothing changes), `erase` deletes and logs. It is
+the `PeopleStore` of services/people.py, which defines what it answers with.
 
 The delivery tables (outbox, attempts, queue, records) are read and emptied through the named
 statements of `outbox_sql/`; every other table keyed by the user or made from a response is
@@ -11,8 +12,7 @@ found in the schema, so a table added later is erased too."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from zeroparty.adapters.db.outbox_sql import queue, records, rows
 from zeroparty.adapters.db.schema import destinations, erasures, responses
 from zeroparty.domain.erasure import Delivered, Outcome, Sent, SentRow
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.people import Found, LocalErasure, LogKeys, SentOf
 
 CONSENT_TABLE = "consent_records"
 # Key of a logged call not done yet: what the destination was sent, sealed with the SecretBox, so
@@ -33,41 +34,6 @@ CONSENT_TABLE = "consent_records"
 SEALED_SENT = "sealed_sent"
 # The same for calls logged before lookups: only the external ids to delete by.
 SEALED_IDS = "sealed_external_ids"
-
-
-@dataclass(frozen=True)
-class LogKeys:
-    """How the erasure log names one address: its HMAC, and the plain SHA-256 of older rows."""
-
-    hmac: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Found:
-    """What the store holds of one person, read before anything is erased."""
-
-    responses: int
-    external_ids: tuple[str, ...]  # the signed external ids their responses carried
-    delivered: dict[str, Delivered]  # destination → what it was sent (only those sent something)
-    leftover: dict[str, Sent]  # destination → what an unfinished earlier erasure kept sealed for it
-    destinations: tuple[str, ...] = ()  # every destination there is
-
-
-@dataclass(frozen=True)
-class LocalErasure:
-    """What the local erasure deleted."""
-
-    erasure_id: int
-    responses: int
-    rows: dict[str, int]  # table -> rows deleted
-    # Destinations sent something for the person between `find` and `erase` (a worker delivered
-    # meanwhile): the profiles looked up may not be all there are.
-    changed: frozenset[str] = frozenset()
-    sealed: dict[str, Sent] = field(default_factory=dict)  # destination → what was sealed for it
-
-
-SentOf = Callable[[str, Found], Sent]
 
 
 def _by_user(table: sa.Table) -> sa.Column[Any] | None:
