@@ -116,6 +116,36 @@ def asset_service(engine: Engine) -> AssetService:
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
 
 
+if TYPE_CHECKING:
+    from zeroparty.services.experience_secrets import ExperienceSecretService
+    from zeroparty.services.operator_tokens import OperatorTokenService
+    from zeroparty.services.variant_admin import VariantAdmin
+
+
+def operator_token_service(engine: Engine) -> OperatorTokenService:
+    """Operators' API tokens on `engine`'s store: create, list, revoke (no key is read)."""
+    from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.services.operator_tokens import OperatorTokenService
+
+    return OperatorTokenService(SqlTokens(engine))
+
+
+def variant_admin(engine: Engine) -> VariantAdmin:
+    """The experiences' A/B variants on `engine`'s store (no key is read)."""
+    from zeroparty.adapters.db.variants import SqlVariants
+    from zeroparty.services.variant_admin import VariantAdmin
+
+    return VariantAdmin(SqlVariants(engine))
+
+
+def experience_secret_service(engine: Engine, box: SecretBox) -> ExperienceSecretService:
+    """The experiences' token secrets on `engine`'s store, sealed with `box` (the runtime's key)."""
+    from zeroparty.adapters.db.capture import SqlExperienceSecrets
+    from zeroparty.services.experience_secrets import ExperienceSecretService
+
+    return ExperienceSecretService(SqlExperienceSecrets(engine, box))
+
+
 def destination_views(engine: Engine) -> list[DestinationView]:
     """Every destination with its queue counts, by name (no key is read)."""
     from zeroparty.adapters.db.destinations import list_destinations

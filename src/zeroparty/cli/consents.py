@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _published(engine: Engine) -> list[dict[str, Any]]:
-    from zeroparty.adapters.db.published import current_definitions
+    from zeroparty.bootstrap import current_definitions
 
     return [d.definition for d in current_definitions(engine)]
 
@@ -26,10 +26,10 @@ def _published(engine: Engine) -> list[dict[str, Any]]:
 def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None = None) -> None:
     """A warning per consent key of `experiences` (default: every published one) that a destination
     does not map, with the command that maps it."""
-    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.bootstrap import destination_views
     from zeroparty.domain.consent_groups import unmapped
 
-    destinations = {d.name: d.settings for d in list_destinations(engine)}
+    destinations = {d.name: d.settings for d in destination_views(engine)}
     if not destinations:
         return
     definitions = _published(engine) if experiences is None else [exp.stored_form() for exp in experiences]

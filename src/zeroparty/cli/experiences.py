@@ -178,9 +178,9 @@ class ArrayLimit:
 
 def _destinations(engine: Engine) -> list[tuple[str, DestinationSettings]]:
     """Each destination's name and settings, read once for the array limit and the forecast."""
-    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.bootstrap import destination_views
 
-    return [(d.name, d.settings) for d in list_destinations(engine)]
+    return [(d.name, d.settings) for d in destination_views(engine)]
 
 
 def _array_limit(destinations: list[tuple[str, DestinationSettings]]) -> ArrayLimit:
@@ -265,10 +265,10 @@ def import_(file: Path) -> None:
 
 def _note_variants(engine: Engine, slug: str, version: int, created: bool) -> None:
     """While A/B variants are set, they decide what respondents get, not the latest version."""
-    from zeroparty.adapters.db.variants import SqlVariants
+    from zeroparty.bootstrap import variant_admin
 
-    served = SqlVariants(engine).list(slug)
-    if created and served and version not in {v.version for v in served}:
+    served = variant_admin(engine).served_instead(slug, version)
+    if created and served:
         names = ", ".join(f"{v.name} (version {v.version})" for v in served)
         say(
             f"'{slug}' is served as its variants {names}: version {version} reaches respondents once a variant "
@@ -282,7 +282,7 @@ def list_experiences(
 ) -> None:
     """List experiences: the current version of each, whether it is published, unpublished or
     closed, and when it stops taking responses (`settings.closes_at`)."""
-    from zeroparty.adapters.db.published import current_definitions
+    from zeroparty.bootstrap import current_definitions
 
     found = [
         (d.slug, d.version, str(d.definition.get("title", "")), d.state, _closes_at(d.definition))
@@ -366,11 +366,11 @@ def secret(
     ] = False,
 ) -> None:
     """Make the secret the brand's server signs external id tokens with, and print it once."""
-    from zeroparty.adapters.db.capture import SqlExperienceSecrets
+    from zeroparty.bootstrap import experience_secret_service
 
     rt = runtime(settings(), create=False)
     try:
-        made = SqlExperienceSecrets(rt.engine, rt.box).create(slug, now(), rotate=rotate)
+        made = experience_secret_service(rt.engine, rt.box).make(slug, rotate=rotate)
     except (InvalidInput, NotFound) as exc:
         fail(str(exc))
     # The secret alone on stdout, so `SECRET=$(zeroparty experiences secret quiz)` works.

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.records import Field, say, show
 from zeroparty.errors import InvalidInput
 
@@ -28,9 +28,11 @@ def create(
     ] = False,
 ) -> None:
     """Create a token and print it once; only a digest of it is kept."""
+    from zeroparty.bootstrap import operator_token_service
+
     rt = runtime(settings())
     try:
-        token = rt.tokens.create(name, now(), replace=replace)
+        token = operator_token_service(rt.engine).create(name, replace=replace)
     except InvalidInput as exc:
         fail(str(exc))
     # The token alone on stdout, so `TOKEN=$(zeroparty tokens create ci)` works; the advice on stderr.
@@ -44,9 +46,9 @@ def list_tokens(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
 ) -> None:
     """List tokens (never their values)."""
-    from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.bootstrap import operator_token_service
 
-    tokens = SqlTokens(store(settings())).list()
+    tokens = operator_token_service(store(settings())).tokens()
     if as_json:
         print_json(
             [
@@ -88,9 +90,11 @@ def list_tokens(
 @tokens_cli.command("revoke")
 def revoke(name: str) -> None:
     """Revoke a token: requests carrying it are refused from now on, and its browser sessions end."""
+    from zeroparty.bootstrap import operator_token_service
+
     rt = runtime(settings(), create=False)  # nothing to revoke in a store that does not exist
     try:
-        rt.tokens.revoke(name, now())
+        operator_token_service(rt.engine).revoke(name)
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Revoked '{name}'"), highlight=False)

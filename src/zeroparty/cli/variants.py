@@ -56,26 +56,26 @@ def variants(
     New respondents get a variant drawn by weight and keep it when they come back; each response
     keeps the variant and version it started on. While variants are set, publishing a new version
     changes nothing for respondents until a variant names it (or `--clear`)."""
-    from zeroparty.adapters.db.variants import SqlVariants
-    from zeroparty.domain.experience.variants import BadVariant, parse_variant
+    from zeroparty.bootstrap import variant_admin
+    from zeroparty.domain.experience.variants import BadVariant
 
     if set_ and clear:
         fail("--set and --clear: give one or the other")
-    found = SqlVariants(store(settings()))
+    admin = variant_admin(store(settings()))
     try:
         if clear:
-            had = found.clear(slug)
+            had = admin.clear(slug)
             say(
                 f"'{slug}' has no variants now" + (f" (it had {had})" if had else "") + ": it serves its latest version"
             )
             return
         if set_:
             try:
-                wanted = [parse_variant(spec) for spec in set_]
+                made = admin.set(slug, set_)
             except BadVariant as exc:
                 fail(f"--set: {exc}")
-            _show(slug, found.replace(slug, wanted), as_json)
+            _show(slug, made, as_json)
             return
-        _show(slug, found.list(slug), as_json)
+        _show(slug, admin.variants(slug), as_json)
     except InvalidInput as exc:  # NotFound too: an unknown experience
         fail("\n".join(f"{e.field}: {e.message}" for e in exc.errors))

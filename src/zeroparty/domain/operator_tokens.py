@@ -1,6 +1,7 @@
-"""Operator API tokens and browser sessions, as the rest of zeroparty sees them: what may be shown of
-a token, the shape of one, its digest, and the name a token's browser sessions belong to. Pure; the
-store is adapters/db/tokens.py and adapters/db/sessions.py.
+"""Operator API tokens and browser sessions, as the rest of zeroparty sees them: what may name a
+token and what may be shown of one, the shape of one, its digest, and the name a token's browser
+sessions belong to. Pure; the store is adapters/db/tokens.py and adapters/db/sessions.py, and
+operators manage tokens through services/operator_tokens.py.
 
 A token is 32 random bytes (URL-safe base64 behind a `zp_` prefix), so a plain digest is as strong as
 a slow password hash would be and lets a request be checked with one indexed lookup.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 PREFIX = "zp_"
+MAX_NAME = 100
 PRINCIPAL_PREFIX = "api-token:"
 SESSION_LIFETIME = timedelta(hours=12)  # a working day at most, whatever happens
 
@@ -37,6 +39,15 @@ class Session:
     principal: str
     created_at: datetime
     expires_at: datetime
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a token, or None: it is shown in listings and typed in commands."""
+    if not name.strip() or len(name) > MAX_NAME:
+        return f"must be 1 to {MAX_NAME} characters"
+    if not all(c.isalnum() or c in "-_." for c in name):
+        return "may hold letters, digits, '-', '_' and '.' only"
+    return None
 
 
 _TOKEN_SHAPE = re.compile(r"^zp_[A-Za-z0-9_-]{43}$")

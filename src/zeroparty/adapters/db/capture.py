@@ -236,7 +236,8 @@ SECRET_PREFIX = "zps_"
 
 
 class SqlExperienceSecrets:
-    """Each experience's token secret: made here, shown once, kept only sealed."""
+    """Each experience's token secret: made here, shown once, kept only sealed (the `SecretMaker`
+    port of services/experience_secrets.py)."""
 
     def __init__(self, engine: Engine, box: SecretBox) -> None:
         self._engine = engine

@@ -1,5 +1,6 @@
 """Operator API tokens: created once and shown once, stored as SHA-256 digests, revocable. What a
-token is (its shape, digest and view) is domain/operator_tokens.py."""
+token is (its name, shape, digest and view) is domain/operator_tokens.py; operators manage tokens
+through services/operator_tokens.py (the `TokenAdmin` port this implements)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import api_tokens
 from zeroparty.adapters.db.sessions import SqlSessions
-from zeroparty.domain.operator_tokens import PREFIX, TokenView, digest, principal
+from zeroparty.domain.operator_tokens import PREFIX, TokenView, digest, name_problem, principal
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 
-MAX_NAME = 100
 # Recording every use would turn each authenticated read into a write; once a minute is enough.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-
-
-def _name_problem(name: str) -> str | None:
-    if not name.strip() or len(name) > MAX_NAME:
-        return f"must be 1 to {MAX_NAME} characters"
-    if not all(c.isalnum() or c in "-_." for c in name):
-        return "may hold letters, digits, '-', '_' and '.' only"
-    return None
 
 
 class SqlTokens:
@@ -37,7 +29,7 @@ class SqlTokens:
     def create(self, name: str, now: datetime, *, replace: bool = False) -> str:
         """A new token for `name`; the only time its value is ever available. With `replace`, the
         active token of that name (if any) is revoked in the same transaction, its sessions ended."""
-        problem = _name_problem(name)
+        problem = name_problem(name)  # whoever writes a token, the store keeps no bad name
         if problem:
             raise InvalidInput(FieldError("NAME", problem))
         token = PREFIX + secrets.token_urlsafe(32)

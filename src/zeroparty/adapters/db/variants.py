@@ -1,5 +1,5 @@
 """A/B variants of an experience (`experience_variants`): named statements, and the store behind
-`zeroparty experiences variants`. Capture reads them through `variants_of` in its own transaction."""
+services/variant_admin.py (its `VariantStore` port). Capture reads them through `variants_of` in its own transaction."""
 
 from __future__ import annotations
 

@@ -1,0 +1,51 @@
+"""Operators' API tokens as operators manage them: create one (its value shown once), list them
+(never their values), revoke one. `zeroparty tokens` is one face of it; the console will be another.
+The store answers through `TokenAdmin`; what a token is lives in domain/operator_tokens.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from zeroparty.domain.operator_tokens import TokenView, name_problem
+from zeroparty.errors import FieldError, InvalidInput
+
+
+class TokenAdmin(Protocol):
+    def create(self, name: str, now: datetime, *, replace: bool = False) -> str:
+        """A new token for `name`, its value returned this once; InvalidInput when the name is taken
+        (unless `replace`: the active one of that name is revoked in the same transaction)."""
+        ...
+
+    def revoke(self, name: str, now: datetime) -> None:
+        """Revoke the active token of `name` and end its sessions; NotFound when there is none."""
+        ...
+
+    def list(self) -> list[TokenView]:
+        """Every token, active or revoked, by name."""
+        ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OperatorTokenService:
+    def __init__(self, tokens: TokenAdmin, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._tokens = tokens
+        self._clock = clock
+
+    def create(self, name: str, *, replace: bool = False) -> str:
+        """A new token for `name`, shown this once; InvalidInput naming NAME when it cannot be made."""
+        problem = name_problem(name)  # refused before the store is asked, with replace or not
+        if problem:
+            raise InvalidInput(FieldError("NAME", problem))
+        return self._tokens.create(name, self._clock(), replace=replace)
+
+    def revoke(self, name: str) -> None:
+        """Requests carrying the token are refused from now on, and its browser sessions end."""
+        self._tokens.revoke(name, self._clock())
+
+    def tokens(self) -> list[TokenView]:
+        return self._tokens.list()
