@@ -168,6 +168,52 @@ def deliveries_service(engine: Engine, outbox: SqlOutbox | None = None) -> Deliv
     return DeliveriesService(SqlDeliveries(engine), outbox)
 
 
+if TYPE_CHECKING:
+    from zeroparty.services.destination_backfill import BackfillService
+    from zeroparty.services.destination_forget import ForgetService
+    from zeroparty.services.destination_probe import DestinationCalls
+    from zeroparty.services.destinations import DestinationsService
+
+
+def destinations_service(rt: Runtime) -> DestinationsService:
+    """Operating the destinations of `rt`'s store: keys, settings, removal, what a test sends."""
+    from zeroparty.services.destinations import DestinationsService
+
+    return DestinationsService(rt.destinations, lambda: current_definitions(rt.engine), rt.experiences)
+
+
+def braze_client() -> BrazeClient:
+    """A Braze client for one-shot commands: they wait less than the worker, an operator is watching."""
+    import httpx
+
+    from zeroparty.adapters.braze.client import BrazeClient
+
+    return BrazeClient(timeout=httpx.Timeout(15.0, connect=5.0))
+
+
+def destination_calls() -> DestinationCalls:
+    """A destination's key check and test send, each on a one-shot Braze client of its own."""
+    from zeroparty.services.destination_probe import DestinationCalls
+
+    return DestinationCalls(braze_client)
+
+
+def backfill_service(rt: Runtime) -> BackfillService:
+    """Queueing the responses of `rt`'s store for a destination they were captured before."""
+    from zeroparty.adapters.db.backfill import SqlBackfill
+    from zeroparty.services.destination_backfill import BackfillService
+
+    return BackfillService(rt.destinations, SqlBackfill(rt.engine))
+
+
+def forget_service(rt: Runtime) -> ForgetService:
+    """Dropping the record of what a destination of `rt`'s store holds."""
+    from zeroparty.adapters.db.delivery_state import SqlHeldRecords
+    from zeroparty.services.destination_forget import ForgetService
+
+    return ForgetService(rt.destinations, SqlHeldRecords(rt.engine))
+
+
 def analytics_service(engine: Engine) -> AnalyticsService:
     """The funnel and the response export, on the store behind `engine`."""
     from zeroparty.adapters.db.analytics import SqlAnalytics

@@ -10,23 +10,22 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from zeroparty.bootstrap import braze_client  # `people erase` takes its one-shot Braze client from here
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import err, fail, iso, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.consents import warn_unmapped
-from zeroparty.cli.destination_keys import braze_client, call_braze, read_key, verified
+from zeroparty.cli.destination_keys import read_key, verified
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.verify import TRACK, needed_permissions, newly_needed
+from zeroparty.domain.verify import needed_permissions
 from zeroparty.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
-    from zeroparty.bootstrap import Runtime
     from zeroparty.domain.destination_settings import DestinationSettings
     from zeroparty.services.destination_types import BrazeConnection, DestinationView
+    from zeroparty.services.destinations import DestinationsService
 
-__all__ = ["braze_client", "call_braze", "connection"]  # shared with the other destination commands
+__all__ = ["braze_client", "destinations"]  # shared with the other destination and people commands
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]
 
 
@@ -38,6 +37,14 @@ class BatchLimitsChoice(StrEnum):
 # Braze's two contracts (docs/delivery.md, "Batching"): https://www.braze.com/docs/api/api_limits and
 # https://www.braze.com/docs/api/endpoints/user_data/post_user_track#monthly-active-users-cy-24-25.
 BATCH_LIMITS_HELP = "combined: 75 objects per request in all; per_array: 75 attributes + 75 events + 75 purchases"
+
+
+def destinations(create: bool = True) -> DestinationsService:
+    """The destinations of the store in the configured data dir (there must be one and a key
+    already, without `create`)."""
+    from zeroparty.bootstrap import destinations_service
+
+    return destinations_service(runtime(settings(), create=create))
 
 
 def _fail_invalid(exc: InvalidInput) -> NoReturn:
@@ -96,15 +103,15 @@ def add_braze(
     _valid_name(name)
     limits = _batch_limits(batch_limits)
     key = read_key()
-    rt = runtime(settings())
-    if any(d.name == name for d in rt.destinations.list()):
+    service = destinations()
+    if service.find(name) is not None:
         fail(f"name: a destination named '{name}' already exists")
     from zeroparty.domain.destination_settings import DestinationSettings
 
     wanted = DestinationSettings.model_validate({"batch_limits": limits})
     verified(url, key, no_verify, needed_permissions(wanted))
     try:
-        rt.destinations.add_braze(name, url, key, now(), wanted)
+        service.add_braze(name, url, key, wanted)
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Added Braze destination '{name}' → {url}"))
@@ -124,11 +131,11 @@ def list_destinations(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of blocks.")] = False,
 ) -> None:
     """List destinations (keys masked) with their queue counts and non-default settings."""
-    from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.bootstrap import destination_views
     from zeroparty.domain.destination_config import summary
 
     engine = store(settings())
-    found = list_destinations(engine)
+    found = destination_views(engine)
     if as_json:
         print_json([_destination_json(d) for d in found])
         warn_unmapped(engine)
@@ -179,17 +186,17 @@ def _destination_json(d: DestinationView) -> dict[str, Any]:
 @destinations_cli.command("resume")
 def resume_destination(name: str) -> None:
     """Resume a paused destination (after fixing its key, for instance)."""
-    rt = runtime(settings(), create=False)
+    service = destinations(create=False)
     try:
-        rt.destinations.resume(name)
+        service.resume(name)
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Resumed '{name}'"))
 
 
-def connection(rt: Runtime, name: str) -> BrazeConnection:
+def connection(service: DestinationsService, name: str) -> BrazeConnection:
     try:
-        return rt.destinations.connection(name)
+        return service.connection(name)
     except InvalidInput as exc:
         fail(str(exc))
 
@@ -202,11 +209,11 @@ def update_key(
     """Replace a destination's key, checked with Braze first; a paused destination resumes.
 
     The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt."""
-    rt = runtime(settings(), create=False)
-    dest = connection(rt, name)
+    service = destinations(create=False)
+    dest = connection(service, name)
     key = read_key()
     verified(dest.endpoint, key, no_verify, needed_permissions(dest.settings))
-    was_paused = rt.destinations.update_key(name, key)
+    was_paused = service.update_key(name, key)
     out.print(plain(f"Replaced the key of '{name}'."), highlight=False)
     _say_resumed(name, was_paused)
 
@@ -219,9 +226,9 @@ def remove(
     ] = False,
 ) -> None:
     """Remove a destination with its outbox rows and delivery history (one transaction)."""
-    rt = runtime(settings(), create=False)
+    service = destinations(create=False)
     try:
-        removed = rt.destinations.remove(name, force=force)
+        removed = service.remove(name, force=force)
     except InvalidInput as exc:
         fail(str(exc))
     dropped = f", {removed.waiting} of them never delivered" if removed.waiting else ""
@@ -257,41 +264,33 @@ def set_settings(
     permission (identify_emails=true: users.identify) is saved once the stored key has it."""
     from zeroparty.domain.destination_config import change_settings, summary
 
-    rt = runtime(settings(), create=False)
+    service = destinations(create=False)
     try:
-        current = rt.destinations.settings(name)
+        current = service.settings(name)
     except InvalidInput as exc:
         fail(str(exc))
     try:
         wanted = change_settings(current, assignments)
     except InvalidInput as exc:
         _fail_invalid(exc)
-    dest = connection(rt, name) if wanted.endpoint is not None else None
+    dest = connection(service, name) if wanted.endpoint is not None else None
     endpoint = wanted.endpoint if dest is not None and wanted.endpoint != dest.endpoint else None
     if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
     if wanted.settings.array_limit < current.array_limit:
-        _check_published_arrays(rt.engine, name, wanted.settings.array_limit)
-    _check_changed_key(rt, name, current, wanted.settings, endpoint, no_verify)
-    resumed = rt.destinations.set_settings(name, wanted.settings, endpoint=endpoint)
+        _check_published_arrays(service, name, wanted.settings.array_limit)
+    _check_changed_key(service, name, current, wanted.settings, endpoint, no_verify)
+    resumed = service.set_settings(name, wanted.settings, endpoint=endpoint)
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(name, resumed)
 
 
-def _check_published_arrays(engine: Engine, name: str, limit: int) -> None:
+def _check_published_arrays(service: DestinationsService, name: str, limit: int) -> None:
     """A lower array_limit is refused while a published experience could send more values than
     it keeps: Braze would drop picks the record says it holds."""
-    from zeroparty.adapters.db.published import current_definitions
-    from zeroparty.domain.array_limit import array_limit_problems
-    from zeroparty.domain.experience.model import Experience
-
-    problems = [
-        f"experience '{d.slug}' {p.field}: {p.message}"
-        for d in current_definitions(engine)
-        for p in array_limit_problems(Experience.model_validate(d.definition), limit, name)
-    ]
+    problems = service.array_limit_problems(name, limit)
     if problems:
         for problem in problems:
             err.print(plain(f"error: array_limit: {problem}"), highlight=False)
@@ -299,7 +298,7 @@ def _check_published_arrays(engine: Engine, name: str, limit: int) -> None:
 
 
 def _check_changed_key(
-    rt: Runtime,
+    service: DestinationsService,
     name: str,
     before: DestinationSettings,
     after: DestinationSettings,
@@ -308,12 +307,12 @@ def _check_changed_key(
 ) -> None:
     """The stored key must work where the destination is going (a key belongs to one instance), and
     have any permission the new settings add; exit 1 otherwise, nothing saved."""
-    needs = needed_permissions(after) if endpoint is not None else newly_needed(before, after)
+    from zeroparty.services.destinations import permissions_for_change
+
+    needs = permissions_for_change(before, after, moving=endpoint is not None)
     if not needs:
         return
-    dest = connection(rt, name)
-    if endpoint is None and TRACK not in needs:
-        needs = (TRACK, *needs)  # a refused key says so, rather than as a missing permission
+    dest = connection(service, name)
     verified(endpoint or dest.endpoint, dest.api_key, no_verify, needs)
 
 
@@ -354,19 +353,19 @@ def apply(
         wanted = destination_file(_load_file(file))
     except InvalidInput as exc:
         _fail_invalid(exc)
-    rt = runtime(settings())
-    existing = next((d for d in rt.destinations.list() if d.name == wanted.name), None)
+    service = destinations()
+    existing = service.find(wanted.name)
     if existing is None:
         key = read_key()
         verified(wanted.endpoint, key, no_verify, needed_permissions(wanted.settings))
-        rt.destinations.add_braze(wanted.name, wanted.endpoint, key, now(), wanted.settings)
+        service.add_braze(wanted.name, wanted.endpoint, key, wanted.settings)
         out.print(plain(f"Created '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
         return
     if existing.endpoint == wanted.endpoint and existing.settings == wanted.settings:
         out.print(plain(f"'{wanted.name}' is unchanged"), highlight=False)
         return
     endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
-    _check_changed_key(rt, wanted.name, existing.settings, wanted.settings, endpoint, no_verify)
-    resumed = rt.destinations.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
+    _check_changed_key(service, wanted.name, existing.settings, wanted.settings, endpoint, no_verify)
+    resumed = service.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(wanted.name, resumed)

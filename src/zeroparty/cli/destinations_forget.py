@@ -10,7 +10,7 @@ import typer
 
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import confirm, fail, out, plain, runtime, settings
-from zeroparty.cli.destinations import connection
+from zeroparty.errors import InvalidInput
 
 
 def _normalised(addresses: list[str]) -> list[str]:
@@ -40,7 +40,7 @@ def forget(
 
     For when a profile changed in Braze (deleted, or an attribute cleared there): zeroparty would
     otherwise leave out the values it recorded as held. Nothing is sent by this command."""
-    from zeroparty.adapters.db import delivery_state
+    from zeroparty.bootstrap import forget_service
 
     emails = emails or []
     if forget_all and emails:
@@ -48,15 +48,18 @@ def forget(
     if not forget_all and not emails:
         fail("--email: name the people to forget (--email ADDRESS, repeatable), or pass --all")
     addresses = _normalised(emails)
-    rt = runtime(settings(), create=False)
-    dest = connection(rt, name)
+    service = forget_service(runtime(settings(), create=False))
+    try:
+        dest_id = service.destination_id(name)
+    except InvalidInput as exc:
+        fail(str(exc))
     if forget_all:
-        held = delivery_state.held_records(rt.engine, dest.id)
+        held = service.held(dest_id)
         if held and not yes and not confirm(f"Forget all {held} record(s) of what '{name}' holds?"):
             fail("--all: not confirmed, nothing was forgotten (pass --yes to forget without asking)")
-        dropped = delivery_state.forget(rt.engine, dest.id, None)
+        dropped = service.forget_all(dest_id)
     else:
-        dropped = delivery_state.forget(rt.engine, dest.id, delivery_state.person_keys(rt.engine, addresses))
+        dropped = service.forget_people(dest_id, addresses)
     whom = "" if forget_all else f" for {', '.join(addresses)}"
     out.print(
         plain(

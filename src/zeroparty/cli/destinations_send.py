@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import err, fail, now, out, plain, runtime, settings
-from zeroparty.cli.destinations import call_braze, connection
+from zeroparty.cli.common import err, fail, out, plain, runtime, settings
+from zeroparty.cli.destinations import destinations
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import (
-    EXPORT_FIELDS,
     braze_message,
     delete_outcome,
     exported_users,
@@ -22,13 +21,12 @@ from zeroparty.domain.verify import (
     missing_permission_advice,
     track_succeeded,
 )
-from zeroparty.errors import DeliveryError
+from zeroparty.errors import DeliveryError, InvalidInput
 
 if TYPE_CHECKING:
-    from zeroparty.adapters.braze.client import BrazeClient, Timed
-    from zeroparty.adapters.db.backfill import Queued
-    from zeroparty.delivery.ports import SendResult
     from zeroparty.domain.synthetic import SyntheticPerson, SyntheticSend
+    from zeroparty.services.destination_backfill import Queued
+    from zeroparty.services.destination_probe import Answer, TimedAnswer
     from zeroparty.services.destination_types import BrazeConnection
 
 
@@ -40,49 +38,14 @@ def _show_json(title: str, value: Any) -> None:
     out.print(plain(json.dumps(value, indent=2, ensure_ascii=False)), highlight=False)
 
 
-def _answered(dest: BrazeConnection, sent: Timed) -> None:
+def _answered(dest: BrazeConnection, sent: TimedAnswer) -> None:
     _show_json(
         f"Braze answered HTTP {sent.result.status} in {sent.latency_ms:.0f} ms:",
         scrub_json(sent.result.body, dest.api_key),
     )
 
 
-async def _find(client: BrazeClient, dest: BrazeConnection, person: SyntheticPerson) -> SendResult:
-    """The test profile as Braze holds it. /users/track is processed asynchronously: the profile
-    may take a moment to appear, so the export is asked again for up to about 3.5 s."""
-    import asyncio
-
-    query = {**person.export_query(), "fields_to_export": list(EXPORT_FIELDS)}
-    found: SendResult | None = None
-    for delay in (0.0, 0.5, 1.0, 2.0):
-        await asyncio.sleep(delay)
-        found = await client.post(dest.endpoint, "/users/export/ids", dest.api_key, query)
-        if found.status == 403 or exported_users(found.status, found.body) != []:
-            break
-    assert found is not None
-    return found
-
-
-async def _test_calls(
-    client: BrazeClient, dest: BrazeConnection, send: SyntheticSend, cleanup: bool
-) -> tuple[Timed | None, Timed | None, SendResult | None, SendResult | None]:
-    """(identify answer, track answer, export answer, delete answer): each None when not reached."""
-    identified = None
-    if send.identify is not None:
-        identified = await client.timed_post(dest.endpoint, "/users/identify", dest.api_key, send.identify)
-        if not 200 <= identified.result.status < 300:
-            return identified, None, None, None
-    sent = await client.timed_post(dest.endpoint, "/users/track", dest.api_key, send.track)
-    if not 200 <= sent.result.status < 300:
-        return identified, sent, None, None
-    found = await _find(client, dest, send.identity)
-    deleted = None
-    if cleanup:
-        deleted = await client.post(dest.endpoint, "/users/delete", dest.api_key, send.identity.delete_query())
-    return identified, sent, found, deleted
-
-
-def _show_profile(found: SendResult | None, key: str, person: SyntheticPerson) -> None:
+def _show_profile(found: Answer | None, key: str, person: SyntheticPerson) -> None:
     if found is None:
         return
     if found.status == 403:
@@ -112,7 +75,7 @@ def _show_points(send: SyntheticSend) -> None:
     )
 
 
-def _show_cleanup(deleted: SendResult | None, dest: BrazeConnection, person: SyntheticPerson) -> None:
+def _show_cleanup(deleted: Answer | None, dest: BrazeConnection, person: SyntheticPerson) -> None:
     if deleted is None:
         return
     done, said = delete_outcome(deleted.status, scrub_json(deleted.body, dest.api_key))
@@ -137,21 +100,16 @@ def test(
     The test person is the same every run: zeroparty-test+<name>@example.com (and the external id
     zeroparty-test-<name> on an external_id destination). Exit 0 only when Braze accepted it and
     the destination is not paused."""
-    from zeroparty.domain.synthetic import NotSendable, synthetic_send
+    from zeroparty.bootstrap import destination_calls
+    from zeroparty.domain.synthetic import NotSendable
 
-    rt = runtime(settings(), create=False)
-    dest = connection(rt, name)
-    published = list(rt.experiences.list_published())
-    if experience is not None:
-        published = [p for p in published if p.experience.slug == experience]
-        if not published:
-            fail(f"--experience: no published experience '{experience}'")
-    chosen = published[0] if published else None
-    exp = chosen.experience if chosen is not None else None
     try:
-        send = synthetic_send(name, dest.settings, exp, chosen.version if chosen else None, now())
+        plan = destinations(create=False).test_plan(name, experience)
+    except InvalidInput as exc:
+        fail(str(exc))
     except NotSendable as exc:
         fail(f"test failed: {exc}")
+    dest, exp, send = plan.dest, plan.experience, plan.send
     source = f"experience '{exp.slug}'" if exp is not None else "a synthetic set of attributes (no experience)"
     out.print(
         plain(f"Test send to '{name}' ({dest.endpoint}) with {source}, as {send.identity.shown}."), highlight=False
@@ -159,22 +117,23 @@ def test(
     if send.identify is not None:
         _show_json(f"POST {dest.endpoint}/users/identify", send.identify)
     try:
-        identified, sent, found, deleted = call_braze(lambda c: _test_calls(c, dest, send, cleanup))
+        answers = destination_calls().test_send(dest, send, cleanup=cleanup)
     except DeliveryError as exc:
         fail(f"'{name}' is unreachable: {scrub(str(exc), dest.api_key)}")
-    if identified is not None:
-        _answered(dest, identified)
-        _identify_verdict(dest, identified.result)
+    if answers.identified is not None:
+        _answered(dest, answers.identified)
+        _identify_verdict(dest, answers.identified.result)
+    sent = answers.sent
     assert sent is not None
     _show_json(f"POST {dest.endpoint}/users/track", send.track)
     _answered(dest, sent)
     _show_points(send)
-    _show_profile(found, dest.api_key, send.identity)
-    _show_cleanup(deleted, dest, send.identity)
+    _show_profile(answers.found, dest.api_key, send.identity)
+    _show_cleanup(answers.deleted, dest, send.identity)
     _test_verdict(name, dest, sent.result)
 
 
-def _identify_verdict(dest: BrazeConnection, result: SendResult) -> None:
+def _identify_verdict(dest: BrazeConnection, result: Answer) -> None:
     if 200 <= result.status < 300:
         return
     if result.status == 403:
@@ -187,7 +146,7 @@ def _identify_verdict(dest: BrazeConnection, result: SendResult) -> None:
     fail(f"test failed: {scrub(reason, dest.api_key)}; nothing was sent to /users/track")
 
 
-def _test_verdict(name: str, dest: BrazeConnection, result: SendResult) -> None:
+def _test_verdict(name: str, dest: BrazeConnection, result: Answer) -> None:
     if not track_succeeded(result.status, result.body):
         verdict = key_verdict(dest.endpoint, result.status, scrub_json(result.body, dest.api_key))
         reason = verdict.message if verdict.kind != "ok" else f"Braze refused the test profile (HTTP {result.status})"
@@ -227,29 +186,22 @@ def backfill(
     No subscription state is sent unless --with-consent."""
     from rich.progress import Progress
 
-    from zeroparty.adapters.db.backfill import CHUNK as BACKFILL_CHUNK
-    from zeroparty.adapters.db.backfill import Queued, SqlBackfill
+    from zeroparty.bootstrap import backfill_service
     from zeroparty.domain.backfill import parse_since
 
     try:
         start = parse_since(since) if since is not None else None
     except ValueError as exc:
         fail(f"--since: {exc}")
-    rt = runtime(settings(), create=False)
-    dest = connection(rt, name)
-    by_external_id = dest.settings.identity == "external_id"
-    store = SqlBackfill(rt.engine)
-    emails = store.respondents(start)
-    queued = Queued()
+    service = backfill_service(runtime(settings(), create=False))
+    try:
+        plan = service.plan(name, start)
+    except InvalidInput as exc:
+        fail(str(exc))
     with Progress(console=out, transient=True) as progress:
-        task = progress.add_task("Queueing profiles", total=len(emails))  # a description is markup: no names
-        for n in range(0, len(emails), BACKFILL_CHUNK):
-            chunk = emails[n : n + BACKFILL_CHUNK]
-            queued += store.queue(
-                dest.id, chunk, start, now(), by_external_id=by_external_id, with_consent=with_consent
-            )
-            progress.advance(task, len(chunk))
-    _say_backfilled(name, dest, queued, len(emails), start, with_consent)
+        task = progress.add_task("Queueing profiles", total=len(plan.emails))  # a description is markup: no names
+        queued = service.run(plan, with_consent=with_consent, advanced=lambda n: progress.advance(task, n))
+    _say_backfilled(name, plan.dest, queued, len(plan.emails), start, with_consent)
 
 
 def _say_backfilled(

@@ -8,7 +8,6 @@ id (the email goes among the attributes); respondents without one are counted, n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,20 +18,9 @@ from zeroparty.adapters.db.experiences import version_by_id
 from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import answers, responses
 from zeroparty.domain.backfill import StoredResponse, current_profile
+from zeroparty.services.destination_backfill import CHUNK, Queued
 
 E = responses.c
-CHUNK = 500  # respondents per transaction: short write locks, and within SQLite's parameter limit
-
-
-@dataclass(frozen=True)
-class Queued:
-    """What one chunk queued: rows, and respondents left out for want of a signed external id."""
-
-    rows: int = 0
-    without_external_id: int = 0
-
-    def __add__(self, other: Queued) -> Queued:
-        return Queued(self.rows + other.rows, self.without_external_id + other.without_external_id)
 
 
 def _newest_external_ids(conn: Connection, emails: Sequence[str], since: datetime | None) -> dict[str, str]:

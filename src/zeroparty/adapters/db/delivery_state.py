@@ -1,5 +1,5 @@
-"""Forgetting what a destination holds: what `zeroparty destinations forget` runs (the statements on
-`delivery_state` are `outbox_sql/records.py`'s).
+"""Forgetting what a destination holds: the store behind `services/destination_forget.py` (the
+statements on `delivery_state` are `outbox_sql/records.py`'s).
 
 `delivery_state` is the record of the values each destination last accepted for each user (under
 the names it received), which lets the engine leave out what Braze already holds. When the brand
@@ -50,3 +50,19 @@ def forget(engine: Engine, destination_id: int, user_keys: Sequence[str] | None)
     Braze accepts from it as usual, and the rest of the user's values count as unknown."""
     with engine.begin() as conn:
         return records.forget(conn, destination_id, user_keys)
+
+
+class SqlHeldRecords:
+    """The functions above on one store, as `services.destination_forget.HeldRecords`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def person_keys(self, emails: Sequence[str]) -> list[str]:
+        return person_keys(self._engine, emails)
+
+    def held_records(self, destination_id: int) -> int:
+        return held_records(self._engine, destination_id)
+
+    def forget(self, destination_id: int, user_keys: Sequence[str] | None) -> int:
+        return forget(self._engine, destination_id, user_keys)

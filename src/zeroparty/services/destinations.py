@@ -1,0 +1,157 @@
+"""Operating destinations: adding one, its key, its settings and endpoint, pausing and removal, and
+what a test send would carry. `zeroparty destinations` is one face of it; the console will be
+another. The store answers through `DestinationStore`; the checks that call Braze are
+`destination_probe.DestinationCalls`'s, which the faces run between the steps here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from zeroparty.domain.array_limit import array_limit_problems
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.synthetic import SyntheticSend, synthetic_send
+from zeroparty.domain.verify import TRACK, Permission, needed_permissions, newly_needed
+from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed, StoredDefinition
+from zeroparty.services.ports import Published
+
+
+class DestinationStore(Protocol):
+    """The destinations as stored; the key sealed at rest. Each method naming a destination raises
+    NotFound (naming `name`) when there is none by that name."""
+
+    def list(self) -> list[DestinationView]:
+        """Every destination with its queue counts, by name."""
+        ...
+
+    def add_braze(
+        self, name: str, endpoint: str, api_key: str, now: datetime, settings: DestinationSettings | None = None
+    ) -> int:
+        """The new destination's id; InvalidInput when the name is taken."""
+        ...
+
+    def resume(self, name: str) -> None: ...
+
+    def connection(self, name: str) -> BrazeConnection: ...
+
+    def settings(self, name: str) -> DestinationSettings: ...
+
+    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> str | None:
+        """Store them (and a new endpoint); the pause reason a new endpoint lifted, if any."""
+        ...
+
+    def update_key(self, name: str, api_key: str) -> str | None:
+        """Replace the key and resume the destination; the pause reason it had, if any."""
+        ...
+
+    def remove(self, name: str, *, force: bool = False) -> Removed:
+        """Delete it with everything delivery holds for it; InvalidInput while rows still wait,
+        unless `force`."""
+        ...
+
+
+class PublishedExperiences(Protocol):
+    def list_published(self) -> Iterator[Published]:
+        """Every published experience, by slug."""
+        ...
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What `destinations test` sends: the destination, the experience whose mapping it uses (None:
+    a synthetic set of attributes) and the requests."""
+
+    dest: BrazeConnection
+    experience: Experience | None
+    send: SyntheticSend
+
+
+def permissions_for_change(
+    before: DestinationSettings, after: DestinationSettings, *, moving: bool
+) -> tuple[Permission, ...]:
+    """The permissions the stored key must be checked for when a destination's settings change
+    (and it moves to another endpoint, with `moving`); none: no check. Pure.
+
+    A key belongs to one instance: at a new endpoint it is checked for everything the settings
+    need. Otherwise only for what the new settings add, users.track first, so that a refused key
+    says so rather than as a missing permission."""
+    if moving:
+        return needed_permissions(after)
+    needs = newly_needed(before, after)
+    if needs and TRACK not in needs:
+        needs = (TRACK, *needs)
+    return needs
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DestinationsService:
+    def __init__(
+        self,
+        store: DestinationStore,
+        definitions: Callable[[], Sequence[StoredDefinition]],
+        published: PublishedExperiences,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._store = store
+        self._definitions = definitions  # each experience's latest version
+        self._published = published
+        self._clock = clock
+
+    def views(self) -> list[DestinationView]:
+        """Every destination with its queue counts, by name."""
+        return self._store.list()
+
+    def find(self, name: str) -> DestinationView | None:
+        return next((d for d in self._store.list() if d.name == name), None)
+
+    def add_braze(self, name: str, endpoint: str, api_key: str, settings: DestinationSettings) -> int:
+        return self._store.add_braze(name, endpoint, api_key, self._clock(), settings)
+
+    def connection(self, name: str) -> BrazeConnection:
+        return self._store.connection(name)
+
+    def settings(self, name: str) -> DestinationSettings:
+        return self._store.settings(name)
+
+    def resume(self, name: str) -> None:
+        self._store.resume(name)
+
+    def update_key(self, name: str, api_key: str) -> str | None:
+        return self._store.update_key(name, api_key)
+
+    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> str | None:
+        return self._store.set_settings(name, settings, endpoint=endpoint)
+
+    def remove(self, name: str, *, force: bool = False) -> Removed:
+        return self._store.remove(name, force=force)
+
+    def array_limit_problems(self, name: str, limit: int) -> list[str]:
+        """Why `name`'s array_limit cannot go down to `limit`: a published experience could send
+        more values than it keeps, and Braze would drop picks the record says it holds."""
+        return [
+            f"experience '{d.slug}' {p.field}: {p.message}"
+            for d in self._definitions()
+            for p in array_limit_problems(Experience.model_validate(d.definition), limit, name)
+        ]
+
+    def test_plan(self, name: str, experience: str | None = None) -> SendPlan:
+        """The test send to `name`, with the mapping of published `experience` (default: the first
+        published one, else none). InvalidInput (naming `--experience`) when it is not published;
+        NotSendable when the destination's settings leave nothing to send."""
+        dest = self._store.connection(name)
+        published = list(self._published.list_published())
+        if experience is not None:
+            published = [p for p in published if p.experience.slug == experience]
+            if not published:
+                raise InvalidInput(FieldError("--experience", f"no published experience '{experience}'"))
+        chosen = published[0] if published else None
+        exp = chosen.experience if chosen is not None else None
+        send = synthetic_send(name, dest.settings, exp, chosen.version if chosen else None, self._clock())
+        return SendPlan(dest, exp, send)
