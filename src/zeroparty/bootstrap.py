@@ -38,7 +38,15 @@ if TYPE_CHECKING:
     from zeroparty.services.assets import AssetService
     from zeroparty.services.capture import CaptureService
     from zeroparty.services.deliveries import DeliveriesService
+    from zeroparty.services.destination_backfill import BackfillService
+    from zeroparty.services.destination_forget import ForgetService
+    from zeroparty.services.destination_probe import DestinationCalls
     from zeroparty.services.destination_types import DestinationView, StoredDefinition
+    from zeroparty.services.destinations import DestinationsService
+    from zeroparty.services.erasure import ErasureService
+    from zeroparty.services.experience_secrets import ExperienceSecretService
+    from zeroparty.services.operator_tokens import OperatorTokenService
+    from zeroparty.services.variant_admin import VariantAdmin
 
 log = logging.getLogger("zeroparty")
 
@@ -116,12 +124,6 @@ def asset_service(engine: Engine) -> AssetService:
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
 
 
-if TYPE_CHECKING:
-    from zeroparty.services.experience_secrets import ExperienceSecretService
-    from zeroparty.services.operator_tokens import OperatorTokenService
-    from zeroparty.services.variant_admin import VariantAdmin
-
-
 def operator_token_service(engine: Engine) -> OperatorTokenService:
     """Operators' API tokens on `engine`'s store: create, list, revoke (no key is read)."""
     from zeroparty.adapters.db.tokens import SqlTokens
@@ -166,13 +168,6 @@ def deliveries_service(engine: Engine, outbox: SqlOutbox | None = None) -> Deliv
     from zeroparty.services.deliveries import DeliveriesService
 
     return DeliveriesService(SqlDeliveries(engine), outbox)
-
-
-if TYPE_CHECKING:
-    from zeroparty.services.destination_backfill import BackfillService
-    from zeroparty.services.destination_forget import ForgetService
-    from zeroparty.services.destination_probe import DestinationCalls
-    from zeroparty.services.destinations import DestinationsService
 
 
 def destinations_service(rt: Runtime) -> DestinationsService:
@@ -222,23 +217,12 @@ def analytics_service(engine: Engine) -> AnalyticsService:
     return AnalyticsService(SqlAnalytics(engine))
 
 
-if TYPE_CHECKING:
-    from zeroparty.services.erasure import ErasureService
-
-
 def erasure_service(rt: Runtime) -> ErasureService:
     """Erasing a person on the runtime's store and in its Braze destinations (`people erase`)."""
-    import httpx
-
-    from zeroparty.adapters.braze.client import BrazeClient
     from zeroparty.adapters.db.people import SqlPeople
     from zeroparty.services.erasure import ErasureService
 
-    def braze() -> BrazeClient:
-        # An operator is watching: wait less than the worker does.
-        return BrazeClient(timeout=httpx.Timeout(15.0, connect=5.0))
-
-    return ErasureService(SqlPeople(rt.engine, rt.box), rt.destinations, braze, rt.erasure_secret)
+    return ErasureService(SqlPeople(rt.engine, rt.box), rt.destinations, braze_client, rt.erasure_secret)
 
 
 def sandbox_key(settings: Settings) -> str:

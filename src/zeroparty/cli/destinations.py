@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from zeroparty.bootstrap import braze_client  # `people erase` takes its one-shot Braze client from here
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.consents import warn_unmapped
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from zeroparty.services.destination_types import BrazeConnection, DestinationView
     from zeroparty.services.destinations import DestinationsService
 
-__all__ = ["braze_client", "destinations"]  # shared with the other destination and people commands
+__all__ = ["destinations"]  # shared with the other destination commands
 NoVerifyOpt = Annotated[bool, typer.Option("--no-verify", help="Save the key without checking it with Braze.")]
 
 

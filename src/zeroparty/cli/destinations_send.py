@@ -26,8 +26,8 @@ from zeroparty.errors import DeliveryError, InvalidInput
 if TYPE_CHECKING:
     from zeroparty.domain.synthetic import SyntheticPerson, SyntheticSend
     from zeroparty.services.destination_backfill import Queued
-    from zeroparty.services.destination_probe import Answer, TimedAnswer
-    from zeroparty.services.destination_types import BrazeConnection
+    from zeroparty.services.destination_probe import TimedAnswer
+    from zeroparty.services.destination_types import BrazeAnswer, BrazeConnection
 
 
 # -- test ----------------------------------------------------------------------------------------
@@ -45,7 +45,7 @@ def _answered(dest: BrazeConnection, sent: TimedAnswer) -> None:
     )
 
 
-def _show_profile(found: Answer | None, key: str, person: SyntheticPerson) -> None:
+def _show_profile(found: BrazeAnswer | None, key: str, person: SyntheticPerson) -> None:
     if found is None:
         return
     if found.status == 403:
@@ -75,7 +75,7 @@ def _show_points(send: SyntheticSend) -> None:
     )
 
 
-def _show_cleanup(deleted: Answer | None, dest: BrazeConnection, person: SyntheticPerson) -> None:
+def _show_cleanup(deleted: BrazeAnswer | None, dest: BrazeConnection, person: SyntheticPerson) -> None:
     if deleted is None:
         return
     done, said = delete_outcome(deleted.status, scrub_json(deleted.body, dest.api_key))
@@ -133,7 +133,7 @@ def test(
     _test_verdict(name, dest, sent.result)
 
 
-def _identify_verdict(dest: BrazeConnection, result: Answer) -> None:
+def _identify_verdict(dest: BrazeConnection, result: BrazeAnswer) -> None:
     if 200 <= result.status < 300:
         return
     if result.status == 403:
@@ -146,7 +146,7 @@ def _identify_verdict(dest: BrazeConnection, result: Answer) -> None:
     fail(f"test failed: {scrub(reason, dest.api_key)}; nothing was sent to /users/track")
 
 
-def _test_verdict(name: str, dest: BrazeConnection, result: Answer) -> None:
+def _test_verdict(name: str, dest: BrazeConnection, result: BrazeAnswer) -> None:
     if not track_succeeded(result.status, result.body):
         verdict = key_verdict(dest.endpoint, result.status, scrub_json(result.body, dest.api_key))
         reason = verdict.message if verdict.kind != "ok" else f"Braze refused the test profile (HTTP {result.status})"

@@ -25,27 +25,17 @@ from zeroparty.domain.verify import (
     unreachable_verdict,
 )
 from zeroparty.errors import DeliveryError
-from zeroparty.services.destination_types import BrazeConnection
+from zeroparty.services.destination_types import BrazeAnswer, BrazeConnection
 
 T = TypeVar("T")
 EXPORT_DELAYS_S = (0.0, 0.5, 1.0, 2.0)  # /users/track is processed asynchronously: about 3.5 s in all
-
-
-class Answer(Protocol):
-    """Braze's answer to one request."""
-
-    @property
-    def status(self) -> int: ...
-
-    @property
-    def body(self) -> Any: ...
 
 
 class TimedAnswer(Protocol):
     """An answer and how long it took, request sent to answer read."""
 
     @property
-    def result(self) -> Answer: ...
+    def result(self) -> BrazeAnswer: ...
 
     @property
     def latency_ms(self) -> float: ...
@@ -55,7 +45,7 @@ class DestinationProbe(Protocol):
     """The Braze calls a destination's key check and test send make. Text made up from what the
     transport said is scrubbed of the key; a request that got no answer raises DeliveryError."""
 
-    async def post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> Answer: ...
+    async def post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> BrazeAnswer: ...
 
     async def timed_post(self, endpoint: str, path: str, api_key: str, body: dict[str, Any]) -> TimedAnswer: ...
 
@@ -77,8 +67,8 @@ class SendAnswers:
 
     identified: TimedAnswer | None
     sent: TimedAnswer | None
-    found: Answer | None
-    deleted: Answer | None
+    found: BrazeAnswer | None
+    deleted: BrazeAnswer | None
 
 
 async def _probe(probe: DestinationProbe, endpoint: str, key: str, perm: Permission) -> tuple[Verdict, float]:
@@ -106,11 +96,11 @@ async def _check_all(
     return checks, latency
 
 
-async def _find(probe: DestinationProbe, dest: BrazeConnection, person: SyntheticPerson) -> Answer:
+async def _find(probe: DestinationProbe, dest: BrazeConnection, person: SyntheticPerson) -> BrazeAnswer:
     """The test profile as Braze holds it. /users/track is processed asynchronously: the profile
     may take a moment to appear, so the export is asked again for up to about 3.5 s."""
     query = {**person.export_query(), "fields_to_export": list(EXPORT_FIELDS)}
-    found: Answer | None = None
+    found: BrazeAnswer | None = None
     for delay in EXPORT_DELAYS_S:
         await asyncio.sleep(delay)
         found = await probe.post(dest.endpoint, "/users/export/ids", dest.api_key, query)

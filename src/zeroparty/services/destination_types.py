@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from zeroparty.domain.destination_settings import DestinationSettings
 
@@ -57,3 +57,13 @@ class StoredDefinition:
     version: int
     definition: dict[str, Any]  # as `Experience.model_dump(mode="json", by_alias=True)` wrote it
     state: str = "published"  # published | unpublished | closed
+
+
+class BrazeAnswer(Protocol):
+    """Braze's answer to one request, as the workflows read it (the Braze client's `SendResult`)."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def body(self) -> Any: ...

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from zeroparty.domain.erasure import Delivered, Outcome, Sent
-from zeroparty.services.destination_types import BrazeConnection
+from zeroparty.services.destination_types import BrazeAnswer, BrazeConnection
 
 
 @dataclass(frozen=True)
@@ -72,16 +72,6 @@ class Connections(Protocol):
     def connection(self, name: str) -> BrazeConnection:
         """How to call Braze for destination `name`; InvalidInput when there is none by that name."""
         ...
-
-
-class BrazeAnswer(Protocol):
-    """Braze's answer to one request, as the erasure reads it."""
-
-    @property
-    def status(self) -> int: ...
-
-    @property
-    def body(self) -> Any: ...
 
 
 class BrazeErasure(Protocol):
