@@ -16,16 +16,19 @@ from tests.support.definitions import sample
 from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.capture import SqlCaptureStore
+from zeroparty.adapters.db.deliveries import SqlDeliveries
 from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, delivery_queue, delivery_state, outbox
 from zeroparty.adapters.memory import MemoryCaptureStore, MemoryOutbox
+from zeroparty.adapters.memory.deliveries import MemoryDeliveries
 from zeroparty.delivery.ports import Claim, Outbox
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.settle import SettlePlan
 from zeroparty.services.capture import CaptureService
+from zeroparty.services.deliveries import DeadRequeue, DeliveryReads
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DEFAULT_POLICY = RetryPolicy()
@@ -37,6 +40,8 @@ class OutboxWorld(ABC):
     dest_id: int
     outbox: Outbox
     capture: CaptureService
+    deliveries: DeliveryReads  # the operator's view of the same store (services/deliveries.py)
+    requeue: DeadRequeue  # the outbox's replay of dead rows
 
     def respond(self, email: str, skin: str = "dry") -> None:
         self.capture.submit_whole(
@@ -100,6 +105,8 @@ class World(OutboxWorld):
         self.dest_id = SqlDestinations(self.engine, box).add_braze("d", "http://127.0.0.1:1", "key-123456789", T0)
         self.capture = CaptureService(SqlCaptureStore(self.engine), clock=lambda: T0)
         self.outbox = SqlOutbox(self.engine, box)
+        self.deliveries = SqlDeliveries(self.engine)
+        self.requeue = self.outbox
 
     def _rows(self, *columns: sa.ColumnElement[Any]) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:
@@ -151,6 +158,8 @@ class MemoryWorld(OutboxWorld):
         store.publish(sample(), T0)
         self.dest_id = self.memory.add_destination("d", "http://127.0.0.1:1", "key-123456789")
         self.capture = CaptureService(store, clock=lambda: T0)
+        self.deliveries = MemoryDeliveries(self.memory)
+        self.requeue = self.memory
 
     def states(self) -> list[tuple[str, str, int]]:
         return [(r.user_key, r.state, r.attempts) for r in self.memory.rows()]
