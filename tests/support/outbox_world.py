@@ -24,11 +24,13 @@ from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, delivery_queue, delivery_state, outbox
 from zeroparty.adapters.memory import MemoryCaptureStore, MemoryOutbox
 from zeroparty.adapters.memory.deliveries import MemoryDeliveries
+from zeroparty.adapters.memory.destinations import MemoryDestinations
 from zeroparty.delivery.ports import Claim, Outbox
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.settle import SettlePlan
 from zeroparty.services.capture import CaptureService
 from zeroparty.services.deliveries import DeadRequeue, DeliveryReads
+from zeroparty.services.destinations import DestinationStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DEFAULT_POLICY = RetryPolicy()
@@ -42,6 +44,7 @@ class OutboxWorld(ABC):
     capture: CaptureService
     deliveries: DeliveryReads  # the operator's view of the same store (services/deliveries.py)
     requeue: DeadRequeue  # the outbox's replay of dead rows
+    destinations: DestinationStore  # the destinations the outbox delivers to, as operators manage them
 
     def respond(self, email: str, skin: str = "dry") -> None:
         self.capture.submit_whole(
@@ -102,7 +105,8 @@ class World(OutboxWorld):
         migrate.upgrade(self.engine)
         box = SecretBox(load_or_create_key(None, tmp_path / "k"))
         SqlExperienceStore(self.engine).publish(sample(), T0)
-        self.dest_id = SqlDestinations(self.engine, box).add_braze("d", "http://127.0.0.1:1", "key-123456789", T0)
+        self.destinations = SqlDestinations(self.engine, box)
+        self.dest_id = self.destinations.add_braze("d", "http://127.0.0.1:1", "key-123456789", T0)
         self.capture = CaptureService(SqlCaptureStore(self.engine), clock=lambda: T0)
         self.outbox = SqlOutbox(self.engine, box)
         self.deliveries = SqlDeliveries(self.engine)
@@ -160,6 +164,7 @@ class MemoryWorld(OutboxWorld):
         self.capture = CaptureService(store, clock=lambda: T0)
         self.deliveries = MemoryDeliveries(self.memory)
         self.requeue = self.memory
+        self.destinations = MemoryDestinations(self.memory)
 
     def states(self) -> list[tuple[str, str, int]]:
         return [(r.user_key, r.state, r.attempts) for r in self.memory.rows()]

@@ -50,8 +50,3 @@ def load_or_create_key(explicit: str | None, key_file: Path) -> bytes:
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
     return key
-
-
-def key_hint(secret: str) -> str:
-    """What may be shown of a key: its last four characters."""
-    return "…" + secret[-4:] if len(secret) >= 12 else "…"

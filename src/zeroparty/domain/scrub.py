@@ -1,4 +1,4 @@
-"""Keeping a Braze API key out of text we store or log.
+"""Keeping a Braze API key out of text we store or log, and what may be shown of one (`key_hint`).
 
 Braze (or a proxy, or the transport) may echo the key back: whole, upper-cased, cut short by a
 length limit. Any run of `MIN_RUN` or more consecutive characters of the key, in any case, is
@@ -15,6 +15,11 @@ MIN_RUN = 8
 PEEK_CHARS = 200
 _LABEL = "redacted"
 _FENCES = "#*~|<>"
+
+
+def key_hint(secret: str) -> str:
+    """What may be shown of a key: its last four characters."""
+    return "…" + secret[-4:] if len(secret) >= 12 else "…"
 
 
 def redact_key(text: str, key: str) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.errors import FieldError, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,18 @@ class BrazeAnswer(Protocol):
 
     @property
     def body(self) -> Any: ...
+
+
+def no_destination(name: str) -> NotFound:
+    return NotFound(FieldError("name", f"no destination named '{name}'"))
+
+
+def still_waiting(name: str, waiting: int) -> InvalidInput:
+    """Why a destination is not removed while rows still wait (without `--force`)."""
+    return InvalidInput(
+        FieldError(
+            "NAME",
+            f"'{name}' still has {waiting} outbox row(s) waiting to be delivered (pending or in "
+            "flight); let them be delivered first, or pass --force to drop them with the destination",
+        )
+    )

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from zeroparty.adapters.crypto import SecretBox, key_hint, load_or_create_key
+from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db.engine import create_engine, reader, sqlite_version_affected
 from zeroparty.config import Settings
+from zeroparty.domain.scrub import key_hint
 from zeroparty.errors import ConfigurationError
 
 

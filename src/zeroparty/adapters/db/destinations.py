@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from zeroparty.adapters.crypto import SecretBox, key_hint
+from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db import outbox_sql
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.metadata import metadata
@@ -19,8 +19,15 @@ from zeroparty.adapters.db.outbox_sql import counters, queue, reads, records, ro
 from zeroparty.adapters.db.schema import destinations
 from zeroparty.domain.classify import paused_for_endpoint
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.errors import ConfigurationError, FieldError, InvalidInput, NotFound
-from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed
+from zeroparty.domain.scrub import key_hint
+from zeroparty.errors import ConfigurationError, FieldError, InvalidInput
+from zeroparty.services.destination_types import (
+    BrazeConnection,
+    DestinationView,
+    Removed,
+    no_destination,
+    still_waiting,
+)
 
 
 def _settings(stored: Any, name: str) -> DestinationSettings:
@@ -28,10 +35,6 @@ def _settings(stored: Any, name: str) -> DestinationSettings:
         return DestinationSettings.model_validate(stored or {})
     except ValidationError as exc:
         raise ConfigurationError(f"the stored settings of destination '{name}' are not valid: {exc}") from None
-
-
-def _missing(name: str) -> NotFound:
-    return NotFound(FieldError("name", f"no destination named '{name}'"))
 
 
 def _dependents() -> list[sa.Table]:
@@ -123,13 +126,13 @@ class SqlDestinations:
                 sa.update(destinations).where(destinations.c.name == name).values(paused_reason=None, paused_until=None)
             )
             if done.rowcount == 0:
-                raise _missing(name)
+                raise no_destination(name)
 
     def connection(self, name: str) -> BrazeConnection:
         with reader(self._engine).connect() as conn:
             r = conn.execute(sa.select(destinations).where(destinations.c.name == name)).first()
         if r is None:
-            raise _missing(name)
+            raise no_destination(name)
         return BrazeConnection(
             r.id,
             r.name,
@@ -144,7 +147,7 @@ class SqlDestinations:
         with reader(self._engine).connect() as conn:
             stored = conn.execute(sa.select(destinations.c.settings).where(destinations.c.name == name)).first()
         if stored is None:
-            raise _missing(name)
+            raise no_destination(name)
         return _settings(stored.settings, name)
 
     def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> str | None:
@@ -156,7 +159,7 @@ class SqlDestinations:
                 sa.select(destinations.c.endpoint, destinations.c.paused_reason).where(destinations.c.name == name)
             ).first()
             if row is None:
-                raise _missing(name)
+                raise no_destination(name)
             resumed = None
             if endpoint is not None and endpoint != row.endpoint:
                 values["endpoint"] = endpoint
@@ -171,7 +174,7 @@ class SqlDestinations:
         with self._engine.begin() as conn:
             row = conn.execute(sa.select(destinations.c.paused_reason).where(destinations.c.name == name)).first()
             if row is None:
-                raise _missing(name)
+                raise no_destination(name)
             conn.execute(
                 sa.update(destinations)
                 .where(destinations.c.name == name)
@@ -190,17 +193,11 @@ class SqlDestinations:
         with self._engine.begin() as conn:
             dest_id = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).scalar()
             if dest_id is None:
-                raise _missing(name)
+                raise no_destination(name)
             held = rows.of_destination(conn, dest_id)
             counts = Removed(held.total, held.waiting, held.attempts)
             if counts.waiting and not force:
-                raise InvalidInput(
-                    FieldError(
-                        "NAME",
-                        f"'{name}' still has {counts.waiting} outbox row(s) waiting to be delivered (pending or in "
-                        "flight); let them be delivered first, or pass --force to drop them with the destination",
-                    )
-                )
+                raise still_waiting(name, counts.waiting)
             rows.delete_destination(conn, dest_id)
             queue.delete_destination(conn, dest_id)
             records.delete_destination(conn, dest_id)

@@ -161,6 +161,25 @@ class MemoryOutbox:
         with self._write() as t:
             t.destinations[destination_id] = replace(t.destinations[destination_id], settings=settings)
 
+    def change_destination(self, destination_id: int, **changes: Any) -> None:
+        """An operator changes a destination's endpoint, key or pause (`DestinationRecord`'s fields)."""
+        with self._write() as t:
+            t.destinations[destination_id] = replace(t.destinations[destination_id], **changes)
+
+    def remove_destination(self, destination_id: int) -> None:
+        """The destination and everything delivery holds for it: rows, their attempts, queue
+        entries, the record of accepted values, counters and monthly points."""
+        with self._write() as t:
+            gone = {i for i, r in t.rows.items() if r.destination_id == destination_id}
+            t.rows = {i: r for i, r in t.rows.items() if i not in gone}
+            t.attempts = [a for a in t.attempts if a.outbox_id not in gone]
+            t.by_user = {ref: ids for ref, ids in t.by_user.items() if ref[0] != destination_id}
+            t.queue = {ref: q for ref, q in t.queue.items() if ref[0] != destination_id}
+            t.accepted = {ref: v for ref, v in t.accepted.items() if ref[0] != destination_id}
+            t.counters.pop(destination_id, None)
+            t.months = {ref: n for ref, n in t.months.items() if ref[0] != destination_id}
+            del t.destinations[destination_id]
+
     def resume(self, destination_id: int) -> None:
         """An operator resumes a paused destination."""
         with self._write() as t:
