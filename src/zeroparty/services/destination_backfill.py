@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from zeroparty.services.destination_types import BrazeConnection
+from zeroparty.services.destination_types import BrazeConnection, Connections
 
 CHUNK = 500  # respondents per transaction: short write locks, and within SQLite's parameter limit
 
@@ -43,12 +43,6 @@ class BackfillStore(Protocol):
     ) -> Queued:
         """Queue one outbox row per respondent in `emails` whose responses set anything, in one
         transaction; with `by_external_id` keyed by their newest signed external id."""
-        ...
-
-
-class Connections(Protocol):
-    def connection(self, name: str) -> BrazeConnection:
-        """The destination; NotFound (naming `name`) when there is none by that name."""
         ...
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from zeroparty.services.destination_types import BrazeConnection
+from zeroparty.services.destination_types import Connections
 
 
 class HeldRecords(Protocol):
@@ -24,12 +24,6 @@ class HeldRecords(Protocol):
 
     def forget(self, destination_id: int, user_keys: Sequence[str] | None) -> int:
         """Drop the destination's records of `user_keys` (every record when None); how many went."""
-        ...
-
-
-class Connections(Protocol):
-    def connection(self, name: str) -> BrazeConnection:
-        """The destination; NotFound (naming `name`) when there is none by that name."""
         ...
 
 

@@ -70,6 +70,13 @@ class BrazeAnswer(Protocol):
     def body(self) -> Any: ...
 
 
+class Connections(Protocol):
+    def connection(self, name: str) -> BrazeConnection:
+        """How to call Braze for destination `name`; NotFound (an InvalidInput, naming `name`) when
+        there is none by that name."""
+        ...
+
+
 def no_destination(name: str) -> NotFound:
     return NotFound(FieldError("name", f"no destination named '{name}'"))
 

@@ -31,8 +31,8 @@ from zeroparty.domain.erasure import (
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
 from zeroparty.errors import DeliveryError, InvalidInput
-from zeroparty.services.destination_types import BrazeConnection
-from zeroparty.services.people import BrazeErasure, Connections, Found, LocalErasure, LogKeys, PeopleStore
+from zeroparty.services.destination_types import BrazeConnection, Connections
+from zeroparty.services.people import BrazeErasure, Found, LocalErasure, LogKeys, PeopleStore
 
 GONE = "the destination no longer exists; delete the person's profiles in Braze by hand"
 CHANGED = (

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from zeroparty.domain.erasure import Delivered, Outcome, Sent
-from zeroparty.services.destination_types import BrazeAnswer, BrazeConnection
+from zeroparty.services.destination_types import BrazeAnswer
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,6 @@ class PeopleStore(Protocol):
 
     def record_calls(self, erasure_id: int, calls: Sequence[Outcome], sent: Mapping[str, Sent]) -> None:
         """What each Braze call did; what a call not done was about stays sealed for the next run."""
-        ...
-
-
-class Connections(Protocol):
-    def connection(self, name: str) -> BrazeConnection:
-        """How to call Braze for destination `name`; InvalidInput when there is none by that name."""
         ...
 
 
