@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.axe import violations
+from tests.support.axe import violations_at_widths
 from tests.support.stack import Stack, publish_samples, running_stack
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -30,10 +27,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 
 def _clean(page: Page, what: str) -> None:
-    for size in (PHONE, LAPTOP):
-        page.set_viewport_size(size)  # type: ignore[arg-type]
-        assert violations(page) == [], f"{what} at {size['width']}px"
-    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    assert violations_at_widths(page) == {}, what
 
 
 def test_the_style_profile_is_answered_with_cards_a_dropdown_other_and_scales(stack: Stack, page: Page) -> None:

@@ -73,22 +73,21 @@ def test_an_identical_resubmission_costs_nothing_and_one_change_sends_one_attrib
     assert saved >= 5 + 4 and sent == data_points(stack) - 0
 
 
+def printed(stack: Stack, *args: str) -> str:
+    """What `zeroparty ARGS` prints on the stack's store, in a wide terminal."""
+    return subprocess.run(
+        [sys.executable, "-m", "zeroparty", *args],
+        env=cli_env(stack.data_dir, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def test_the_data_points_validate_forecasts_are_what_the_sandbox_counts(stack: Stack) -> None:
-    shown = subprocess.run(
-        [sys.executable, "-m", "zeroparty", "experiences", "validate", str(SAMPLE)],
-        env=cli_env(stack.data_dir, COLUMNS="200"),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    shown = printed(stack, "experiences", "validate", str(SAMPLE))
     [(first, repeat)] = [(int(a), int(b)) for a, b in re.findall(r"sandbox\W+up to (\d+) .*?(\d+) if unchanged", shown)]
-    imported = subprocess.run(
-        [sys.executable, "-m", "zeroparty", "experiences", "import", str(SAMPLE)],
-        env=cli_env(stack.data_dir, COLUMNS="200"),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    imported = printed(stack, "experiences", "import", str(SAMPLE))
     assert re.findall(r"sandbox\W+up to (\d+) .*?(\d+) if unchanged", imported) == [(str(first), str(repeat))]
     before = data_points(stack)
     assert httpx.post(stack.base + URL, json=response_for("fore@example.com")).status_code == 201

@@ -8,8 +8,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Frame, Page, ViewportSize
 
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 900}
 # WCAG 2.1 A and AA, plus axe's best practices (landmarks, one h1, …).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
@@ -29,3 +31,15 @@ def violations(target: Page | Frame) -> list[str]:
         TAGS,
     )
     return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'])} ({v['help']})" for v in found]
+
+
+def violations_at_widths(page: Page) -> dict[int, list[str]]:
+    """`violations` at a phone's width and at a laptop's, by width, only the widths that have any
+    (empty: clean at both). The page is left at the phone's width."""
+    found: dict[int, list[str]] = {}
+    for size in (LAPTOP, PHONE):
+        page.set_viewport_size(size)
+        problems = violations(page)
+        if problems:
+            found[size["width"]] = problems
+    return found

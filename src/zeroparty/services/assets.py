@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.assets import (
@@ -29,6 +29,7 @@ from zeroparty.domain.raster import NotAnImage, sniff_raster
 from zeroparty.domain.svg_clean import SvgRefused, clean_svg
 from zeroparty.domain.untrusted import printable
 from zeroparty.errors import FieldError, InvalidInput, MalformedInput, NotFound
+from zeroparty.services.clock import utcnow
 
 FILE = "FILE"  # the field a problem with the uploaded bytes is reported under
 MAX_ORIGINAL_NAME = 200
@@ -73,10 +74,6 @@ class PublishedDefinitions(Protocol):
         ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _megabytes(n: int) -> str:
     return f"{n // 1024} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):g} MB"
 
@@ -116,7 +113,7 @@ def checked(data: bytes) -> tuple[bytes, str, int | None, int | None, tuple[str,
 
 class AssetService:
     def __init__(
-        self, store: AssetStore, published: PublishedDefinitions, clock: Callable[[], datetime] = _utcnow
+        self, store: AssetStore, published: PublishedDefinitions, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self._store = store
         self._published = published

@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec
 
 from zeroparty.domain.experience.funnel import Event, EventKind
@@ -19,6 +19,7 @@ from zeroparty.services.admission import ExperienceClosed as ExperienceClosed  #
 from zeroparty.services.analytics_ports import EventRecorder, NoEvents
 from zeroparty.services.capture_results import AlreadyComplete as AlreadyComplete
 from zeroparty.services.capture_results import Choice, ResponseView, Submitted
+from zeroparty.services.clock import utcnow
 from zeroparty.services.ports import (
     CaptureStore,
     CaptureUnit,
@@ -60,16 +61,12 @@ def _committing(
     return submit
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class CaptureService:
     def __init__(
         self,
         store: CaptureStore,
         notify: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         events: EventRecorder | None = None,
         starts: StartLimiter | None = None,
         draw: Callable[[], float] = random.random,

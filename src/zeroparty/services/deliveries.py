@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.budget import BudgetState
+from zeroparty.services.clock import utcnow
 
 REPLAY_CHUNK = 500  # ids per replay transaction
 
@@ -104,13 +105,9 @@ def dead_among(
     return wanted, problems
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class DeliveriesService:
     def __init__(
-        self, reads: DeliveryReads, requeue: DeadRequeue | None = None, clock: Callable[[], datetime] = _utcnow
+        self, reads: DeliveryReads, requeue: DeadRequeue | None = None, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self._reads = reads
         self._requeue = requeue  # None: this one only reads

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, Connections
 
 CHUNK = 500  # respondents per transaction: short write locks, and within SQLite's parameter limit
@@ -55,14 +56,8 @@ class BackfillPlan:
     emails: list[str]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class BackfillService:
-    def __init__(
-        self, destinations: Connections, store: BackfillStore, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, destinations: Connections, store: BackfillStore, clock: Callable[[], datetime] = utcnow) -> None:
         self._destinations = destinations
         self._store = store
         self._clock = clock

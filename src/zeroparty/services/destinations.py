@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.array_limit import array_limit_problems
@@ -16,6 +16,7 @@ from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.synthetic import SyntheticSend, synthetic_send
 from zeroparty.domain.verify import TRACK, Permission, needed_permissions, newly_needed
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed, StoredDefinition
 from zeroparty.services.ports import Published
 
@@ -87,17 +88,13 @@ def permissions_for_change(
     return needs
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class DestinationsService:
     def __init__(
         self,
         store: DestinationStore,
         definitions: Callable[[], Sequence[StoredDefinition]],
         published: PublishedExperiences,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._store = store
         self._definitions = definitions  # each experience's latest version

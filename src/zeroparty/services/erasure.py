@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from zeroparty.domain.erasure import (
@@ -31,6 +31,7 @@ from zeroparty.domain.erasure import (
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
 from zeroparty.errors import DeliveryError, InvalidInput
+from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, Connections
 from zeroparty.services.people import BrazeErasure, Found, LocalErasure, LogKeys, PeopleStore
 
@@ -85,10 +86,6 @@ class Erasure:
         return [o.destination for o in self.outcomes if not o.done]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class ErasureService:
     def __init__(
         self,
@@ -96,7 +93,7 @@ class ErasureService:
         connections: Connections,
         braze: Callable[[], BrazeErasure],
         erasure_secret: bytes,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._people = people
         self._connections = connections

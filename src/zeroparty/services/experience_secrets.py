@@ -6,8 +6,10 @@ secret` is one face of it; the console will be another. The store makes and seal
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
+
+from zeroparty.services.clock import utcnow
 
 
 class SecretMaker(Protocol):
@@ -17,12 +19,8 @@ class SecretMaker(Protocol):
         ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class ExperienceSecretService:
-    def __init__(self, secrets: SecretMaker, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, secrets: SecretMaker, clock: Callable[[], datetime] = utcnow) -> None:
         self._secrets = secrets
         self._clock = clock
 

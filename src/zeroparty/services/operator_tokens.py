@@ -5,11 +5,12 @@ The store answers through `TokenAdmin`; what a token is lives in domain/operator
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.operator_tokens import TokenView, name_problem
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.clock import utcnow
 
 
 class TokenAdmin(Protocol):
@@ -27,12 +28,8 @@ class TokenAdmin(Protocol):
         ...
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class OperatorTokenService:
-    def __init__(self, tokens: TokenAdmin, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, tokens: TokenAdmin, clock: Callable[[], datetime] = utcnow) -> None:
         self._tokens = tokens
         self._clock = clock
 
