@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from zeroparty.config import Settings
+from zeroparty.errors import ConfigurationError
 
 # Only names for type checking here: each function imports what it wires, so a one-shot command
 # loads the storage layer alone, and the web stack, the sandbox and delivery only when it runs them.
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from zeroparty.adapters.db.responses import SqlResponses
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
+    from zeroparty.domain.workspaces import Workspace
     from zeroparty.sandbox import SandboxConfig
     from zeroparty.services.analytics import AnalyticsService
     from zeroparty.services.assets import AssetService
@@ -68,6 +70,7 @@ class Runtime:
     session_secret: bytes  # signs operator session cookies; derived from the secret key
     erasure_secret: bytes  # keys the HMAC of erased addresses in the erasure log; derived from it too
     assets: AssetService
+    workspace: Workspace  # the one the CLI's commands act in (settings.workspace)
 
 
 def open_store(settings: Settings, *, long_running: bool = False) -> Engine:
@@ -94,9 +97,15 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
     from zeroparty.adapters.db.outbox import SqlOutbox
     from zeroparty.adapters.db.responses import SqlResponses
     from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.adapters.db.workspaces import SqlWorkspaces
     from zeroparty.services.capture import CaptureService
 
     engine = open_store(settings, long_running=long_running)
+    workspace = SqlWorkspaces(engine).by_slug(settings.workspace)
+    if workspace is None:
+        raise ConfigurationError(
+            f"ZEROPARTY_WORKSPACE: there is no workspace {settings.workspace!r} (zeroparty workspaces list)"
+        )
     key = load_or_create_key(settings.secret_key, settings.data_dir / "secret.key")
     box = SecretBox(key)
     return Runtime(
@@ -112,6 +121,7 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
         erasure_secret=hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest(),
         assets=asset_service(engine),
+        workspace=workspace,
     )
 
 

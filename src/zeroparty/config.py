@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from zeroparty.domain.workspaces import slug_problem
 from zeroparty.errors import ConfigurationError
 
 
@@ -63,6 +64,12 @@ def _trusted_proxies(name: str, raw: str) -> str:
     return raw
 
 
+def _workspace(name: str, raw: str) -> str:
+    if problem := slug_problem(raw):
+        raise ConfigurationError(f"{name}: {problem}")
+    return raw
+
+
 def _seconds(name: str, raw: str, low: float, high: float) -> float:
     return float(_number(name, raw, low, high, float))
 
@@ -95,6 +102,7 @@ class Settings:
     sandbox_api_key: str | None = None
     sandbox_database_url: str | None = None
     log_level: str = "INFO"
+    workspace: str = "default"  # the workspace the CLI's commands act in (domain/workspaces.py)
 
     @property
     def db_url(self) -> str:
@@ -142,4 +150,5 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_SANDBOX_API_KEY": ("sandbox_api_key", _text),
     "ZEROPARTY_SANDBOX_DATABASE_URL": ("sandbox_database_url", _text),
     "ZEROPARTY_LOG_LEVEL": ("log_level", lambda _n, raw: raw.upper()),
+    "ZEROPARTY_WORKSPACE": ("workspace", _workspace),
 }

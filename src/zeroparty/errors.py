@@ -7,7 +7,8 @@ ZeropartyError
 │   ├── Gone                the thing named is closed to this request (a completed response)
 │   ├── Conflict            the thing named is in a state that refuses this request (HTTP 409)
 │   ├── TooManyRequests     this client asked too often; try again after `retry_after_s` (HTTP 429)
-│   └── Unauthorized        no valid credential was presented
+│   ├── Unauthorized        no valid credential was presented
+│   └── Forbidden           the credential's role does not allow this, or it is another workspace's
 ├── ConfigurationError      settings or stored configuration are unusable
 └── DeliveryError           sending to a destination failed
     ├── RetryableDeliveryError   try again later (5xx, timeouts, connection errors, 429)
@@ -70,6 +71,10 @@ class TooManyRequests(InvalidInput):
 
 class Unauthorized(InvalidInput):
     """The request needs an operator credential and carries no valid one."""
+
+
+class Forbidden(InvalidInput):
+    """The caller is known but may not do this: their role is below what it needs (HTTP 403)."""
 
 
 class ConfigurationError(ZeropartyError):

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from zeroparty.cli.common import DataDirOpt, collect_again
+from zeroparty.cli.common import DataDirOpt, WorkspaceOpt, collect_again
 
 # Commands that run until stopped: the garbage collector works for them from the start (see `main`).
 LONG_RUNNING = frozenset({"serve", "worker", "sandbox", "demo"})
@@ -19,7 +19,7 @@ app.add_typer(experiences_cli, name="experiences")
 
 
 @app.callback()
-def root(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
+def root(ctx: typer.Context, data_dir: DataDirOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Interactive experiences that stream first-party data into Braze."""
     if ctx.invoked_subcommand in LONG_RUNNING:
         collect_again()
@@ -27,3 +27,5 @@ def root(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     # the settings read (and child processes inherit).
     if data_dir is not None:
         os.environ["ZEROPARTY_DATA_DIR"] = str(data_dir)
+    if workspace is not None:
+        os.environ["ZEROPARTY_WORKSPACE"] = workspace

@@ -42,6 +42,15 @@ DataDirOpt = Annotated[
         show_default=False,
     ),
 ]
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        envvar="ZEROPARTY_WORKSPACE",
+        help="The workspace (its slug) the command acts in (default: default).",
+        show_default=False,
+    ),
+]
 
 
 def plain(value: object) -> Text:

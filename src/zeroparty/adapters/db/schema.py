@@ -12,11 +12,29 @@ from zeroparty.adapters.db.sessions import sessions
 # Declared with their stores, part of this schema: browser sessions (sessions.py), image assets (assets.py).
 __all__ = ["assets", "sessions"]
 
+# A workspace is one brand's: its experiences, destinations, tokens, assets and erasures name it;
+# responses, deliveries and analytics belong to it through them. Slugs are unique on the instance,
+# as experiences' are (public URLs); everything else is named within its workspace.
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def _owner() -> sa.Column[int]:
+    return sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), nullable=False, index=True)
+
+
 experiences = sa.Table(
     "experiences",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    _owner(),
     sa.Column("created_at", UTCDateTime, nullable=False),
     # published | unpublished | closed (domain/experience/publishing.py); a new version keeps the state.
     sa.Column("state", sa.String(12), nullable=False, server_default="published"),
@@ -85,7 +103,8 @@ destinations = sa.Table(
     "destinations",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    _owner(),
+    sa.Column("name", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("endpoint", sa.String(500), nullable=False),
     sa.Column("api_key_encrypted", sa.Text, nullable=False),
@@ -96,6 +115,7 @@ destinations = sa.Table(
     sa.Column("paused_until", UTCDateTime, nullable=True),
     # DestinationSettings as JSON; `{}` is every default (domain/destination_settings.py).
     sa.Column("settings", sa.JSON, nullable=False, server_default="{}"),
+    sa.UniqueConstraint("workspace_id", "name"),
 )
 
 # One row per profile change to send to one destination. `seq` gives the per-user order;
@@ -190,6 +210,8 @@ api_tokens = sa.Table(
     "api_tokens",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
+    sa.Column("role", sa.String(10), nullable=False, server_default="owner"),  # domain/roles.py
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("hint", sa.String(20), nullable=False),
@@ -200,6 +222,7 @@ api_tokens = sa.Table(
 ACTIVE_TOKEN = sa.text("revoked_at IS NULL")
 sa.Index(
     "uq_api_tokens_active_name",
+    api_tokens.c.workspace_id,
     api_tokens.c.name,
     unique=True,
     sqlite_where=ACTIVE_TOKEN,
@@ -232,6 +255,7 @@ erasures = sa.Table(
     "erasures",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _owner(),
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("email_hmac", sa.String(64), nullable=True, index=True),
     sa.Column("email_sha256", sa.String(64), nullable=True, index=True),
@@ -267,4 +291,64 @@ analytics_events = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_analytics_events_slug_at", "experience_slug", "at"),
     sa.Index("ix_analytics_events_response", "response_id"),
+)
+
+# Which workspaces added an asset (stored once by content, assets.py): a workspace lists only its own.
+workspace_assets = sa.Table(
+    "workspace_assets",
+    metadata,
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), primary_key=True),
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("assets.sha256"), primary_key=True),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+)
+
+# People who sign in to the console. `email` is stored normalised (domain/accounts.py); only an
+# Argon2id hash of the password is kept. A disabled user keeps their row for the audit log.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("password_changed_at", UTCDateTime, nullable=False),
+    sa.Column("disabled_at", UTCDateTime, nullable=True),
+)
+
+# A user's role in each workspace they belong to: owner, editor or viewer (domain/roles.py).
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), primary_key=True),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One-time password reset links (`zeroparty users reset-link EMAIL`): only a SHA-256 digest of the
+# random token is kept; a link works once, before `expires_at`.
+password_resets = sa.Table(
+    "password_resets",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Who changed what: destinations, keys, publishes, replays, erasures, users. `actor` is a user's
+# email, `api-token:NAME` or `cli`; `detail` never holds a secret. Rows about the instance (a user
+# created) have no workspace.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("target", sa.String(300), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_workspace_id", "workspace_id", "id"),
 )
