@@ -227,3 +227,14 @@ def test_responses_from_before_variants_keep_everything_and_have_none(engine: En
     assert "experience_variants" not in tables(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id FROM responses")).scalars().all() == ["r1"]
+
+
+def test_after_migrating_foreign_keys_are_checked_and_new_workspaces_get_new_ids(engine: Engine) -> None:
+    from zeroparty.adapters.db.workspaces import SqlWorkspaces
+
+    migrate.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    made = SqlWorkspaces(engine).create("second", "Second", datetime.now(UTC))
+    assert made.id == 2 and [w.slug for w in SqlWorkspaces(engine).all()] == ["default", "second"]
