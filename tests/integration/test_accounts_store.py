@@ -61,9 +61,13 @@ def _second_workspace(store: SqlAccounts | MemoryAccounts) -> Workspace:
 
 
 def test_one_user_per_email_and_the_hash_is_kept_apart_from_the_view(store: Accounts) -> None:
-    ada = store.create_user("ada@example.com", "hash-1", T0)
+    ada = store.create_user("ada@example.com", "hash-1", DEFAULT_WORKSPACE_ID, Role.EDITOR, T0)
     with pytest.raises(Conflict, match="email"):
-        store.create_user("ada@example.com", "hash-2", T0)
+        store.create_user("ada@example.com", "hash-2", DEFAULT_WORKSPACE_ID, Role.OWNER, T0)
+    with pytest.raises(NotFound, match="workspace"):
+        store.create_user("bob@example.com", "hash-2", 999, Role.OWNER, T0)
+    assert store.user_by_email("bob@example.com") is None  # no user without the membership
+    assert store.role_in(ada.id, DEFAULT_WORKSPACE_ID) is Role.EDITOR
     found = store.user_by_email("ada@example.com")
     assert found is not None and found.view == ada and found.password_hash == "hash-1"
     assert "hash-1" not in repr(ada)
@@ -82,10 +86,8 @@ def test_one_user_per_email_and_the_hash_is_kept_apart_from_the_view(store: Acco
 
 def test_a_user_has_one_role_per_workspace(store: SqlAccounts | MemoryAccounts) -> None:
     brand = _second_workspace(store)
-    ada = store.create_user("ada@example.com", "h", T0)
-    bob = store.create_user("bob@example.com", "h", T0)
-    store.set_membership(ada.id, DEFAULT_WORKSPACE_ID, Role.OWNER, T0)
-    store.set_membership(bob.id, DEFAULT_WORKSPACE_ID, Role.VIEWER, T0)
+    ada = store.create_user("ada@example.com", "h", DEFAULT_WORKSPACE_ID, Role.OWNER, T0)
+    bob = store.create_user("bob@example.com", "h", DEFAULT_WORKSPACE_ID, Role.VIEWER, T0)
     store.set_membership(bob.id, brand.id, Role.OWNER, T0)
     store.set_membership(bob.id, DEFAULT_WORKSPACE_ID, Role.EDITOR, T0)  # a new role replaces the old
     assert [(u.email, r) for u, r in store.members(DEFAULT_WORKSPACE_ID)] == [
@@ -109,7 +111,7 @@ def test_a_user_has_one_role_per_workspace(store: SqlAccounts | MemoryAccounts) 
 
 
 def test_a_reset_link_works_once_and_not_after_it_expires(store: Accounts) -> None:
-    ada = store.create_user("ada@example.com", "h", T0)
+    ada = store.create_user("ada@example.com", "h", DEFAULT_WORKSPACE_ID, Role.OWNER, T0)
     store.add_reset("a" * 64, ada.id, T0, T0 + timedelta(hours=1))
     store.add_reset("b" * 64, ada.id, T0, T0 + timedelta(hours=1))
     assert store.reset_user("a" * 64, T0) == ada.id

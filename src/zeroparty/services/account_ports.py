@@ -31,8 +31,9 @@ class StoredUser:
 
 
 class Accounts(Protocol):
-    def create_user(self, email: str, password_hash: str, now: datetime) -> UserView:
-        """A new user (the email normalised already); Conflict naming `email` when it is taken."""
+    def create_user(self, email: str, password_hash: str, workspace_id: int, role: Role, now: datetime) -> UserView:
+        """A new user (the email normalised already), member of the workspace with `role`, both or
+        neither: Conflict naming `email` when it is taken, NotFound naming `workspace`."""
         ...
 
     def user_by_email(self, email: str) -> StoredUser | None: ...

@@ -92,9 +92,7 @@ class AccountService:
             raise InvalidInput(FieldError("password", problem))
         if self._store.user_by_email(address) is not None:
             raise Conflict(FieldError("email", "a user with this email exists already: add them with add_member"))
-        now = self._clock()
-        user = self._store.create_user(address, self._hasher.hash(password), now)
-        self._store.set_membership(user.id, workspace_id, given, now)
+        user = self._store.create_user(address, self._hasher.hash(password), workspace_id, given, self._clock())
         self._audit.record(workspace_id, actor, "user.create", address, {"role": given.value})
         return user
 

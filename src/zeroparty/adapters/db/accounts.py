@@ -33,6 +33,7 @@ DISABLE = (
 _MEMBER = (memberships.c.user_id == sa.bindparam("uid"), memberships.c.workspace_id == sa.bindparam("ws"))
 ROLE_IN = sa.select(memberships.c.role).where(*_MEMBER)
 INSERT_MEMBERSHIP = sa.insert(memberships)
+WORKSPACE_EXISTS = sa.select(workspaces.c.id).where(workspaces.c.id == sa.bindparam("ws"))
 UPDATE_ROLE = sa.update(memberships).where(*_MEMBER).values(role=sa.bindparam("role"))
 REMOVE_MEMBERSHIP = sa.delete(memberships).where(*_MEMBER)
 ACTIVE_OWNERS = (
@@ -76,14 +77,18 @@ class SqlAccounts:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create_user(self, email: str, password_hash: str, now: datetime) -> UserView:
+    def create_user(self, email: str, password_hash: str, workspace_id: int, role: Role, now: datetime) -> UserView:
         row = {"email": email, "password_hash": password_hash, "created_at": now, "password_changed_at": now}
         try:
             with self.engine.begin() as conn:
+                if conn.execute(WORKSPACE_EXISTS, {"ws": workspace_id}).first() is None:
+                    raise NotFound(FieldError("workspace", "there is no such workspace"))
                 key = conn.execute(INSERT_USER, row).inserted_primary_key
+                assert key is not None
+                member = {"user_id": key[0], "workspace_id": workspace_id, "role": role.value, "created_at": now}
+                conn.execute(INSERT_MEMBERSHIP, member)
         except IntegrityError:
             raise Conflict(FieldError("email", "a user with this email exists already")) from None
-        assert key is not None
         return UserView(int(key[0]), email, now, now, None)
 
     def user_by_email(self, email: str) -> StoredUser | None:

@@ -31,11 +31,14 @@ class MemoryAccounts:
     def add_workspace(self, workspace: Workspace) -> None:
         self.workspaces[workspace.id] = workspace
 
-    def create_user(self, email: str, password_hash: str, now: datetime) -> UserView:
+    def create_user(self, email: str, password_hash: str, workspace_id: int, role: Role, now: datetime) -> UserView:
+        if workspace_id not in self.workspaces:
+            raise NotFound(FieldError("workspace", "there is no such workspace"))
         if self.user_by_email(email) is not None:
             raise Conflict(FieldError("email", "a user with this email exists already"))
         view = UserView(len(self._users) + 1, email, now, now, None)
         self._users[view.id] = StoredUser(view, password_hash)
+        self._roles[(view.id, workspace_id)] = role
         return view
 
     def user_by_email(self, email: str) -> StoredUser | None:
