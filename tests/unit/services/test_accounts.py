@@ -219,6 +219,12 @@ def test_disabling_a_user_ends_their_sessions(rig: Rig) -> None:
     assert not any(s.principal == user_principal(bob.view.id) for s in rig.sessions.live.values())
     [entry] = rig.log.entries(None, 10)
     assert (entry.actor, entry.action, entry.target) == ("ada@example.com", "user.disable", "bob@example.com")
+    # A session that outlived the user's disabling (a session store restored from a backup) admits no one.
+    ada = rig.store.user_by_email("ada@example.com")
+    assert ada is not None
+    kept = rig.service.start_session(ada.view)
+    rig.store.disable(ada.view.id, T0)
+    assert kept in rig.sessions.live and rig.service.user_for_session(kept) is None
 
 
 def test_a_reset_link_sets_a_new_password_once_and_ends_every_session(rig: Rig) -> None:
