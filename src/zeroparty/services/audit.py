@@ -23,6 +23,8 @@ DetailValue = str | int | bool | None
 Detail = dict[str, DetailValue]
 SECRET_WORDS = ("key", "password", "token", "secret")
 PAGE = 500
+MAX_PAGE = 10_000
+MAX_ACTOR, MAX_ACTION, MAX_TARGET = 200, 60, 300  # the audit_log columns' sizes
 CSV_HEADER = ("id", "at", "workspace_id", "actor", "action", "target", "detail")
 
 
@@ -86,10 +88,13 @@ class AuditService:
         detail = dict(detail or {})
         if problem := detail_problem(detail):
             raise InvalidInput(FieldError("detail", problem))
-        return self._log.record(workspace_id, actor, action, target, detail, self._clock())
+        # Cut to the columns' sizes: an over-long name must not make the change it records fail.
+        return self._log.record(
+            workspace_id, actor[:MAX_ACTOR], action[:MAX_ACTION], target[:MAX_TARGET], detail, self._clock()
+        )
 
     def list(self, workspace_id: int | None, limit: int = 50, before_id: int | None = None) -> list[AuditEntry]:
-        return self._log.entries(workspace_id, max(1, limit), before_id)
+        return self._log.entries(workspace_id, min(max(1, limit), MAX_PAGE), before_id)
 
     def all(self, workspace_id: int | None) -> Iterator[AuditEntry]:
         """Every entry of the workspace, newest first, read a page at a time."""

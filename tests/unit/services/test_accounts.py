@@ -277,5 +277,7 @@ def test_the_audit_log_refuses_a_detail_that_looks_like_a_secret(rig: Rig) -> No
     rows = list(audit.csv_rows(WS))
     assert rows[0] == "id,at,workspace_id,actor,action,target,detail\n"
     assert ",'=HYPERLINK(1)," in rows[1] and rows[1].startswith("1,2026-06-01T12:00:00Z,1,cli,destination.add")
-    [line] = audit.json_lines(WS)
+    long = audit.record(WS, "x" * 500, "destination.add", "t" * 500, {})
+    assert (len(long.actor), len(long.target)) == (200, 300)
+    [_, line] = audit.json_lines(WS)
     assert '"target": "=HYPERLINK(1)"' in line and line.endswith("}\n")
