@@ -14,7 +14,6 @@ import typer
 from zeroparty.cli.app import app
 from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
-from zeroparty.domain.accounts import RESET_LIFETIME
 from zeroparty.domain.roles import ROLES, Role
 from zeroparty.errors import Conflict, InvalidInput
 
@@ -110,6 +109,8 @@ def disable(email: str) -> None:
 @users_cli.command("reset-link")
 def reset_link(email: str) -> None:
     """Print a one-time link that sets a new password (base: ZEROPARTY_PUBLIC_URL, else host and port)."""
+    from zeroparty.domain.accounts import RESET_LIFETIME  # here: `zeroparty --help` loads no email checks
+
     s = settings()
     rt = runtime(s, create=False)
     try:
