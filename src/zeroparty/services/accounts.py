@@ -189,7 +189,8 @@ class AccountService:
         return self._dummy
 
     def start_session(self, user: UserView) -> str:
-        """A new server-side session for `user`; returns its id, for the browser's signed cookie."""
+        """A new server-side session for `user`; returns its id, for the browser's signed cookie
+        (blocking, as every method here but `sign_in`: call it off the event loop)."""
         return self._sessions.start(user_principal(user.id), self._clock())
 
     def user_for_session(self, session_id: str) -> UserView | None:
