@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from zeroparty.adapters.db.outbox import SqlOutbox
     from zeroparty.adapters.db.responses import SqlResponses
     from zeroparty.adapters.db.tokens import SqlTokens
+    from zeroparty.adapters.http.console.context import ConsoleContext
+    from zeroparty.adapters.http.console.services import WorkspaceServices
     from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
     from zeroparty.domain.login_limits import LoginLimiter
     from zeroparty.domain.workspaces import Workspace
@@ -337,6 +339,31 @@ def account_service(
     )
 
 
+def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
+    """What the console's pages of one workspace work with."""
+    from zeroparty.adapters.http.console.services import WorkspaceServices
+    from zeroparty.services.destination_setup import DestinationSetup
+
+    destinations = destinations_service(rt)
+    return WorkspaceServices(
+        destinations=destinations,
+        setup=DestinationSetup(destinations, destination_calls()),
+        audit=audit_service(rt.engine),
+        deliveries=deliveries_service(rt.engine, rt.outbox),
+    )
+
+
+def console_context(rt: Runtime) -> ConsoleContext:
+    from zeroparty.adapters.db.console_reads import SqlWorkspaceOverview
+    from zeroparty.adapters.http.console.context import ConsoleContext
+    from zeroparty.adapters.http.console.gate import ConsoleGate
+
+    gate = ConsoleGate(account_service(rt.engine), rt.session_secret)
+    return ConsoleContext(
+        gate, SqlWorkspaceOverview(rt.engine), lambda ws: console_services(rt, ws), lambda: datetime.now(UTC)
+    )
+
+
 def build_web_app(
     rt: Runtime,
     *,
@@ -411,7 +438,9 @@ def build_web_app(
     if sandbox is not None and sandbox_db is not None:
         mounts[SANDBOX_PREFIX] = create_sandbox_app(sandbox_db, sandbox)
         own_limits[SANDBOX_PREFIX] = sandbox.max_body_bytes  # it answers Braze's own 413
-    app = create_app(ctx, registry, lifespan=lifespan, mounts=mounts, readiness=ReadinessProbe(ready))
+    app = create_app(
+        ctx, registry, lifespan=lifespan, mounts=mounts, readiness=ReadinessProbe(ready), console=console_context(rt)
+    )
     return at_the_edge(app, rt.settings, own_limits)
 
 

@@ -57,7 +57,12 @@ PUBLIC_ROUTES: dict[str, str] = {
     "GET /login": "where an operator presents a token to read /docs and the like in a browser",
     "POST /login": "checks the token presented on the login page",
     "POST /logout": "ends the browser session; harmless without one",
-    "GET /static": "stylesheets and scripts of the public pages",
+    "GET /static": "stylesheets and scripts of the public pages and the console",
+    "GET /admin/login": "where a console user signs in with email and password",
+    "POST /admin/login": "checks the email and password presented (CSRF token and sign-in limits apply)",
+    "POST /admin/logout": "ends the console session (CSRF token checked when there is one); harmless without",
+    "GET /admin/reset": "the form a one-time reset link (`zeroparty users reset-link`) opens; its token is the key",
+    "POST /admin/reset": "sets a new password with a valid one-time reset token (CSRF token checked)",
     "GET /assets/{asset}": "images the public pages show (`zeroparty assets add`); a name is the hash of its bytes",
     # The Braze sandbox (mounted only by the demo and `serve --sandbox`) guards everything else itself.
     "GET /braze-sandbox/_sandbox/ui/login": "where a developer presents the sandbox key to browse profiles",

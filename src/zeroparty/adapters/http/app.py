@@ -1,4 +1,5 @@
-"""The web application: hosted pages, JSON API, operator pages (login, docs, metrics), health and readiness."""
+"""The web application: hosted pages, JSON API, operator pages (login, docs, metrics), the console at
+/admin, health and readiness."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from starlette.types import ASGIApp
 
 from zeroparty import __version__
 from zeroparty.adapters.http import api, assets, embed, errors, health, operator, pages, theme
+from zeroparty.adapters.http.console.context import ConsoleContext
+from zeroparty.adapters.http.console.context import install as install_console
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.edge import HeadAsGet
 from zeroparty.adapters.http.health import ReadinessProbe
@@ -34,6 +37,7 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     mounts: dict[str, ASGIApp] | None = None,
     readiness: ReadinessProbe | None = None,
+    console: ConsoleContext | None = None,
 ) -> FastAPI:
     # FastAPI's own /docs and /openapi.json are open and load Swagger UI from a CDN; ours are neither.
     app = FastAPI(
@@ -50,6 +54,8 @@ def create_app(
     app.include_router(theme.router(ctx))
     app.include_router(assets.router(ctx))
     app.include_router(operator.router(ctx, registry, app))
+    if console is not None:
+        install_console(app, console, ctx.templates)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

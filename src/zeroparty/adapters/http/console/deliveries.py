@@ -1,0 +1,68 @@
+"""Deliveries in the console: each destination's figures (waiting, in flight, delivered, dead, paused
+and why, latency, data points sent, saved and budgeted) and the dead letters with Braze's reason,
+replayed one by one or all at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from zeroparty.adapters.http.console.gate import ConsoleGate, needs
+from zeroparty.adapters.http.console.services import ServicesFor
+from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.forms import parse_form
+from zeroparty.domain.roles import Role
+from zeroparty.errors import InvalidInput
+
+LIST = "/admin/w/{ws}/deliveries"
+REPLAY = "/admin/w/{ws}/deliveries/replay"
+DEAD_SHOWN = 200  # the newest dead letters listed; a replay of all takes every one
+
+
+def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
+    admin = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+
+    @admin.get(LIST, name="console_deliveries")
+    @needs("GET", LIST, Role.VIEWER)
+    async def show(request: Request, ws: str) -> Response:
+        member = await gate.member(request, ws, Role.VIEWER)
+        svc = services_for(member.workspace_id).deliveries
+        stats = await run_in_threadpool(svc.stats)
+        dead = await run_in_threadpool(svc.dead)
+        done = request.query_params.get("replayed")
+        context = {
+            "section": "deliveries",
+            "stats": stats,
+            "dead": dead[:DEAD_SHOWN],
+            "dead_total": len(dead),
+            "replayed": int(done) if done and done.isdigit() else None,
+        }
+        return render(request, "admin/deliveries.html", context, member=member, gate=gate)
+
+    @admin.post(REPLAY)
+    @needs("POST", REPLAY, Role.EDITOR)
+    async def replay(request: Request, ws: str) -> Response:
+        member = await gate.member(request, ws, Role.EDITOR)
+        fields = await form_fields(request)
+        await gate.check_csrf(request, member.visitor, fields)
+        try:
+            pairs = parse_form(request.headers.get("content-type"), await request.body())
+        except InvalidInput:
+            pairs = []
+        ids = [value for key, value in pairs if key == "id"]
+        every = fields.get("all") == "1"
+        svc = services_for(member.workspace_id)
+        done = await run_in_threadpool(svc.deliveries.replay, None if every else ids)
+        await run_in_threadpool(
+            svc.audit.record,
+            member.workspace_id,
+            member.actor,
+            "deliveries.replay",
+            "all dead letters" if every else f"{len(ids)} dead letter(s)",
+            {"replayed": done.replayed},
+        )
+        path = request.url_for("console_deliveries", ws=ws).path
+        return RedirectResponse(f"{path}?replayed={done.replayed}", status_code=303)
+
+    return admin

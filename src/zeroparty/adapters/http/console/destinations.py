@@ -1,0 +1,208 @@
+"""Destinations in the console: the list, connecting Braze (the key checked with Braze before it is
+saved, the verdict shown beside the key), and each destination's page: its key (shown masked only,
+replaced or rotated), settings, and a paused destination resumed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
+from zeroparty.adapters.http.console.services import ServicesFor
+from zeroparty.adapters.http.console.settings_form import FIELDS, assignments, shown_values
+from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.domain.braze_instances import INSTANCES
+from zeroparty.domain.destination_config import change_settings
+from zeroparty.domain.destination_settings import DestinationSettings
+from zeroparty.domain.roles import Role
+from zeroparty.errors import FieldError, InvalidInput, NotFound
+
+LIST = "/admin/w/{ws}/destinations"
+NEW = "/admin/w/{ws}/destinations/new"
+ONE = "/admin/w/{ws}/destinations/{name}"
+KEY = "/admin/w/{ws}/destinations/{name}/key"
+SETTINGS = "/admin/w/{ws}/destinations/{name}/settings"
+RESUME = "/admin/w/{ws}/destinations/{name}/resume"
+CUSTOM = "custom"
+LABELS = {"api_key": "New REST API key", **{f.key: f.label for f in FIELDS}}
+
+
+def _by_field(exc: InvalidInput) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for e in exc.errors:
+        found.setdefault(e.field.split(".")[0], []).append(e.message)
+    return found
+
+
+def _granted(check: Any) -> str:
+    if check is None:
+        return ""
+    granted = list(check.report.granted)
+    return ", ".join(granted) or "nothing"
+
+
+def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
+    admin = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
+    _connecting(admin, gate, services_for)
+    _one_destination(admin, gate, services_for)
+    return admin
+
+
+class _Page:
+    def __init__(self, gate: ConsoleGate) -> None:
+        self.gate = gate
+
+    def __call__(self, request: Request, member: Member, template: str, status: int = 200, **context: Any) -> Response:
+        return render(
+            request, template, {"section": "destinations", **context}, member=member, gate=self.gate, status=status
+        )
+
+
+def _connecting(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> None:
+    page = _Page(gate)
+
+    @admin.get(LIST, name="console_destinations")
+    @needs("GET", LIST, Role.VIEWER)
+    async def listing(request: Request, ws: str) -> Response:
+        member = await gate.member(request, ws, Role.VIEWER)
+        views = await run_in_threadpool(services_for(member.workspace_id).destinations.views)
+        return page(request, member, "admin/destinations.html", destinations=views)
+
+    def new_form(
+        request: Request, member: Member, values: dict[str, str], errors: dict[str, list[str]], status: int = 200
+    ) -> Response:
+        instances = [(name, url) for name, url in INSTANCES.items()]
+        return page(
+            request,
+            member,
+            "admin/destination_new.html",
+            status,
+            instances=instances,
+            values=values,
+            errors=errors,
+            custom=CUSTOM,
+        )
+
+    @admin.get(NEW, name="console_destination_new")
+    @needs("GET", NEW, Role.OWNER)
+    async def new(request: Request, ws: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        return new_form(request, member, {"instance": "US-01", "batch_limits": "combined"}, {})
+
+    @admin.post(NEW)
+    @needs("POST", NEW, Role.OWNER)
+    async def add(request: Request, ws: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        fields = await form_fields(request)
+        await gate.check_csrf(request, member.visitor, fields)
+        instance = fields.get("instance", "")
+        endpoint = fields.get("endpoint", "") if instance == CUSTOM else instance
+        shown = {k: fields.get(k, "") for k in ("name", "instance", "endpoint", "batch_limits")}
+        svc = services_for(member.workspace_id)
+        try:
+            wanted = change_settings(DestinationSettings(), [f"batch_limits={fields.get('batch_limits', '')}"])
+            done = await run_in_threadpool(
+                svc.setup.add_braze, fields.get("name", ""), endpoint, fields.get("api_key", ""), wanted.settings
+            )
+        except InvalidInput as exc:
+            errors = _by_field(exc)
+            if instance != CUSTOM and "endpoint" in errors:  # the picker gave it: say so beside the picker
+                errors["instance"] = errors.pop("endpoint")
+            return new_form(request, member, shown, errors, 422)
+        await run_in_threadpool(
+            svc.audit.record,
+            member.workspace_id,
+            member.actor,
+            "destination.add",
+            done.name,
+            {"endpoint": done.endpoint, "verified": done.check is not None},
+        )
+        return page(request, member, "admin/destination_added.html", done=done, granted=_granted(done.check))
+
+
+def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> None:
+    page = _Page(gate)
+
+    async def one(request: Request, member: Member, name: str, status: int = 200, **extra: Any) -> Response:
+        svc = services_for(member.workspace_id)
+        view = await run_in_threadpool(svc.destinations.find, name)
+        if view is None:
+            raise NotFound(FieldError("name", f"no destination named {name!r}"))
+        values = extra.pop("values", None) or shown_values(view.settings)
+        return page(
+            request,
+            member,
+            "admin/destination.html",
+            status,
+            dest=view,
+            fields=FIELDS,
+            values=values,
+            labels=LABELS,
+            errors=extra.pop("errors", {}),
+            **extra,
+        )
+
+    @admin.get(ONE, name="console_destination")
+    @needs("GET", ONE, Role.VIEWER)
+    async def show(request: Request, ws: str, name: str) -> Response:
+        member = await gate.member(request, ws, Role.VIEWER)
+        notice = {
+            "key": "The new key is checked and saved.",
+            "settings": "Settings saved.",
+            "resumed": "Resumed: deliveries continue.",
+        }.get(request.query_params.get("done", ""))
+        return await one(request, member, name, notice=notice)
+
+    def back(request: Request, ws: str, name: str, done: str) -> Response:
+        path = request.url_for("console_destination", ws=ws, name=name).path
+        return RedirectResponse(f"{path}?done={done}", status_code=303)
+
+    @admin.post(KEY)
+    @needs("POST", KEY, Role.OWNER)
+    async def replace_key(request: Request, ws: str, name: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        fields = await form_fields(request)
+        await gate.check_csrf(request, member.visitor, fields)
+        svc = services_for(member.workspace_id)
+        try:
+            await run_in_threadpool(svc.setup.replace_key, name, fields.get("api_key", ""))
+        except InvalidInput as exc:
+            return await one(request, member, name, 422, errors=_by_field(exc))
+        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.key", name, {})
+        return back(request, ws, name, "key")
+
+    @admin.post(SETTINGS)
+    @needs("POST", SETTINGS, Role.OWNER)
+    async def save_settings(request: Request, ws: str, name: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        fields = await form_fields(request)
+        await gate.check_csrf(request, member.visitor, fields)
+        svc = services_for(member.workspace_id)
+        try:
+            current = await run_in_threadpool(svc.destinations.settings, name)
+            wanted = change_settings(current, assignments(fields))
+            await run_in_threadpool(svc.setup.change_settings, name, wanted.settings)
+        except InvalidInput as exc:
+            values = {f.key: fields.get(f.key, "") for f in FIELDS}
+            return await one(request, member, name, 422, errors=_by_field(exc), values=values)
+        before = shown_values(current)
+        changed: dict[str, str | int | bool | None] = {
+            k: v for k, v in shown_values(wanted.settings).items() if before.get(k) != v
+        }
+        await run_in_threadpool(
+            svc.audit.record, member.workspace_id, member.actor, "destination.settings", name, changed
+        )
+        return back(request, ws, name, "settings")
+
+    @admin.post(RESUME)
+    @needs("POST", RESUME, Role.OWNER)
+    async def resume(request: Request, ws: str, name: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        await gate.check_csrf(request, member.visitor, await form_fields(request))
+        svc = services_for(member.workspace_id)
+        await run_in_threadpool(svc.destinations.resume, name)
+        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.resume", name, {})
+        return back(request, ws, name, "resumed")

@@ -1,0 +1,96 @@
+"""`make screenshots`: the main pages as a visitor sees them, taken with the test suite's browser
+tooling (Debian's Chromium driven by Playwright) from a server on a throwaway data dir: respondent
+pages at a phone's width, console pages at a laptop's. Written to docs/screenshots/ (or the folder
+given), shown in the README.
+
+    python -m tests.support.screenshots [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from tests.support.axe import LAPTOP, PHONE
+from tests.support.console import PASSWORD, people
+from tests.support.stack import Stack, publish_samples, running_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SAMPLES = ("skin-quiz.yaml", "vip-signup.yaml", "style-profile.yaml")
+
+
+def _respondent(page: Page, stack: Stack, shot: Callable[[str], None]) -> None:
+    page.goto(f"{stack.base}/")
+    shot("index")
+    page.goto(f"{stack.base}/e/skin-quiz")
+    shot("quiz-first-screen")
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_load_state()
+    shot("quiz-errors")
+    page.goto(f"{stack.base}/e/vip-signup")
+    shot("lead-form")
+    page.goto(f"{stack.base}/e/style-profile")
+    shot("style-profile")
+
+
+def _console(page: Page, stack: Stack, email: str, shot: Callable[[str], None]) -> None:
+    page.goto(f"{stack.base}/admin/login")
+    shot("console-login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/w/**")
+    shot("console-overview")
+    ws = stack.rt.workspace.slug
+    page.goto(f"{stack.base}/admin/w/{ws}/destinations")
+    shot("console-destinations")
+    page.goto(f"{stack.base}/admin/w/{ws}/destinations/new")
+    page.get_by_label("Name").fill("braze-us")
+    page.get_by_label("REST API key").fill("not-a-real-key")
+    page.get_by_label("Braze instance").select_option("custom")
+    page.get_by_label("REST endpoint").fill(f"{stack.sandbox}")
+    page.get_by_role("button", name="Check key and save").click()
+    page.wait_for_load_state()
+    shot("console-destination-refused")
+    page.goto(f"{stack.base}/admin/w/{ws}/destinations/sandbox")
+    shot("console-destination")
+    page.goto(f"{stack.base}/admin/w/{ws}/deliveries")
+    shot("console-deliveries")
+
+
+def take(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    taken: list[Path] = []
+    with tempfile.TemporaryDirectory() as data, running_stack(Path(data), worker=True) as stack:
+        publish_samples(stack, *SAMPLES)
+        owner = people(stack).owner
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            for size, pages in ((PHONE, "respondent"), (LAPTOP, "console")):
+                context = browser.new_context(viewport=size, device_scale_factor=1)
+                page = context.new_page()
+
+                def shot(name: str, page: Page = page) -> None:
+                    path = out / f"{name}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    taken.append(path)
+
+                if pages == "respondent":
+                    _respondent(page, stack, shot)
+                else:
+                    _console(page, stack, owner, shot)
+                context.close()
+            browser.close()
+    return taken
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    for path in take(target):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
