@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.support.definitions import sample
+from tests.support.workspaces import another_workspace
 from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.capture import SqlCaptureStore
@@ -22,7 +23,6 @@ from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox import SqlOutbox
 from zeroparty.adapters.db.schema import delivery_attempts, delivery_counters, delivery_queue, delivery_state, outbox
-from zeroparty.adapters.db.workspaces import SqlWorkspaces
 from zeroparty.adapters.memory import MemoryCaptureStore, MemoryOutbox
 from zeroparty.adapters.memory.deliveries import MemoryDeliveries
 from zeroparty.adapters.memory.destinations import MemoryDestinations
@@ -120,7 +120,7 @@ class World(OutboxWorld):
         self.requeue = self.outbox
 
     def another_workspace(self) -> tuple[DestinationStore, DeliveryReads]:
-        other = SqlWorkspaces(self.engine).create("other", "Other brand", T0).id
+        other = another_workspace(self.engine, "other", T0)
         return SqlDestinations(self.engine, self._box, workspace_id=other), SqlDeliveries(
             self.engine, workspace_id=other
         )

@@ -135,9 +135,7 @@ def router(ctx: AppContext) -> APIRouter:
         dependencies=operator_only,
         responses={401: {"description": "no operator token"}, 404: {"description": "unknown response"}},
     )
-    async def response_status(
-        response_id: str, answer: Response, token: TokenView = operator
-    ) -> ResponseStatus:
+    async def response_status(response_id: str, answer: Response, token: TokenView = operator) -> ResponseStatus:
         """Where a response stands: answers, outcome, and delivery per destination. A response to
         another workspace's experience than the token's is unknown here."""
         status = (
