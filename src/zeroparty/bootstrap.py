@@ -222,7 +222,7 @@ def forget_service(rt: Runtime) -> ForgetService:
     from zeroparty.adapters.db.delivery_state import SqlHeldRecords
     from zeroparty.services.destination_forget import ForgetService
 
-    return ForgetService(rt.destinations, SqlHeldRecords(rt.engine))
+    return ForgetService(rt.destinations, SqlHeldRecords(rt.engine, workspace_id=rt.workspace.id))
 
 
 def analytics_service(engine: Engine) -> AnalyticsService:
