@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from tests.integration.test_cli import run
 from tests.support.databases import database_url
@@ -20,6 +21,7 @@ from tests.support.definitions import sample
 from tests.support.server import serve
 from tests.support.stack import settings_for
 from tests.support.workspaces import another_workspace
+from zeroparty.adapters.db.schema import erasures
 from zeroparty.bootstrap import (
     Runtime,
     backfill_service,
@@ -133,6 +135,9 @@ def test_another_workspace_neither_finds_nor_erases_a_respondent(two: Two) -> No
     assert (lookup.found.responses, lookup.found.delivered, lookup.found.destinations) == (0, {}, ("their-crm",))
     erased = theirs.erase(lookup)
     assert erased.local.responses == 0 and erased.local.rows == {}
+    with two.ours.engine.connect() as conn:  # the log says whose erasure it was
+        logged = conn.execute(sa.select(erasures.c.workspace_id).where(erasures.c.id == erased.local.erasure_id))
+        assert logged.scalar_one() == two.theirs.workspace.id
     ours = erasure_service(two.ours).look_up(ADA).found
     assert ours.responses == 1 and ours.destinations == ("crm",)
     assert two.ours.responses.status(two.response_id) is not None
