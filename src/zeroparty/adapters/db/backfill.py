@@ -16,21 +16,12 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import version_by_id
 from zeroparty.adapters.db.outbox_sql import queue, rows
-from zeroparty.adapters.db.schema import answers, experience_versions, experiences, responses
+from zeroparty.adapters.db.schema import answers, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.domain.backfill import StoredResponse, current_profile
 from zeroparty.services.destination_backfill import CHUNK, Queued
 
 E = responses.c
-
-
-def of_workspace(workspace_id: int) -> sa.ColumnElement[bool]:
-    """Responses to the workspace's experiences: another workspace's respondents are not its own."""
-    versions = (
-        sa.select(experience_versions.c.id)
-        .join(experiences, experiences.c.id == experience_versions.c.experience_id)
-        .where(experiences.c.workspace_id == workspace_id)
-    )
-    return E.experience_version_id.in_(versions)
 
 
 def _newest_external_ids(

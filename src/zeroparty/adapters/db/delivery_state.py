@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from zeroparty.adapters.db.backfill import of_workspace
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import records
 from zeroparty.adapters.db.schema import responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 
 CHUNK = 500  # addresses per IN (…), within SQLite's parameter limit
 

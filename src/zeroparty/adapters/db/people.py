@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from zeroparty.adapters.crypto import SecretBox
 from zeroparty.adapters.db import outbox_sql
-from zeroparty.adapters.db.backfill import of_workspace
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.adapters.db.outbox_sql import queue, records, rows
 from zeroparty.adapters.db.schema import destinations, erasures, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.domain.erasure import Delivered, Outcome, Sent, SentRow
 from zeroparty.errors import FieldError, InvalidInput
 from zeroparty.services.people import Found, LocalErasure, LogKeys, SentOf

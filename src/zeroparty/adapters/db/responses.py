@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from zeroparty.adapters.db.backfill import of_workspace
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import reads
 from zeroparty.adapters.db.schema import answers, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.services.read_ports import DeliveryItem, OutboxCount, ResponseStatus, StoreCounts
 
 
