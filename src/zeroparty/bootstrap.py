@@ -119,11 +119,11 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         engine=engine,
         box=box,
         experiences=SqlExperienceStore(engine),
-        destinations=SqlDestinations(engine, box),
+        destinations=SqlDestinations(engine, box, workspace_id=workspace.id),
         responses=SqlResponses(engine),
         outbox=SqlOutbox(engine, box),
         capture=CaptureService(SqlCaptureStore(engine, box)),
-        tokens=SqlTokens(engine),
+        tokens=SqlTokens(engine, workspace_id=workspace.id),
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
         erasure_secret=hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest(),
         assets=asset_service(engine),
@@ -140,12 +140,12 @@ def asset_service(engine: Engine) -> AssetService:
     return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
 
 
-def operator_token_service(engine: Engine) -> OperatorTokenService:
-    """Operators' API tokens on `engine`'s store: create, list, revoke (no key is read)."""
+def operator_token_service(engine: Engine, workspace_id: int) -> OperatorTokenService:
+    """The workspace's operator API tokens on `engine`'s store: create, list, revoke (no key is read)."""
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.services.operator_tokens import OperatorTokenService
 
-    return OperatorTokenService(SqlTokens(engine))
+    return OperatorTokenService(SqlTokens(engine, workspace_id=workspace_id))
 
 
 def variant_admin(engine: Engine) -> VariantAdmin:
@@ -164,11 +164,16 @@ def experience_secret_service(engine: Engine, box: SecretBox) -> ExperienceSecre
     return ExperienceSecretService(SqlExperienceSecrets(engine, box))
 
 
-def destination_views(engine: Engine) -> list[DestinationView]:
-    """Every destination with its queue counts, by name (no key is read)."""
+def destination_views(engine: Engine, workspace_id: int | None = None) -> list[DestinationView]:
+    """Every destination of the workspace with its queue counts, by name (no key is read); callers
+    not yet given a workspace read the default one's."""
     from zeroparty.adapters.db.destinations import list_destinations
+    from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 
-    return list_destinations(engine)
+    if workspace_id is None:
+        workspace_id = DEFAULT_WORKSPACE_ID
+
+    return list_destinations(engine, workspace_id)
 
 
 def current_definitions(engine: Engine) -> list[StoredDefinition]:
@@ -178,12 +183,13 @@ def current_definitions(engine: Engine) -> list[StoredDefinition]:
     return latest(engine)
 
 
-def deliveries_service(engine: Engine, outbox: SqlOutbox | None = None) -> DeliveriesService:
-    """Delivery's figures and dead items on `engine`'s store (no key is read); with `outbox`, replay too."""
+def deliveries_service(engine: Engine, workspace_id: int, outbox: SqlOutbox | None = None) -> DeliveriesService:
+    """Delivery's figures and dead items of the workspace's destinations on `engine`'s store (no key
+    is read); with `outbox`, replay too."""
     from zeroparty.adapters.db.deliveries import SqlDeliveries
     from zeroparty.services.deliveries import DeliveriesService
 
-    return DeliveriesService(SqlDeliveries(engine), outbox)
+    return DeliveriesService(SqlDeliveries(engine, workspace_id=workspace_id), outbox)
 
 
 def destinations_service(rt: Runtime) -> DestinationsService:
@@ -214,7 +220,7 @@ def backfill_service(rt: Runtime) -> BackfillService:
     from zeroparty.adapters.db.backfill import SqlBackfill
     from zeroparty.services.destination_backfill import BackfillService
 
-    return BackfillService(rt.destinations, SqlBackfill(rt.engine))
+    return BackfillService(rt.destinations, SqlBackfill(rt.engine, workspace_id=rt.workspace.id))
 
 
 def forget_service(rt: Runtime) -> ForgetService:
@@ -222,7 +228,7 @@ def forget_service(rt: Runtime) -> ForgetService:
     from zeroparty.adapters.db.delivery_state import SqlHeldRecords
     from zeroparty.services.destination_forget import ForgetService
 
-    return ForgetService(rt.destinations, SqlHeldRecords(rt.engine))
+    return ForgetService(rt.destinations, SqlHeldRecords(rt.engine, workspace_id=rt.workspace.id))
 
 
 def analytics_service(engine: Engine) -> AnalyticsService:
@@ -238,7 +244,8 @@ def erasure_service(rt: Runtime) -> ErasureService:
     from zeroparty.adapters.db.people import SqlPeople
     from zeroparty.services.erasure import ErasureService
 
-    return ErasureService(SqlPeople(rt.engine, rt.box), rt.destinations, braze_client, rt.erasure_secret)
+    people = SqlPeople(rt.engine, rt.box, workspace_id=rt.workspace.id)
+    return ErasureService(people, rt.destinations, braze_client, rt.erasure_secret)
 
 
 def sandbox_key(settings: Settings) -> str:
@@ -349,7 +356,7 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         destinations=destinations,
         setup=DestinationSetup(destinations, destination_calls()),
         audit=audit_service(rt.engine),
-        deliveries=deliveries_service(rt.engine, rt.outbox),
+        deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
     )
 
 
@@ -362,6 +369,17 @@ def console_context(rt: Runtime) -> ConsoleContext:
     return ConsoleContext(
         gate, SqlWorkspaceOverview(rt.engine), lambda ws: console_services(rt, ws), lambda: datetime.now(UTC)
     )
+
+
+def workspace_id(engine: Engine, slug: str) -> int:
+    """The id of the workspace `slug` names on `engine`'s store, for commands that open the store
+    alone (no key is read); ConfigurationError when there is none."""
+    from zeroparty.adapters.db.workspaces import SqlWorkspaces
+
+    found = SqlWorkspaces(engine).by_slug(slug)
+    if found is None:
+        raise ConfigurationError(f"ZEROPARTY_WORKSPACE: there is no workspace {slug!r} (zeroparty workspaces list)")
+    return found.id
 
 
 def build_web_app(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,20 @@ def test_a_token_is_shown_once_stored_as_a_digest_and_revocable(tmp_path: Path) 
     assert gone.returncode == 1 and "no active token named 'grafana'" in gone.stderr
     anew = run(tmp_path, "tokens", "create", "grafana")  # a revoked token's name is free again
     assert anew.returncode == 0 and anew.stdout.strip() != token, anew.stderr
+
+
+def test_a_token_is_an_owner_s_unless_made_with_a_role_and_the_list_shows_it(tmp_path: Path) -> None:
+    assert run(tmp_path, "tokens", "create", "ci").returncode == 0
+    made = run(tmp_path, "tokens", "create", "dashboards", "--role", "viewer")
+    assert made.returncode == 0, made.stderr
+    assert "(viewer)" in made.stderr
+    listed = json.loads(run(tmp_path, "tokens", "list", "--json").stdout)
+    assert [(t["name"], t["role"]) for t in listed] == [("ci", "owner"), ("dashboards", "viewer")]
+    table = run(tmp_path, "tokens", "list").stdout
+    assert "viewer" in table and "owner" in table
+    wrong = run(tmp_path, "tokens", "create", "x", "--role", "admin")
+    assert wrong.returncode == 2 and "admin" in wrong.stderr
+    assert [t["name"] for t in json.loads(run(tmp_path, "tokens", "list", "--json").stdout)] == ["ci", "dashboards"]
 
 
 def test_replace_revokes_the_active_token_of_that_name_and_prints_a_new_one(tmp_path: Path) -> None:

@@ -80,3 +80,19 @@ def test_a_replay_puts_the_dead_item_back_and_names_the_others(world: OutboxWorl
     assert done.problems == [f"ID: '{ids['a@x.co']}' is delivered, not dead: nothing to replay"]
     assert world.deliveries.dead() == []
     assert world.deliveries.items([ids["c@x.co"]])[ids["c@x.co"]].state == "pending"
+
+
+def test_another_workspace_sees_and_replays_none_of_the_items(world: OutboxWorld) -> None:
+    ids = settled(world)
+    _, theirs = world.another_workspace()
+    assert theirs.stats(T0) == []
+    assert theirs.dead() == []
+    with pytest.raises(NotFound, match="no destination named 'd'"):
+        theirs.dead("d")
+    with pytest.raises(NotFound):
+        theirs.destination_id("d")
+    assert theirs.items(list(ids.values())) == {}
+    replay = DeliveriesService(theirs, world.requeue, clock=lambda: T0).replay([ids["c@x.co"]])
+    assert (replay.replayed, replay.problems) == (0, [f"ID: '{ids['c@x.co']}' is not a delivery item"])
+    assert DeliveriesService(theirs, world.requeue, clock=lambda: T0).replay(None).replayed == 0
+    assert [i.id for i in world.deliveries.dead()] == [ids["c@x.co"]]  # still dead, in its own workspace

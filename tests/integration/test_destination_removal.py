@@ -24,6 +24,7 @@ from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.outbox_sql import counters, queue, records, rows
 from zeroparty.adapters.db.schema import delivery_attempts, outbox, responses
 from zeroparty.domain.profile_change import ProfileChange
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.destination_types import Removed
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -78,7 +79,7 @@ def held(engine: Engine) -> dict[str, list[int]]:
 def test_removing_a_destination_empties_every_delivery_table_of_it_and_only_of_it(engine: Engine) -> None:
     box = SecretBox(Fernet.generate_key())
     version_id = SqlExperienceStore(engine).publish(sample(), T0).version_id
-    store = SqlDestinations(engine, box)
+    store = SqlDestinations(engine, box, workspace_id=DEFAULT_WORKSPACE_ID)
     gone = store.add_braze("gone", "http://127.0.0.1:9", "k" * 20, T0)
     kept = store.add_braze("kept", "http://127.0.0.1:9", "k" * 20, T0)
     fill(engine, gone, version_id, "ada@example.com", delivered=True)

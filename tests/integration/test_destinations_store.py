@@ -92,3 +92,25 @@ def test_a_destination_with_rows_waiting_is_removed_only_when_forced_and_with_th
     assert world.destinations.list() == [] and world.states() == []
     with pytest.raises(NotFound):
         world.destinations.remove("d")
+
+
+def test_another_workspace_neither_sees_nor_changes_a_destination_and_may_reuse_its_name(world: OutboxWorld) -> None:
+    theirs, _ = world.another_workspace()
+    assert theirs.list() == []
+    for attempt in (
+        lambda: theirs.connection("d"),
+        lambda: theirs.settings("d"),
+        lambda: theirs.update_key("d", "braze-rest-key-new0009"),
+        lambda: theirs.set_settings("d", DestinationSettings(max_in_flight=3)),
+        lambda: theirs.resume("d"),
+        lambda: theirs.remove("d", force=True),
+    ):
+        with pytest.raises(NotFound, match="no destination named 'd'"):
+            attempt()
+    their_id = theirs.add_braze("d", "https://rest.fra-01.braze.eu", KEY, T0)  # names are unique per workspace
+    assert [(v.id, v.endpoint) for v in theirs.list()] == [(their_id, "https://rest.fra-01.braze.eu")]
+    ours = world.destinations.connection("d")
+    assert (ours.id, ours.endpoint, ours.key_hint) == (world.dest_id, "http://127.0.0.1:1", "…6789")
+    assert [v.name for v in world.destinations.list()] == ["d"]
+    theirs.remove("d")
+    assert world.destinations.connection("d").id == world.dest_id

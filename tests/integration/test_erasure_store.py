@@ -29,6 +29,7 @@ from zeroparty.adapters.db.people import SEALED_IDS, SqlPeople
 from zeroparty.adapters.db.schema import delivery_queue, delivery_state, erasures, outbox, responses
 from zeroparty.domain.erasure import Outcome, Sent, SentRow
 from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.errors import InvalidInput
 from zeroparty.services.people import Found, LogKeys
 
@@ -55,8 +56,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
             migrate.upgrade(engine)
             box = SecretBox(Fernet.generate_key())
             version = SqlExperienceStore(engine).publish(sample(), T0).version_id
-            dest_id = SqlDestinations(engine, box).add_braze("crm", "http://127.0.0.1:9", "k" * 20, T0)
-            yield Store(engine, SqlPeople(engine, box), box, version, dest_id)
+            dest_id = SqlDestinations(engine, box, workspace_id=DEFAULT_WORKSPACE_ID).add_braze(
+                "crm", "http://127.0.0.1:9", "k" * 20, T0
+            )
+            yield Store(engine, SqlPeople(engine, box, workspace_id=DEFAULT_WORKSPACE_ID), box, version, dest_id)
         finally:
             engine.dispose()
 

@@ -21,6 +21,7 @@ from zeroparty.adapters.db.schema import answers, consent_records, outbox, respo
 from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.adapters.memory.capture import ConsentEntry, ResponseRecord
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.ports import CaptureStore, Published, ResponseWrite
 
 QueuedRow = tuple[int, str, str | None, dict[str, Any]]  # (destination id, user, response id, payload)
@@ -65,7 +66,9 @@ class SqlCaptureWorld(CaptureWorld):
         return SqlExperienceStore(self.engine).publish(exp, T0)
 
     def add_destination(self, name: str) -> int:
-        return SqlDestinations(self.engine, self._box).add_braze(name, "http://127.0.0.1:1", "key-123456789", T0)
+        return SqlDestinations(self.engine, self._box, workspace_id=DEFAULT_WORKSPACE_ID).add_braze(
+            name, "http://127.0.0.1:1", "key-123456789", T0
+        )
 
     def make_secret(self, slug: str) -> str:
         return SqlExperienceSecrets(self.engine, self._box).create(slug, T0)

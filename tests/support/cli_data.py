@@ -19,6 +19,7 @@ from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
 from zeroparty.adapters.db.tokens import SqlTokens
 from zeroparty.config import Settings
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.capture import CaptureService
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -68,7 +69,7 @@ def _fill(engine: sa.Engine, box: SecretBox) -> Seeded:
         experiences.publish(exp, T0)
         seeded.slugs.append(exp.slug)
         seeded.titles.append(exp.title)
-    stored = SqlDestinations(engine, box)
+    stored = SqlDestinations(engine, box, workspace_id=DEFAULT_WORKSPACE_ID)
     for n, endpoint in enumerate(("US-03", "EU-01", "http://127.0.0.1:18765/braze-sandbox")):
         name = f"braze-production-workspace-for-the-spring-campaign-{n}"
         url = {"US-03": "https://rest.iad-03.braze.com", "EU-01": "https://rest.fra-01.braze.eu"}.get(
@@ -105,7 +106,7 @@ def _fill(engine: sa.Engine, box: SecretBox) -> Seeded:
             )
             seeded.dead_ids.append(item_id)
             seeded.dead_users.add(user)
-    tokens = SqlTokens(engine)
+    tokens = SqlTokens(engine, workspace_id=DEFAULT_WORKSPACE_ID)
     for name in ("grafana-dashboards-for-the-operations-team", "ci", "nightly-export-to-the-data-warehouse"):
         tokens.create(name, T0)
         seeded.tokens.append(name)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.support.definitions import sample
+from tests.support.workspaces import another_workspace
 from zeroparty.adapters.crypto import SecretBox, load_or_create_key
 from zeroparty.adapters.db import migrate
 from zeroparty.adapters.db.capture import SqlCaptureStore
@@ -28,6 +29,7 @@ from zeroparty.adapters.memory.destinations import MemoryDestinations
 from zeroparty.delivery.ports import Claim, Outbox
 from zeroparty.domain.retry import RetryPolicy
 from zeroparty.domain.settle import SettlePlan
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.capture import CaptureService
 from zeroparty.services.deliveries import DeadRequeue, DeliveryReads
 from zeroparty.services.destinations import DestinationStore
@@ -75,6 +77,10 @@ class OutboxWorld(ABC):
         self.outbox.settle(self.dest_id, owner, plan, {u.user_key: u.version for u in claim.users}, at)
 
     @abstractmethod
+    def another_workspace(self) -> tuple[DestinationStore, DeliveryReads]:
+        """The destinations and the delivery view of a second workspace on the same store."""
+
+    @abstractmethod
     def states(self) -> list[tuple[str, str, int]]:
         """(user, state, attempts) of every row, in the order they were queued."""
 
@@ -105,12 +111,19 @@ class World(OutboxWorld):
         migrate.upgrade(self.engine)
         box = SecretBox(load_or_create_key(None, tmp_path / "k"))
         SqlExperienceStore(self.engine).publish(sample(), T0)
-        self.destinations = SqlDestinations(self.engine, box)
+        self.destinations = SqlDestinations(self.engine, box, workspace_id=DEFAULT_WORKSPACE_ID)
         self.dest_id = self.destinations.add_braze("d", "http://127.0.0.1:1", "key-123456789", T0)
         self.capture = CaptureService(SqlCaptureStore(self.engine), clock=lambda: T0)
         self.outbox = SqlOutbox(self.engine, box)
-        self.deliveries = SqlDeliveries(self.engine)
+        self.deliveries = SqlDeliveries(self.engine, workspace_id=DEFAULT_WORKSPACE_ID)
+        self._box = box
         self.requeue = self.outbox
+
+    def another_workspace(self) -> tuple[DestinationStore, DeliveryReads]:
+        other = another_workspace(self.engine, "other", T0)
+        return SqlDestinations(self.engine, self._box, workspace_id=other), SqlDeliveries(
+            self.engine, workspace_id=other
+        )
 
     def _rows(self, *columns: sa.ColumnElement[Any]) -> list[sa.Row[Any]]:
         with self.engine.connect() as conn:
@@ -162,9 +175,13 @@ class MemoryWorld(OutboxWorld):
         store.publish(sample(), T0)
         self.dest_id = self.memory.add_destination("d", "http://127.0.0.1:1", "key-123456789")
         self.capture = CaptureService(store, clock=lambda: T0)
-        self.deliveries = MemoryDeliveries(self.memory)
+        self.deliveries = MemoryDeliveries(self.memory, workspace_id=DEFAULT_WORKSPACE_ID)
         self.requeue = self.memory
-        self.destinations = MemoryDestinations(self.memory)
+        self.destinations = MemoryDestinations(self.memory, workspace_id=DEFAULT_WORKSPACE_ID)
+
+    def another_workspace(self) -> tuple[DestinationStore, DeliveryReads]:
+        other = DEFAULT_WORKSPACE_ID + 1
+        return MemoryDestinations(self.memory, workspace_id=other), MemoryDeliveries(self.memory, workspace_id=other)
 
     def states(self) -> list[tuple[str, str, int]]:
         return [(r.user_key, r.state, r.attempts) for r in self.memory.rows()]

@@ -23,13 +23,15 @@ def _published(engine: Engine) -> list[dict[str, Any]]:
     return [d.definition for d in current_definitions(engine)]
 
 
-def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None = None) -> None:
+def warn_unmapped(
+    engine: Engine, experiences: Iterable[Experience] | None = None, workspace_id: int | None = None
+) -> None:
     """A warning per consent key of `experiences` (default: every published one) that a destination
-    does not map, with the command that maps it."""
+    (of the workspace) does not map, with the command that maps it."""
     from zeroparty.bootstrap import destination_views
     from zeroparty.domain.consent_groups import unmapped
 
-    destinations = {d.name: d.settings for d in destination_views(engine)}
+    destinations = {d.name: d.settings for d in destination_views(engine, workspace_id)}
     if not destinations:
         return
     definitions = _published(engine) if experiences is None else [exp.stored_form() for exp in experiences]

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import confirm, err, fail, iso, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import confirm, err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
+from zeroparty.cli.workspace_scope import store_in_workspace
 from zeroparty.domain.latency import LATENCY_SAMPLE
 from zeroparty.errors import InvalidInput
 
@@ -77,7 +78,7 @@ def deliveries(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     from zeroparty.bootstrap import deliveries_service
 
-    stats = deliveries_service(store(settings())).stats()
+    stats = deliveries_service(*store_in_workspace()).stats()
     if as_json:
         print_json(_stats_json(stats))
         return
@@ -147,7 +148,7 @@ def dead(destination: DestinationOpt = None, as_json: JsonOpt = False) -> None:
     from zeroparty.bootstrap import deliveries_service
 
     try:
-        items = deliveries_service(store(settings())).dead(destination)
+        items = deliveries_service(*store_in_workspace()).dead(destination)
     except InvalidInput as exc:
         fail(str(exc))
     if as_json:
@@ -192,7 +193,7 @@ def replay(
     from zeroparty.bootstrap import deliveries_service
 
     rt = runtime(settings(), create=False)
-    service = deliveries_service(rt.engine, rt.outbox)
+    service = deliveries_service(rt.engine, rt.workspace.id, rt.outbox)
     try:
         if replay_all:
             found = service.dead(destination)

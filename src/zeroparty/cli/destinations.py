@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from zeroparty.cli.app import destinations_cli
-from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.destination_keys import read_key, verified
 from zeroparty.cli.records import Field, say, show
+from zeroparty.cli.workspace_scope import store_in_workspace
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.domain.verify import needed_permissions
 from zeroparty.errors import InvalidInput
@@ -133,11 +134,11 @@ def list_destinations(
     from zeroparty.bootstrap import destination_views
     from zeroparty.domain.destination_config import summary
 
-    engine = store(settings())
-    found = destination_views(engine)
+    engine, workspace_id = store_in_workspace()
+    found = destination_views(engine, workspace_id)
     if as_json:
         print_json([_destination_json(d) for d in found])
-        warn_unmapped(engine)
+        warn_unmapped(engine, workspace_id=workspace_id)
         return
     if not found:
         say("No destinations yet: add one with `zeroparty destinations add-braze NAME --endpoint INSTANCE`.")
@@ -163,7 +164,7 @@ def list_destinations(
         for d in found
     ]
     show(fields, records, table=False)
-    warn_unmapped(engine)
+    warn_unmapped(engine, workspace_id=workspace_id)
 
 
 def _destination_json(d: DestinationView) -> dict[str, Any]:

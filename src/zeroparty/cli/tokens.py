@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
+from zeroparty.cli.workspace_scope import store_in_workspace
+from zeroparty.domain.roles import Role
 from zeroparty.errors import InvalidInput
 
 tokens_cli = typer.Typer(help="Operator API tokens (Authorization: Bearer …).", no_args_is_help=True)
@@ -26,35 +28,47 @@ def create(
         bool,
         typer.Option("--replace", help="Revoke the active token of this name (if any) and print a new one."),
     ] = False,
+    role: Annotated[
+        Role,
+        typer.Option(
+            "--role",
+            case_sensitive=False,
+            help="What it may do in the workspace: owner (everything), editor or viewer (reads only).",
+        ),
+    ] = Role.OWNER,
 ) -> None:
-    """Create a token and print it once; only a digest of it is kept."""
+    """Create a token for the workspace and print it once; only a digest of it is kept."""
     from zeroparty.bootstrap import operator_token_service
 
     rt = runtime(settings())
     try:
-        token = operator_token_service(rt.engine).create(name, replace=replace)
+        token = operator_token_service(rt.engine, rt.workspace.id).create(name, role=role, replace=replace)
     except InvalidInput as exc:
         fail(str(exc))
     # The token alone on stdout, so `TOKEN=$(zeroparty tokens create ci)` works; the advice on stderr.
     print(token)
     done = "created (any earlier token of that name is revoked)" if replace else "created"
-    err.print(plain(f"Token '{name}' {done}. It is shown only this once: keep it somewhere safe."), highlight=False)
+    err.print(
+        plain(f"Token '{name}' ({role.value}) {done}. It is shown only this once: keep it somewhere safe."),
+        highlight=False,
+    )
 
 
 @tokens_cli.command("list")
 def list_tokens(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
 ) -> None:
-    """List tokens (never their values)."""
+    """List the workspace's tokens (never their values) with their roles."""
     from zeroparty.bootstrap import operator_token_service
 
-    tokens = operator_token_service(store(settings())).tokens()
+    tokens = operator_token_service(*store_in_workspace()).tokens()
     if as_json:
         print_json(
             [
                 {
                     "name": t.name,
                     "hint": t.hint,
+                    "role": t.role.value,
                     "created_at": iso(t.created_at),
                     "last_used_at": iso(t.last_used_at),
                     "revoked_at": iso(t.revoked_at),
@@ -70,6 +84,7 @@ def list_tokens(
     fields = (
         Field("name", whole=True),
         Field("token", whole=True),
+        Field("role"),
         Field("created"),
         Field("last used"),
         Field("status"),
@@ -78,6 +93,7 @@ def list_tokens(
         (
             t.name,
             t.hint,
+            t.role.value,
             _when(t.created_at),
             _when(t.last_used_at) or "never",
             "active" if t.revoked_at is None else f"revoked {_when(t.revoked_at)}",
@@ -94,7 +110,7 @@ def revoke(name: str) -> None:
 
     rt = runtime(settings(), create=False)  # nothing to revoke in a store that does not exist
     try:
-        operator_token_service(rt.engine).revoke(name)
+        operator_token_service(rt.engine, rt.workspace.id).revoke(name)
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Revoked '{name}'"), highlight=False)

@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from zeroparty.domain.roles import Role
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
+
 PREFIX = "zp_"
 MAX_NAME = 100
 PRINCIPAL_PREFIX = "api-token:"
@@ -30,6 +33,8 @@ class TokenView:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    workspace_id: int = DEFAULT_WORKSPACE_ID  # what a request carrying it may see and change
+    role: Role = Role.OWNER  # what it may do there (domain/roles.py)
 
 
 @dataclass(frozen=True)

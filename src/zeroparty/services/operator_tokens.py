@@ -9,22 +9,25 @@ from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.operator_tokens import TokenView, name_problem
+from zeroparty.domain.roles import Role
 from zeroparty.errors import FieldError, InvalidInput
 from zeroparty.services.clock import utcnow
 
 
 class TokenAdmin(Protocol):
-    def create(self, name: str, now: datetime, *, replace: bool = False) -> str:
-        """A new token for `name`, its value returned this once; InvalidInput when the name is taken
-        (unless `replace`: the active one of that name is revoked in the same transaction)."""
+    def create(self, name: str, now: datetime, *, role: Role = Role.OWNER, replace: bool = False) -> str:
+        """A new token for `name` with `role`, its value returned this once; InvalidInput when the
+        name is taken (unless `replace`: the active one of that name is revoked in the same
+        transaction)."""
         ...
 
     def revoke(self, name: str, now: datetime) -> None:
-        """Revoke the active token of `name` and end its sessions; NotFound when there is none."""
+        """Revoke the workspace's active token of `name` and end its sessions; NotFound when there
+        is none (another workspace's token of that name included)."""
         ...
 
     def list(self) -> list[TokenView]:
-        """Every token, active or revoked, by name."""
+        """Every token of the workspace, active or revoked, by name."""
         ...
 
 
@@ -33,12 +36,13 @@ class OperatorTokenService:
         self._tokens = tokens
         self._clock = clock
 
-    def create(self, name: str, *, replace: bool = False) -> str:
-        """A new token for `name`, shown this once; InvalidInput naming NAME when it cannot be made."""
+    def create(self, name: str, *, role: Role = Role.OWNER, replace: bool = False) -> str:
+        """A new token for `name` with `role` (owner: may do everything in the workspace), shown this
+        once; InvalidInput naming NAME when it cannot be made."""
         problem = name_problem(name)  # refused before the store is asked, with replace or not
         if problem:
             raise InvalidInput(FieldError("NAME", problem))
-        return self._tokens.create(name, self._clock(), replace=replace)
+        return self._tokens.create(name, self._clock(), role=role, replace=replace)
 
     def revoke(self, name: str) -> None:
         """Requests carrying the token are refused from now on, and its browser sessions end."""

@@ -75,7 +75,9 @@ class ResponseStatus(BaseModel):
 
 
 class ResponseReads(Protocol):
-    def status(self, response_id: str) -> ResponseStatus | None: ...
+    def status(self, response_id: str, workspace_id: int | None = None) -> ResponseStatus | None:
+        """Where the response stands; None when there is none (to the workspace's experiences, if given)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from zeroparty.domain.operator_tokens import MAX_NAME, TokenView, name_problem
+from zeroparty.domain.roles import Role
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.operator_tokens import OperatorTokenService
 
@@ -21,11 +22,11 @@ class Tokens:
         self.views: list[TokenView] = []
         self.calls: list[tuple[str, str, datetime]] = []
 
-    def create(self, name: str, now: datetime, *, replace: bool = False) -> str:
+    def create(self, name: str, now: datetime, *, role: Role = Role.OWNER, replace: bool = False) -> str:
         self.calls.append(("create+replace" if replace else "create", name, now))
         if not replace and any(v.name == name and v.revoked_at is None for v in self.views):
             raise InvalidInput(FieldError("NAME", f"an active token named '{name}' already exists"))
-        self.views.append(TokenView(len(self.views) + 1, name, "…abcd", now, None, None))
+        self.views.append(TokenView(len(self.views) + 1, name, "…abcd", now, None, None, role=role))
         return f"zp_{name}"
 
     def revoke(self, name: str, now: datetime) -> None:
@@ -47,6 +48,14 @@ def test_a_token_is_made_at_the_clock_s_time_and_listed() -> None:
     assert service.create("grafana") == "zp_grafana"
     assert store.calls == [("create", "grafana", T0)]
     assert [(t.name, t.created_at) for t in service.tokens()] == [("grafana", T0)]
+
+
+def test_a_token_is_an_owner_s_unless_another_role_is_asked_for() -> None:
+    store = Tokens()
+    service = _service(store)
+    service.create("ci")
+    service.create("dashboards", role=Role.VIEWER)
+    assert [(t.name, t.role) for t in service.tokens()] == [("ci", Role.OWNER), ("dashboards", Role.VIEWER)]
 
 
 def test_replace_reaches_the_store() -> None:

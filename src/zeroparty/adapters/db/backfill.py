@@ -17,17 +17,20 @@ from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import version_by_id
 from zeroparty.adapters.db.outbox_sql import queue, rows
 from zeroparty.adapters.db.schema import answers, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.domain.backfill import StoredResponse, current_profile
 from zeroparty.services.destination_backfill import CHUNK, Queued
 
 E = responses.c
 
 
-def _newest_external_ids(conn: Connection, emails: Sequence[str], since: datetime | None) -> dict[str, str]:
+def _newest_external_ids(
+    conn: Connection, emails: Sequence[str], since: datetime | None, workspace_id: int
+) -> dict[str, str]:
     """Each respondent's newest signed external id, among their responses (since `since`)."""
     query = (
         sa.select(E.email, E.external_id)
-        .where(E.email.in_(list(emails)), E.external_id.is_not(None))
+        .where(E.email.in_(list(emails)), E.external_id.is_not(None), of_workspace(workspace_id))
         .order_by(E.updated_at)
     )
     if since is not None:
@@ -36,12 +39,20 @@ def _newest_external_ids(conn: Connection, emails: Sequence[str], since: datetim
 
 
 class SqlBackfill:
-    def __init__(self, engine: Engine) -> None:
+    """Backfills from one workspace's responses (to its experiences) only."""
+
+    def __init__(self, engine: Engine, *, workspace_id: int) -> None:
         self._engine = engine
+        self._workspace_id = workspace_id
 
     def respondents(self, since: datetime | None) -> list[str]:
         """Every email with a response (created at or after `since`), in order."""
-        query = sa.select(E.email).where(E.email.is_not(None)).distinct().order_by(E.email)
+        query = (
+            sa.select(E.email)
+            .where(E.email.is_not(None), of_workspace(self._workspace_id))
+            .distinct()
+            .order_by(E.email)
+        )
         if since is not None:
             query = query.where(E.created_at >= since)
         with reader(self._engine).connect() as conn:
@@ -60,13 +71,17 @@ class SqlBackfill:
         """Queue one outbox row per respondent in `emails` whose responses set anything. With
         `by_external_id` each row is keyed by the respondent's newest signed external id."""
         with self._engine.begin() as conn:
-            keys = _newest_external_ids(conn, emails, since) if by_external_id else {e: e for e in emails}
+            keys = (
+                _newest_external_ids(conn, emails, since, self._workspace_id)
+                if by_external_id
+                else {e: e for e in emails}
+            )
             # First: the queue rows lock each user, so a capture for one of them commits before or
             # after this chunk as a whole, never in between the read below and the rows it makes.
             queue.enqueue_users(conn, [destination_id], list(dict.fromkeys(keys.values())), now)
             query = sa.select(
                 E.id, E.email, E.experience_version_id, E.outcome_id, E.completed_at, E.updated_at, E.external_id
-            ).where(E.email.in_(list(keys)))
+            ).where(E.email.in_(list(keys)), of_workspace(self._workspace_id))
             if since is not None:
                 query = query.where(E.created_at >= since)
             found = conn.execute(query).all()

@@ -29,12 +29,15 @@ def _chunks(ids: Sequence[str]) -> list[list[str]]:
 
 
 class SqlDeliveries:
-    def __init__(self, engine: Engine) -> None:
+    """Delivery's view of one workspace's destinations: other workspaces' rows are not there."""
+
+    def __init__(self, engine: Engine, *, workspace_id: int) -> None:
         self._engine = engine
+        self._workspace_id = workspace_id
 
     def destination_id(self, name: str) -> int:
         with reader(self._engine).connect() as conn:
-            found = conn.execute(sa.select(D.id).where(D.name == name)).scalar()
+            found = conn.execute(sa.select(D.id).where(D.workspace_id == self._workspace_id, D.name == name)).scalar()
         if found is None:
             raise NotFound(FieldError("--destination", f"no destination named '{name}'"))
         return int(found)
@@ -42,7 +45,9 @@ class SqlDeliveries:
     def stats(self, now: datetime) -> list[DestinationStats]:
         with reader(self._engine).connect() as conn:
             dests = conn.execute(
-                sa.select(D.id, D.name, D.paused_reason, D.paused_until, D.settings).order_by(D.name)
+                sa.select(D.id, D.name, D.paused_reason, D.paused_until, D.settings)
+                .where(D.workspace_id == self._workspace_id)
+                .order_by(D.name)
             ).all()
             month = counters.month_points(conn, now)
             counts = reads.counts_by_state(conn)
@@ -81,7 +86,7 @@ class SqlDeliveries:
         if destination is not None:
             self.destination_id(destination)  # an unknown name is an error, not an empty list
         with reader(self._engine).connect() as conn:
-            rows = reads.dead(conn, destination)
+            rows = reads.dead(conn, destination, self._workspace_id)
         return [DeadItem(r.id, r.name, r.user_key, r.dead_at, r.attempts, r.last_error, r.response_id) for r in rows]
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
@@ -89,6 +94,6 @@ class SqlDeliveries:
         found: dict[str, ItemState] = {}
         with reader(self._engine).connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(ids))):
-                for r in reads.states(conn, chunk):
+                for r in reads.states(conn, chunk, self._workspace_id):
                     found[r.id] = ItemState(r.id, r.name, r.state)
         return found

@@ -18,21 +18,24 @@ from sqlalchemy.engine import Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import records
 from zeroparty.adapters.db.schema import responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 
 CHUNK = 500  # addresses per IN (…), within SQLite's parameter limit
 
 
-def person_keys(engine: Engine, emails: Sequence[str]) -> list[str]:
+def person_keys(engine: Engine, emails: Sequence[str], workspace_id: int | None = None) -> list[str]:
     """Every key a destination may hold these people's records under: their (normalised) addresses,
-    and each external id their responses carried (an external_id destination keys records by it)."""
+    and each external id their responses (to the workspace's experiences, if given) carried (an
+    external_id destination keys records by it)."""
     keys = dict.fromkeys(emails)
     with reader(engine).connect() as conn:
         for start in range(0, len(emails), CHUNK):
-            found = conn.execute(
-                sa.select(responses.c.external_id)
-                .where(responses.c.email.in_(list(emails[start : start + CHUNK])), responses.c.external_id.is_not(None))
-                .distinct()
-            ).scalars()
+            query = sa.select(responses.c.external_id).where(
+                responses.c.email.in_(list(emails[start : start + CHUNK])), responses.c.external_id.is_not(None)
+            )
+            if workspace_id is not None:
+                query = query.where(of_workspace(workspace_id))
+            found = conn.execute(query.distinct()).scalars()
             keys.update(dict.fromkeys(str(x) for x in found))
     return list(keys)
 
@@ -55,11 +58,12 @@ def forget(engine: Engine, destination_id: int, user_keys: Sequence[str] | None)
 class SqlHeldRecords:
     """The functions above on one store, as `services.destination_forget.HeldRecords`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, workspace_id: int | None = None) -> None:
         self._engine = engine
+        self._workspace_id = workspace_id  # whose respondents' external ids count (None: everyone's)
 
     def person_keys(self, emails: Sequence[str]) -> list[str]:
-        return person_keys(self._engine, emails)
+        return person_keys(self._engine, emails, self._workspace_id)
 
     def held_records(self, destination_id: int) -> int:
         return held_records(self._engine, destination_id)

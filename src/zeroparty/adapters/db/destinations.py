@@ -48,10 +48,12 @@ def _dependents() -> list[sa.Table]:
     ]
 
 
-def list_destinations(engine: Engine) -> list[DestinationView]:
-    """Every destination with its queue counts, by name; reading them needs no key."""
+def list_destinations(engine: Engine, workspace_id: int) -> list[DestinationView]:
+    """Every destination of the workspace with its queue counts, by name; reading them needs no key."""
     with reader(engine).connect() as conn:
-        found = conn.execute(sa.select(destinations).order_by(destinations.c.name)).all()
+        found = conn.execute(
+            sa.select(destinations).where(destinations.c.workspace_id == workspace_id).order_by(destinations.c.name)
+        ).all()
         counts = reads.counts_by_state(conn)
     return [
         DestinationView(
@@ -72,21 +74,28 @@ def list_destinations(engine: Engine) -> list[DestinationView]:
 
 
 class SqlDestinations:
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
+    """The destinations of one workspace: another workspace's are "no destination named X" here."""
+
+    def __init__(self, engine: Engine, box: SecretBox, *, workspace_id: int) -> None:
         self._engine = engine
         self._box = box
+        self._workspace_id = workspace_id
+
+    def _named(self, name: str) -> sa.ColumnElement[bool]:
+        return sa.and_(destinations.c.workspace_id == self._workspace_id, destinations.c.name == name)
 
     def add_braze(
         self, name: str, endpoint: str, api_key: str, now: datetime, settings: DestinationSettings | None = None
     ) -> int:
         with self._engine.begin() as conn:
-            taken = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).first()
+            taken = conn.execute(sa.select(destinations.c.id).where(self._named(name))).first()
             if taken:
                 raise InvalidInput(FieldError("name", f"a destination named '{name}' already exists"))
             return int(
                 conn.execute(
                     sa.insert(destinations)
                     .values(
+                        workspace_id=self._workspace_id,
                         name=name,
                         kind="braze",
                         endpoint=endpoint,
@@ -105,7 +114,7 @@ class SqlDestinations:
         with self._engine.begin() as conn:
             done = conn.execute(
                 sa.update(destinations)
-                .where(destinations.c.name == name)
+                .where(self._named(name))
                 .values(
                     endpoint=endpoint,
                     api_key_encrypted=self._box.seal(api_key),
@@ -118,19 +127,19 @@ class SqlDestinations:
             self.add_braze(name, endpoint, api_key, now)
 
     def list(self) -> list[DestinationView]:
-        return list_destinations(self._engine)
+        return list_destinations(self._engine, self._workspace_id)
 
     def resume(self, name: str) -> None:
         with self._engine.begin() as conn:
             done = conn.execute(
-                sa.update(destinations).where(destinations.c.name == name).values(paused_reason=None, paused_until=None)
+                sa.update(destinations).where(self._named(name)).values(paused_reason=None, paused_until=None)
             )
             if done.rowcount == 0:
                 raise no_destination(name)
 
     def connection(self, name: str) -> BrazeConnection:
         with reader(self._engine).connect() as conn:
-            r = conn.execute(sa.select(destinations).where(destinations.c.name == name)).first()
+            r = conn.execute(sa.select(destinations).where(self._named(name))).first()
         if r is None:
             raise no_destination(name)
         return BrazeConnection(
@@ -145,7 +154,7 @@ class SqlDestinations:
 
     def settings(self, name: str) -> DestinationSettings:
         with reader(self._engine).connect() as conn:
-            stored = conn.execute(sa.select(destinations.c.settings).where(destinations.c.name == name)).first()
+            stored = conn.execute(sa.select(destinations.c.settings).where(self._named(name))).first()
         if stored is None:
             raise no_destination(name)
         return _settings(stored.settings, name)
@@ -156,7 +165,7 @@ class SqlDestinations:
         values: dict[str, Any] = {"settings": settings.model_dump(mode="json")}
         with self._engine.begin() as conn:
             row = conn.execute(
-                sa.select(destinations.c.endpoint, destinations.c.paused_reason).where(destinations.c.name == name)
+                sa.select(destinations.c.endpoint, destinations.c.paused_reason).where(self._named(name))
             ).first()
             if row is None:
                 raise no_destination(name)
@@ -166,18 +175,18 @@ class SqlDestinations:
                 if paused_for_endpoint(row.paused_reason):
                     values |= {"paused_reason": None, "paused_until": None}
                     resumed = str(row.paused_reason)
-            conn.execute(sa.update(destinations).where(destinations.c.name == name).values(**values))
+            conn.execute(sa.update(destinations).where(self._named(name)).values(**values))
         return resumed
 
     def update_key(self, name: str, api_key: str) -> str | None:
         """Replace the key and resume the destination; the pause reason it had, if any."""
         with self._engine.begin() as conn:
-            row = conn.execute(sa.select(destinations.c.paused_reason).where(destinations.c.name == name)).first()
+            row = conn.execute(sa.select(destinations.c.paused_reason).where(self._named(name))).first()
             if row is None:
                 raise no_destination(name)
             conn.execute(
                 sa.update(destinations)
-                .where(destinations.c.name == name)
+                .where(self._named(name))
                 .values(
                     api_key_encrypted=self._box.seal(api_key),
                     api_key_hint=key_hint(api_key),
@@ -191,7 +200,7 @@ class SqlDestinations:
         """Delete the destination with its outbox rows and delivery history, in one transaction.
         Refused while rows still wait to be delivered, unless `force`."""
         with self._engine.begin() as conn:
-            dest_id = conn.execute(sa.select(destinations.c.id).where(destinations.c.name == name)).scalar()
+            dest_id = conn.execute(sa.select(destinations.c.id).where(self._named(name))).scalar()
             if dest_id is None:
                 raise no_destination(name)
             held = rows.of_destination(conn, dest_id)

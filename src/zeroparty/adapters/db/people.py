@@ -24,6 +24,7 @@ from zeroparty.adapters.db import outbox_sql
 from zeroparty.adapters.db.metadata import metadata
 from zeroparty.adapters.db.outbox_sql import queue, records, rows
 from zeroparty.adapters.db.schema import destinations, erasures, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.domain.erasure import Delivered, Outcome, Sent, SentRow
 from zeroparty.errors import FieldError, InvalidInput
 from zeroparty.services.people import Found, LocalErasure, LogKeys, SentOf
@@ -47,9 +48,14 @@ def _by_response(table: sa.Table) -> sa.Column[Any] | None:
 
 
 class SqlPeople:
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
+    """A person as one workspace knows them: their responses to its experiences, what its
+    destinations were sent, its erasure log. Another workspace's responses for the same address are
+    neither counted nor erased."""
+
+    def __init__(self, engine: Engine, box: SecretBox, *, workspace_id: int) -> None:
         self._engine = engine
         self._box = box
+        self._workspace_id = workspace_id
 
     def find(self, email: str, keys: LogKeys, now: datetime) -> Found:
         """What each destination was sent for `email` (normalised), and what earlier erasures of it
@@ -74,7 +80,13 @@ class SqlPeople:
             tuple(external_ids),
             self._delivered(conn, user_keys, ids),
             self._not_done(self._log(conn, keys), email),
-            tuple(conn.execute(sa.select(destinations.c.name).order_by(destinations.c.name)).scalars()),
+            tuple(
+                conn.execute(
+                    sa.select(destinations.c.name)
+                    .where(destinations.c.workspace_id == self._workspace_id)
+                    .order_by(destinations.c.name)
+                ).scalars()
+            ),
         )
 
     def erase(
@@ -123,7 +135,13 @@ class SqlPeople:
             entries = [self._entry(Outcome(name, False, "not called yet"), sent) for name, sent in sealed.items()]
             erasure_id = conn.execute(
                 sa.insert(erasures)
-                .values(at=now, email_hmac=keys.hmac, responses=len(ids), destinations=entries)
+                .values(
+                    workspace_id=self._workspace_id,
+                    at=now,
+                    email_hmac=keys.hmac,
+                    responses=len(ids),
+                    destinations=entries,
+                )
                 .returning(erasures.c.id)
             ).scalar_one()
         return LocalErasure(int(erasure_id), len(ids), deleted, changed, sealed)
@@ -141,10 +159,13 @@ class SqlPeople:
         with self._engine.begin() as conn:
             conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=entries))
 
-    @staticmethod
-    def _responses(conn: Connection, email: str) -> tuple[list[str], list[str]]:
-        """The person's response ids, and the external ids those responses carried."""
-        found = conn.execute(sa.select(responses.c.id, responses.c.external_id).where(responses.c.email == email))
+    def _responses(self, conn: Connection, email: str) -> tuple[list[str], list[str]]:
+        """The person's response ids in the workspace, and the external ids those responses carried."""
+        found = conn.execute(
+            sa.select(responses.c.id, responses.c.external_id).where(
+                responses.c.email == email, of_workspace(self._workspace_id)
+            )
+        )
         ids: list[str] = []
         external_ids: set[str] = set()
         for r in found:
@@ -153,17 +174,16 @@ class SqlPeople:
                 external_ids.add(r.external_id)
         return ids, sorted(external_ids)
 
-    @staticmethod
-    def _delivered(conn: Connection, user_keys: Sequence[str], ids: Sequence[str]) -> dict[str, Delivered]:
+    def _delivered(self, conn: Connection, user_keys: Sequence[str], ids: Sequence[str]) -> dict[str, Delivered]:
         """Per destination, the person's rows Braze was sent (delivered, or attempted: the attempt may
         have landed) and the records of what it accepted for them."""
         sent: dict[str, list[SentRow]] = {}
         keys: dict[str, set[str]] = {}
-        for r in rows.sent_to(conn, user_keys, ids):
+        for r in rows.sent_to(conn, user_keys, ids, self._workspace_id):
             sent.setdefault(r.name, []).append(_sent_row(r.payload))
             keys.setdefault(r.name, set()).add(r.user_key)
         accepted: dict[str, list[Mapping[str, Any]]] = {}
-        for r in records.of_users(conn, user_keys):
+        for r in records.of_users(conn, user_keys, self._workspace_id):
             values = r._mapping["values"]  # `values` is also a method of every row
             accepted.setdefault(r.name, []).append(values if isinstance(values, dict) else {})
             keys.setdefault(r.name, set()).add(r.user_key)
@@ -197,21 +217,22 @@ class SqlPeople:
                 left[name] = Sent(email, frozenset(ids))
         return left
 
-    @staticmethod
-    def _log(conn: Connection, keys: LogKeys) -> list[tuple[int, list[dict[str, Any]]]]:
+    def _log(self, conn: Connection, keys: LogKeys) -> list[tuple[int, list[dict[str, Any]]]]:
         logged = conn.execute(
             sa.select(erasures.c.id, erasures.c.destinations)
-            .where(sa.or_(erasures.c.email_hmac == keys.hmac, erasures.c.email_sha256 == keys.sha256))
+            .where(
+                sa.or_(erasures.c.email_hmac == keys.hmac, erasures.c.email_sha256 == keys.sha256),
+                erasures.c.workspace_id == self._workspace_id,
+            )
             .order_by(erasures.c.id)
         )
         return [(int(r.id), list(r.destinations or [])) for r in logged]
 
-    @staticmethod
-    def _rekey(conn: Connection, keys: LogKeys) -> None:
+    def _rekey(self, conn: Connection, keys: LogKeys) -> None:
         """Rows logged with the plain SHA-256 of this address take its HMAC instead."""
         conn.execute(
             sa.update(erasures)
-            .where(erasures.c.email_sha256 == keys.sha256)
+            .where(erasures.c.email_sha256 == keys.sha256, erasures.c.workspace_id == self._workspace_id)
             .values(email_hmac=keys.hmac, email_sha256=None)
         )
 
@@ -223,19 +244,19 @@ class SqlPeople:
                 kept = [{k: v for k, v in call.items() if k not in (SEALED_SENT, SEALED_IDS)} for call in calls]
                 conn.execute(sa.update(erasures).where(erasures.c.id == erasure_id).values(destinations=kept))
 
-    @staticmethod
-    def _delete(conn: Connection, user_keys: Sequence[str], ids: list[str]) -> dict[str, int]:
+    def _delete(self, conn: Connection, user_keys: Sequence[str], ids: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
 
         def count(name: str, n: int) -> None:
             if n:
                 counts[name] = counts.get(name, 0) + n
 
-        attempts, outbox_rows = rows.delete_person(conn, user_keys, ids)
+        ws = self._workspace_id  # other workspaces' rows for the same person are theirs to erase
+        attempts, outbox_rows = rows.delete_person(conn, user_keys, ids, ws)
         count("delivery_attempts", attempts)
         count("outbox", outbox_rows)
-        count("delivery_queue", queue.delete_users(conn, user_keys))
-        count("delivery_state", records.delete_users(conn, user_keys))
+        count("delivery_queue", queue.delete_users(conn, user_keys, ws))
+        count("delivery_state", records.delete_users(conn, user_keys, ws))
         # Children first: every other table keyed by the user or made from a response (answers,
         # consent records when declared).
         for table in reversed(metadata.sorted_tables):

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.outbox_sql import reads
 from zeroparty.adapters.db.schema import answers, responses
+from zeroparty.adapters.db.workspace_scope import of_workspace
 from zeroparty.services.read_ports import DeliveryItem, OutboxCount, ResponseStatus, StoreCounts
 
 
@@ -23,9 +24,14 @@ class SqlResponses:
             total = conn.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
         return StoreCounts([OutboxCount(r.name, r.state, r.n) for r in rows], int(total))
 
-    def status(self, response_id: str) -> ResponseStatus | None:
+    def status(self, response_id: str, workspace_id: int | None = None) -> ResponseStatus | None:
+        """Where the response stands; None when there is none (to the workspace's experiences, if given:
+        another workspace's response is as unknown as one never given)."""
+        mine = responses.c.id == response_id
+        if workspace_id is not None:
+            mine = sa.and_(mine, of_workspace(workspace_id))
         with reader(self._engine).connect() as conn:
-            row = conn.execute(sa.select(responses).where(responses.c.id == response_id)).first()
+            row = conn.execute(sa.select(responses).where(mine)).first()
             if row is None:
                 return None
             given = conn.execute(

@@ -13,6 +13,7 @@ from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
 from zeroparty.domain.braze_definition import definition_schema
 from zeroparty.domain.experience.elements import IDENT
+from zeroparty.domain.operator_tokens import TokenView
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.admission import FREE, Arrival
@@ -73,7 +74,8 @@ async def _arrival(ctx: AppContext, request: Request) -> Arrival:
 
 def router(ctx: AppContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["api"])
-    operator_only = [Depends(ctx.auth.require)]
+    operator = Depends(ctx.auth.require)  # the token calling (once per request, however many ask)
+    operator_only = [operator]
 
     @api.post(
         "/experiences/{slug}/responses",
@@ -133,9 +135,14 @@ def router(ctx: AppContext) -> APIRouter:
         dependencies=operator_only,
         responses={401: {"description": "no operator token"}, 404: {"description": "unknown response"}},
     )
-    async def response_status(response_id: str, answer: Response) -> ResponseStatus:
-        """Where a response stands: answers, outcome, and delivery per destination."""
-        status = await run_in_threadpool(ctx.responses.status, response_id) if is_canonical_uuid(response_id) else None
+    async def response_status(response_id: str, answer: Response, token: TokenView = operator) -> ResponseStatus:
+        """Where a response stands: answers, outcome, and delivery per destination. A response to
+        another workspace's experience than the token's is unknown here."""
+        status = (
+            await run_in_threadpool(ctx.responses.status, response_id, token.workspace_id)
+            if is_canonical_uuid(response_id)
+            else None
+        )
         if status is None:
             raise NotFound(FieldError("response_id", f"no response '{response_id}'"))
         answer.headers.update(NO_STORE)

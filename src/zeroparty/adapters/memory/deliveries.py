@@ -17,11 +17,15 @@ from zeroparty.services.deliveries import DeadItem, DestinationStats, ItemState
 
 
 class MemoryDeliveries:
-    def __init__(self, outbox: MemoryOutbox) -> None:
+    """Delivery's view of one workspace's destinations: other workspaces' rows are not there."""
+
+    def __init__(self, outbox: MemoryOutbox, *, workspace_id: int) -> None:
         self._outbox = outbox
+        self._workspace_id = workspace_id
 
     def _destinations(self) -> dict[str, DestinationRecord]:
-        return {d.name: d for d in map(self._outbox.destination, self._outbox.destination_ids())}
+        found = map(self._outbox.destination, self._outbox.destination_ids())
+        return {d.name: d for d in found if d.workspace_id == self._workspace_id}
 
     def destination_id(self, name: str) -> int:
         found = self._destinations().get(name)
@@ -65,7 +69,9 @@ class MemoryDeliveries:
             self.destination_id(destination)  # an unknown name is an error, not an empty list
         found = []
         for r in self._outbox.rows():
-            if r.state != "dead" or destination not in (None, names[r.destination_id]):
+            if r.state != "dead" or r.destination_id not in names:
+                continue
+            if destination not in (None, names[r.destination_id]):
                 continue
             died = [a.at for a in self._outbox.history(r.id) if a.outcome == "dead"]
             at = max(died) if died else r.created_at
@@ -77,5 +83,5 @@ class MemoryDeliveries:
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
         names = {d.id: name for name, d in self._destinations().items()}
-        rows = {r.id: r for r in self._outbox.rows()}
+        rows = {r.id: r for r in self._outbox.rows() if r.destination_id in names}
         return {i: ItemState(i, names[rows[i].destination_id], rows[i].state) for i in dict.fromkeys(ids) if i in rows}

@@ -25,11 +25,18 @@ WAITING = ("pending", "in_flight")
 
 
 class MemoryDestinations:
-    def __init__(self, outbox: MemoryOutbox) -> None:
+    """The destinations of one workspace: another workspace's are "no destination named X" here."""
+
+    def __init__(self, outbox: MemoryOutbox, *, workspace_id: int) -> None:
         self._outbox = outbox
+        self._workspace_id = workspace_id
+
+    def _own(self) -> list[DestinationRecord]:
+        found = map(self._outbox.destination, self._outbox.destination_ids())
+        return [d for d in found if d.workspace_id == self._workspace_id]
 
     def _find(self, name: str) -> DestinationRecord:
-        for d in map(self._outbox.destination, self._outbox.destination_ids()):
+        for d in self._own():
             if d.name == name:
                 return d
         raise no_destination(name)
@@ -37,14 +44,14 @@ class MemoryDestinations:
     def add_braze(
         self, name: str, endpoint: str, api_key: str, now: datetime, settings: DestinationSettings | None = None
     ) -> int:
-        if any(self._outbox.destination(i).name == name for i in self._outbox.destination_ids()):
+        if any(d.name == name for d in self._own()):
             raise InvalidInput(FieldError("name", f"a destination named '{name}' already exists"))
-        return self._outbox.add_destination(name, endpoint, api_key, settings)
+        return self._outbox.add_destination(name, endpoint, api_key, settings, workspace_id=self._workspace_id)
 
     def list(self) -> list[DestinationView]:
         rows = self._outbox.rows()
         views = []
-        for d in sorted(map(self._outbox.destination, self._outbox.destination_ids()), key=lambda d: d.name):
+        for d in sorted(self._own(), key=lambda d: d.name):
             states = [r.state for r in rows if r.destination_id == d.id]
             waiting = sum(s in WAITING for s in states)
             views.append(

@@ -45,6 +45,7 @@ from zeroparty.domain.replay import without_superseded
 from zeroparty.domain.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from zeroparty.domain.row_marks import LeasedRow, RowMark, expired_marks, handed_back, row_marks
 from zeroparty.domain.settle import SettlePlan
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 
 log = logging.getLogger("zeroparty.outbox")
 
@@ -74,11 +75,13 @@ class MemoryOutbox:
         endpoint: str = "https://rest.iad-01.braze.com",
         api_key: str = "braze-rest-key-0001",
         settings: DestinationSettings | None = None,
+        *,
+        workspace_id: int = DEFAULT_WORKSPACE_ID,
     ) -> int:
         with self._write() as t:
             dest_id = next(self._destination_ids)
             t.destinations[dest_id] = DestinationRecord(
-                dest_id, name, endpoint, api_key, settings or DestinationSettings()
+                dest_id, name, endpoint, api_key, settings or DestinationSettings(), workspace_id=workspace_id
             )
         return dest_id
 

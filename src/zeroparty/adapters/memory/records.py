@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.row_marks import RowStateName
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -36,6 +37,7 @@ class DestinationRecord:
     settings: DestinationSettings = field(default_factory=DestinationSettings)
     paused_reason: str | None = None
     paused_until: datetime | None = None
+    workspace_id: int = DEFAULT_WORKSPACE_ID
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,21 @@ from zeroparty.adapters.db.schema import (
     delivery_months,
     delivery_queue,
     delivery_state,
+    destinations,
     outbox,
 )
 
 # The tables this package owns. Code that walks every table (erasure, removing a destination)
 # leaves these to the statements here.
 TABLES = frozenset({outbox, delivery_attempts, delivery_queue, delivery_state, delivery_counters, delivery_months})
+
+
+def in_workspace(destination_id: sa.ColumnElement[int], workspace_id: int | None) -> sa.ColumnElement[bool]:
+    """`destination_id` is one of the workspace's destinations (any destination when None): what
+    one workspace's erasure reads and deletes."""
+    if workspace_id is None:
+        return sa.true()
+    return destination_id.in_(sa.select(destinations.c.id).where(destinations.c.workspace_id == workspace_id))
 
 
 def all_rows(conn: Connection, query: sa.Select[Any]) -> Sequence[Row[Any]]:

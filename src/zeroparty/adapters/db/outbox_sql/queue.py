@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Row
 
 from zeroparty.adapters.db.bulk import BulkSql
 from zeroparty.adapters.db.metadata import UTCDateTime
-from zeroparty.adapters.db.outbox_sql import all_rows
+from zeroparty.adapters.db.outbox_sql import all_rows, in_workspace
 from zeroparty.adapters.db.schema import delivery_queue
 from zeroparty.adapters.db.wakeup import announce
 
@@ -189,9 +189,10 @@ def lease_end_of(conn: Connection, user_keys: Sequence[str], now: datetime) -> d
     return found
 
 
-def delete_users(conn: Connection, user_keys: Sequence[str]) -> int:
-    """These users' queue rows at every destination (erasure); how many went."""
-    return int(conn.execute(sa.delete(delivery_queue).where(Q.user_key.in_(user_keys))).rowcount)
+def delete_users(conn: Connection, user_keys: Sequence[str], workspace_id: int | None = None) -> int:
+    """These users' queue rows at every destination (of the workspace, if given) (erasure); how many went."""
+    mine = sa.and_(Q.user_key.in_(user_keys), in_workspace(Q.destination_id, workspace_id))
+    return int(conn.execute(sa.delete(delivery_queue).where(mine)).rowcount)
 
 
 def delete_destination(conn: Connection, destination_id: int) -> int:

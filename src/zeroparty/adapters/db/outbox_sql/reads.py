@@ -47,9 +47,10 @@ def delivered_times(conn: Connection, destination_id: int, limit: int) -> Sequen
     )
 
 
-def dead(conn: Connection, destination: str | None) -> Sequence[Row[Any]]:
-    """Every dead row (of the destination named, if given), newest first: id, name, user_key,
-    dead_at (its last `dead` attempt, else when it was queued), attempts, last_error, response_id."""
+def dead(conn: Connection, destination: str | None, workspace_id: int | None = None) -> Sequence[Row[Any]]:
+    """Every dead row (of the workspace's destinations, and of the one named, if given), newest first:
+    id, name, user_key, dead_at (its last `dead` attempt, else when it was queued), attempts,
+    last_error, response_id."""
     died = sa.select(A.outbox_id, sa.func.max(A.at).label("at")).where(A.outcome == "dead").group_by(A.outbox_id)
     died_at = died.subquery()
     dead_at = sa.func.coalesce(died_at.c.at, R.created_at)
@@ -62,14 +63,18 @@ def dead(conn: Connection, destination: str | None) -> Sequence[Row[Any]]:
     )
     if destination is not None:
         query = query.where(D.name == destination)
+    if workspace_id is not None:
+        query = query.where(D.workspace_id == workspace_id)
     return all_rows(conn, query)
 
 
-def states(conn: Connection, ids: Sequence[str]) -> Sequence[Row[Any]]:
-    """Which of `ids` are rows: id, destination name, state (keep `ids` within SQLite's parameter limit)."""
-    return all_rows(
-        conn, sa.select(R.id, D.name, R.state).join(destinations, D.id == R.destination_id).where(R.id.in_(list(ids)))
-    )
+def states(conn: Connection, ids: Sequence[str], workspace_id: int | None = None) -> Sequence[Row[Any]]:
+    """Which of `ids` are rows (of the workspace's destinations, if given): id, destination name,
+    state (keep `ids` within SQLite's parameter limit)."""
+    query = sa.select(R.id, D.name, R.state).join(destinations, D.id == R.destination_id).where(R.id.in_(list(ids)))
+    if workspace_id is not None:
+        query = query.where(D.workspace_id == workspace_id)
+    return all_rows(conn, query)
 
 
 def of_response(conn: Connection, response_id: str) -> Sequence[Row[Any]]:

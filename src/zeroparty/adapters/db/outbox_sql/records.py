@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Row
 
 from zeroparty.adapters.db.bulk import BulkSql
 from zeroparty.adapters.db.metadata import UTCDateTime
-from zeroparty.adapters.db.outbox_sql import all_rows
+from zeroparty.adapters.db.outbox_sql import all_rows, in_workspace
 from zeroparty.adapters.db.schema import delivery_state, destinations
 from zeroparty.domain import holdings
 
@@ -68,20 +68,22 @@ def forget(conn: Connection, destination_id: int, user_keys: Sequence[str] | Non
 # -- a person, a destination -------------------------------------------------------------------
 
 
-def of_users(conn: Connection, user_keys: Sequence[str]) -> Sequence[Row[Any]]:
-    """These users' records at every destination: (destination name, user_key, values), by name."""
+def of_users(conn: Connection, user_keys: Sequence[str], workspace_id: int | None = None) -> Sequence[Row[Any]]:
+    """These users' records at every destination (of the workspace, if given): (destination name,
+    user_key, values), by name."""
     return all_rows(
         conn,
         sa.select(destinations.c.name, S.user_key, S["values"])
         .join(delivery_state, S.destination_id == destinations.c.id)
-        .where(S.user_key.in_(list(user_keys)))
+        .where(S.user_key.in_(list(user_keys)), in_workspace(S.destination_id, workspace_id))
         .order_by(destinations.c.name, S.user_key),
     )
 
 
-def delete_users(conn: Connection, user_keys: Sequence[str]) -> int:
-    """These users' records at every destination (erasure); how many went."""
-    return int(conn.execute(sa.delete(delivery_state).where(S.user_key.in_(list(user_keys)))).rowcount)
+def delete_users(conn: Connection, user_keys: Sequence[str], workspace_id: int | None = None) -> int:
+    """These users' records at every destination (of the workspace, if given) (erasure); how many went."""
+    mine = sa.and_(S.user_key.in_(list(user_keys)), in_workspace(S.destination_id, workspace_id))
+    return int(conn.execute(sa.delete(delivery_state).where(mine)).rowcount)
 
 
 def delete_destination(conn: Connection, destination_id: int) -> int:

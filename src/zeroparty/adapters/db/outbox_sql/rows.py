@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, CursorResult, Row
 
 from zeroparty.adapters.db.bulk import BulkSql
 from zeroparty.adapters.db.metadata import UTCDateTime
-from zeroparty.adapters.db.outbox_sql import all_rows
+from zeroparty.adapters.db.outbox_sql import all_rows, in_workspace
 from zeroparty.adapters.db.schema import delivery_attempts, destinations, outbox
 from zeroparty.domain.profile_change import ProfileChange
 from zeroparty.domain.row_marks import RowMark
@@ -224,10 +224,12 @@ def _of_person(user_keys: Sequence[str], response_ids: Sequence[str]) -> sa.Colu
     return sa.or_(R.user_key.in_(list(user_keys)), R.response_id.in_(list(response_ids)))
 
 
-def sent_to(conn: Connection, user_keys: Sequence[str], response_ids: Sequence[str]) -> Sequence[Row[Any]]:
-    """A person's rows Braze was sent (delivered, or attempted: the attempt may have landed), in
-    order: (destination name, user_key, payload)."""
-    mine = _of_person(user_keys, response_ids)
+def sent_to(
+    conn: Connection, user_keys: Sequence[str], response_ids: Sequence[str], workspace_id: int | None = None
+) -> Sequence[Row[Any]]:
+    """A person's rows Braze was sent (delivered, or attempted: the attempt may have landed), at the
+    workspace's destinations (any, when None), in order: (destination name, user_key, payload)."""
+    mine = sa.and_(_of_person(user_keys, response_ids), in_workspace(R.destination_id, workspace_id))
     return all_rows(
         conn,
         sa.select(destinations.c.name, R.user_key, R.payload)
@@ -247,9 +249,12 @@ def lease_end_of(conn: Connection, user_keys: Sequence[str], now: datetime) -> d
     return found
 
 
-def delete_person(conn: Connection, user_keys: Sequence[str], response_ids: Sequence[str]) -> tuple[int, int]:
-    """A person's rows and their attempts (erasure): how many (attempts, rows) went."""
-    mine = _of_person(user_keys, response_ids)
+def delete_person(
+    conn: Connection, user_keys: Sequence[str], response_ids: Sequence[str], workspace_id: int | None = None
+) -> tuple[int, int]:
+    """A person's rows and their attempts at the workspace's destinations (any, when None) (erasure):
+    how many (attempts, rows) went."""
+    mine = sa.and_(_of_person(user_keys, response_ids), in_workspace(R.destination_id, workspace_id))
     rows_of_person = sa.select(R.id).where(mine).scalar_subquery()
     attempts = conn.execute(sa.delete(delivery_attempts).where(A.outbox_id.in_(rows_of_person))).rowcount
     rows = conn.execute(sa.delete(outbox).where(mine)).rowcount
