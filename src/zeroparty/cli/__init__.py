@@ -17,6 +17,7 @@ from zeroparty.cli import (  # noqa: F401  (register their commands)
     servers,
     tokens,
     variants,
+    workspaces,
 )
 from zeroparty.cli.app import app
 

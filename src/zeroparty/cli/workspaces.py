@@ -1,0 +1,67 @@
+"""`zeroparty workspaces …`: the workspaces of this instance (one per brand)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zeroparty.cli.app import app
+from zeroparty.cli.common import fail, iso, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.records import Field, say, show
+from zeroparty.config import Settings
+from zeroparty.errors import ConfigurationError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from zeroparty.domain.workspaces import Workspace
+
+workspaces_cli = typer.Typer(help="Workspaces: one per brand; --workspace SLUG picks one.", no_args_is_help=True)
+app.add_typer(workspaces_cli, name="workspaces")
+
+
+def scoped_store(s: Settings) -> tuple[Engine, Workspace]:
+    """The existing store (`common.store`) and the workspace the command acts in (`--workspace`);
+    exit 1 naming ZEROPARTY_WORKSPACE when there is no such workspace."""
+    from zeroparty.bootstrap import current_workspace
+
+    engine = store(s)
+    try:
+        return engine, current_workspace(s, engine)
+    except ConfigurationError as exc:
+        fail(str(exc))
+
+
+@workspaces_cli.command("create")
+def create(
+    slug: Annotated[str, typer.Argument(help="Lowercase letters, digits and '-', e.g. acme (used by --workspace).")],
+    name: Annotated[str | None, typer.Option("--name", help="What people call it (default: the slug).")] = None,
+) -> None:
+    """Create a workspace."""
+    from zeroparty.bootstrap import workspace_service
+
+    rt = runtime(settings())
+    try:
+        made = workspace_service(rt.engine).create(slug, name)
+    except InvalidInput as exc:
+        fail(str(exc))
+    out.print(plain(f"Created workspace '{made.slug}' ({made.name}); use it with --workspace {made.slug}"))
+
+
+@workspaces_cli.command("list")
+def list_workspaces(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")] = False,
+) -> None:
+    """List the workspaces, oldest first."""
+    from zeroparty.bootstrap import workspace_service
+
+    found = workspace_service(store(settings())).list()
+    if as_json:
+        print_json([{"slug": w.slug, "name": w.name, "created_at": iso(w.created_at)} for w in found])
+        return
+    if not found:
+        say("No workspaces: create one with `zeroparty workspaces create SLUG`.")
+        return
+    fields = (Field("slug", whole=True), Field("name"), Field("created"))
+    show(fields, [(w.slug, w.name, str(w.created_at)[:19]) for w in found])
