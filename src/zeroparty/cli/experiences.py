@@ -261,7 +261,10 @@ def import_(file: Path) -> None:
     destinations = _destinations(rt.engine)
     _check_arrays(exp, _array_limit(destinations))
     _check_assets(exp, rt.assets)
-    result = rt.experiences.publish_if_changed(exp, now())
+    try:
+        result = rt.experiences.publish_if_changed(exp, now())
+    except InvalidInput as exc:  # its slug is another workspace's
+        fail(str(exc))
     version = result.published.version
     if result.created:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
