@@ -83,6 +83,7 @@ def test_workspace_1s_experience_is_not_found_from_workspace_2(sides: tuple[Side
     assert list(theirs.experiences.list_published()) == []
     assert theirs.experiences.own(SLUG) is None and mine.experiences.own(SLUG) == published
     assert theirs.experiences.published(SLUG) == published  # its public page: any workspace's slug
+    assert [p.experience.slug for p in theirs.experiences.list_listed()] == [SLUG]  # the public index too
     states: tuple[PublishState, ...] = ("closed", "unpublished", "published")
     for state in states:
         with pytest.raises(NotFound, match="no experience"):

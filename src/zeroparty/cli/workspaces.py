@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,6 +11,7 @@ from zeroparty.cli.app import app
 from zeroparty.cli.common import fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.records import Field, say, show
 from zeroparty.config import Settings
+from zeroparty.domain.workspaces import DEFAULT_SLUG
 from zeroparty.errors import ConfigurationError, InvalidInput
 
 if TYPE_CHECKING:
@@ -41,7 +43,8 @@ def create(
     """Create a workspace."""
     from zeroparty.bootstrap import workspace_service
 
-    rt = runtime(settings())
+    # In the default workspace: the one `--workspace` names may be the one being made.
+    rt = runtime(replace(settings(), workspace=DEFAULT_SLUG))
     try:
         made = workspace_service(rt.engine).create(slug, name)
     except InvalidInput as exc:
