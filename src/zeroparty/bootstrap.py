@@ -34,10 +34,14 @@ if TYPE_CHECKING:
     from zeroparty.adapters.db.responses import SqlResponses
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.delivery.engine import DeliveryEngine, EngineSettings
+    from zeroparty.domain.login_limits import LoginLimiter
     from zeroparty.domain.workspaces import Workspace
     from zeroparty.sandbox import SandboxConfig
+    from zeroparty.services.account_ports import PasswordHasher
+    from zeroparty.services.accounts import AccountService
     from zeroparty.services.analytics import AnalyticsService
     from zeroparty.services.assets import AssetService
+    from zeroparty.services.audit import AuditService
     from zeroparty.services.capture import CaptureService
     from zeroparty.services.deliveries import DeliveriesService
     from zeroparty.services.destination_backfill import BackfillService
@@ -321,6 +325,35 @@ def current_workspace(settings: Settings, engine: Engine) -> Workspace:
             f"ZEROPARTY_WORKSPACE: there is no workspace {settings.workspace!r} (zeroparty workspaces list)"
         )
     return found
+
+
+def audit_service(engine: Engine) -> AuditService:
+    """The audit log on `engine`'s store (no key is read)."""
+    from zeroparty.adapters.db.audit import SqlAuditLog
+    from zeroparty.services.audit import AuditService
+
+    return AuditService(SqlAuditLog(engine))
+
+
+def account_service(
+    engine: Engine, *, limiter: LoginLimiter | None = None, hasher: PasswordHasher | None = None
+) -> AccountService:
+    """Console users on `engine`'s store: their passwords (Argon2id), memberships, sessions and reset
+    links. The web app passes the one `limiter` its sign-ins share; the console signs its session
+    cookies itself (Runtime.session_secret)."""
+    from zeroparty.adapters.db.accounts import SqlAccounts
+    from zeroparty.adapters.db.sessions import SqlSessions
+    from zeroparty.adapters.passwords import Argon2Passwords
+    from zeroparty.domain.login_limits import LoginLimiter
+    from zeroparty.services.accounts import AccountService
+
+    return AccountService(
+        SqlAccounts(engine),
+        hasher or Argon2Passwords(),
+        SqlSessions(engine),
+        limiter or LoginLimiter(),
+        audit_service(engine),
+    )
 
 
 def build_web_app(

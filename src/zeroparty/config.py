@@ -70,6 +70,22 @@ def _workspace(name: str, raw: str) -> str:
     return raw
 
 
+def _public_url(name: str, raw: str) -> str:
+    """The address people reach the console at (links printed by the CLI): scheme and host only."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{name}: expected an http or https URL such as https://zp.example.com, got '{raw}'")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(f"{name}: give the scheme and host only (no path, query or login), got '{raw}'")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _seconds(name: str, raw: str, low: float, high: float) -> float:
     return float(_number(name, raw, low, high, float))
 
@@ -103,6 +119,13 @@ class Settings:
     sandbox_database_url: str | None = None
     log_level: str = "INFO"
     workspace: str = "default"  # the workspace the CLI's commands act in (domain/workspaces.py)
+    public_url: str | None = None  # where people reach the console, for the links the CLI prints
+
+    @property
+    def base_url(self) -> str:
+        """The console's address: ZEROPARTY_PUBLIC_URL, else the host and port served on."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return self.public_url or f"http://{host}:{self.port}"
 
     @property
     def db_url(self) -> str:
@@ -151,4 +174,5 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "ZEROPARTY_SANDBOX_DATABASE_URL": ("sandbox_database_url", _text),
     "ZEROPARTY_LOG_LEVEL": ("log_level", lambda _n, raw: raw.upper()),
     "ZEROPARTY_WORKSPACE": ("workspace", _workspace),
+    "ZEROPARTY_PUBLIC_URL": ("public_url", _public_url),
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -16,7 +18,10 @@ import httpx
 from tests.support.definitions import ROOT
 from tests.support.processes import cli_env, reported_url, server_process, stop
 from tests.support.waiting import wait_for
+from zeroparty.bootstrap import account_service, open_store
+from zeroparty.config import Settings
 from zeroparty.domain.consent_groups import demo_group
+from zeroparty.domain.roles import Role
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -130,3 +135,26 @@ def test_the_access_log_never_holds_a_whole_response_id(tmp_path: Path) -> None:
     log = (tmp_path.parent / f"{tmp_path.name}-serve.log").read_text()
     assert f"/e/skin-quiz/r/{response_id[:8]}…/s/goals" in log  # the line is there, the id cut
     assert response_id not in log
+
+
+def _demo_login(data_dir: Path, base: str) -> tuple[str, str]:
+    """The console line of the demo's banner: its (email, password), checked to point at `base`."""
+    log = (data_dir.parent / f"{data_dir.name}-demo.log").read_text()
+    found = re.search(r"Console: +(\S+)/admin +\(email: (\S+) +password: (\S+)\)", log)
+    assert found is not None, log
+    assert found.group(1) == base
+    return found.group(2), found.group(3)
+
+
+def test_the_demo_banner_shows_a_console_login_that_works_until_the_next_start(tmp_path: Path) -> None:
+    with running(tmp_path, "demo") as first:
+        email, old = _demo_login(tmp_path, first)
+    with running(tmp_path, "demo") as second:
+        same, new = _demo_login(tmp_path, second)
+    accounts = account_service(open_store(Settings(data_dir=tmp_path)))
+    assert same == email == "owner@example.com" and new != old
+    signed_in = asyncio.run(accounts.sign_in(email, new, "127.0.0.1")).user
+    assert signed_in is not None and [(m.workspace.slug, m.role) for m in accounts.memberships(signed_in.id)] == [
+        ("default", Role.OWNER)
+    ]
+    assert asyncio.run(accounts.sign_in(email, old, "127.0.0.1")).user is None

@@ -259,3 +259,14 @@ def test_what_existed_before_workspaces_is_in_the_default_workspace(engine: Engi
     assert linked == [(1, "b" * 64)] and first == [(1, "default")]
     # The next workspace made is a second one (PostgreSQL's sequence has moved past the first's id).
     assert SqlWorkspaces(engine).create("acme", "Acme", now).id == 2
+
+
+def test_after_migrating_foreign_keys_are_checked_and_new_workspaces_get_new_ids(engine: Engine) -> None:
+    from zeroparty.adapters.db.workspaces import SqlWorkspaces
+
+    migrate.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    made = SqlWorkspaces(engine).create("second", "Second", datetime.now(UTC))
+    assert made.id == 2 and [w.slug for w in SqlWorkspaces(engine).all()] == ["default", "second"]

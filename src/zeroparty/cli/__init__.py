@@ -8,6 +8,7 @@ import gc
 from zeroparty.cli import (  # noqa: F401  (register their commands)
     analytics,
     assets,
+    audit,
     deliveries,
     destinations,
     destinations_forget,
@@ -16,6 +17,7 @@ from zeroparty.cli import (  # noqa: F401  (register their commands)
     people,
     servers,
     tokens,
+    users,
     variants,
     workspaces,
 )

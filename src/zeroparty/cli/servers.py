@@ -17,6 +17,7 @@ from zeroparty import __version__
 from zeroparty.adapters.data_dir import check_data_dir
 from zeroparty.bootstrap import (
     SANDBOX_PREFIX,
+    account_service,
     at_the_edge,
     build_web_app,
     build_worker,
@@ -29,6 +30,7 @@ from zeroparty.cli.app import app
 from zeroparty.cli.common import HostOpt, PortOpt, configure_logging, err, fail, now, out, plain, runtime, settings
 from zeroparty.cli.consents import map_demo_consents
 from zeroparty.cli.experiences import load_definition_file
+from zeroparty.cli.users import ensure_demo_owner
 from zeroparty.config import Settings
 from zeroparty.domain.braze_instances import resolve_endpoint
 
@@ -212,6 +214,8 @@ def demo(
     sandbox_url = f"http://{host}:{port}{SANDBOX_PREFIX}"
     rt.destinations.upsert_braze("braze-sandbox", sandbox_url, key, now())
     map_demo_consents(rt, "braze-sandbox")  # the samples' consent boxes reach the sandbox's groups
+    # A new password each start: one printed in an old terminal's scrollback stops working.
+    email, password = ensure_demo_owner(account_service(rt.engine), rt.workspace.id)
     base = f"http://{host}:{port}"
     lines = [f"\nzeroparty {__version__} demo — data in {s.data_dir}/\n"]
     lines += [
@@ -222,5 +226,6 @@ def demo(
         f"  Sandbox profiles: {sandbox_url}/_sandbox/ui/   (sign in with the API key below)",
         f"  Sandbox API:      {sandbox_url}  (API key: {key})",
         f"  JSON API docs:    {base}/docs   (sign in with a token: zeroparty tokens create NAME)",
+        f"  Console:          {base}/admin   (email: {email}  password: {password})",
     ]
     run_server(build_web_app(rt, worker=True, sandbox=SandboxConfig.single_key(key)), sock, s, "warning", lines)

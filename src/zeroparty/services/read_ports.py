@@ -33,6 +33,10 @@ class OperatorSessions(Protocol):
 
     def end(self, session_id: str) -> None: ...
 
+    def end_all(self, principal: str) -> int:
+        """End every session of `principal` (its password changed, it was disabled); how many ended."""
+        ...
+
 
 class PublishedListing(Protocol):
     def list_published(self) -> Iterator[Published]:

@@ -76,3 +76,6 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+    # The migrations turned SQLite's foreign key checks off on the connection they ran on (env.py),
+    # and a pooled connection keeps that: start the pool afresh, each new connection checking them.
+    engine.dispose()

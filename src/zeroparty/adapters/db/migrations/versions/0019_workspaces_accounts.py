@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name="uq_workspaces_slug"),
     )
     op.bulk_insert(workspaces, [{"id": 1, "slug": "default", "name": "Default", "created_at": datetime.now(UTC)}])
-    if op.get_bind().dialect.name == "postgresql":  # an id given by hand does not move the sequence on
+    if op.get_bind().dialect.name == "postgresql":  # an id given explicitly leaves the sequence behind
         op.execute("SELECT setval(pg_get_serial_sequence('workspaces', 'id'), 1)")
     for table in _OWNED:
         with op.batch_alter_table(table) as batch:
