@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from zeroparty.services.experience_secrets import ExperienceSecretService
     from zeroparty.services.operator_tokens import OperatorTokenService
     from zeroparty.services.variant_admin import VariantAdmin
+    from zeroparty.services.workspaces import WorkspaceService
 
 log = logging.getLogger("zeroparty")
 
@@ -103,22 +104,17 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
     from zeroparty.adapters.db.outbox import SqlOutbox
     from zeroparty.adapters.db.responses import SqlResponses
     from zeroparty.adapters.db.tokens import SqlTokens
-    from zeroparty.adapters.db.workspaces import SqlWorkspaces
     from zeroparty.services.capture import CaptureService
 
     engine = open_store(settings, long_running=long_running)
-    workspace = SqlWorkspaces(engine).by_slug(settings.workspace)
-    if workspace is None:
-        raise ConfigurationError(
-            f"ZEROPARTY_WORKSPACE: there is no workspace {settings.workspace!r} (zeroparty workspaces list)"
-        )
+    workspace = current_workspace(settings, engine)
     key = load_or_create_key(settings.secret_key, settings.data_dir / "secret.key")
     box = SecretBox(key)
     return Runtime(
         settings=settings,
         engine=engine,
         box=box,
-        experiences=SqlExperienceStore(engine),
+        experiences=SqlExperienceStore(engine, workspace_id=workspace.id),
         destinations=SqlDestinations(engine, box, workspace_id=workspace.id),
         responses=SqlResponses(engine),
         outbox=SqlOutbox(engine, box),
@@ -126,18 +122,21 @@ def open_runtime(settings: Settings, *, long_running: bool = False) -> Runtime:
         tokens=SqlTokens(engine, workspace_id=workspace.id),
         session_secret=hmac.new(key, b"zeroparty operator session", hashlib.sha256).digest(),
         erasure_secret=hmac.new(key, b"zeroparty erasure log", hashlib.sha256).digest(),
-        assets=asset_service(engine),
+        assets=asset_service(engine, workspace.id),
         workspace=workspace,
     )
 
 
-def asset_service(engine: Engine) -> AssetService:
-    """The image assets on `engine`'s store, for commands that need nothing else (no key is read)."""
+def asset_service(engine: Engine, workspace_id: int) -> AssetService:
+    """Workspace `workspace_id`'s image assets on `engine`'s store (the public `/assets/{name}`
+    serves any workspace's), for commands that need nothing else (no key is read)."""
     from zeroparty.adapters.db.assets import SqlAssets
     from zeroparty.adapters.db.published import SqlPublishedDefinitions
     from zeroparty.services.assets import AssetService
 
-    return AssetService(SqlAssets(engine), SqlPublishedDefinitions(engine))
+    return AssetService(
+        SqlAssets(engine, workspace_id=workspace_id), SqlPublishedDefinitions(engine, workspace_id=workspace_id)
+    )
 
 
 def operator_token_service(engine: Engine, workspace_id: int) -> OperatorTokenService:
@@ -148,39 +147,34 @@ def operator_token_service(engine: Engine, workspace_id: int) -> OperatorTokenSe
     return OperatorTokenService(SqlTokens(engine, workspace_id=workspace_id))
 
 
-def variant_admin(engine: Engine) -> VariantAdmin:
-    """The experiences' A/B variants on `engine`'s store (no key is read)."""
+def variant_admin(engine: Engine, workspace_id: int) -> VariantAdmin:
+    """The A/B variants of workspace `workspace_id`'s experiences on `engine`'s store (no key is read)."""
     from zeroparty.adapters.db.variants import SqlVariants
     from zeroparty.services.variant_admin import VariantAdmin
 
-    return VariantAdmin(SqlVariants(engine))
+    return VariantAdmin(SqlVariants(engine, workspace_id=workspace_id))
 
 
-def experience_secret_service(engine: Engine, box: SecretBox) -> ExperienceSecretService:
-    """The experiences' token secrets on `engine`'s store, sealed with `box` (the runtime's key)."""
+def experience_secret_service(engine: Engine, box: SecretBox, workspace_id: int) -> ExperienceSecretService:
+    """The token secrets of workspace `workspace_id`'s experiences, sealed with `box` (the runtime's key)."""
     from zeroparty.adapters.db.capture import SqlExperienceSecrets
     from zeroparty.services.experience_secrets import ExperienceSecretService
 
-    return ExperienceSecretService(SqlExperienceSecrets(engine, box))
+    return ExperienceSecretService(SqlExperienceSecrets(engine, box, workspace_id=workspace_id))
 
 
-def destination_views(engine: Engine, workspace_id: int | None = None) -> list[DestinationView]:
-    """Every destination of the workspace with its queue counts, by name (no key is read); callers
-    not yet given a workspace read the default one's."""
+def destination_views(engine: Engine, workspace_id: int) -> list[DestinationView]:
+    """Every destination of the workspace with its queue counts, by name (no key is read)."""
     from zeroparty.adapters.db.destinations import list_destinations
-    from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
-
-    if workspace_id is None:
-        workspace_id = DEFAULT_WORKSPACE_ID
 
     return list_destinations(engine, workspace_id)
 
 
-def current_definitions(engine: Engine) -> list[StoredDefinition]:
-    """Each experience's latest version, by slug."""
+def current_definitions(engine: Engine, workspace_id: int | None = None) -> list[StoredDefinition]:
+    """Each experience's latest version, by slug: workspace `workspace_id`'s, or (None) every one's."""
     from zeroparty.adapters.db.published import current_definitions as latest
 
-    return latest(engine)
+    return latest(engine, workspace_id)
 
 
 def deliveries_service(engine: Engine, workspace_id: int, outbox: SqlOutbox | None = None) -> DeliveriesService:
@@ -192,11 +186,20 @@ def deliveries_service(engine: Engine, workspace_id: int, outbox: SqlOutbox | No
     return DeliveriesService(SqlDeliveries(engine, workspace_id=workspace_id), outbox)
 
 
-def destinations_service(rt: Runtime) -> DestinationsService:
-    """Operating the destinations of `rt`'s store: keys, settings, removal, what a test sends."""
+def destinations_service(rt: Runtime, workspace_id: int | None = None) -> DestinationsService:
+    """Operating the destinations of a workspace (default: `rt`'s): keys, settings, removal, what a
+    test sends."""
+    from zeroparty.adapters.db.destinations import SqlDestinations
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
     from zeroparty.services.destinations import DestinationsService
 
-    return DestinationsService(rt.destinations, lambda: current_definitions(rt.engine), rt.experiences)
+    ws = rt.workspace.id if workspace_id is None else workspace_id
+    if ws == rt.workspace.id:
+        store, experiences = rt.destinations, rt.experiences
+    else:
+        store = SqlDestinations(rt.engine, rt.box, workspace_id=ws)
+        experiences = SqlExperienceStore(rt.engine, workspace_id=ws)
+    return DestinationsService(store, lambda: current_definitions(rt.engine, ws), experiences)
 
 
 def braze_client() -> BrazeClient:
@@ -231,12 +234,13 @@ def forget_service(rt: Runtime) -> ForgetService:
     return ForgetService(rt.destinations, SqlHeldRecords(rt.engine, workspace_id=rt.workspace.id))
 
 
-def analytics_service(engine: Engine) -> AnalyticsService:
-    """The funnel and the response export, on the store behind `engine`."""
+def analytics_service(engine: Engine, workspace_id: int) -> AnalyticsService:
+    """The funnel and the response export of workspace `workspace_id`'s experiences, on the store
+    behind `engine`: another workspace's experience is not found."""
     from zeroparty.adapters.db.analytics import SqlAnalytics
     from zeroparty.services.analytics import AnalyticsService
 
-    return AnalyticsService(SqlAnalytics(engine))
+    return AnalyticsService(SqlAnalytics(engine, workspace_id=workspace_id))
 
 
 def erasure_service(rt: Runtime) -> ErasureService:
@@ -317,6 +321,25 @@ async def run_worker(worker: DeliveryEngine, client: BrazeClient, stop: asyncio.
         await client.aclose()
 
 
+def workspace_service(engine: Engine) -> WorkspaceService:
+    """The workspaces on `engine`'s store: create, list (no key is read)."""
+    from zeroparty.adapters.db.workspaces import SqlWorkspaces
+    from zeroparty.services.workspaces import WorkspaceService
+
+    return WorkspaceService(SqlWorkspaces(engine))
+
+
+def current_workspace(settings: Settings, engine: Engine) -> Workspace:
+    """The workspace `settings.workspace` names (ZEROPARTY_WORKSPACE, `--workspace`); ConfigurationError
+    naming ZEROPARTY_WORKSPACE when there is none of that slug."""
+    found = workspace_service(engine).by_slug(settings.workspace)
+    if found is None:
+        raise ConfigurationError(
+            f"ZEROPARTY_WORKSPACE: there is no workspace {settings.workspace!r} (zeroparty workspaces list)"
+        )
+    return found
+
+
 def audit_service(engine: Engine) -> AuditService:
     """The audit log on `engine`'s store (no key is read)."""
     from zeroparty.adapters.db.audit import SqlAuditLog
@@ -351,12 +374,16 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
     from zeroparty.adapters.http.console.services import WorkspaceServices
     from zeroparty.services.destination_setup import DestinationSetup
 
-    destinations = destinations_service(rt)
+    destinations = destinations_service(rt, workspace_id)
     return WorkspaceServices(
         destinations=destinations,
         setup=DestinationSetup(destinations, destination_calls()),
         audit=audit_service(rt.engine),
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
+        # ANCHOR EXPERIENCES
+        # ANCHOR PEOPLE
+        # ANCHOR MAPPING
+        # ANCHOR USERS
     )
 
 
@@ -369,17 +396,6 @@ def console_context(rt: Runtime) -> ConsoleContext:
     return ConsoleContext(
         gate, SqlWorkspaceOverview(rt.engine), lambda ws: console_services(rt, ws), lambda: datetime.now(UTC)
     )
-
-
-def workspace_id(engine: Engine, slug: str) -> int:
-    """The id of the workspace `slug` names on `engine`'s store, for commands that open the store
-    alone (no key is read); ConfigurationError when there is none."""
-    from zeroparty.adapters.db.workspaces import SqlWorkspaces
-
-    found = SqlWorkspaces(engine).by_slug(slug)
-    if found is None:
-        raise ConfigurationError(f"ZEROPARTY_WORKSPACE: there is no workspace {slug!r} (zeroparty workspaces list)")
-    return found.id
 
 
 def build_web_app(

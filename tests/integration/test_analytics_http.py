@@ -123,7 +123,7 @@ def test_events_still_buffered_are_written_when_the_server_stops(tmp_path: Path)
     settings = replace(settings_for(tmp_path), events_flush_seconds=60)  # no timed flush during the test
     rt = open_runtime(settings)
     rt.experiences.publish(sample(), datetime.now(UTC))
-    service = analytics_service(rt.engine)
+    service = analytics_service(rt.engine, rt.workspace.id)
     with serve(build_web_app(rt, worker=False, sandbox=None)) as base:
         assert httpx.get(base + "/e/skin-quiz").status_code == 200
         assert service.stats("skin-quiz").overall.loads == 0  # held in the buffer

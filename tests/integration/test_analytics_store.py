@@ -129,3 +129,16 @@ def test_latest_is_the_current_definition_or_none(world: World, v1: Published) -
     found = world.analytics.latest("skin-quiz")
     assert found is not None and found.slug == "skin-quiz"
     assert world.analytics.latest("nothing-here") is None
+
+
+def test_an_experience_of_another_workspace_is_not_there_to_read(world: World, v1: Published) -> None:
+    other = world.add_workspace("acme")
+    theirs = (
+        SqlAnalytics(world.engine, workspace_id=other)
+        if isinstance(world, SqlWorld)
+        else MemoryAnalytics(world.memory, workspace_id=other)
+    )
+    assert world.analytics.latest("skin-quiz") == v1.experience
+    assert theirs.latest("skin-quiz") is None  # the service answers NotFound from there
+    acme = world.publish(other_experience(), other)
+    assert theirs.latest("other-quiz") == acme.experience and world.analytics.latest("other-quiz") is None

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.support.databases import STORES, store_for
+from tests.support.databases import STORES, database_url, store_for
 from tests.support.images import LOGO_SVG, image_bytes
 from zeroparty.adapters.db.assets import SqlAssets
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.migrate import upgrade
+from zeroparty.adapters.db.workspaces import SqlWorkspaces
 from zeroparty.adapters.memory.assets import MemoryAssets
 from zeroparty.domain.assets import AssetInfo, AssetName, StoredAsset, name_for
 from zeroparty.services.assets import AssetStore
@@ -77,3 +78,52 @@ def test_remove_takes_away_exactly_the_named_asset(store: AssetStore) -> None:
     store.add(b)
     assert store.remove(a.info.name) and not store.remove(a.info.name)
     assert [i.name for i in store.list()] == [b.info.name]
+
+
+@dataclass
+class TwoWorkspaces:
+    mine: AssetStore
+    theirs: AssetStore
+    engine: sa.Engine | None = None
+
+
+def _sql_two(url: str, tmp: Path) -> TwoWorkspaces:
+    world = _sql(url, tmp)
+    other = SqlWorkspaces(world.engine).create("other", "Other", T0)
+    return TwoWorkspaces(world.assets, SqlAssets(world.engine, workspace_id=other.id), world.engine)
+
+
+def _memory_two() -> TwoWorkspaces:
+    mine = MemoryAssets()
+    return TwoWorkspaces(mine, mine.in_workspace(2))
+
+
+@pytest.fixture(params=STORES)
+def two(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TwoWorkspaces]:
+    if request.param == "memory":
+        yield _memory_two()
+        return
+    with database_url(request.param, tmp_path) as url:
+        world = _sql_two(url, tmp_path)
+        try:
+            yield world
+        finally:
+            assert world.engine is not None
+            world.engine.dispose()
+
+
+def test_a_workspace_lists_and_removes_only_the_assets_it_added(two: TwoWorkspaces) -> None:
+    a, b = _asset(b"a", "png"), _asset(b"b", "png")
+    assert two.mine.add(a) == (a.info, True)
+    assert [i.name for i in two.theirs.list()] == [] and two.theirs.present([a.info.name]) == set()
+    assert not two.theirs.remove(a.info.name)
+    assert two.theirs.get(a.info.name) == a  # served to anyone: `/assets/{name}` is public
+    # The same bytes added there are stored once, and are theirs as well.
+    assert two.theirs.add(_asset(b"a", "png", T0 + timedelta(hours=1), "again.png")) == (a.info, True)
+    two.theirs.add(b)
+    assert {i.name for i in two.theirs.list()} == {a.info.name, b.info.name}
+    assert [i.name for i in two.mine.list()] == [a.info.name]
+    assert two.theirs.remove(a.info.name)
+    assert two.mine.get(a.info.name) == a and two.mine.present([a.info.name]) == {a.info.name}
+    assert two.mine.remove(a.info.name)
+    assert two.mine.get(a.info.name) is None  # no workspace has it any more: its bytes go

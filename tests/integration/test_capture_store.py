@@ -17,6 +17,7 @@ from tests.support.databases import STORES, store_for
 from tests.support.definitions import sample
 from tests.support.outbox_world import T0
 from zeroparty.domain.experience.consent import ConsentRecord
+from zeroparty.errors import Conflict
 from zeroparty.services.ports import Published, ResponseExists, ResponseWrite
 
 RESPONSE = "00000000-0000-4000-8000-000000000001"
@@ -148,6 +149,28 @@ def test_a_change_queues_one_row_per_destination_and_nothing_else_does(world: Ca
         (first, "kim@example.com", RESPONSE, payload),
         (second, "kim@example.com", RESPONSE, payload),
     ]
+
+
+def test_a_response_is_queued_only_to_its_own_workspaces_destinations(world: CaptureWorld, v1: Published) -> None:
+    other = world.add_workspace("acme")
+    mine, theirs = world.add_destination("mine"), world.add_destination("theirs", other)
+    acme = world.publish(sample().model_copy(update={"slug": "acme-quiz"}), other)
+    to_acme = "00000000-0000-4000-8000-000000000002"
+    changed = {"email": "kim@example.com", "changes": {"skin_type": "oily"}}
+    # One unit for both, as a group commit's: each still goes to its own workspace's destination.
+    with world.store.unit() as unit:
+        assert unit.write(page_write(to_acme, acme.version_id, **changed), T0) == 1
+        assert unit.write(first_screen(v1.version_id, **changed), T0) == 1
+    assert [(d, r) for d, _user, r, _payload in world.queued()] == [(theirs, to_acme), (mine, RESPONSE)]
+
+
+def test_a_slug_another_workspace_holds_is_refused_and_nothing_is_stored(world: CaptureWorld, v1: Published) -> None:
+    other = world.add_workspace("acme")
+    with pytest.raises(Conflict, match="another workspace") as caught:
+        world.publish(sample().model_copy(update={"title": "Theirs now"}), other)
+    assert [e.field for e in caught.value.errors] == ["slug"]
+    with world.store.reading() as read:
+        assert read.published(v1.experience.slug) == v1
 
 
 def test_a_response_stays_on_the_version_it_started_on(world: CaptureWorld, v1: Published) -> None:

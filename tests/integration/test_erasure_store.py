@@ -172,7 +172,11 @@ def test_a_row_logged_with_a_plain_sha256_is_found_by_a_later_erasure_and_rekeye
     with s.engine.begin() as conn:
         conn.execute(
             sa.insert(erasures).values(
-                at=T0, email_sha256=KEYS.sha256, responses=1, destinations=[entry, {"destination": "x", "done": True}]
+                workspace_id=1,
+                at=T0,
+                email_sha256=KEYS.sha256,
+                responses=1,
+                destinations=[entry, {"destination": "x", "done": True}],
             )
         )
     found = s.people.find(ADA, KEYS, T0)
@@ -220,7 +224,9 @@ def test_migration_0010_keeps_older_plain_hashes_and_goes_back_down(tmp_path: Pa
             assert conn.execute(sa.select(erasures.c.email_hmac, erasures.c.email_sha256)).all() == [
                 (None, KEYS.sha256)
             ]
-            conn.execute(sa.insert(erasures).values(at=T0, email_hmac=KEYS.hmac, responses=0, destinations=[]))
+            conn.execute(
+                sa.insert(erasures).values(workspace_id=1, at=T0, email_hmac=KEYS.hmac, responses=0, destinations=[])
+            )
         command.downgrade(migrate.alembic_config(engine), "0009")
         with engine.connect() as conn:
             hashes = conn.execute(sa.text("SELECT email_sha256 FROM erasures ORDER BY id")).scalars().all()

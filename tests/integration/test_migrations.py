@@ -22,6 +22,7 @@ from tests.support.databases import database_url
 from zeroparty.adapters.db import migrate, schema  # schema declares the tables (and is used below)
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.metadata import metadata
+from zeroparty.adapters.db.workspaces import SqlWorkspaces
 from zeroparty.sandbox import SandboxConfig, create_sandbox_app
 from zeroparty.sandbox import migrate as sandbox_migrate
 from zeroparty.sandbox.tables import metadata as sandbox_metadata
@@ -143,7 +144,7 @@ def test_going_below_0009_keeps_every_token_under_a_unique_name(engine: Engine) 
         for n, (name, revoked) in enumerate([("ci", now), ("ci", now), ("ci", None), ("old", now), ("old", now)]):
             conn.execute(
                 schema.api_tokens.insert().values(
-                    name=name, token_sha256=f"{n:064d}", hint="…", created_at=now, revoked_at=revoked
+                    workspace_id=1, name=name, token_sha256=f"{n:064d}", hint="…", created_at=now, revoked_at=revoked
                 )
             )
     command.downgrade(migrate.alembic_config(engine), "0008")
@@ -227,6 +228,37 @@ def test_responses_from_before_variants_keep_everything_and_have_none(engine: En
     assert "experience_variants" not in tables(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT id FROM responses")).scalars().all() == ["r1"]
+
+
+def test_what_existed_before_workspaces_is_in_the_default_workspace(engine: Engine) -> None:
+    command.upgrade(migrate.alembic_config(engine), "0018")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(schema.experiences.insert().values(id=1, slug="q", created_at=now, state="published"))
+        conn.execute(
+            schema.destinations.insert().values(
+                name="eu", kind="braze", endpoint="https://x", api_key_encrypted="k", api_key_hint="…k", created_at=now
+            )
+        )
+        conn.execute(schema.api_tokens.insert().values(name="ci", token_sha256="a" * 64, hint="…a", created_at=now))
+        conn.execute(
+            schema.assets.insert().values(
+                sha256="b" * 64, extension="png", size=1, original_name="x.png", created_at=now, data=b"x"
+            )
+        )
+        conn.execute(schema.erasures.insert().values(at=now, responses=0, destinations=[]))
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        owners = {
+            table: conn.execute(sa.text(f"SELECT workspace_id FROM {table}")).scalars().all()
+            for table in ("experiences", "destinations", "api_tokens", "erasures")
+        }
+        linked = conn.execute(sa.text("SELECT workspace_id, sha256 FROM workspace_assets")).all()
+        first = conn.execute(sa.text("SELECT id, slug FROM workspaces")).all()
+    assert owners == {"experiences": [1], "destinations": [1], "api_tokens": [1], "erasures": [1]}
+    assert linked == [(1, "b" * 64)] and first == [(1, "default")]
+    # The next workspace made is a second one (PostgreSQL's sequence has moved past the first's id).
+    assert SqlWorkspaces(engine).create("acme", "Acme", now).id == 2
 
 
 def test_after_migrating_foreign_keys_are_checked_and_new_workspaces_get_new_ids(engine: Engine) -> None:

@@ -18,8 +18,10 @@ from zeroparty.adapters.db.destinations import SqlDestinations
 from zeroparty.adapters.db.engine import create_engine
 from zeroparty.adapters.db.experiences import SqlExperienceStore
 from zeroparty.adapters.db.schema import answers, consent_records, outbox, responses
+from zeroparty.adapters.db.workspaces import SqlWorkspaces
 from zeroparty.adapters.memory import MemoryCaptureStore
 from zeroparty.adapters.memory.capture import ConsentEntry, ResponseRecord
+from zeroparty.adapters.memory.workspaces import MemoryWorkspaces
 from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.ports import CaptureStore, Published, ResponseWrite
@@ -31,10 +33,14 @@ class CaptureWorld(ABC):
     store: CaptureStore
 
     @abstractmethod
-    def publish(self, exp: Experience) -> Published: ...
+    def publish(self, exp: Experience, workspace_id: int = DEFAULT_WORKSPACE_ID) -> Published: ...
 
     @abstractmethod
-    def add_destination(self, name: str) -> int: ...
+    def add_destination(self, name: str, workspace_id: int = DEFAULT_WORKSPACE_ID) -> int: ...
+
+    @abstractmethod
+    def add_workspace(self, slug: str) -> int:
+        """A new workspace's id."""
 
     @abstractmethod
     def make_secret(self, slug: str) -> str:
@@ -62,13 +68,16 @@ class SqlCaptureWorld(CaptureWorld):
         self._box = SecretBox(load_or_create_key(None, tmp_path / "k"))
         self.store = SqlCaptureStore(self.engine, self._box)
 
-    def publish(self, exp: Experience) -> Published:
-        return SqlExperienceStore(self.engine).publish(exp, T0)
+    def publish(self, exp: Experience, workspace_id: int = DEFAULT_WORKSPACE_ID) -> Published:
+        return SqlExperienceStore(self.engine, workspace_id=workspace_id).publish(exp, T0)
 
-    def add_destination(self, name: str) -> int:
-        return SqlDestinations(self.engine, self._box, workspace_id=DEFAULT_WORKSPACE_ID).add_braze(
+    def add_destination(self, name: str, workspace_id: int = DEFAULT_WORKSPACE_ID) -> int:
+        return SqlDestinations(self.engine, self._box, workspace_id=workspace_id).add_braze(
             name, "http://127.0.0.1:1", "key-123456789", T0
         )
+
+    def add_workspace(self, slug: str) -> int:
+        return SqlWorkspaces(self.engine).create(slug, slug, T0).id
 
     def make_secret(self, slug: str) -> str:
         return SqlExperienceSecrets(self.engine, self._box).create(slug, T0)
@@ -118,13 +127,19 @@ class MemoryCaptureWorld(CaptureWorld):
     def __init__(self) -> None:
         self.memory = MemoryCaptureStore()
         self.store = self.memory
+        self.workspaces = MemoryWorkspaces()
         self._secrets = 0
 
-    def publish(self, exp: Experience) -> Published:
-        return self.memory.publish(exp, T0)
+    def publish(self, exp: Experience, workspace_id: int = DEFAULT_WORKSPACE_ID) -> Published:
+        return self.memory.publish(exp, T0, workspace_id=workspace_id)
 
-    def add_destination(self, name: str) -> int:
-        return self.memory.outbox.add_destination(name)
+    def add_destination(self, name: str, workspace_id: int = DEFAULT_WORKSPACE_ID) -> int:
+        made = self.memory.outbox.add_destination(name)
+        self.memory.place_destination(made, workspace_id)
+        return made
+
+    def add_workspace(self, slug: str) -> int:
+        return self.workspaces.create(slug, slug, T0).id
 
     def make_secret(self, slug: str) -> str:
         self._secrets += 1

@@ -19,6 +19,7 @@ from zeroparty.cli import (  # noqa: F401  (register their commands)
     tokens,
     users,
     variants,
+    workspaces,
 )
 from zeroparty.cli.app import app
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zeroparty.cli.app import app, experiences_cli
-from zeroparty.cli.common import fail, print_json, settings, store
+from zeroparty.cli.common import fail, print_json, settings
 from zeroparty.cli.records import Field, say, show
 from zeroparty.errors import InvalidInput
 
@@ -27,8 +27,10 @@ FORMATS = ("csv", "jsonl")
 
 def _service() -> AnalyticsService:
     from zeroparty.bootstrap import analytics_service
+    from zeroparty.cli.workspace_scope import scoped_store
 
-    return analytics_service(store(settings()))
+    engine, workspace = scoped_store(settings())
+    return analytics_service(engine, workspace.id)
 
 
 def _share(part: int, whole: int) -> str:

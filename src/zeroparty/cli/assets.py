@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zeroparty.cli.app import app
-from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
 from zeroparty.domain.assets import MAX_RASTER_BYTES, AssetInfo
 from zeroparty.errors import InvalidInput
@@ -26,8 +26,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines i
 def _service() -> AssetService:
     """The service on the existing store: listing and removing create nothing."""
     from zeroparty.bootstrap import asset_service
+    from zeroparty.cli.workspace_scope import scoped_store
 
-    return asset_service(store(settings()))
+    engine, workspace = scoped_store(settings())
+    return asset_service(engine, workspace.id)
 
 
 def _size(n: int) -> str:

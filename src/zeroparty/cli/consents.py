@@ -17,15 +17,13 @@ if TYPE_CHECKING:
     from zeroparty.domain.experience.model import Experience
 
 
-def _published(engine: Engine) -> list[dict[str, Any]]:
+def _published(engine: Engine, workspace_id: int) -> list[dict[str, Any]]:
     from zeroparty.bootstrap import current_definitions
 
-    return [d.definition for d in current_definitions(engine)]
+    return [d.definition for d in current_definitions(engine, workspace_id)]
 
 
-def warn_unmapped(
-    engine: Engine, experiences: Iterable[Experience] | None = None, workspace_id: int | None = None
-) -> None:
+def warn_unmapped(engine: Engine, experiences: Iterable[Experience] | None, workspace_id: int) -> None:
     """A warning per consent key of `experiences` (default: every published one) that a destination
     (of the workspace) does not map, with the command that maps it."""
     from zeroparty.bootstrap import destination_views
@@ -34,7 +32,9 @@ def warn_unmapped(
     destinations = {d.name: d.settings for d in destination_views(engine, workspace_id)}
     if not destinations:
         return
-    definitions = _published(engine) if experiences is None else [exp.stored_form() for exp in experiences]
+    definitions = (
+        _published(engine, workspace_id) if experiences is None else [exp.stored_form() for exp in experiences]
+    )
     for gap in unmapped(definitions, destinations):
         name = shlex.quote(gap.destination)
         err.print(
@@ -53,6 +53,6 @@ def map_demo_consents(rt: Runtime, destination: str) -> None:
     from zeroparty.domain.consent_groups import with_demo_groups
 
     current = rt.destinations.settings(destination)
-    wanted = with_demo_groups(current, _published(rt.engine))
+    wanted = with_demo_groups(current, _published(rt.engine, rt.workspace.id))
     if wanted != current:
         rt.destinations.set_settings(destination, wanted)

@@ -138,7 +138,7 @@ def list_destinations(
     found = destination_views(engine, workspace_id)
     if as_json:
         print_json([_destination_json(d) for d in found])
-        warn_unmapped(engine, workspace_id=workspace_id)
+        warn_unmapped(engine, None, workspace_id)
         return
     if not found:
         say("No destinations yet: add one with `zeroparty destinations add-braze NAME --endpoint INSTANCE`.")
@@ -164,7 +164,7 @@ def list_destinations(
         for d in found
     ]
     show(fields, records, table=False)
-    warn_unmapped(engine, workspace_id=workspace_id)
+    warn_unmapped(engine, None, workspace_id)
 
 
 def _destination_json(d: DestinationView) -> dict[str, Any]:

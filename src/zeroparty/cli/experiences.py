@@ -14,8 +14,9 @@ from zeroparty.cli.app import experiences_cli
 from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.records import Field, say, show
+from zeroparty.config import Settings
 from zeroparty.domain.untrusted import printable
-from zeroparty.errors import InvalidInput, NotFound
+from zeroparty.errors import ConfigurationError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     import yaml
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from zeroparty.domain.destination_settings import DestinationSettings
     from zeroparty.domain.experience.model import Experience
     from zeroparty.domain.experience.publishing import PublishState
+    from zeroparty.domain.workspaces import Workspace
     from zeroparty.services.assets import AssetService
 
 Problems = list[tuple[str, str]]
@@ -176,11 +178,12 @@ class ArrayLimit:
         return ArrayLimit(DEFAULT_ARRAY_LIMIT)
 
 
-def _destinations(engine: Engine) -> list[tuple[str, DestinationSettings]]:
-    """Each destination's name and settings, read once for the array limit and the forecast."""
+def _destinations(engine: Engine, workspace_id: int) -> list[tuple[str, DestinationSettings]]:
+    """Each of the workspace's destinations' name and settings, read once for the array limit and
+    the forecast."""
     from zeroparty.bootstrap import destination_views
 
-    return [(d.name, d.settings) for d in destination_views(engine)]
+    return [(d.name, d.settings) for d in destination_views(engine, workspace_id)]
 
 
 def _array_limit(destinations: list[tuple[str, DestinationSettings]]) -> ArrayLimit:
@@ -201,6 +204,15 @@ def _print_forecast(destinations: list[tuple[str, DestinationSettings]], exp: Ex
     show(fields, [(name, f.first_text(), f.repeat_text()) for name, f in rows])
 
 
+def _workspace(s: Settings, engine: Engine) -> Workspace:
+    from zeroparty.bootstrap import current_workspace
+
+    try:
+        return current_workspace(s, engine)
+    except ConfigurationError as exc:
+        fail(str(exc))
+
+
 @experiences_cli.command("validate")
 def validate(file: Path) -> None:
     """Check a definition; prints `path: message` per problem and exits 1 if there is any.
@@ -216,22 +228,24 @@ def validate(file: Path) -> None:
     s = settings()
     engine = store(s) if has_data(s) else None  # checking a file creates no store
     destinations: list[tuple[str, DestinationSettings]] = []
+    workspace_id = 0
     if engine is not None:
         try:
-            destinations = _destinations(engine)
+            workspace_id = _workspace(s, engine).id
+            destinations = _destinations(engine, workspace_id)
         except SQLAlchemyError as exc:
             err.print(plain(f"note: destinations not read: the store cannot be read ({exc})"), highlight=False)
             engine = None
     _check_arrays(exp, _array_limit(destinations))
     if engine is not None:
-        _check_assets(exp, asset_service(engine))
+        _check_assets(exp, asset_service(engine, workspace_id))
     elif _names_assets(exp):
         err.print(plain("note: images not checked: there is no store yet; `zeroparty assets add` them first"))
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     _print_forecast(destinations, exp)
     if engine is not None:
         try:
-            warn_unmapped(engine, [exp])
+            warn_unmapped(engine, [exp], workspace_id)
         except SQLAlchemyError as exc:
             err.print(plain(f"note: consent mappings not checked: the store cannot be read ({exc})"), highlight=False)
 
@@ -247,10 +261,13 @@ def import_(file: Path) -> None:
     if not has_data(s):
         _check_arrays(exp, ArrayLimit.default())  # no destination yet: refused before a store is made
     rt = runtime(s)
-    destinations = _destinations(rt.engine)
+    destinations = _destinations(rt.engine, rt.workspace.id)
     _check_arrays(exp, _array_limit(destinations))
     _check_assets(exp, rt.assets)
-    result = rt.experiences.publish_if_changed(exp, now())
+    try:
+        result = rt.experiences.publish_if_changed(exp, now())
+    except InvalidInput as exc:  # its slug is another workspace's
+        fail(str(exc))
     version = result.published.version
     if result.created:
         out.print(plain(f"Published '{exp.slug}' version {version}"))
@@ -258,16 +275,16 @@ def import_(file: Path) -> None:
         out.print(plain(f"'{exp.slug}' is unchanged: version {version} is current; nothing published"))
     if result.published.state != "published":  # a new version keeps the state the operator chose
         say(f"'{exp.slug}' stays {result.published.state}: `zeroparty experiences publish {exp.slug}` serves it")
-    _note_variants(rt.engine, exp.slug, version, result.created)
+    _note_variants(rt.engine, rt.workspace.id, exp.slug, version, result.created)
     _print_forecast(destinations, exp)
-    warn_unmapped(rt.engine, [exp])
+    warn_unmapped(rt.engine, [exp], rt.workspace.id)
 
 
-def _note_variants(engine: Engine, slug: str, version: int, created: bool) -> None:
+def _note_variants(engine: Engine, workspace_id: int, slug: str, version: int, created: bool) -> None:
     """While A/B variants are set, they decide what respondents get, not the latest version."""
     from zeroparty.bootstrap import variant_admin
 
-    served = variant_admin(engine).served_instead(slug, version)
+    served = variant_admin(engine, workspace_id).served_instead(slug, version)
     if created and served:
         names = ", ".join(f"{v.name} (version {v.version})" for v in served)
         say(
@@ -283,10 +300,12 @@ def list_experiences(
     """List experiences: the current version of each, whether it is published, unpublished or
     closed, and when it stops taking responses (`settings.closes_at`)."""
     from zeroparty.bootstrap import current_definitions
+    from zeroparty.cli.workspace_scope import scoped_store
 
+    engine, workspace = scoped_store(settings())
     found = [
         (d.slug, d.version, str(d.definition.get("title", "")), d.state, _closes_at(d.definition))
-        for d in current_definitions(store(settings()))
+        for d in current_definitions(engine, workspace.id)
     ]
     if as_json:
         print_json(
@@ -370,7 +389,7 @@ def secret(
 
     rt = runtime(settings(), create=False)
     try:
-        made = experience_secret_service(rt.engine, rt.box).make(slug, rotate=rotate)
+        made = experience_secret_service(rt.engine, rt.box, rt.workspace.id).make(slug, rotate=rotate)
     except (InvalidInput, NotFound) as exc:
         fail(str(exc))
     # The secret alone on stdout, so `SECRET=$(zeroparty experiences secret quiz)` works.

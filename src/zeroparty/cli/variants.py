@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import fail, print_json, settings, store
+from zeroparty.cli.common import fail, print_json, settings
 from zeroparty.cli.records import Field, say, show
 from zeroparty.errors import InvalidInput
 
@@ -57,11 +57,13 @@ def variants(
     keeps the variant and version it started on. While variants are set, publishing a new version
     changes nothing for respondents until a variant names it (or `--clear`)."""
     from zeroparty.bootstrap import variant_admin
+    from zeroparty.cli.workspace_scope import scoped_store
     from zeroparty.domain.experience.variants import BadVariant
 
     if set_ and clear:
         fail("--set and --clear: give one or the other")
-    admin = variant_admin(store(settings()))
+    engine, workspace = scoped_store(settings())
+    admin = variant_admin(engine, workspace.id)
     try:
         if clear:
             had = admin.clear(slug)

@@ -23,6 +23,7 @@ class Published:
     experience: Experience
     state: PublishState = "published"  # the experience's, whichever version this is
     closed_message: str | None = None
+    workspace_id: int = 1  # the experience's: its responses go to this workspace's destinations only
 
 
 @dataclass(frozen=True)

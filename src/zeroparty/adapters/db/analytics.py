@@ -17,6 +17,7 @@ from zeroparty.adapters.db.schema import responses as responses_table
 from zeroparty.domain.experience.export_columns import ExportRow
 from zeroparty.domain.experience.funnel import Event, EventKind, ResponseFacts
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.analytics_ports import Window
 
 EVENT_CHUNK = 5000
@@ -136,11 +137,16 @@ def _event(row: sa.Row[Any]) -> Event:
 
 
 class SqlAnalytics:
-    """`EventLog` and `AnalyticsReader` on the product's database."""
+    """`EventLog` and `AnalyticsReader` on the product's database. The reads are one workspace's:
+    `latest` finds no experience of another workspace, and the service reads nothing more of an
+    experience it did not find (slugs are unique on the instance, so the rest is the same one's)."""
 
-    def __init__(self, engine: Engine, event_chunk: int = EVENT_CHUNK) -> None:
+    def __init__(
+        self, engine: Engine, event_chunk: int = EVENT_CHUNK, *, workspace_id: int = DEFAULT_WORKSPACE_ID
+    ) -> None:
         self.engine = engine
         self._event_chunk = event_chunk
+        self._workspace_id = workspace_id
 
     def append(self, events: Sequence[Event]) -> None:
         if events:
@@ -150,7 +156,7 @@ class SqlAnalytics:
     def latest(self, slug: str) -> Experience | None:
         with reader(self.engine).connect() as conn:
             pub = latest_published(conn, slug)
-        return None if pub is None else pub.experience
+        return None if pub is None or pub.workspace_id != self._workspace_id else pub.experience
 
     def events(self, slug: str, window: Window) -> Iterator[Event]:
         after = 0

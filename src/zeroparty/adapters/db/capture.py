@@ -28,6 +28,7 @@ from zeroparty.adapters.db.schema import (
 )
 from zeroparty.adapters.db.variants import variants_of
 from zeroparty.domain.profile_change import identity_of
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import Published, ResponseWrite, StoredResponse, StoredVariant
 
@@ -110,7 +111,14 @@ _RESPONSE = (
 _RESPONSE_LOCKED = _RESPONSE.with_for_update(of=responses)  # not the answers: the nullable side of the join
 
 
-_DESTINATIONS = sa.select(destinations.c.id, destinations.c.settings)
+_DESTINATIONS = sa.select(destinations.c.id, destinations.c.settings).where(
+    destinations.c.workspace_id == sa.bindparam("b_workspace")
+)
+_WORKSPACE_OF_VERSION = (
+    sa.select(experiences.c.workspace_id)
+    .join(experience_versions, experience_versions.c.experience_id == experiences.c.id)
+    .where(experience_versions.c.id == sa.bindparam("b_version"))
+)
 
 
 class SqlCaptureUnit(SqlCaptureReader):
@@ -140,7 +148,8 @@ class SqlCaptureUnit(SqlCaptureReader):
         self._published: dict[str, Published | None] = {}
         self._variants: dict[str, tuple[StoredVariant, ...]] = {}
         self._versions_read: dict[int, Published] = {}
-        self._targets: list[tuple[int, str]] | None = None
+        # Per workspace: a response goes to its own experience's workspace's destinations only.
+        self._targets: dict[int, list[tuple[int, str]]] = {}
 
     def published(self, slug: str) -> Published | None:
         if slug not in self._published:
@@ -172,13 +181,27 @@ class SqlCaptureUnit(SqlCaptureReader):
         change = w.profile_change()
         keys = {}
         if change is not None:
-            if self._targets is None:
-                self._targets = [(d.id, identity_of(d.settings)) for d in self._conn.execute(_DESTINATIONS)]
-            keys = {d: change.key_for(identity) for d, identity in self._targets}
+            keys = {d: change.key_for(identity) for d, identity in self._targets_of(w.version_id)}
         self._pending.hold(w, now, keys)
         if not self._held:
             self.flush()
         return len(keys)
+
+    def _workspace_of(self, version_id: int) -> int:
+        """The workspace of the version's experience: as the submit read it, else from the store."""
+        read = self._versions_read.get(version_id) or next(
+            (p for p in self._published.values() if p is not None and p.version_id == version_id), None
+        )
+        if read is not None:
+            return read.workspace_id
+        return int(self._conn.execute(_WORKSPACE_OF_VERSION, {"b_version": version_id}).scalar_one())
+
+    def _targets_of(self, version_id: int) -> list[tuple[int, str]]:
+        workspace = self._workspace_of(version_id)
+        if workspace not in self._targets:
+            found = self._conn.execute(_DESTINATIONS, {"b_workspace": workspace})
+            self._targets[workspace] = [(d.id, identity_of(d.settings)) for d in found]
+        return self._targets[workspace]
 
     # -- the group commit's side (adapters/db/group_commit.py `Unit`) --
 
@@ -239,16 +262,18 @@ class SqlExperienceSecrets:
     """Each experience's token secret: made here, shown once, kept only sealed (the `SecretMaker`
     port of services/experience_secrets.py)."""
 
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
+    def __init__(self, engine: Engine, box: SecretBox, *, workspace_id: int = DEFAULT_WORKSPACE_ID) -> None:
         self._engine = engine
         self._box = box
+        self._workspace_id = workspace_id  # another workspace's experience is not found
 
     def create(self, slug: str, now: datetime, *, rotate: bool = False) -> str:
         """A new secret for `slug`, returned in clear this once. Without `rotate` an existing one
         is kept (it cannot be shown again); with it, tokens signed with the old one stop working."""
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)  # 256 random bits, as HMAC-SHA256 wants
         with self._engine.begin() as conn:
-            known = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == slug)).first()
+            mine = sa.and_(experiences.c.slug == slug, experiences.c.workspace_id == self._workspace_id)
+            known = conn.execute(sa.select(experiences.c.id).where(mine)).first()
             if known is None:
                 raise NotFound(FieldError("slug", f"no experience '{slug}'; import it first"))
             exists = conn.execute(sa.select(experience_secrets.c.slug).where(experience_secrets.c.slug == slug)).first()

@@ -17,7 +17,8 @@ from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.schema import experience_versions, experiences
 from zeroparty.domain.experience.model import Experience, canonical_text
 from zeroparty.domain.experience.publishing import PUBLISH_STATES, PublishState, is_listed
-from zeroparty.errors import FieldError, NotFound
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
+from zeroparty.errors import Conflict, FieldError, NotFound
 from zeroparty.services.ports import Published
 
 
@@ -36,7 +37,7 @@ def _state(stored: str) -> PublishState:
 
 def _published(row: Any) -> Published:
     experience = _parse(row.id, canonical_text(row.definition))
-    return Published(row.id, row.version, experience, _state(row.state), row.closed_message)
+    return Published(row.id, row.version, experience, _state(row.state), row.closed_message, row.workspace_id)
 
 
 _VERSION_WITH_STATE = sa.select(
@@ -45,6 +46,7 @@ _VERSION_WITH_STATE = sa.select(
     experience_versions.c.definition,
     experiences.c.state,
     experiences.c.closed_message,
+    experiences.c.workspace_id,
 ).join(experiences, experiences.c.id == experience_versions.c.experience_id)
 
 
@@ -84,7 +86,7 @@ def _with_state(kept: Published, row: Any) -> Published:
 
 def _latest(with_definition: bool) -> sa.Select[Any]:
     v = experience_versions.c
-    columns = [v.id, v.version, experiences.c.state, experiences.c.closed_message]
+    columns = [v.id, v.version, experiences.c.state, experiences.c.closed_message, experiences.c.workspace_id]
     return (
         sa.select(*columns, *([v.definition] if with_definition else []))
         .join(experiences, experiences.c.id == v.experience_id)
@@ -135,9 +137,22 @@ class Publication:
     created: bool
 
 
+def taken_elsewhere(slug: str) -> Conflict:
+    return Conflict(FieldError("slug", f"'{slug}' is taken by another workspace; experience slugs are public URLs"))
+
+
+def not_found(slug: str) -> NotFound:
+    return NotFound(FieldError("slug", f"no experience '{slug}'; publish one with `experiences import`"))
+
+
 class SqlExperienceStore:
-    def __init__(self, engine: Engine) -> None:
+    """One workspace's experiences. What the public pages read (`published`, `list_listed`) finds
+    any workspace's: a slug is a public URL, unique on the instance. What operators change or list
+    stays in `workspace_id`: another workspace's experience is not found."""
+
+    def __init__(self, engine: Engine, *, workspace_id: int = DEFAULT_WORKSPACE_ID) -> None:
         self._engine = engine
+        self.workspace_id = workspace_id
 
     def publish(self, exp: Experience, now: datetime) -> Published:
         """The version holding `exp`: a new one, or the latest when it already holds the same definition."""
@@ -145,20 +160,26 @@ class SqlExperienceStore:
 
     def publish_if_changed(self, exp: Experience, now: datetime) -> Publication:
         """Publish `exp` as a new version unless the latest version's definition is the same.
+        Conflict naming `slug` when another workspace holds the slug (nothing is stored).
 
         The comparison runs inside the write transaction, so two imports of one file cannot both
         see "changed" on SQLite (BEGIN IMMEDIATE); on PostgreSQL the unique version number makes
         the second one fail rather than duplicate."""
         definition = exp.stored_form()
+        ws = self.workspace_id
         with self._engine.begin() as conn:
             found = conn.execute(
-                sa.select(experiences.c.id, experiences.c.state, experiences.c.closed_message).where(
-                    experiences.c.slug == exp.slug
-                )
+                sa.select(
+                    experiences.c.id, experiences.c.state, experiences.c.closed_message, experiences.c.workspace_id
+                ).where(experiences.c.slug == exp.slug)
             ).first()
+            if found is not None and found.workspace_id != ws:
+                raise taken_elsewhere(exp.slug)
             if found is None:
                 exp_id = conn.execute(
-                    sa.insert(experiences).values(slug=exp.slug, created_at=now).returning(experiences.c.id)
+                    sa.insert(experiences)
+                    .values(slug=exp.slug, created_at=now, workspace_id=ws)
+                    .returning(experiences.c.id)
                 ).scalar_one()
                 state: PublishState = "published"
                 closed_message = None
@@ -171,45 +192,51 @@ class SqlExperienceStore:
                 .limit(1)
             ).first()
             if last is not None and canonical_text(last.definition) == canonical_text(definition):
-                return Publication(Published(last.id, last.version, exp, state, closed_message), created=False)
+                kept = Published(last.id, last.version, exp, state, closed_message, ws)
+                return Publication(kept, created=False)
             version = (last.version if last is not None else 0) + 1
             version_id = conn.execute(
                 sa.insert(experience_versions)
                 .values(experience_id=exp_id, version=version, definition=definition, published_at=now)
                 .returning(experience_versions.c.id)
             ).scalar_one()
-        return Publication(Published(version_id, version, exp, state, closed_message), created=True)
+        return Publication(Published(version_id, version, exp, state, closed_message, ws), created=True)
 
     def published(self, slug: str) -> Published | None:
+        """The latest version of `slug`, whichever workspace holds it (the public pages' read)."""
         with reader(self._engine).connect() as conn:
             return latest_published(conn, slug)
 
-    def list_published(self) -> Iterator[Published]:
-        """Every published experience (unpublished and closed ones left out), by slug."""
+    def own(self, slug: str) -> Published | None:
+        """The latest version of `slug` when this workspace holds it."""
+        found = self.published(slug)
+        return found if found is not None and found.workspace_id == self.workspace_id else None
+
+    def _published_of(self, workspace_id: int | None) -> list[Published]:
+        query = sa.select(experiences.c.slug).where(experiences.c.state == "published").order_by(experiences.c.slug)
+        if workspace_id is not None:
+            query = query.where(experiences.c.workspace_id == workspace_id)
         with reader(self._engine).connect() as conn:
-            slugs = (
-                conn.execute(
-                    sa.select(experiences.c.slug).where(experiences.c.state == "published").order_by(experiences.c.slug)
-                )
-                .scalars()
-                .all()
-            )
-            found = [latest_published(conn, s) for s in slugs]
-        yield from (p for p in found if p is not None)
+            found = [latest_published(conn, s) for s in conn.execute(query).scalars().all()]
+        return [p for p in found if p is not None]
+
+    def list_published(self) -> Iterator[Published]:
+        """This workspace's published experiences (unpublished and closed ones left out), by slug."""
+        yield from self._published_of(self.workspace_id)
 
     def list_listed(self) -> list[Published]:
-        """The published experiences that opted in to the public index (`settings.listed`)."""
-        return [p for p in self.list_published() if is_listed(p.experience.settings)]
+        """Every workspace's published experiences that opted in to the public index
+        (`settings.listed`): the index is public, as their pages are."""
+        return [p for p in self._published_of(None) if is_listed(p.experience.settings)]
 
     def set_state(self, slug: str, state: PublishState, closed_message: str | None = None) -> PublishState:
         """Publish, unpublish or close `slug` (its versions stay as they are); the state it was in.
-        NotFound naming `slug` when nothing was ever published under it."""
+        NotFound naming `slug` when this workspace never published anything under it."""
+        mine = sa.and_(experiences.c.slug == slug, experiences.c.workspace_id == self.workspace_id)
         with self._engine.begin() as conn:
-            before = conn.execute(sa.select(experiences.c.state).where(experiences.c.slug == slug)).scalar()
+            before = conn.execute(sa.select(experiences.c.state).where(mine)).scalar()
             if before is None:
-                raise NotFound(FieldError("slug", f"no experience '{slug}'; publish one with `experiences import`"))
+                raise not_found(slug)
             message = closed_message if state == "closed" else None
-            conn.execute(
-                sa.update(experiences).where(experiences.c.slug == slug).values(state=state, closed_message=message)
-            )
+            conn.execute(sa.update(experiences).where(mine).values(state=state, closed_message=message))
         return _state(before)

@@ -14,8 +14,8 @@ from zeroparty.domain.assets import DefinitionVersion
 from zeroparty.services.destination_types import StoredDefinition
 
 
-def current_definitions(engine: Engine) -> list[StoredDefinition]:
-    """Each experience's latest version, by slug."""
+def current_definitions(engine: Engine, workspace_id: int | None = None) -> list[StoredDefinition]:
+    """Each experience's latest version, by slug: workspace `workspace_id`'s, or (None) every one's."""
     v = experience_versions.c
     latest = sa.select(v.experience_id, sa.func.max(v.version).label("version")).group_by(v.experience_id).subquery()
     query = (
@@ -24,6 +24,8 @@ def current_definitions(engine: Engine) -> list[StoredDefinition]:
         .join(latest, sa.and_(latest.c.experience_id == v.experience_id, latest.c.version == v.version))
         .order_by(experiences.c.slug)
     )
+    if workspace_id is not None:
+        query = query.where(experiences.c.workspace_id == workspace_id)
     with reader(engine).connect() as conn:
         return [StoredDefinition(r.slug, r.version, r.definition, r.state) for r in conn.execute(query)]
 
@@ -32,8 +34,9 @@ class SqlPublishedDefinitions:
     """Every published version as stored, old ones too: a response keeps the version it started on,
     so what an old version shows (its images) is still in use."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, workspace_id: int | None = None) -> None:
         self._engine = engine
+        self._workspace_id = workspace_id  # None: every workspace's
 
     def definitions(self) -> Iterator[DefinitionVersion]:
         v = experience_versions.c
@@ -42,6 +45,8 @@ class SqlPublishedDefinitions:
             .join(experience_versions, v.experience_id == experiences.c.id)
             .order_by(experiences.c.slug, v.version)
         )
+        if self._workspace_id is not None:
+            query = query.where(experiences.c.workspace_id == self._workspace_id)
         with reader(self._engine).connect() as conn:
             rows = [DefinitionVersion(r.slug, r.version, r.definition) for r in conn.execute(query)]
         yield from rows

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from zeroparty.adapters.db.assets import assets
+from zeroparty.adapters.db.assets import assets, workspace_assets
 from zeroparty.adapters.db.metadata import UTCDateTime, metadata
 from zeroparty.adapters.db.sessions import sessions
 
-# Declared with their stores, part of this schema: browser sessions (sessions.py), image assets (assets.py).
-__all__ = ["assets", "sessions"]
+# Declared with their stores, part of this schema: browser sessions (sessions.py), image assets and
+# which workspaces added each (assets.py).
+__all__ = ["assets", "sessions", "workspace_assets"]
 
 # A workspace is one brand's: its experiences, destinations, tokens, assets and erasures name it;
 # responses, deliveries and analytics belong to it through them. Slugs are unique on the instance,
@@ -293,14 +294,6 @@ analytics_events = sa.Table(
     sa.Index("ix_analytics_events_response", "response_id"),
 )
 
-# Which workspaces added an asset (stored once by content, assets.py): a workspace lists only its own.
-workspace_assets = sa.Table(
-    "workspace_assets",
-    metadata,
-    sa.Column("workspace_id", sa.Integer, sa.ForeignKey("workspaces.id"), primary_key=True),
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("assets.sha256"), primary_key=True),
-    sa.Column("added_at", UTCDateTime, nullable=False),
-)
 
 # People who sign in to the console. `email` is stored normalised (domain/accounts.py); only an
 # Argon2id hash of the password is kept. A disabled user keeps their row for the audit log.

@@ -12,6 +12,7 @@ from zeroparty.adapters.db.engine import reader
 from zeroparty.adapters.db.experiences import version_by_id
 from zeroparty.adapters.db.schema import experience_variants, experience_versions, experiences
 from zeroparty.domain.experience.variants import Variant, variant_problems
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.ports import StoredVariant
 
@@ -35,8 +36,10 @@ def variants_of(conn: Connection, slug: str) -> tuple[StoredVariant, ...]:
     )
 
 
-def experience_id(conn: Connection, slug: str) -> int | None:
-    found: int | None = conn.execute(sa.select(experiences.c.id).where(experiences.c.slug == slug)).scalar()
+def experience_id(conn: Connection, slug: str, workspace_id: int) -> int | None:
+    """`slug`'s id when `workspace_id` holds it."""
+    mine = sa.and_(experiences.c.slug == slug, experiences.c.workspace_id == workspace_id)
+    found: int | None = conn.execute(sa.select(experiences.c.id).where(mine)).scalar()
     return found
 
 
@@ -64,11 +67,14 @@ def insert_variants(conn: Connection, exp_id: int, rows: Sequence[tuple[Variant,
 
 
 class SqlVariants:
-    def __init__(self, engine: Engine) -> None:
+    """One workspace's experiences' variants: another workspace's experience is not found."""
+
+    def __init__(self, engine: Engine, *, workspace_id: int = DEFAULT_WORKSPACE_ID) -> None:
         self._engine = engine
+        self._workspace_id = workspace_id
 
     def _experience(self, conn: Connection, slug: str) -> int:
-        exp_id = experience_id(conn, slug)
+        exp_id = experience_id(conn, slug, self._workspace_id)
         if exp_id is None:
             raise NotFound(FieldError("slug", f"no experience '{slug}'; publish one with `experiences import`"))
         return exp_id

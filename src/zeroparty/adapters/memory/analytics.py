@@ -11,12 +11,14 @@ from zeroparty.adapters.memory.capture import MemoryCaptureStore, ResponseRecord
 from zeroparty.domain.experience.export_columns import ExportRow
 from zeroparty.domain.experience.funnel import Event, ResponseFacts
 from zeroparty.domain.experience.model import Experience
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
 from zeroparty.services.analytics_ports import Window
 
 
 class MemoryAnalytics:
-    def __init__(self, capture: MemoryCaptureStore | None = None) -> None:
+    def __init__(self, capture: MemoryCaptureStore | None = None, *, workspace_id: int = DEFAULT_WORKSPACE_ID) -> None:
         self.capture = capture or MemoryCaptureStore()
+        self._workspace_id = workspace_id  # reads find no experience of another workspace
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self.appends = 0  # writes, to check batching
@@ -29,7 +31,7 @@ class MemoryAnalytics:
     def latest(self, slug: str) -> Experience | None:
         with self.capture.reading() as view:
             pub = view.published(slug)
-        return None if pub is None else pub.experience
+        return None if pub is None or pub.workspace_id != self._workspace_id else pub.experience
 
     def events(self, slug: str, window: Window) -> Iterator[Event]:
         return iter([ev for ev in self._events if ev.slug == slug and window.holds(ev.at)])

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from zeroparty.adapters.memory.outbox import MemoryOutbox
 from zeroparty.adapters.memory.records import with_copied_containers
 from zeroparty.domain.experience.model import Experience, canonical_text
+from zeroparty.domain.workspaces import DEFAULT_WORKSPACE_ID
+from zeroparty.errors import Conflict, FieldError
 from zeroparty.services.ports import Published, ResponseExists, ResponseWrite, StoredResponse, StoredVariant
 
 T = TypeVar("T")
@@ -128,10 +130,14 @@ class MemoryCaptureReader:
 
 
 class MemoryCaptureUnit(MemoryCaptureReader):
-    def __init__(self, tables: _Tables, outbox: MemoryOutbox) -> None:
+    def __init__(self, tables: _Tables, outbox: MemoryOutbox, placed: Mapping[int, int] | None = None) -> None:
         super().__init__(tables)
         self.queued: list[_Queued] = []  # outbox rows to add when the unit completes
         self._outbox = outbox
+        self._placed = placed or {}  # destination id → its workspace (unnamed: the first)
+
+    def _destinations_of(self, workspace_id: int) -> list[int]:
+        return [d for d in self._outbox.destination_ids() if self._placed.get(d, DEFAULT_WORKSPACE_ID) == workspace_id]
 
     def write(self, w: ResponseWrite, now: datetime) -> int:
         t = self.tables
@@ -173,8 +179,9 @@ class MemoryCaptureUnit(MemoryCaptureReader):
         change = w.profile_change()
         if change is None:
             return 0
+        workspace = t.versions[w.version_id].workspace_id  # its own workspace's destinations only
         keys = {
-            d: change.key_for(self._outbox.destination(d).settings.identity) for d in self._outbox.destination_ids()
+            d: change.key_for(self._outbox.destination(d).settings.identity) for d in self._destinations_of(workspace)
         }
         for d, key in keys.items():
             self.queued.append(_Queued(key, change.payload(), now, w.response_id, d))
@@ -187,6 +194,7 @@ class MemoryCaptureStore:
         self._lock = threading.RLock()
         self._tables = _Tables()  # replaced whole when a unit completes, never changed in place
         self._version_ids = itertools.count(1)
+        self._placed: dict[int, int] = {}
 
     @contextmanager
     def reading(self) -> Iterator[MemoryCaptureReader]:
@@ -195,7 +203,7 @@ class MemoryCaptureStore:
     @contextmanager
     def unit(self) -> Iterator[MemoryCaptureUnit]:
         with self._lock:
-            unit = MemoryCaptureUnit(self._tables.copy(), self.outbox)
+            unit = MemoryCaptureUnit(self._tables.copy(), self.outbox, dict(self._placed))
             yield unit
             for q in unit.queued:  # first: it is the step that can still fail
                 self.outbox.enqueue(
@@ -212,14 +220,23 @@ class MemoryCaptureStore:
 
     # -- putting things in -------------------------------------------------------------------------
 
-    def publish(self, exp: Experience, now: datetime) -> Published:
-        """The version holding `exp`: a new one, or the latest when it holds the same definition."""
+    def place_destination(self, destination_id: int, workspace_id: int) -> None:
+        """Put an outbox destination in `workspace_id` (those never placed are in the first)."""
+        with self._lock:
+            self._placed[destination_id] = workspace_id
+
+    def publish(self, exp: Experience, now: datetime, *, workspace_id: int = DEFAULT_WORKSPACE_ID) -> Published:
+        """The version holding `exp`: a new one, or the latest when it holds the same definition.
+        Conflict naming `slug` when another workspace holds the slug."""
         with self.unit() as unit:
             latest = unit.published(exp.slug)
+            if latest is not None and latest.workspace_id != workspace_id:
+                raise Conflict(FieldError("slug", f"'{exp.slug}' is taken by another workspace"))
             stored = canonical_text(exp.stored_form())
             if latest is not None and canonical_text(latest.experience.stored_form()) == stored:
                 return latest
-            published = Published(next(self._version_ids), (latest.version if latest else 0) + 1, exp)
+            number = (latest.version if latest else 0) + 1
+            published = Published(next(self._version_ids), number, exp, workspace_id=workspace_id)
             unit.tables.versions[published.version_id] = published
             unit.tables.latest[exp.slug] = published.version_id
         return published

@@ -30,3 +30,11 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
     app.include_router(overview.router(console.gate, console.overview, console.clock))
     app.include_router(destinations.router(console.gate, console.services_for))
     app.include_router(deliveries.router(console.gate, console.services_for))
+
+    # ANCHOR EXPERIENCES
+
+    # ANCHOR PEOPLE
+
+    # ANCHOR MAPPING
+
+    # ANCHOR USERS

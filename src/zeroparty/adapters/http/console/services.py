@@ -18,5 +18,13 @@ class WorkspaceServices:
     audit: AuditService
     deliveries: DeliveriesService
 
+    # ANCHOR EXPERIENCES
+
+    # ANCHOR PEOPLE
+
+    # ANCHOR MAPPING
+
+    # ANCHOR USERS
+
 
 ServicesFor = Callable[[int], WorkspaceServices]

@@ -15,13 +15,8 @@ class SettingField:
     key: str
     label: str
     kind: str  # select | number | text | checkbox
+    help: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
-    unit: str = ""
-
-    @property
-    def help(self) -> str:
-        info = DestinationSettings.model_fields[self.key]
-        return info.description or ""
 
 
 FIELDS: tuple[SettingField, ...] = (
@@ -29,34 +24,69 @@ FIELDS: tuple[SettingField, ...] = (
         "identity",
         "Identify people by",
         "select",
+        "How a person's Braze profile is found: by their email, by an external ID your site signs, or by an alias.",
         (
             ("email", "Email address"),
             ("external_id", "External ID (signed by your site)"),
             ("user_alias", "User alias"),
         ),
     ),
-    SettingField("identify_emails", "Merge email-only profiles on first external ID", "checkbox"),
-    SettingField("alias_label", "Alias label", "text"),
+    SettingField(
+        "identify_emails",
+        "Merge email-only profiles on first external ID",
+        "checkbox",
+        "Folds a profile Braze knows only by email into the identified one, instead of making a second. "
+        "Needs the users.identify permission.",
+    ),
+    SettingField(
+        "alias_label", "Alias label", "text", "With identity by alias: the alias's label; its name is the email."
+    ),
     SettingField(
         "update_existing_only",
         "Update existing profiles only",
         "select",
-        (("", "Braze's default for the identity"), ("true", "Yes"), ("false", "No")),
+        "Whether Braze may create profiles it does not have yet.",
+        (("", "Braze's default for the identity"), ("true", "Yes: never create"), ("false", "No: create as needed")),
     ),
     SettingField(
         "batch_limits",
         "Contract's request limits",
         "select",
+        "How your Braze contract counts objects per request.",
         (("combined", "75 objects per request in all"), ("per_array", "75 attributes + 75 events + 75 purchases")),
     ),
-    SettingField("max_objects", "Objects per request", "number"),
-    SettingField("requests_per_second", "Requests per second", "number"),
-    SettingField("max_in_flight", "Requests at once", "number"),
-    SettingField("array_limit", "Items kept per array attribute", "number"),
-    SettingField("completion_event", "Completion event name", "text"),
-    SettingField("monthly_data_point_budget", "Monthly data-point budget", "number"),
+    SettingField("max_objects", "Objects per request", "number", "At most 75; lower sends smaller requests."),
     SettingField(
-        "over_budget", "Past the budget", "select", (("send", "Keep sending, warn"), ("hold", "Hold until next month"))
+        "requests_per_second",
+        "Requests per second",
+        "number",
+        "This destination's share of the workspace's 3,000 requests per 3 seconds.",
+    ),
+    SettingField("max_in_flight", "Requests at once", "number", "Requests waiting for Braze's answer at one time."),
+    SettingField(
+        "array_limit",
+        "Items kept per array attribute",
+        "number",
+        "25, or up to 500 where your company had Braze raise it.",
+    ),
+    SettingField(
+        "completion_event",
+        "Completion event name",
+        "text",
+        "A custom event sent once per completed response; empty: none.",
+    ),
+    SettingField(
+        "monthly_data_point_budget",
+        "Monthly data-point budget",
+        "number",
+        "Data points this destination may spend per calendar month (UTC); empty: no budget.",
+    ),
+    SettingField(
+        "over_budget",
+        "Past the budget",
+        "select",
+        "What happens once the month's budget is spent.",
+        (("send", "Keep sending, warn"), ("hold", "Hold updates until next month")),
     ),
 )
 

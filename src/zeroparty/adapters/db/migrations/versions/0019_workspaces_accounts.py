@@ -45,6 +45,9 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("workspace_id", sa.Integer, nullable=False, server_default="1"))
             batch.create_foreign_key(f"fk_{table}_workspace_id_workspaces", "workspaces", ["workspace_id"], ["id"])
+        # The default only moved the existing rows: a new row must say whose it is.
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column("workspace_id", server_default=None)
         op.create_index(f"ix_{table}_workspace_id", table, ["workspace_id"])
     # A destination's name is unique within its workspace, as a token's is among the active ones.
     with op.batch_alter_table("destinations") as batch:
