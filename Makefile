@@ -10,7 +10,7 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS) --dist worksteal
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
 
-.PHONY: demo test check lint typecheck layers unit integration e2e bench clean
+.PHONY: demo test check lint typecheck layers unit integration e2e bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ integration: $(DEV_STAMP)
 
 e2e: $(DEV_STAMP)
 	$(PYTEST) tests/e2e
+
+# The README's pictures: respondent pages at a phone's width, console pages at a laptop's, taken
+# with the test suite's browser (Debian's chromium) from a server on a throwaway data dir.
+screenshots: $(DEV_STAMP)
+	$(BIN)/python -m tests.support.screenshots docs/screenshots
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/delivery.py
