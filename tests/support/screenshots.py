@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from tests.support.axe import LAPTOP, PHONE
 from tests.support.console import PASSWORD, people
-from tests.support.stack import Stack, publish_samples, running_stack
+from tests.support.stack import SANDBOX_AUTH, Stack, publish_samples, running_stack
+from zeroparty.bootstrap import deliveries_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -64,11 +67,40 @@ def _console(page: Page, stack: Stack, email: str, shot: Callable[[str], None]) 
     shot("console-deliveries")
 
 
+PEOPLE = ("ada", "grace", "hedy", "katherine", "radia")
+
+
+def _traffic(stack: Stack) -> None:
+    """A few responses delivered to the sandbox, and one Braze refused (a dead letter to show)."""
+    answers = {"skin_type": "dry", "skin_goals": ["hydration"], "routine_length": "short"}
+    url = f"{stack.base}/api/v1/experiences/skin-quiz/responses"
+    for name in PEOPLE:
+        inputs = {"email": f"{name}@example.com", "first_name": name.title(), "marketing_opt_in": True}
+        httpx.post(url, json={"answers": answers, "inputs": inputs}).raise_for_status()
+    deliveries = deliveries_service(stack.rt.engine, stack.rt.workspace.id)
+    _until(lambda: sum(s.delivered for s in deliveries.stats()) >= len(PEOPLE))
+    fault = {"kind": "status", "status": 400, "ratio": 1, "path": "/users/track"}
+    httpx.post(f"{stack.sandbox}/_sandbox/faults", json={"faults": [fault]}, headers=SANDBOX_AUTH).raise_for_status()
+    inputs = {"email": "dora@example.com", "first_name": "Dora"}
+    httpx.post(url, json={"answers": answers, "inputs": inputs}).raise_for_status()
+    _until(lambda: bool(deliveries.dead()))
+    httpx.delete(f"{stack.sandbox}/_sandbox/faults", headers=SANDBOX_AUTH).raise_for_status()
+
+
+def _until(done: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo traffic was not delivered in time")
+        time.sleep(0.1)
+
+
 def take(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     with tempfile.TemporaryDirectory() as data, running_stack(Path(data), worker=True) as stack:
         publish_samples(stack, *SAMPLES)
+        _traffic(stack)
         owner = people(stack).owner
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
