@@ -96,3 +96,19 @@ def test_another_workspace_sees_and_replays_none_of_the_items(world: OutboxWorld
     assert (replay.replayed, replay.problems) == (0, [f"ID: '{ids['c@x.co']}' is not a delivery item"])
     assert DeliveriesService(theirs, world.requeue, clock=lambda: T0).replay(None).replayed == 0
     assert [i.id for i in world.deliveries.dead()] == [ids["c@x.co"]]  # still dead, in its own workspace
+
+
+def test_the_attempts_are_told_newest_first_per_response_and_only_in_their_workspace(world: OutboxWorld) -> None:
+    ids = settled(world)
+    recent = world.deliveries.attempts(10)
+    assert [(a.user, a.outcome) for a in recent[:1]] == [("c@x.co", "dead")]
+    assert {(a.user, a.outcome) for a in recent} >= {("a@x.co", "delivered"), ("b@x.co", "delivered")}
+    assert [a.at for a in recent] == sorted((a.at for a in recent), reverse=True)
+    dead = next(a for a in recent if a.outcome == "dead")
+    assert (dead.destination, dead.item_id, dead.detail) == ("d", ids["c@x.co"], REASON)
+    assert dead.response_id is not None
+    history = world.deliveries.attempts(10, dead.response_id)
+    assert {a.item_id for a in history} == {ids["c@x.co"]}
+    assert len(world.deliveries.attempts(1)) == 1
+    _, theirs = world.another_workspace()
+    assert theirs.attempts(10) == [] and theirs.attempts(10, dead.response_id) == []

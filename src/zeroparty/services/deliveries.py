@@ -14,6 +14,7 @@ from zeroparty.domain.budget import BudgetState
 from zeroparty.services.clock import utcnow
 
 REPLAY_CHUNK = 500  # ids per replay transaction
+HISTORY_LIMIT = 1000  # attempts shown of one response
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,19 @@ class DeadItem:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One line of an item's delivery history: what happened when it was sent (or replayed)."""
+
+    at: datetime
+    destination: str
+    user: str  # the email the item is for
+    item_id: str
+    response_id: str | None
+    outcome: str  # delivered, retry, dead, unknown, replayed, …
+    detail: str | None  # Braze's answer or why it was not sent; never a key
+
+
+@dataclass(frozen=True)
 class ItemState:
     id: str
     destination: str
@@ -67,6 +81,10 @@ class DeliveryReads(Protocol):
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
         """The state and destination of each of `ids` that is an outbox item."""
+        ...
+
+    def attempts(self, limit: int, response_id: str | None = None) -> list[Attempt]:
+        """The latest `limit` attempts (of one response's items, if given), newest first."""
         ...
 
 
@@ -118,6 +136,14 @@ class DeliveriesService:
 
     def dead(self, destination: str | None = None) -> list[DeadItem]:
         return self._reads.dead(destination)
+
+    def recent(self, limit: int = 50) -> list[Attempt]:
+        """The latest attempts over the workspace's destinations, newest first."""
+        return self._reads.attempts(limit)
+
+    def history(self, response_id: str) -> list[Attempt]:
+        """Every attempt to deliver one response, newest first (empty: none, or not this workspace's)."""
+        return self._reads.attempts(HISTORY_LIMIT, response_id)
 
     def replay(self, ids: Sequence[str] | None, destination: str | None = None) -> Replay:
         """Put dead items back to pending: the same id, their history kept, their users queued again.

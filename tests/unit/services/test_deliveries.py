@@ -11,6 +11,7 @@ import pytest
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.deliveries import (
     REPLAY_CHUNK,
+    Attempt,
     DeadItem,
     DeliveriesService,
     DestinationStats,
@@ -47,6 +48,12 @@ class Reads:
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
         return {i: self.items_by_id[i] for i in ids if i in self.items_by_id}
+
+    def attempts(self, limit: int, response_id: str | None = None) -> list[Attempt]:
+        made = [
+            Attempt(T0, i.destination, "kim@example.com", i.id, "r", i.state, None) for i in self.items_by_id.values()
+        ]
+        return [a for a in made if response_id in (None, a.response_id)][:limit]
 
 
 class Requeue:
@@ -107,3 +114,8 @@ def test_an_unknown_destination_is_refused_before_anything_is_replayed() -> None
 def test_a_service_made_to_read_only_refuses_to_replay() -> None:
     with pytest.raises(RuntimeError):
         DeliveriesService(Reads(dead_items(1))).replay(None)
+
+
+def test_a_response_s_history_asks_for_that_response_only() -> None:
+    service = DeliveriesService(Reads(dead_items(3)))
+    assert len(service.recent(2)) == 2 and len(service.history("r")) == 3 and service.history("other") == []

@@ -18,7 +18,7 @@ from zeroparty.domain.budget import budget_state
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
 from zeroparty.errors import FieldError, NotFound
-from zeroparty.services.deliveries import DeadItem, DestinationStats, ItemState
+from zeroparty.services.deliveries import Attempt, DeadItem, DestinationStats, ItemState
 
 D = destinations.c
 _IN_CHUNK = 500  # ids per IN (…): far below SQLite's bound-parameter limit
@@ -88,6 +88,11 @@ class SqlDeliveries:
         with reader(self._engine).connect() as conn:
             rows = reads.dead(conn, destination, self._workspace_id)
         return [DeadItem(r.id, r.name, r.user_key, r.dead_at, r.attempts, r.last_error, r.response_id) for r in rows]
+
+    def attempts(self, limit: int, response_id: str | None = None) -> list[Attempt]:
+        with reader(self._engine).connect() as conn:
+            rows = reads.attempts(conn, self._workspace_id, limit, response_id)
+        return [Attempt(r.at, r.name, r.user_key, r.outbox_id, r.response_id, r.outcome, r.detail) for r in rows]
 
     def items(self, ids: Sequence[str]) -> dict[str, ItemState]:
         """The state and destination of each of `ids` that is an outbox item."""

@@ -13,7 +13,7 @@ from zeroparty.adapters.memory.records import DestinationRecord, OutboxRow
 from zeroparty.domain.budget import budget_state, month_of
 from zeroparty.domain.latency import LATENCY_SAMPLE, percentile
 from zeroparty.errors import FieldError, NotFound
-from zeroparty.services.deliveries import DeadItem, DestinationStats, ItemState
+from zeroparty.services.deliveries import Attempt, DeadItem, DestinationStats, ItemState
 
 
 class MemoryDeliveries:
@@ -85,3 +85,13 @@ class MemoryDeliveries:
         names = {d.id: name for name, d in self._destinations().items()}
         rows = {r.id: r for r in self._outbox.rows() if r.destination_id in names}
         return {i: ItemState(i, names[rows[i].destination_id], rows[i].state) for i in dict.fromkeys(ids) if i in rows}
+
+    def attempts(self, limit: int, response_id: str | None = None) -> list[Attempt]:
+        names = {d.id: d.name for d in self._destinations().values()}
+        rows = {r.id: r for r in self._outbox.rows() if r.destination_id in names}
+        found = [
+            Attempt(a.at, names[row.destination_id], row.user_key, row.id, row.response_id, a.outcome, a.detail)
+            for a in self._outbox.history()
+            if (row := rows.get(a.outbox_id)) is not None and response_id in (None, row.response_id)
+        ]
+        return found[::-1][:limit]

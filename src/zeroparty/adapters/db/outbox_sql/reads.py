@@ -86,3 +86,19 @@ def of_response(conn: Connection, response_id: str) -> Sequence[Row[Any]]:
         .where(R.response_id == response_id)
         .order_by(R.seq),
     )
+
+
+def attempts(conn: Connection, workspace_id: int, limit: int, response_id: str | None) -> Sequence[Row[Any]]:
+    """The latest attempts on the workspace's destinations' rows (of one response, if given), newest
+    first: at, name, user_key, outbox_id, response_id, outcome, detail."""
+    query = (
+        sa.select(A.at, D.name, R.user_key, A.outbox_id, R.response_id, A.outcome, A.detail)
+        .join(outbox, R.id == A.outbox_id)
+        .join(destinations, D.id == R.destination_id)
+        .where(D.workspace_id == workspace_id)
+        .order_by(A.id.desc())
+        .limit(limit)
+    )
+    if response_id is not None:
+        query = query.where(R.response_id == response_id)
+    return all_rows(conn, query)

@@ -17,6 +17,8 @@ from zeroparty.errors import InvalidInput
 
 LIST = "/admin/w/{ws}/deliveries"
 REPLAY = "/admin/w/{ws}/deliveries/replay"
+HISTORY = "/admin/w/{ws}/deliveries/responses/{response_id}"
+RECENT_SHOWN = 50
 DEAD_SHOWN = 200  # the newest dead letters listed; a replay of all takes every one
 
 
@@ -30,15 +32,25 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
         svc = services_for(member.workspace_id).deliveries
         stats = await run_in_threadpool(svc.stats)
         dead = await run_in_threadpool(svc.dead)
+        recent = await run_in_threadpool(svc.recent, RECENT_SHOWN)
         done = request.query_params.get("replayed")
         context = {
             "section": "deliveries",
             "stats": stats,
             "dead": dead[:DEAD_SHOWN],
             "dead_total": len(dead),
+            "recent": recent,
             "replayed": int(done) if done and done.isdigit() else None,
         }
         return render(request, "admin/deliveries.html", context, member=member, gate=gate)
+
+    @admin.get(HISTORY, name="console_delivery_history")
+    @needs("GET", HISTORY, Role.VIEWER)
+    async def history(request: Request, ws: str, response_id: str) -> Response:
+        member = await gate.member(request, ws, Role.VIEWER)
+        attempts = await run_in_threadpool(services_for(member.workspace_id).deliveries.history, response_id)
+        context = {"section": "deliveries", "response_id": response_id, "attempts": attempts}
+        return render(request, "admin/delivery_history.html", context, member=member, gate=gate)
 
     @admin.post(REPLAY)
     @needs("POST", REPLAY, Role.EDITOR)
