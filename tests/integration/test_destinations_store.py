@@ -103,6 +103,7 @@ def test_another_workspace_neither_sees_nor_changes_a_destination_and_may_reuse_
         lambda: theirs.update_key("d", "braze-rest-key-new0009"),
         lambda: theirs.set_settings("d", DestinationSettings(max_in_flight=3)),
         lambda: theirs.resume("d"),
+        lambda: theirs.pause("d", "not theirs"),
         lambda: theirs.remove("d", force=True),
     ):
         with pytest.raises(NotFound, match="no destination named 'd'"):
@@ -114,3 +115,12 @@ def test_another_workspace_neither_sees_nor_changes_a_destination_and_may_reuse_
     assert [v.name for v in world.destinations.list()] == ["d"]
     theirs.remove("d")
     assert world.destinations.connection("d").id == world.dest_id
+
+
+def test_a_destination_paused_by_hand_shows_why_until_resumed(world: OutboxWorld) -> None:
+    world.destinations.pause("d", "paused by hand: new campaign")
+    [view] = world.destinations.list()
+    assert view.paused_reason == "paused by hand: new campaign" and view.paused_until is None
+    assert world.destinations.connection("d").paused_reason == "paused by hand: new campaign"
+    world.destinations.resume("d")
+    assert world.destinations.list()[0].paused_reason is None

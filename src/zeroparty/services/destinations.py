@@ -20,6 +20,8 @@ from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed, StoredDefinition
 from zeroparty.services.ports import Published
 
+MAX_PAUSE_REASON = 200
+
 
 class DestinationStore(Protocol):
     """The destinations as stored; the key sealed at rest. Each method naming a destination raises
@@ -33,6 +35,10 @@ class DestinationStore(Protocol):
         self, name: str, endpoint: str, api_key: str, now: datetime, settings: DestinationSettings | None = None
     ) -> int:
         """The new destination's id; InvalidInput when the name is taken."""
+        ...
+
+    def pause(self, name: str, reason: str) -> None:
+        """Hold every delivery to `name` until it is resumed, saying why (NotFound when unknown)."""
         ...
 
     def resume(self, name: str) -> None: ...
@@ -116,6 +122,13 @@ class DestinationsService:
 
     def settings(self, name: str) -> DestinationSettings:
         return self._store.settings(name)
+
+    def pause(self, name: str, reason: str) -> None:
+        """Hold `name`'s deliveries until resumed; the reason is shown wherever the pause is."""
+        reason = " ".join(reason.split())
+        if not reason or len(reason) > MAX_PAUSE_REASON:
+            raise InvalidInput(FieldError("reason", f"say why in 1 to {MAX_PAUSE_REASON} characters"))
+        self._store.pause(name, f"paused by hand: {reason}")
 
     def resume(self, name: str) -> None:
         self._store.resume(name)

@@ -26,6 +26,7 @@ class Store:
     def __init__(self) -> None:
         self.settings_of = {"eu": PLAIN}
         self.added: list[tuple[str, datetime]] = []
+        self.paused: dict[str, str] = {}
 
     def _known(self, name: str) -> None:
         if name not in self.settings_of:
@@ -46,6 +47,11 @@ class Store:
 
     def resume(self, name: str) -> None:
         self._known(name)
+        self.paused.pop(name, None)
+
+    def pause(self, name: str, reason: str) -> None:
+        self._known(name)
+        self.paused[name] = reason
 
     def connection(self, name: str) -> BrazeConnection:
         self._known(name)
@@ -111,3 +117,17 @@ def test_a_test_plan_names_what_is_missing() -> None:
         service(Store()).test_plan("eu", "quiz")
     with pytest.raises(NotFound, match="no destination named 'us'"):
         service(Store()).test_plan("us")
+
+
+def test_a_pause_by_hand_says_so_and_needs_a_reason() -> None:
+    store = Store()
+    destinations = service(store)
+    destinations.pause("eu", "  campaign   on hold ")
+    assert store.paused == {"eu": "paused by hand: campaign on hold"}
+    with pytest.raises(InvalidInput) as refused:
+        destinations.pause("eu", "   ")
+    assert refused.value.errors[0].field == "reason"
+    with pytest.raises(NotFound):
+        destinations.pause("us", "why")
+    destinations.resume("eu")
+    assert store.paused == {}

@@ -129,6 +129,14 @@ class SqlDestinations:
     def list(self) -> list[DestinationView]:
         return list_destinations(self._engine, self._workspace_id)
 
+    def pause(self, name: str, reason: str) -> None:
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                sa.update(destinations).where(self._named(name)).values(paused_reason=reason, paused_until=None)
+            )
+            if done.rowcount == 0:
+                raise no_destination(name)
+
     def resume(self, name: str) -> None:
         with self._engine.begin() as conn:
             done = conn.execute(

@@ -62,6 +62,9 @@ class MemoryDestinations:
             )  # fmt: skip
         return views
 
+    def pause(self, name: str, reason: str) -> None:
+        self._outbox.pause(self._find(name).id, reason, None)
+
     def resume(self, name: str) -> None:
         self._outbox.resume(self._find(name).id)
 

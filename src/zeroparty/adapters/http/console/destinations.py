@@ -26,8 +26,9 @@ ONE = "/admin/w/{ws}/destinations/{name}"
 KEY = "/admin/w/{ws}/destinations/{name}/key"
 SETTINGS = "/admin/w/{ws}/destinations/{name}/settings"
 RESUME = "/admin/w/{ws}/destinations/{name}/resume"
+PAUSE = "/admin/w/{ws}/destinations/{name}/pause"
 CUSTOM = "custom"
-LABELS = {"api_key": "New REST API key", **{f.key: f.label for f in FIELDS}}
+LABELS = {"api_key": "New REST API key", "reason": "Why pause", **{f.key: f.label for f in FIELDS}}
 
 
 def _by_field(exc: InvalidInput) -> dict[str, list[str]]:
@@ -153,6 +154,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
             "key": "The new key is checked and saved.",
             "settings": "Settings saved.",
             "resumed": "Resumed: deliveries continue.",
+            "paused": "Paused: nothing is sent until it is resumed.",
         }.get(request.query_params.get("done", ""))
         return await one(request, member, name, notice=notice)
 
@@ -206,3 +208,20 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         await run_in_threadpool(svc.destinations.resume, name)
         await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.resume", name, {})
         return back(request, ws, name, "resumed")
+
+    @admin.post(PAUSE)
+    @needs("POST", PAUSE, Role.OWNER)
+    async def pause(request: Request, ws: str, name: str) -> Response:
+        member = await gate.member(request, ws, Role.OWNER)
+        fields = await form_fields(request)
+        await gate.check_csrf(request, member.visitor, fields)
+        svc = services_for(member.workspace_id)
+        try:
+            await run_in_threadpool(svc.destinations.pause, name, fields.get("reason", ""))
+        except InvalidInput as exc:
+            if isinstance(exc, NotFound):
+                raise
+            return await one(request, member, name, 422, errors=_by_field(exc))
+        detail: dict[str, str | int | bool | None] = {"reason": fields.get("reason", "")[:200]}
+        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.pause", name, detail)
+        return back(request, ws, name, "paused")
