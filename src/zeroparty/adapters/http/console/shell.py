@@ -61,7 +61,9 @@ def _problem(request: Request, status: int, heading: str, message: str) -> Respo
 
 def _refusal(request: Request, exc: Exception) -> Response | None:
     if isinstance(exc, SignInRequired):
-        return RedirectResponse(f"{LOGIN_PATH}?next={quote(request.url.path)}", status_code=303, headers=NO_STORE)
+        # Back to the page after signing in; a form's target cannot be opened as a page.
+        back = request.url.path if request.method in ("GET", "HEAD") else "/admin"
+        return RedirectResponse(f"{LOGIN_PATH}?next={quote(back)}", status_code=303, headers=NO_STORE)
     if isinstance(exc, CsrfRefused):
         return _problem(request, 403, "This form has expired", "Go back, reload the page and try again.")
     if isinstance(exc, Forbidden):
