@@ -6,6 +6,7 @@ the key."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
@@ -114,3 +115,15 @@ def test_the_destination_page_links_to_its_mapping_and_test_send(stack: Stack, w
         shown = c.get(f"/admin/w/{who.first.slug}/destinations/sandbox")
     assert 'href="/admin/w/default/destinations/sandbox/mapping"' in shown.text
     assert 'href="/admin/w/default/destinations/sandbox/test"' in shown.text
+
+
+def test_a_refused_test_send_says_why_and_never_shows_the_key(stack: Stack, who: People) -> None:
+    wrong_key = "a0b1c2d3-0000-4000-8000-wrongwrong00"
+    if "refusing" not in {d.name for d in stack.rt.destinations.list()}:
+        stack.rt.destinations.add_braze("refusing", stack.sandbox, wrong_key, datetime.now(UTC))
+    page = f"/admin/w/{who.first.slug}/destinations/refusing/test"
+    with signed_in(stack, who.owner) as c:
+        sent = post_form(c, page, {}, page)
+    assert sent.status_code == 200 and "Test failed" in sent.text and "HTTP 401" in sent.text
+    assert "Not looked up" in sent.text and "sandbox&#39;s profile browser" not in sent.text
+    assert wrong_key not in sent.text
