@@ -72,7 +72,7 @@ def test_an_invalid_or_clashing_name_is_refused_beside_its_field_and_nothing_is_
     assert wrong.status_code == 422 and "Nothing was saved" in wrong.text
     assert 'aria-invalid="true"' in wrong.text and "must not start with '$'" in unescape(wrong.text)
     assert 'value="$skin"' in wrong.text  # the form keeps what was typed
-    assert clash.status_code == 422 and "already what 'skin_goals' is sent as" in unescape(clash.text)
+    assert clash.status_code == 422 and "another attribute is called 'skin_goals'" in unescape(clash.text)
     assert preview.status_code == 422 and "Not a valid mapping" in preview.text
     assert stack.rt.destinations.settings("sandbox") == DestinationSettings()
     assert not [e for e in audit_service(stack.rt.engine).list(who.first.id) if e.action == "destination.mapping"]

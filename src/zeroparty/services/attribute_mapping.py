@@ -127,8 +127,12 @@ def _clashes(ids: list[str], names: Mapping[str, str], excluded: set[str]) -> li
     problems: list[FieldError] = []
     for i in sent:
         others = [o for o in sent if o != i and final[o] == final[i]]
-        if others and final[i] != i:
-            problems.append(FieldError(i, f"'{final[i]}' is already what '{others[0]}' is sent as"))
+        if not others or final[i] == i:
+            continue
+        if others[0] == final[i]:
+            problems.append(FieldError(i, f"another attribute is called '{final[i]}': rename or exclude it first"))
+        else:
+            problems.append(FieldError(i, f"'{others[0]}' is already sent as '{final[i]}'"))
     return problems
 
 
@@ -136,7 +140,8 @@ def proposed_settings(
     current: DestinationSettings, ids: list[str], names: Mapping[str, str], excluded: set[str]
 ) -> DestinationSettings:
     """`current` with each listed attribute's Braze name (empty or its own ID: not renamed) and
-    exclusion; attributes not listed keep theirs. InvalidInput names each attribute ID that is wrong."""
+    exclusion; attributes not listed keep theirs. InvalidInput names each attribute ID that is wrong,
+    every problem at once."""
     problems = _clashes(ids, names, excluded)
     data = current.model_dump(mode="json")
     renames: dict[str, str] = dict(data.get("renames") or {})
@@ -146,18 +151,20 @@ def proposed_settings(
         if i in excluded and name != i:
             problems.append(FieldError(i, "an excluded attribute is not sent, so it cannot be renamed"))
         renames.pop(i, None)
-        if name != i:
-            renames[i] = name
         exclude.discard(i)
         if i in excluded:
             exclude.add(i)
-    if problems:
-        raise InvalidInput(problems)
+        elif name != i:
+            renames[i] = name
     # The settings' own checks, as `destinations set renames.X=Y exclude+=X` runs them.
     try:
-        return validate_settings({**data, "renames": renames, "exclude": sorted(exclude)})
+        wanted = validate_settings({**data, "renames": renames, "exclude": sorted(exclude)})
     except InvalidInput as exc:
-        raise InvalidInput([_named(e) for e in exc.errors]) from None
+        named = {p.field for p in problems}
+        problems += [e for e in map(_named, exc.errors) if e.field not in named]
+    if problems:
+        raise InvalidInput(problems)
+    return wanted
 
 
 def _named(error: FieldError) -> FieldError:

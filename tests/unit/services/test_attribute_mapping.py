@@ -84,8 +84,8 @@ def test_save_stores_renames_and_exclusions_and_a_name_back_to_its_id_drops_the_
     [
         ({"skin_type": "$skin"}, set(), "skin_type", "must not start with '$'"),
         ({"skin_type": "external_id"}, set(), "skin_type", "identifier"),
-        ({"skin_type": "skin_goals"}, set(), "skin_type", "already what 'skin_goals' is sent as"),
-        ({"skin_type": "x", "skin_goals": "x"}, set(), "skin_goals", "already what 'skin_type' is sent as"),
+        ({"skin_type": "skin_goals"}, set(), "skin_type", "another attribute is called 'skin_goals'"),
+        ({"skin_type": "x", "skin_goals": "x"}, set(), "skin_goals", "'skin_type' is already sent as 'x'"),
         ({"skin_type": "skin"}, {"skin_type"}, "skin_type", "cannot be renamed"),
     ],
 )
@@ -97,6 +97,13 @@ def test_a_wrong_or_clashing_name_is_refused_by_attribute_and_nothing_is_stored(
         mapping_service(store, sample()).save("eu", names, excluded)
     assert any(e.field == field and said in e.message for e in caught.value.errors), caught.value.errors
     assert store.settings_of["eu"] == DestinationSettings()
+
+
+def test_every_problem_is_named_at_once() -> None:
+    store = Store()
+    with pytest.raises(InvalidInput) as caught:
+        mapping_service(store, sample()).save("eu", {"skin_type": "$skin", "skin_goals": "first_name"}, set())
+    assert {e.field for e in caught.value.errors} == {"skin_type", "skin_goals"}
 
 
 def test_a_name_clashing_with_an_excluded_attribute_is_fine() -> None:
