@@ -15,20 +15,12 @@ from tests.support.console import PASSWORD, People, people
 from tests.support.stack import SANDBOX_KEY, Stack, running_stack
 
 pytestmark = pytest.mark.e2e
-SHOTS = Path("/tmp/shots-e")
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
     with running_stack(tmp_path, worker=False) as s:
         yield s
-
-
-def _shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
 
 def _sign_in(page: Page, stack: Stack, who: People) -> None:
@@ -50,7 +42,6 @@ def test_rename_an_attribute_and_find_it_on_the_sandbox_profile(stack: Stack, pa
     name = page.get_by_label("Name in Braze for skin_type")
     name.fill("skin_profile")
     expect(preview).to_contain_text('"skin_profile"')  # redrawn as you type
-    _shoot(page, "mapping")
     page.get_by_role("button", name="Save mapping").click()
     expect(page.get_by_role("status")).to_have_text("Mapping saved.")
     expect(page.get_by_label("Name in Braze for skin_type")).to_have_value("skin_profile")
@@ -59,7 +50,6 @@ def test_rename_an_attribute_and_find_it_on_the_sandbox_profile(stack: Stack, pa
     page.get_by_role("button", name="Send a test profile").click()
     expect(page.get_by_role("status")).to_contain_text("Test passed")
     assert violations_at_widths(page) == {}
-    _shoot(page, "test-send")
     expect(page.locator("body")).not_to_contain_text(SANDBOX_KEY)
     link = page.get_by_role("link", name="Open the profile in the sandbox's profile browser")
     target = link.get_attribute("href")
