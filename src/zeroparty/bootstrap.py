@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from zeroparty.services.accounts import AccountService
     from zeroparty.services.analytics import AnalyticsService
     from zeroparty.services.assets import AssetService
+    from zeroparty.services.attribute_mapping import AttributeMappingService
     from zeroparty.services.audit import AuditService
     from zeroparty.services.capture import CaptureService
     from zeroparty.services.deliveries import DeliveriesService
@@ -382,9 +383,21 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
         # ANCHOR EXPERIENCES
         # ANCHOR PEOPLE
-        # ANCHOR MAPPING
+        mapping=attribute_mapping_service(rt, workspace_id),  # ANCHOR MAPPING
+        calls=destination_calls(),  # ANCHOR MAPPING: the test send
         # ANCHOR USERS
     )
+
+
+def attribute_mapping_service(rt: Runtime, workspace_id: int) -> AttributeMappingService:
+    """A workspace's destinations' attribute mapping and its preview (the console's mapping page)."""
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
+    from zeroparty.services.attribute_mapping import AttributeMappingService
+
+    experiences = (
+        rt.experiences if workspace_id == rt.workspace.id else SqlExperienceStore(rt.engine, workspace_id=workspace_id)
+    )
+    return AttributeMappingService(destinations_service(rt, workspace_id), experiences)
 
 
 def console_context(rt: Runtime) -> ConsoleContext:

@@ -35,6 +35,9 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
 
     # ANCHOR PEOPLE
 
-    # ANCHOR MAPPING
+    from zeroparty.adapters.http.console import mapping, testsend  # ANCHOR MAPPING
+
+    app.include_router(mapping.router(console.gate, console.services_for))  # ANCHOR MAPPING
+    app.include_router(testsend.router(console.gate, console.services_for))  # ANCHOR MAPPING
 
     # ANCHOR USERS

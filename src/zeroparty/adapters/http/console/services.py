@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zeroparty.services.attribute_mapping import AttributeMappingService
 from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
+from zeroparty.services.destination_probe import DestinationCalls
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
 
@@ -22,7 +24,8 @@ class WorkspaceServices:
 
     # ANCHOR PEOPLE
 
-    # ANCHOR MAPPING
+    mapping: AttributeMappingService  # ANCHOR MAPPING
+    calls: DestinationCalls  # ANCHOR MAPPING: the test send
 
     # ANCHOR USERS
 
