@@ -81,3 +81,30 @@ class PersonReads(Protocol):
         """The person who answered with `email` (normalised) in this workspace, or None when this
         workspace holds nothing about them (another workspace's responses never count)."""
         ...
+
+
+CSV_HEADER = ("kind", "experience", "response_id", "at", "completed_at", "outcome", "element", "value", "detail")
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def export_rows(person: Person) -> list[tuple[Any, ...]]:
+    """The person's data as rows under CSV_HEADER, values as stored (the writer guards the cells):
+    each response, then its answers; then each consent with the text shown and given or withdrawn."""
+    rows: list[tuple[Any, ...]] = []
+    for r in person.responses:
+        rows.append(
+            ("response", r.experience, r.id, _iso(r.started_at), _iso(r.completed_at), r.outcome, None, None, r.channel)
+        )
+        for a in r.answers:
+            rows.append(
+                ("answer", r.experience, r.id, _iso(a.answered_at), None, None, a.element_id, a.value, a.screen_id)
+            )
+    for c in person.consents:
+        said = "given" if c.given else "withdrawn"
+        rows.append(
+            ("consent", c.experience, c.response_id, _iso(c.recorded_at), None, None, c.element_id, said, c.text)
+        )
+    return rows

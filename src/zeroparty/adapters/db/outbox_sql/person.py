@@ -24,7 +24,7 @@ def rows_of(
     """The person's outbox rows (queued for one of `user_keys`, or made from one of `response_ids`)
     at the workspace's destinations, by destination then order: name, response_id, user_key,
     payload, state, attempts, created_at, delivered_at."""
-    mine = R.user_key.in_(list(user_keys))
+    mine: sa.ColumnElement[bool] = R.user_key.in_(list(user_keys))
     if response_ids:
         mine = sa.or_(mine, R.response_id.in_(list(response_ids)))
     return all_rows(

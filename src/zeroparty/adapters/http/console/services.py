@@ -9,6 +9,8 @@ from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
+from zeroparty.services.erasure import ErasureService
+from zeroparty.services.person_view import PersonReads
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class WorkspaceServices:
 
     # ANCHOR EXPERIENCES
 
-    # ANCHOR PEOPLE
+    people: PersonReads
+    erasure: ErasureService
 
     # ANCHOR MAPPING
 
