@@ -121,7 +121,7 @@ def test_a_person_is_read_with_responses_answers_consents_and_what_each_destinat
     first = respond(s.engine, s.version_id, s.dest_id, ADA, T0)
     second = respond(s.engine, s.version_id, s.dest_id, ADA, T0 + timedelta(days=1), state="pending")
     respond(s.engine, s.version_id, s.dest_id, "bob@example.com", T0)
-    accepted(s.engine, s.dest_id, ADA, {"skin_type": "dry"})
+    accepted(s.engine, s.dest_id, ADA, {"skin_type": "dry", "$at": {"skin_type": 1772366400}})
 
     person = s.reads().person(ADA)
 

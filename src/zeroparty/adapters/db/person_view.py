@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from zeroparty.adapters.db.outbox_sql import person as sent
 from zeroparty.adapters.db.schema import answers, consent_records, experience_versions, experiences, responses
 from zeroparty.adapters.db.workspace_scope import of_workspace
+from zeroparty.domain.holdings import AT_KEY
 from zeroparty.services.person_view import Answer, Consent, Person, PersonResponse, Received, SentItem
 
 V = experience_versions.c
@@ -98,7 +99,8 @@ class SqlPersonReads:
         accepted: dict[str, dict[str, dict[str, Any]]] = {}
         for r in sent.accepted_by(conn, user_keys, self._workspace_id):
             values = r._mapping["values"]  # `values` is also a method of every row
-            accepted.setdefault(r.name, {})[r.user_key] = dict(values) if isinstance(values, dict) else {}
+            held = values if isinstance(values, dict) else {}
+            accepted.setdefault(r.name, {})[r.user_key] = {k: v for k, v in held.items() if k != AT_KEY}  # not theirs
         return tuple(
             Received(name, tuple(items.get(name, ())), accepted.get(name, {}))
             for name in sorted(set(items) | set(accepted))
