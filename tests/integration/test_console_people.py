@@ -2,17 +2,21 @@
 text they were shown and what the destination received; downloads it as CSV (cells guarded against
 formulas, the download audited); cannot erase; another workspace's people are not found there; an
 owner erases a person here and in the Braze sandbox after typing the address again, and a typo
-erases nothing."""
+erases nothing; a destination not done is named, and erasing again finishes it."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.integration.test_cli_destinations import FULL
+from tests.integration.test_cli_people import EXPORT_ONLY, braze_peer, exported_by
 from tests.support.console import People, people, post_form, signed_in
 from tests.support.stack import Stack, running_stack
 from tests.support.waiting import wait_for
@@ -150,3 +154,40 @@ def test_an_owner_erases_a_person_here_and_in_braze_after_typing_the_address_aga
     [entry] = [e for e in audit_service(stack.rt.engine).list(who.first.id) if e.action == "person.erase"]
     assert entry.actor == who.owner and "ada" not in entry.target and len(entry.target) == 64
     assert entry.detail["responses"] == 1 and entry.detail["not_done"] == ""
+
+
+def test_a_destination_not_done_is_named_and_erasing_again_finishes_it(tmp_path: Path) -> None:
+    email = "nora@example.com"
+    with braze_peer(tmp_path / "peer") as other, running_stack(tmp_path / "zp", worker=True) as stack:
+        # A second destination whose key may write and look up, not delete.
+        stack.rt.destinations.add_braze("limited", other, EXPORT_ONLY, stack.now())
+        who = people(stack)
+        answer(stack, email)
+        delivered(stack, email)
+        wait_for(lambda: exported_by(other, email), lambda found: len(found) == 1)
+        erase = f"/admin/w/{who.first.slug}/people/erase"
+        page = f"{erase}?email=nora%40example.com"
+        with signed_in(stack, who.owner) as c:
+
+            def confirm() -> httpx.Response:
+                plan = c.get(page)
+                shown = re.search(r'name="shown" value="([^"]*)"', plan.text)
+                assert plan.status_code == 200 and shown is not None, plan.text
+                return post_form(c, erase, {"email": email, "confirm": email, "shown": shown.group(1)}, page)
+
+            first = wait_for(confirm, lambda r: r.status_code != 409)
+            assert first.status_code == 200 and "Braze is not done at limited" in first.text
+            assert "users.delete" in first.text and stack.export_by_email(email) == []
+            assert len(exported_by(other, email)) == 1
+            gone = person_page(c, who, email).text
+            assert "Nobody has answered" in gone and "Erase nora@example.com again" in gone
+
+            stack.rt.destinations.update_key("limited", FULL)
+            again = c.get(page)
+            assert "(left unfinished by an earlier erasure)" in again.text and "1 to delete" in again.text
+            second = confirm()
+            assert second.status_code == 200 and "Braze is not done" not in second.text
+            assert "retried from an earlier erasure" in second.text
+        assert exported_by(other, email) == []
+    [last, earlier] = [e for e in audit_service(stack.rt.engine).list(who.first.id) if e.action == "person.erase"]
+    assert (earlier.detail["not_done"], last.detail["not_done"]) == ("limited", "")
