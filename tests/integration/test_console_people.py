@@ -145,6 +145,10 @@ def test_an_owner_erases_a_person_here_and_in_braze_after_typing_the_address_aga
         assert len(stack.export_by_email(email)) == 1
         assert "Nobody" not in person_page(c, who, email).text
 
+        stale = post_form(c, erase, {"email": email, "confirm": email, "shown": "another-profile"}, page)
+        assert stale.status_code == 409 and "changed since the plan was shown" in stale.text
+        assert len(stack.export_by_email(email)) == 1
+
         done = post_form(c, erase, {"email": email, "confirm": " ADA@example.com", "shown": shown}, page)
         assert done.status_code == 200, done.text
         assert "Erased ada@example.com" in done.text and "1 responses" in done.text
