@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from zeroparty.services.erasure import ErasureService
     from zeroparty.services.experience_secrets import ExperienceSecretService
     from zeroparty.services.operator_tokens import OperatorTokenService
+    from zeroparty.services.person_view import PersonReads
     from zeroparty.services.variant_admin import VariantAdmin
     from zeroparty.services.workspaces import WorkspaceService
 
@@ -244,13 +245,24 @@ def analytics_service(engine: Engine, workspace_id: int) -> AnalyticsService:
     return AnalyticsService(SqlAnalytics(engine, workspace_id=workspace_id))
 
 
-def erasure_service(rt: Runtime) -> ErasureService:
-    """Erasing a person on the runtime's store and in its Braze destinations (`people erase`)."""
+def erasure_service(rt: Runtime, workspace_id: int | None = None) -> ErasureService:
+    """Erasing a person on the runtime's store and in its Braze destinations (`people erase`), in
+    workspace `workspace_id` (default: `rt`'s)."""
+    from zeroparty.adapters.db.destinations import SqlDestinations
     from zeroparty.adapters.db.people import SqlPeople
     from zeroparty.services.erasure import ErasureService
 
-    people = SqlPeople(rt.engine, rt.box, workspace_id=rt.workspace.id)
-    return ErasureService(people, rt.destinations, braze_client, rt.erasure_secret)
+    ws = rt.workspace.id if workspace_id is None else workspace_id
+    connections = rt.destinations if ws == rt.workspace.id else SqlDestinations(rt.engine, rt.box, workspace_id=ws)
+    people = SqlPeople(rt.engine, rt.box, workspace_id=ws)
+    return ErasureService(people, connections, braze_client, rt.erasure_secret)
+
+
+def person_reads(engine: Engine, workspace_id: int) -> PersonReads:
+    """What workspace `workspace_id` holds about one person (the console's person page)."""
+    from zeroparty.adapters.db.person_view import SqlPersonReads
+
+    return SqlPersonReads(engine, workspace_id=workspace_id)
 
 
 def sandbox_key(settings: Settings) -> str:
@@ -382,7 +394,8 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         audit=audit_service(rt.engine),
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
         # ANCHOR EXPERIENCES
-        # ANCHOR PEOPLE
+        people=person_reads(rt.engine, workspace_id),
+        erasure=erasure_service(rt, workspace_id),
         mapping=attribute_mapping_service(rt, workspace_id),  # ANCHOR MAPPING
         calls=destination_calls(),  # ANCHOR MAPPING: the test send
         # ANCHOR USERS

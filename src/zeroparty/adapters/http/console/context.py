@@ -33,7 +33,9 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
 
     # ANCHOR EXPERIENCES
 
-    # ANCHOR PEOPLE
+    from zeroparty.adapters.http.console import people  # PEOPLE
+
+    app.include_router(people.router(console.gate, console.services_for))
 
     from zeroparty.adapters.http.console import mapping, testsend  # ANCHOR MAPPING
 

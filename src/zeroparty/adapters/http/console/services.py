@@ -11,6 +11,8 @@ from zeroparty.services.deliveries import DeliveriesService
 from zeroparty.services.destination_probe import DestinationCalls
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
+from zeroparty.services.erasure import ErasureService
+from zeroparty.services.person_view import PersonReads
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,8 @@ class WorkspaceServices:
 
     # ANCHOR EXPERIENCES
 
-    # ANCHOR PEOPLE
+    people: PersonReads
+    erasure: ErasureService
 
     mapping: AttributeMappingService  # ANCHOR MAPPING
     calls: DestinationCalls  # ANCHOR MAPPING: the test send
