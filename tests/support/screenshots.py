@@ -71,6 +71,10 @@ def _console(page: Page, stack: Stack, email: str, shot: Callable[[str], None]) 
     shot("console-test-send")
     page.goto(f"{stack.base}/admin/w/{ws}/deliveries")
     shot("console-deliveries")
+    page.goto(f"{stack.base}/admin/w/{ws}/people?email=ada%40example.com")
+    shot("console-person")
+    page.goto(f"{stack.base}/admin/w/{ws}/people/erase?email=ada%40example.com")
+    shot("console-erase")
 
 
 PEOPLE = ("ada", "grace", "hedy", "katherine", "radia")
