@@ -144,7 +144,9 @@ def operator_token_service(engine: Engine, workspace_id: int) -> OperatorTokenSe
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.services.operator_tokens import OperatorTokenService
 
-    return OperatorTokenService(SqlTokens(engine, workspace_id=workspace_id))
+    return OperatorTokenService(
+        SqlTokens(engine, workspace_id=workspace_id), audit=audit_service(engine), workspace_id=workspace_id
+    )
 
 
 def variant_admin(engine: Engine, workspace_id: int) -> VariantAdmin:
@@ -384,6 +386,8 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         # ANCHOR PEOPLE
         # ANCHOR MAPPING
         # ANCHOR USERS
+        accounts=account_service(rt.engine),
+        tokens=operator_token_service(rt.engine, workspace_id),
     )
 
 

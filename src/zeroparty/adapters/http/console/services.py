@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zeroparty.services.accounts import AccountService
 from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
+from zeroparty.services.operator_tokens import OperatorTokenService
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class WorkspaceServices:
     # ANCHOR MAPPING
 
     # ANCHOR USERS
+    accounts: AccountService
+    tokens: OperatorTokenService
 
 
 ServicesFor = Callable[[int], WorkspaceServices]
