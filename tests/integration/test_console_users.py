@@ -173,3 +173,22 @@ def test_a_user_changes_their_password_and_their_other_sessions_end(stack: Stack
         assert other.get("/admin/account").status_code == 303  # the other session ended
     with signed_in(stack, "changer@brand.example", NEW_PASSWORD) as c:
         assert c.get("/admin/account").status_code == 200
+
+
+def test_api_token_roles_a_viewer_reads_and_only_an_owner_reads_metrics(stack: Stack, who: People) -> None:
+    from zeroparty.bootstrap import operator_token_service
+    from zeroparty.domain.roles import Role
+
+    ours = operator_token_service(stack.rt.engine, who.first.id)
+    theirs = operator_token_service(stack.rt.engine, who.second.id)
+    viewer = {"Authorization": f"Bearer {ours.create('role-viewer', role=Role.VIEWER)}"}
+    editor = {"Authorization": f"Bearer {ours.create('role-editor', role=Role.EDITOR)}"}
+    other_owner = {"Authorization": f"Bearer {theirs.create('role-owner', role=Role.OWNER)}"}
+    with httpx.Client(base_url=stack.base) as c:
+        assert c.get("/api/v1/experiences", headers=viewer).json()[0]["slug"] == "skin-quiz"
+        assert c.get("/openapi.json", headers=viewer).status_code == 200
+        for headers in (viewer, editor):
+            refused = c.get("/metrics", headers=headers)
+            assert refused.status_code == 403 and "owner role" in refused.json()["errors"][0]["message"]
+        assert "zeroparty_outbox_items" in c.get("/metrics", headers=other_owner).text
+        assert c.get("/metrics").status_code == 401
