@@ -185,7 +185,9 @@ def deliveries_service(engine: Engine, workspace_id: int, outbox: SqlOutbox | No
     from zeroparty.adapters.db.deliveries import SqlDeliveries
     from zeroparty.services.deliveries import DeliveriesService
 
-    return DeliveriesService(SqlDeliveries(engine, workspace_id=workspace_id), outbox)
+    return DeliveriesService(
+        SqlDeliveries(engine, workspace_id=workspace_id), outbox, audit=audit_service(engine), workspace_id=workspace_id
+    )
 
 
 def destinations_service(rt: Runtime, workspace_id: int | None = None) -> DestinationsService:
@@ -201,7 +203,13 @@ def destinations_service(rt: Runtime, workspace_id: int | None = None) -> Destin
     else:
         store = SqlDestinations(rt.engine, rt.box, workspace_id=ws)
         experiences = SqlExperienceStore(rt.engine, workspace_id=ws)
-    return DestinationsService(store, lambda: current_definitions(rt.engine, ws), experiences)
+    return DestinationsService(
+        store,
+        lambda: current_definitions(rt.engine, ws),
+        experiences,
+        audit=audit_service(rt.engine),
+        workspace_id=ws,
+    )
 
 
 def braze_client() -> BrazeClient:
@@ -251,7 +259,14 @@ def erasure_service(rt: Runtime) -> ErasureService:
     from zeroparty.services.erasure import ErasureService
 
     people = SqlPeople(rt.engine, rt.box, workspace_id=rt.workspace.id)
-    return ErasureService(people, rt.destinations, braze_client, rt.erasure_secret)
+    return ErasureService(
+        people,
+        rt.destinations,
+        braze_client,
+        rt.erasure_secret,
+        audit=audit_service(rt.engine),
+        workspace_id=rt.workspace.id,
+    )
 
 
 def sandbox_key(settings: Settings) -> str:
@@ -328,7 +343,7 @@ def workspace_service(engine: Engine) -> WorkspaceService:
     from zeroparty.adapters.db.workspaces import SqlWorkspaces
     from zeroparty.services.workspaces import WorkspaceService
 
-    return WorkspaceService(SqlWorkspaces(engine))
+    return WorkspaceService(SqlWorkspaces(engine), audit=audit_service(engine))
 
 
 def current_workspace(settings: Settings, engine: Engine) -> Workspace:
