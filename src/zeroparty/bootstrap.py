@@ -146,7 +146,9 @@ def operator_token_service(engine: Engine, workspace_id: int) -> OperatorTokenSe
     from zeroparty.adapters.db.tokens import SqlTokens
     from zeroparty.services.operator_tokens import OperatorTokenService
 
-    return OperatorTokenService(SqlTokens(engine, workspace_id=workspace_id))
+    return OperatorTokenService(
+        SqlTokens(engine, workspace_id=workspace_id), audit=audit_service(engine), workspace_id=workspace_id
+    )
 
 
 def variant_admin(engine: Engine, workspace_id: int) -> VariantAdmin:
@@ -185,7 +187,9 @@ def deliveries_service(engine: Engine, workspace_id: int, outbox: SqlOutbox | No
     from zeroparty.adapters.db.deliveries import SqlDeliveries
     from zeroparty.services.deliveries import DeliveriesService
 
-    return DeliveriesService(SqlDeliveries(engine, workspace_id=workspace_id), outbox)
+    return DeliveriesService(
+        SqlDeliveries(engine, workspace_id=workspace_id), outbox, audit=audit_service(engine), workspace_id=workspace_id
+    )
 
 
 def destinations_service(rt: Runtime, workspace_id: int | None = None) -> DestinationsService:
@@ -201,7 +205,13 @@ def destinations_service(rt: Runtime, workspace_id: int | None = None) -> Destin
     else:
         store = SqlDestinations(rt.engine, rt.box, workspace_id=ws)
         experiences = SqlExperienceStore(rt.engine, workspace_id=ws)
-    return DestinationsService(store, lambda: current_definitions(rt.engine, ws), experiences)
+    return DestinationsService(
+        store,
+        lambda: current_definitions(rt.engine, ws),
+        experiences,
+        audit=audit_service(rt.engine),
+        workspace_id=ws,
+    )
 
 
 def braze_client() -> BrazeClient:
@@ -255,7 +265,9 @@ def erasure_service(rt: Runtime, workspace_id: int | None = None) -> ErasureServ
     ws = rt.workspace.id if workspace_id is None else workspace_id
     connections = rt.destinations if ws == rt.workspace.id else SqlDestinations(rt.engine, rt.box, workspace_id=ws)
     people = SqlPeople(rt.engine, rt.box, workspace_id=ws)
-    return ErasureService(people, connections, braze_client, rt.erasure_secret)
+    return ErasureService(
+        people, connections, braze_client, rt.erasure_secret, audit=audit_service(rt.engine), workspace_id=ws
+    )
 
 
 def person_reads(engine: Engine, workspace_id: int) -> PersonReads:
@@ -339,7 +351,7 @@ def workspace_service(engine: Engine) -> WorkspaceService:
     from zeroparty.adapters.db.workspaces import SqlWorkspaces
     from zeroparty.services.workspaces import WorkspaceService
 
-    return WorkspaceService(SqlWorkspaces(engine))
+    return WorkspaceService(SqlWorkspaces(engine), audit=audit_service(engine))
 
 
 def current_workspace(settings: Settings, engine: Engine) -> Workspace:
@@ -399,6 +411,8 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         mapping=attribute_mapping_service(rt, workspace_id),  # ANCHOR MAPPING
         calls=destination_calls(),  # ANCHOR MAPPING: the test send
         # ANCHOR USERS
+        accounts=account_service(rt.engine),
+        tokens=operator_token_service(rt.engine, workspace_id),
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.app import app
 from zeroparty.cli.common import confirm, err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
@@ -203,7 +204,7 @@ def replay(
             where = f" of '{destination}'" if destination is not None else ""
             if not yes and not confirm(f"Replay all {len(found)} dead item(s){where}?"):
                 fail("--all: not confirmed, nothing was replayed (pass --yes to replay without asking)")
-        done = service.replay(None if replay_all else ids, destination)
+        done = service.replay(None if replay_all else ids, destination, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     out.print(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.consents import warn_unmapped
@@ -111,7 +112,7 @@ def add_braze(
     wanted = DestinationSettings.model_validate({"batch_limits": limits})
     verified(url, key, no_verify, needed_permissions(wanted))
     try:
-        service.add_braze(name, url, key, wanted)
+        service.add_braze(name, url, key, wanted, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Added Braze destination '{name}' → {url}"))
@@ -188,7 +189,7 @@ def resume_destination(name: str) -> None:
     """Resume a paused destination (after fixing its key, for instance)."""
     service = destinations(create=False)
     try:
-        service.resume(name)
+        service.resume(name, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Resumed '{name}'"))
@@ -213,7 +214,7 @@ def update_key(
     dest = connection(service, name)
     key = read_key()
     verified(dest.endpoint, key, no_verify, needed_permissions(dest.settings))
-    was_paused = service.update_key(name, key)
+    was_paused = service.update_key(name, key, actor=cli_actor())
     out.print(plain(f"Replaced the key of '{name}'."), highlight=False)
     _say_resumed(name, was_paused)
 
@@ -228,7 +229,7 @@ def remove(
     """Remove a destination with its outbox rows and delivery history (one transaction)."""
     service = destinations(create=False)
     try:
-        removed = service.remove(name, force=force)
+        removed = service.remove(name, force=force, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     dropped = f", {removed.waiting} of them never delivered" if removed.waiting else ""
@@ -281,7 +282,7 @@ def set_settings(
     if wanted.settings.array_limit < current.array_limit:
         _check_published_arrays(service, name, wanted.settings.array_limit)
     _check_changed_key(service, name, current, wanted.settings, endpoint, no_verify)
-    resumed = service.set_settings(name, wanted.settings, endpoint=endpoint)
+    resumed = service.set_settings(name, wanted.settings, endpoint=endpoint, actor=cli_actor())
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(name, resumed)
@@ -358,7 +359,7 @@ def apply(
     if existing is None:
         key = read_key()
         verified(wanted.endpoint, key, no_verify, needed_permissions(wanted.settings))
-        service.add_braze(wanted.name, wanted.endpoint, key, wanted.settings)
+        service.add_braze(wanted.name, wanted.endpoint, key, wanted.settings, actor=cli_actor())
         out.print(plain(f"Created '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
         return
     if existing.endpoint == wanted.endpoint and existing.settings == wanted.settings:
@@ -366,6 +367,6 @@ def apply(
         return
     endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
     _check_changed_key(service, wanted.name, existing.settings, wanted.settings, endpoint, no_verify)
-    resumed = service.set_settings(wanted.name, wanted.settings, endpoint=endpoint)
+    resumed = service.set_settings(wanted.name, wanted.settings, endpoint=endpoint, actor=cli_actor())
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
     _say_resumed(wanted.name, resumed)

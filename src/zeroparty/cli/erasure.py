@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.common import confirm, err, fail, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
 from zeroparty.errors import InvalidInput
@@ -119,7 +120,7 @@ def erase_person(address: str, *, yes: bool, as_json: bool) -> None:
         _show_plan(lookup.steps)
     _ask(lookup, yes=yes, as_json=as_json)
     try:
-        erasure = service.erase(lookup)
+        erasure = service.erase(lookup, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     if as_json:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.app import app
 from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.records import Field, say, show
@@ -42,7 +43,8 @@ def create(
 
     rt = runtime(settings())
     try:
-        token = operator_token_service(rt.engine, rt.workspace.id).create(name, role=role, replace=replace)
+        service = operator_token_service(rt.engine, rt.workspace.id)
+        token = service.create(name, role=role, replace=replace, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     # The token alone on stdout, so `TOKEN=$(zeroparty tokens create ci)` works; the advice on stderr.
@@ -110,7 +112,7 @@ def revoke(name: str) -> None:
 
     rt = runtime(settings(), create=False)  # nothing to revoke in a store that does not exist
     try:
-        operator_token_service(rt.engine, rt.workspace.id).revoke(name)
+        operator_token_service(rt.engine, rt.workspace.id).revoke(name, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Revoked '{name}'"), highlight=False)

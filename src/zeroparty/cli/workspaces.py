@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.app import app
 from zeroparty.cli.common import fail, iso, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.records import Field, say, show
@@ -31,7 +32,7 @@ def create(
     # In the default workspace: the one `--workspace` names may be the one being made.
     rt = runtime(replace(settings(), workspace=DEFAULT_SLUG))
     try:
-        made = workspace_service(rt.engine).create(slug, name)
+        made = workspace_service(rt.engine).create(slug, name, actor=cli_actor())
     except InvalidInput as exc:
         fail(str(exc))
     out.print(plain(f"Created workspace '{made.slug}' ({made.name}); use it with --workspace {made.slug}"))

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.budget import BudgetState
+from zeroparty.services.audit import AuditService
 from zeroparty.services.clock import utcnow
 
 REPLAY_CHUNK = 500  # ids per replay transaction
@@ -125,11 +126,19 @@ def dead_among(
 
 class DeliveriesService:
     def __init__(
-        self, reads: DeliveryReads, requeue: DeadRequeue | None = None, clock: Callable[[], datetime] = utcnow
+        self,
+        reads: DeliveryReads,
+        requeue: DeadRequeue | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        audit: AuditService | None = None,
+        workspace_id: int | None = None,
     ) -> None:
         self._reads = reads
         self._requeue = requeue  # None: this one only reads
         self._clock = clock
+        self._audit = audit
+        self._workspace_id = workspace_id
 
     def stats(self) -> list[DestinationStats]:
         return self._reads.stats(self._clock())
@@ -145,7 +154,7 @@ class DeliveriesService:
         """Every attempt to deliver one response, newest first (empty: none, or not this workspace's)."""
         return self._reads.attempts(HISTORY_LIMIT, response_id)
 
-    def replay(self, ids: Sequence[str] | None, destination: str | None = None) -> Replay:
+    def replay(self, ids: Sequence[str] | None, destination: str | None = None, *, actor: str | None = None) -> Replay:
         """Put dead items back to pending: the same id, their history kept, their users queued again.
         `ids` None: every dead item (of `destination`). Ids that are not dead items (of
         `destination`, when given) get a problem line each; the others are replayed."""
@@ -164,4 +173,8 @@ class DeliveriesService:
         )
         if replayed < len(wanted):  # dead a moment ago, replayed by someone else meanwhile
             problems.append(f"ID: {len(wanted) - replayed} item(s) were no longer dead when replayed")
+        if actor is not None and self._audit is not None:  # None: a caller that logs it itself
+            target = destination or "every destination"
+            detail = {"all": ids is None, "wanted": len(wanted), "replayed": replayed}
+            self._audit.record(self._workspace_id, actor, "deliveries.replay", target, dict(detail))
         return Replay(len(wanted), replayed, problems)

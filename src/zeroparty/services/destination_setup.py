@@ -2,9 +2,10 @@
 checked with Braze for every permission the destination's settings need before anything is saved;
 and a new key for an existing destination, checked the same way.
 
-A refused key raises InvalidInput naming `api_key` with Braze's verdict (which permission is missing,
-or that the key is unknown at that instance), so a form can show it beside the field. The Braze calls
-run with `asyncio.run` (services/destination_probe.py): call these from a thread, not an event loop.
+A refused key raises InvalidInput naming `api_key` with Braze's verdict (which permission is
+missing, or that the key is unknown at that instance), so a form can show it beside the field.
+Changes are audited under `actor`, by DestinationsService. The Braze calls run with `asyncio.run`
+(services/destination_probe.py): call these from a thread, not an event loop.
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ class DestinationSetup:
         self._calls = calls
 
     def add_braze(
-        self, name: str, endpoint: str, api_key: str, settings: DestinationSettings, *, verify: bool = True
+        self,
+        name: str,
+        endpoint: str,
+        api_key: str,
+        settings: DestinationSettings,
+        *,
+        verify: bool = True,
+        actor: str | None = None,
     ) -> Connected:
         """Add a Braze destination; every problem with the fields at once, then the key's check."""
         name, api_key = name.strip(), api_key.strip()
@@ -79,10 +87,12 @@ class DestinationSetup:
         check = self._calls.check_key(url, api_key, needed_permissions(settings)) if verify else None
         if check is not None and (refused := _refused(check)) is not None:
             raise refused
-        self._destinations.add_braze(name, url, api_key, settings)
+        self._destinations.add_braze(name, url, api_key, settings, actor=actor)
         return Connected(name, url, check)
 
-    def replace_key(self, name: str, api_key: str, *, verify: bool = True) -> tuple[KeyCheck | None, str | None]:
+    def replace_key(
+        self, name: str, api_key: str, *, verify: bool = True, actor: str | None = None
+    ) -> tuple[KeyCheck | None, str | None]:
         """A new key for `name`, checked first; returns the check and what the store said (a paused
         destination resumed, say)."""
         api_key = api_key.strip()
@@ -93,10 +103,16 @@ class DestinationSetup:
         check = self._calls.check_key(connection.endpoint, api_key, wanted) if verify else None
         if check is not None and (refused := _refused(check)) is not None:
             raise refused
-        return check, self._destinations.update_key(name, api_key)
+        return check, self._destinations.update_key(name, api_key, actor=actor)
 
     def change_settings(
-        self, name: str, wanted: DestinationSettings, endpoint: str | None = None, *, verify: bool = True
+        self,
+        name: str,
+        wanted: DestinationSettings,
+        endpoint: str | None = None,
+        *,
+        verify: bool = True,
+        actor: str | None = None,
     ) -> Changed:
         """Save new settings (and a new endpoint) once they can work: a lower array_limit must keep
         every published experience's picks, and the stored key must work at a new endpoint and have
@@ -114,5 +130,5 @@ class DestinationSetup:
             check = self._calls.check_key(endpoint if moving and endpoint else dest.endpoint, dest.api_key, needs)
             if (refused := _refused(check)) is not None:
                 raise refused
-        resumed = self._destinations.set_settings(name, wanted, endpoint=endpoint if moving else None)
+        resumed = self._destinations.set_settings(name, wanted, endpoint=endpoint if moving else None, actor=actor)
         return Changed(check, resumed)

@@ -16,6 +16,7 @@ from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.synthetic import SyntheticSend, synthetic_send
 from zeroparty.domain.verify import TRACK, Permission, needed_permissions, newly_needed
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.audit import AuditService, Detail
 from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, DestinationView, Removed, StoredDefinition
 from zeroparty.services.ports import Published
@@ -101,11 +102,21 @@ class DestinationsService:
         definitions: Callable[[], Sequence[StoredDefinition]],
         published: PublishedExperiences,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        audit: AuditService | None = None,
+        workspace_id: int | None = None,
     ) -> None:
         self._store = store
         self._definitions = definitions  # each experience's latest version
         self._published = published
         self._clock = clock
+        self._audit = audit
+        self._workspace_id = workspace_id
+
+    def _record(self, actor: str | None, action: str, name: str, detail: Detail | None = None) -> None:
+        """Log a change made on behalf of `actor` (None: a caller that logs it itself)."""
+        if actor is not None and self._audit is not None:
+            self._audit.record(self._workspace_id, actor, action, name, detail)
 
     def views(self) -> list[DestinationView]:
         """Every destination with its queue counts, by name."""
@@ -114,8 +125,12 @@ class DestinationsService:
     def find(self, name: str) -> DestinationView | None:
         return next((d for d in self._store.list() if d.name == name), None)
 
-    def add_braze(self, name: str, endpoint: str, api_key: str, settings: DestinationSettings) -> int:
-        return self._store.add_braze(name, endpoint, api_key, self._clock(), settings)
+    def add_braze(
+        self, name: str, endpoint: str, api_key: str, settings: DestinationSettings, *, actor: str | None = None
+    ) -> int:
+        found = self._store.add_braze(name, endpoint, api_key, self._clock(), settings)
+        self._record(actor, "destination.add", name, {"endpoint": endpoint})
+        return found
 
     def connection(self, name: str) -> BrazeConnection:
         return self._store.connection(name)
@@ -123,24 +138,39 @@ class DestinationsService:
     def settings(self, name: str) -> DestinationSettings:
         return self._store.settings(name)
 
-    def pause(self, name: str, reason: str) -> None:
+    def pause(self, name: str, reason: str, *, actor: str | None = None) -> None:
         """Hold `name`'s deliveries until resumed; the reason is shown wherever the pause is."""
         reason = " ".join(reason.split())
         if not reason or len(reason) > MAX_PAUSE_REASON:
             raise InvalidInput(FieldError("reason", f"say why in 1 to {MAX_PAUSE_REASON} characters"))
         self._store.pause(name, f"paused by hand: {reason}")
+        self._record(actor, "destination.pause", name, {"reason": reason})
 
-    def resume(self, name: str) -> None:
+    def resume(self, name: str, *, actor: str | None = None) -> None:
         self._store.resume(name)
+        self._record(actor, "destination.resume", name)
 
-    def update_key(self, name: str, api_key: str) -> str | None:
-        return self._store.update_key(name, api_key)
+    def update_key(self, name: str, api_key: str, *, actor: str | None = None) -> str | None:
+        lifted = self._store.update_key(name, api_key)
+        self._record(actor, "destination.key", name, {"resumed": lifted is not None})  # never the key itself
+        return lifted
 
-    def set_settings(self, name: str, settings: DestinationSettings, endpoint: str | None = None) -> str | None:
-        return self._store.set_settings(name, settings, endpoint=endpoint)
+    def set_settings(
+        self, name: str, settings: DestinationSettings, endpoint: str | None = None, *, actor: str | None = None
+    ) -> str | None:
+        before = self._store.settings(name) if actor is not None else None
+        lifted = self._store.set_settings(name, settings, endpoint=endpoint)
+        detail: Detail = {"endpoint": endpoint} if endpoint else {}
+        if before is not None:  # which settings changed, not their values (a value may be long)
+            changed = [k for k in DestinationSettings.model_fields if getattr(before, k) != getattr(settings, k)]
+            detail["changed"] = ", ".join(changed)
+        self._record(actor, "destination.settings", name, detail)
+        return lifted
 
-    def remove(self, name: str, *, force: bool = False) -> Removed:
-        return self._store.remove(name, force=force)
+    def remove(self, name: str, *, force: bool = False, actor: str | None = None) -> Removed:
+        done = self._store.remove(name, force=force)
+        self._record(actor, "destination.remove", name, {"force": force})
+        return done
 
     def array_limit_problems(self, name: str, limit: int) -> list[str]:
         """Why `name`'s array_limit cannot go down to `limit`: a published experience could send

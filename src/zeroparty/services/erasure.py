@@ -31,6 +31,7 @@ from zeroparty.domain.erasure import (
 from zeroparty.domain.scrub import scrub, scrub_json
 from zeroparty.domain.verify import email_hmac_hex, email_sha256_hex
 from zeroparty.errors import DeliveryError, InvalidInput
+from zeroparty.services.audit import AuditService
 from zeroparty.services.clock import utcnow
 from zeroparty.services.destination_types import BrazeConnection, Connections
 from zeroparty.services.people import BrazeErasure, Found, LocalErasure, LogKeys, PeopleStore
@@ -94,7 +95,12 @@ class ErasureService:
         braze: Callable[[], BrazeErasure],
         erasure_secret: bytes,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        audit: AuditService | None = None,
+        workspace_id: int | None = None,
     ) -> None:
+        self._audit = audit
+        self._workspace_id = workspace_id
         self._people = people
         self._connections = connections
         self._braze = braze  # a new client per phase, closed at its end
@@ -117,7 +123,7 @@ class ErasureService:
         self._run([s for s in steps if s.called], look)
         return Lookup(address, keys, found, steps)
 
-    def erase(self, lookup: Lookup) -> Erasure:
+    def erase(self, lookup: Lookup, *, actor: str | None = None) -> Erasure:
         """Erase here, then delete each plan's profiles in Braze and log each outcome. InvalidInput
         (nothing done anywhere) when the store refuses the local erasure."""
         steps = lookup.steps
@@ -132,6 +138,10 @@ class ErasureService:
                 step.outcome = Outcome(step.destination, False, f"not looked up: {CHANGED}")
         outcomes = [s.outcome for s in steps if s.outcome is not None]
         self._people.record_calls(local.erasure_id, outcomes, local.sealed)
+        if actor is not None and self._audit is not None:
+            # Named by the erasure log's id, never the address: the log must not keep whom it erased.
+            detail = {"responses": local.responses, "braze_failed": sum(not o.done for o in outcomes)}
+            self._audit.record(self._workspace_id, actor, "person.erase", f"erasure {local.erasure_id}", dict(detail))
         return Erasure(local, outcomes)
 
     def _steps(self, found: Found, email: str) -> list[Step]:

@@ -11,6 +11,7 @@ from typing import Protocol
 from zeroparty.domain.operator_tokens import TokenView, name_problem
 from zeroparty.domain.roles import Role
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.audit import AuditService, Detail
 from zeroparty.services.clock import utcnow
 
 
@@ -32,21 +33,37 @@ class TokenAdmin(Protocol):
 
 
 class OperatorTokenService:
-    def __init__(self, tokens: TokenAdmin, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        tokens: TokenAdmin,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        audit: AuditService | None = None,
+        workspace_id: int | None = None,
+    ) -> None:
         self._tokens = tokens
         self._clock = clock
+        self._audit = audit  # None: a test's service that logs nothing
+        self._workspace_id = workspace_id
 
-    def create(self, name: str, *, role: Role = Role.OWNER, replace: bool = False) -> str:
+    def _record(self, actor: str, action: str, name: str, detail: Detail) -> None:
+        if self._audit is not None:
+            self._audit.record(self._workspace_id, actor, action, name, detail)
+
+    def create(self, name: str, *, role: Role = Role.OWNER, replace: bool = False, actor: str = "cli") -> str:
         """A new token for `name` with `role` (owner: may do everything in the workspace), shown this
         once; InvalidInput naming NAME when it cannot be made."""
         problem = name_problem(name)  # refused before the store is asked, with replace or not
         if problem:
             raise InvalidInput(FieldError("NAME", problem))
-        return self._tokens.create(name, self._clock(), role=role, replace=replace)
+        token = self._tokens.create(name, self._clock(), role=role, replace=replace)
+        self._record(actor, "token.create", name, {"role": role.value, "replace": replace})
+        return token
 
-    def revoke(self, name: str) -> None:
+    def revoke(self, name: str, *, actor: str = "cli") -> None:
         """Requests carrying the token are refused from now on, and its browser sessions end."""
         self._tokens.revoke(name, self._clock())
+        self._record(actor, "token.revoke", name, {})
 
     def tokens(self) -> list[TokenView]:
         return self._tokens.list()

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from zeroparty.domain.workspaces import Workspace, name_problem, slug_problem
 from zeroparty.errors import FieldError, InvalidInput
+from zeroparty.services.audit import AuditService
 from zeroparty.services.clock import utcnow
 
 
@@ -27,18 +28,24 @@ class WorkspaceStore(Protocol):
 
 
 class WorkspaceService:
-    def __init__(self, store: WorkspaceStore, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, store: WorkspaceStore, clock: Callable[[], datetime] = utcnow, *, audit: AuditService | None = None
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._audit = audit
 
-    def create(self, slug: str, name: str | None = None) -> Workspace:
+    def create(self, slug: str, name: str | None = None, *, actor: str | None = None) -> Workspace:
         """A new workspace named `name` (its slug when none is given); InvalidInput naming `slug` or
         `name` when either cannot be used, Conflict naming `slug` when it is taken."""
         name = slug if name is None else name
         problems = [FieldError(f, p) for f, p in (("slug", slug_problem(slug)), ("name", name_problem(name))) if p]
         if problems:
             raise InvalidInput(problems)
-        return self._store.create(slug, name, self._clock())
+        made = self._store.create(slug, name, self._clock())
+        if actor is not None and self._audit is not None:
+            self._audit.record(made.id, actor, "workspace.create", made.slug, {"name": made.name})
+        return made
 
     def list(self) -> list[Workspace]:
         return self._store.all()

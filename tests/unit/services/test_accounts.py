@@ -264,3 +264,25 @@ def test_an_unknown_or_expired_reset_link_is_refused_alike(rig: Rig) -> None:
         messages.append(str(refused.value))
     assert messages[0] == messages[1] and "token" in messages[0]
     assert asyncio.run(rig.service.sign_in("ada@example.com", PASSWORD, "10.0.0.1")).user is not None
+
+
+def test_changing_ones_password_needs_the_current_one_and_ends_every_session(rig: Rig) -> None:
+    _owner(rig)
+    ada = rig.store.user_by_email("ada@example.com")
+    assert ada is not None
+    session = rig.service.start_session(ada.view)
+    new = "another long passphrase"
+    with pytest.raises(InvalidInput) as wrong:
+        rig.service.change_password(ada.view.id, "not the password", new)
+    assert wrong.value.errors[0].field == "current" and rig.service.user_for_session(session) is not None
+    with pytest.raises(InvalidInput) as short:
+        rig.service.change_password(ada.view.id, PASSWORD, "short")
+    assert short.value.errors[0].field == "password"
+    rig.later(timedelta(minutes=1))
+    changed = rig.service.change_password(ada.view.id, PASSWORD, new)
+    assert changed.password_changed_at == T0 + timedelta(minutes=1)
+    assert rig.service.user_for_session(session) is None
+    assert asyncio.run(rig.service.sign_in("ada@example.com", new, "10.0.0.1")).user is not None
+    assert asyncio.run(rig.service.sign_in("ada@example.com", PASSWORD, "10.0.0.2")).user is None
+    [entry] = rig.log.entries(None, 10)
+    assert (entry.actor, entry.action, entry.target) == ("ada@example.com", "user.password_change", "ada@example.com")

@@ -119,3 +119,17 @@ def test_a_service_made_to_read_only_refuses_to_replay() -> None:
 def test_a_response_s_history_asks_for_that_response_only() -> None:
     service = DeliveriesService(Reads(dead_items(3)))
     assert len(service.recent(2)) == 2 and len(service.history("r")) == 3 and service.history("other") == []
+
+
+def test_a_replay_on_someones_behalf_is_audited_and_one_without_an_actor_is_not() -> None:
+    from zeroparty.adapters.memory.audit import MemoryAuditLog
+    from zeroparty.services.audit import AuditService
+
+    audit = AuditService(MemoryAuditLog(), clock=lambda: T0)
+    svc = DeliveriesService(Reads(dead_items(3)), Requeue(), clock=lambda: T0, audit=audit, workspace_id=2)
+    svc.replay(["d0000"])  # the caller logs it itself (or it is not a person's change)
+    assert audit.list(2) == []
+    svc.replay(None, actor="cli:ada")
+    [entry] = audit.list(2)
+    assert (entry.actor, entry.action, entry.target) == ("cli:ada", "deliveries.replay", "every destination")
+    assert entry.detail == {"all": True, "wanted": 3, "replayed": 3}  # the fake keeps every item dead

@@ -214,3 +214,16 @@ def test_a_refusing_store_stops_everything_before_braze_is_asked() -> None:
     with pytest.raises(InvalidInput):
         svc.erase(lookup)
     assert [c for c in braze.calls if c[0] == "delete"] == [] and people.recorded is None
+
+
+def test_an_erasure_on_someones_behalf_is_audited_by_its_id_never_the_address() -> None:
+    from zeroparty.adapters.memory.audit import MemoryAuditLog
+    from zeroparty.services.audit import AuditService
+
+    audit = AuditService(MemoryAuditLog(), clock=lambda: T0)
+    people, braze = People(found({"eu": DELIVERED}, None, "eu")), Braze()
+    svc = ErasureService(people, Connections("eu"), braze.client, SECRET, clock=lambda: T0, audit=audit, workspace_id=3)
+    svc.erase(svc.look_up(ADA), actor="owner@brand.example")
+    [entry] = audit.list(3)
+    assert (entry.actor, entry.action, entry.target) == ("owner@brand.example", "person.erase", "erasure 7")
+    assert ADA not in repr(entry) and entry.detail["braze_failed"] == 0

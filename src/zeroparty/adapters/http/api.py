@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.errors import error_body
+from zeroparty.adapters.http.token_roles import token_with
 from zeroparty.domain.braze_definition import definition_schema
 from zeroparty.domain.experience.elements import IDENT
 from zeroparty.domain.operator_tokens import TokenView
+from zeroparty.domain.roles import Role
 from zeroparty.domain.untrusted import is_canonical_uuid, parse_json
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.admission import FREE, Arrival
@@ -74,7 +76,9 @@ async def _arrival(ctx: AppContext, request: Request) -> Arrival:
 
 def router(ctx: AppContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["api"])
-    operator = Depends(ctx.auth.require)  # the token calling (once per request, however many ask)
+    # The token calling (once per request, however many ask): every route here reads, which a viewer
+    # token may; a route that changes things would take `token_with(ctx, Role.EDITOR)` instead.
+    operator = token_with(ctx, Role.VIEWER)
     operator_only = [operator]
 
     @api.post(

@@ -14,6 +14,7 @@ from zeroparty.domain.untrusted import safe_for_output
 from zeroparty.errors import (
     Conflict,
     FieldError,
+    Forbidden,
     Gone,
     InvalidInput,
     MalformedInput,
@@ -38,6 +39,8 @@ def _status_of(exc: InvalidInput) -> int:
         return 401
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, Forbidden):
+        return 403
     if isinstance(exc, TooManyRequests):
         return 429
     if isinstance(exc, Conflict):  # before Gone: a full response limit is also a closed experience

@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from zeroparty.adapters.http.console import deliveries, destinations, entry, overview
+from zeroparty.adapters.http.console import account, audit, deliveries, destinations, entry, members, overview, tokens
 from zeroparty.adapters.http.console.gate import ConsoleGate
 from zeroparty.adapters.http.console.services import ServicesFor
 from zeroparty.adapters.http.console.shell import install_templates
@@ -43,3 +43,7 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
     app.include_router(testsend.router(console.gate, console.services_for))  # ANCHOR MAPPING
 
     # ANCHOR USERS
+    app.include_router(members.router(console.gate, console.services_for))
+    app.include_router(tokens.router(console.gate, console.services_for))
+    app.include_router(audit.router(console.gate, console.services_for))
+    app.include_router(account.router(console.gate))

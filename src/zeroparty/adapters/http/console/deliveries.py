@@ -4,6 +4,8 @@ replayed one by one or all at once."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -65,15 +67,8 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
         ids = [value for key, value in pairs if key == "id"]
         every = fields.get("all") == "1"
         svc = services_for(member.workspace_id)
-        done = await run_in_threadpool(svc.deliveries.replay, None if every else ids)
-        await run_in_threadpool(
-            svc.audit.record,
-            member.workspace_id,
-            member.actor,
-            "deliveries.replay",
-            "all dead letters" if every else f"{len(ids)} dead letter(s)",
-            {"replayed": done.replayed},
-        )
+        replay = partial(svc.deliveries.replay, actor=member.actor)
+        done = await run_in_threadpool(replay, None if every else ids)
         path = request.url_for("console_deliveries", ws=ws).path
         return RedirectResponse(f"{path}?replayed={done.replayed}", status_code=303)
 

@@ -4,6 +4,7 @@ replaced or rotated), settings, and a paused destination resumed."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -106,21 +107,17 @@ def _connecting(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) 
         try:
             wanted = change_settings(DestinationSettings(), [f"batch_limits={fields.get('batch_limits', '')}"])
             done = await run_in_threadpool(
-                svc.setup.add_braze, fields.get("name", ""), endpoint, fields.get("api_key", ""), wanted.settings
+                partial(svc.setup.add_braze, actor=member.actor),
+                fields.get("name", ""),
+                endpoint,
+                fields.get("api_key", ""),
+                wanted.settings,
             )
         except InvalidInput as exc:
             errors = _by_field(exc)
             if instance != CUSTOM and "endpoint" in errors:  # the picker gave it: say so beside the picker
                 errors["instance"] = errors.pop("endpoint")
             return new_form(request, member, shown, errors, 422)
-        await run_in_threadpool(
-            svc.audit.record,
-            member.workspace_id,
-            member.actor,
-            "destination.add",
-            done.name,
-            {"endpoint": done.endpoint, "verified": done.check is not None},
-        )
         return page(request, member, "admin/destination_added.html", done=done, granted=_granted(done.check))
 
 
@@ -170,10 +167,9 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         await gate.check_csrf(request, member.visitor, fields)
         svc = services_for(member.workspace_id)
         try:
-            await run_in_threadpool(svc.setup.replace_key, name, fields.get("api_key", ""))
+            await run_in_threadpool(partial(svc.setup.replace_key, actor=member.actor), name, fields.get("api_key", ""))
         except InvalidInput as exc:
             return await one(request, member, name, 422, errors=_by_field(exc))
-        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.key", name, {})
         return back(request, ws, name, "key")
 
     @admin.post(SETTINGS)
@@ -186,17 +182,10 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         try:
             current = await run_in_threadpool(svc.destinations.settings, name)
             wanted = change_settings(current, assignments(fields))
-            await run_in_threadpool(svc.setup.change_settings, name, wanted.settings)
+            await run_in_threadpool(partial(svc.setup.change_settings, actor=member.actor), name, wanted.settings)
         except InvalidInput as exc:
             values = {f.key: fields.get(f.key, "") for f in FIELDS}
             return await one(request, member, name, 422, errors=_by_field(exc), values=values)
-        before = shown_values(current)
-        changed: dict[str, str | int | bool | None] = {
-            k: v for k, v in shown_values(wanted.settings).items() if before.get(k) != v
-        }
-        await run_in_threadpool(
-            svc.audit.record, member.workspace_id, member.actor, "destination.settings", name, changed
-        )
         return back(request, ws, name, "settings")
 
     @admin.post(RESUME)
@@ -205,8 +194,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         member = await gate.member(request, ws, Role.OWNER)
         await gate.check_csrf(request, member.visitor, await form_fields(request))
         svc = services_for(member.workspace_id)
-        await run_in_threadpool(svc.destinations.resume, name)
-        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.resume", name, {})
+        await run_in_threadpool(partial(svc.destinations.resume, actor=member.actor), name)
         return back(request, ws, name, "resumed")
 
     @admin.post(PAUSE)
@@ -217,11 +205,9 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         await gate.check_csrf(request, member.visitor, fields)
         svc = services_for(member.workspace_id)
         try:
-            await run_in_threadpool(svc.destinations.pause, name, fields.get("reason", ""))
+            await run_in_threadpool(partial(svc.destinations.pause, actor=member.actor), name, fields.get("reason", ""))
         except InvalidInput as exc:
             if isinstance(exc, NotFound):
                 raise
             return await one(request, member, name, 422, errors=_by_field(exc))
-        detail: dict[str, str | int | bool | None] = {"reason": fields.get("reason", "")[:200]}
-        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "destination.pause", name, detail)
         return back(request, ws, name, "paused")

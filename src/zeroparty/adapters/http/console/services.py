@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zeroparty.services.accounts import AccountService
 from zeroparty.services.attribute_mapping import AttributeMappingService
 from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
@@ -12,6 +13,7 @@ from zeroparty.services.destination_probe import DestinationCalls
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
 from zeroparty.services.erasure import ErasureService
+from zeroparty.services.operator_tokens import OperatorTokenService
 from zeroparty.services.person_view import PersonReads
 
 
@@ -31,6 +33,8 @@ class WorkspaceServices:
     calls: DestinationCalls  # ANCHOR MAPPING: the test send
 
     # ANCHOR USERS
+    accounts: AccountService
+    tokens: OperatorTokenService
 
 
 ServicesFor = Callable[[int], WorkspaceServices]

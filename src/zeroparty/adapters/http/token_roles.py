@@ -1,0 +1,29 @@
+"""What an operator API token's role lets it call: reads need a viewer's, writes an editor's, and
+/metrics, which counts the whole instance's traffic and not one workspace's, an owner's."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Depends, Request
+
+from zeroparty.adapters.http.context import AppContext
+from zeroparty.domain.operator_tokens import TokenView
+from zeroparty.domain.roles import Role, allows
+from zeroparty.errors import FieldError, Forbidden
+
+
+def token_with(ctx: AppContext, needed: Role) -> Any:
+    """FastAPI dependency: the calling token when its role allows `needed`; 401 without a token,
+    403 naming `authorization` when its role is too low."""
+
+    async def check(request: Request) -> TokenView:
+        token = await ctx.auth.require(request)
+        if not allows(token.role, needed):
+            problem = f"this needs a token with the {needed} role; this one is {token.role}"
+            raise Forbidden(FieldError("authorization", problem))
+        return token
+
+    checker: Callable[[Request], Awaitable[TokenView]] = check
+    return Depends(checker)
