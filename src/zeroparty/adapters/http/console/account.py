@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from zeroparty.adapters.http.console.gate import MAX_AGE_S, ConsoleGate, Visitor, cookie_name, needs
-from zeroparty.adapters.http.console.shell import NO_STORE, ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.gate import ConsoleGate, Visitor, needs
+from zeroparty.adapters.http.console.shell import NO_STORE, ConsoleRoute, form_fields, render, start_session_cookie
 from zeroparty.domain.accounts import MIN_PASSWORD
 from zeroparty.errors import InvalidInput
 
@@ -51,15 +51,7 @@ def router(gate: ConsoleGate) -> APIRouter:
             return page(request, visitor, 422, errors=errors)
         session_id = await run_in_threadpool(gate.accounts.start_session, visitor.user)
         answer = RedirectResponse(f"{ACCOUNT}?done=password", status_code=303, headers=NO_STORE)
-        answer.set_cookie(
-            cookie_name(request),
-            gate.cookie_value(session_id),
-            max_age=MAX_AGE_S,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+        start_session_cookie(request, answer, gate, session_id)
         return answer
 
     return admin

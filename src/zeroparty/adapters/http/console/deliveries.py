@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, needs
 from zeroparty.adapters.http.console.services import ServicesFor
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.domain.roles import Role
 from zeroparty.errors import InvalidInput
@@ -57,9 +57,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     @admin.post(REPLAY)
     @needs("POST", REPLAY, Role.EDITOR)
     async def replay(request: Request, ws: str) -> Response:
-        member = await gate.member(request, ws, Role.EDITOR)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.EDITOR)
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
         except InvalidInput:

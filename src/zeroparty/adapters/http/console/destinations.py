@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor
 from zeroparty.adapters.http.console.settings_form import FIELDS, assignments, shown_values
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, posted_form, render
 from zeroparty.domain.braze_instances import INSTANCES
 from zeroparty.domain.destination_config import change_settings
 from zeroparty.domain.destination_settings import DestinationSettings
@@ -97,9 +97,7 @@ def _connecting(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) 
     @admin.post(NEW)
     @needs("POST", NEW, Role.OWNER)
     async def add(request: Request, ws: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         instance = fields.get("instance", "")
         endpoint = fields.get("endpoint", "") if instance == CUSTOM else instance
         shown = {k: fields.get(k, "") for k in ("name", "instance", "endpoint", "batch_limits")}
@@ -162,9 +160,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
     @admin.post(KEY)
     @needs("POST", KEY, Role.OWNER)
     async def replace_key(request: Request, ws: str, name: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         try:
             await run_in_threadpool(partial(svc.setup.replace_key, actor=member.actor), name, fields.get("api_key", ""))
@@ -175,9 +171,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
     @admin.post(SETTINGS)
     @needs("POST", SETTINGS, Role.OWNER)
     async def save_settings(request: Request, ws: str, name: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         try:
             current = await run_in_threadpool(svc.destinations.settings, name)
@@ -200,9 +194,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
     @admin.post(PAUSE)
     @needs("POST", PAUSE, Role.OWNER)
     async def pause(request: Request, ws: str, name: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         try:
             await run_in_threadpool(partial(svc.destinations.pause, actor=member.actor), name, fields.get("reason", ""))

@@ -9,7 +9,6 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import (
     LOGIN_CSRF_COOKIE,
-    MAX_AGE_S,
     ConsoleGate,
     cookie_name,
     needs,
@@ -22,6 +21,7 @@ from zeroparty.adapters.http.console.shell import (
     form_fields,
     local_next,
     render,
+    start_session_cookie,
 )
 from zeroparty.errors import InvalidInput
 
@@ -95,15 +95,7 @@ def router(gate: ConsoleGate) -> APIRouter:
             )
         session_id = await run_in_threadpool(gate.accounts.start_session, result.user)
         answer = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
-        answer.set_cookie(
-            cookie_name(request),
-            gate.cookie_value(session_id),
-            max_age=MAX_AGE_S,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+        start_session_cookie(request, answer, gate, session_id)
         answer.delete_cookie(LOGIN_CSRF_COOKIE, path="/admin")
         return answer
 

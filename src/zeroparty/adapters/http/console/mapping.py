@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.domain.roles import Role
 from zeroparty.errors import InvalidInput
 from zeroparty.services.attribute_mapping import DestinationMapping
@@ -99,9 +99,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     @admin.post(PAGE)
     @needs("POST", PAGE, Role.OWNER)
     async def save(request: Request, ws: str, name: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         before = await run_in_threadpool(svc.mapping.mapping, name)
         names, excluded = posted(fields)

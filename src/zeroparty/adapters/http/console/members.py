@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor, WorkspaceServices
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.domain.roles import Role
 from zeroparty.errors import Conflict, FieldError, InvalidInput
 
@@ -57,9 +57,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
         return RedirectResponse(f"{request.url_for('console_members', ws=ws).path}?done={done}", status_code=303)
 
     async def posted(request: Request, ws: str) -> tuple[Member, WorkspaceServices, dict[str, str]]:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         return member, services_for(member.workspace_id), fields
 
     async def is_member(svc: WorkspaceServices, workspace_id: int, email: str) -> bool:

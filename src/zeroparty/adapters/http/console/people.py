@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor, WorkspaceServices
-from zeroparty.adapters.http.console.shell import NO_STORE, ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import NO_STORE, ConsoleRoute, posted_form, render
 from zeroparty.domain.emails import normalize_email
 from zeroparty.domain.experience.export_columns import csv_cell
 from zeroparty.domain.roles import Role
@@ -130,9 +130,7 @@ def _erasing(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> 
     @admin.post(ERASE)
     @needs("POST", ERASE, Role.OWNER)
     async def erase(request: Request, ws: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         address, _ = _address(fields.get("email", ""))
         if address is None:
             return back_to_search(request, ws)

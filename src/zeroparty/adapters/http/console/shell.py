@@ -12,8 +12,18 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from zeroparty.adapters.http.console.gate import CSRF_FIELD, ConsoleGate, CsrfRefused, Member, SignInRequired, Visitor
+from zeroparty.adapters.http.console.gate import (
+    CSRF_FIELD,
+    MAX_AGE_S,
+    ConsoleGate,
+    CsrfRefused,
+    Member,
+    SignInRequired,
+    Visitor,
+    cookie_name,
+)
 from zeroparty.adapters.http.forms import parse_form
+from zeroparty.domain.roles import Role
 from zeroparty.errors import Forbidden, InvalidInput, NotFound
 
 LOGIN_PATH = "/admin/login"
@@ -91,6 +101,29 @@ class ConsoleRoute(APIRoute):
                 return answer
 
         return guarded
+
+
+async def posted_form(gate: ConsoleGate, request: Request, ws: str, needed: Role) -> tuple[Member, dict[str, str]]:
+    """A form posted to a workspace's page: the member acting (with at least `needed`) and the form's
+    fields, its CSRF token checked."""
+    member = await gate.member(request, ws, needed)
+    fields = await form_fields(request)
+    await gate.check_csrf(request, member.visitor, fields)
+    return member, fields
+
+
+def start_session_cookie(request: Request, answer: Response, gate: ConsoleGate, session_id: str) -> Response:
+    """Give the browser the signed cookie naming a new session."""
+    answer.set_cookie(
+        cookie_name(request),
+        gate.cookie_value(session_id),
+        max_age=MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return answer
 
 
 async def form_fields(request: Request) -> dict[str, str]:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.domain.roles import ROLE_PROBLEM, Role, parse_role
 from zeroparty.errors import FieldError, InvalidInput
 
@@ -46,9 +46,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     @admin.post(LIST)
     @needs("POST", LIST, Role.OWNER)
     async def create(request: Request, ws: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         name, raw_role = fields.get("name", "").strip(), fields.get("role", "")
         svc = services_for(member.workspace_id).tokens
         try:
@@ -67,9 +65,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     @admin.post(REVOKE)
     @needs("POST", REVOKE, Role.OWNER)
     async def revoke(request: Request, ws: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
         name = fields.get("name", "")
         svc = services_for(member.workspace_id).tokens
         try:
