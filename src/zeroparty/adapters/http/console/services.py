@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zeroparty.services.analytics import AnalyticsService
 from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
 from zeroparty.services.destination_setup import DestinationSetup
 from zeroparty.services.destinations import DestinationsService
+from zeroparty.services.publishing import PublishingService
+from zeroparty.services.variant_admin import VariantAdmin
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,9 @@ class WorkspaceServices:
     deliveries: DeliveriesService
 
     # ANCHOR EXPERIENCES
+    publishing: PublishingService
+    analytics: AnalyticsService
+    variants: VariantAdmin
 
     # ANCHOR PEOPLE
 
