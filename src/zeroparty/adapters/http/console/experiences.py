@@ -70,17 +70,17 @@ async def _editor_fields(request: Request) -> tuple[dict[str, str], list[Problem
     """The editor's fields; an uploaded file, when one was chosen, replaces the typed text."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         return await form_fields(request), []
-    form = await request.form(max_files=1, max_fields=10)
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    upload = form.get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read(MAX_DEFINITION_BYTES + 1)
-        if len(raw) > MAX_DEFINITION_BYTES:
-            return fields, [Problem("file", f"is larger than {MAX_DEFINITION_BYTES:,} bytes")]
-        try:
-            fields["definition"] = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return fields, [Problem("file", f"{upload.filename} is not UTF-8 text")]
+    async with request.form(max_files=1, max_fields=10) as form:  # closing it removes the spooled upload
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            raw = await upload.read(MAX_DEFINITION_BYTES + 1)
+            if len(raw) > MAX_DEFINITION_BYTES:
+                return fields, [Problem("file", f"is larger than {MAX_DEFINITION_BYTES:,} bytes")]
+            try:
+                fields["definition"] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return fields, [Problem("file", f"{upload.filename} is not UTF-8 text")]
     return fields, []
 
 
