@@ -74,6 +74,8 @@ def test_a_mistake_is_shown_beside_its_line_fixed_inline_and_published(stack: St
     expect(page.locator("tbody tr").first).to_contain_text("current")
     expect(page.locator("tbody tr").first.locator("th")).to_have_text("2")
     expect(page.get_by_role("button", name="Roll back to version 1")).to_be_visible()
+    page.get_by_role("link", name="Show the preview").click()
+    expect(page.frame_locator("iframe.preview.phone").get_by_role("heading", level=1)).to_be_visible()
     _clean(page)
     _shot(page, "experience-page")
 

@@ -131,9 +131,12 @@ def test_the_page_and_analytics_show_the_experience(stack: Stack, who: People) -
     ws = who.first.slug
     with signed_in(stack, who.viewer) as c:
         page = c.get(f"/admin/w/{ws}/experiences/skin-quiz")
+        preview = c.get(f"/admin/w/{ws}/experiences/skin-quiz?preview=1")
         analytics = c.get(f"/admin/w/{ws}/experiences/skin-quiz/analytics")
     assert page.status_code == 200
-    assert 'data-experience="skin-quiz"' in unescape(page.text) and "<iframe" in page.text
+    assert 'data-experience="skin-quiz"' in unescape(page.text)
+    assert "<iframe" not in page.text  # the live page loads (and counts a visit) only when asked for
+    assert preview.text.count('<iframe class="preview') == 2 and 'src="/e/skin-quiz"' in preview.text
     assert "Roll back" not in page.text  # a viewer has no roll back button
     assert analytics.status_code == 200
     assert analytics.text.count('role="img"') + analytics.text.count("Nothing yet.") == 4

@@ -156,6 +156,7 @@ def _one(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> None
             "variants": variants,
             "snippet": embed_snippet(str(request.base_url), slug),
             "notice": DONE.get(request.query_params.get("done", "")),
+            "preview": request.query_params.get("preview") == "1",
             "errors": extra.pop("errors", {}),
             **extra,
         }
