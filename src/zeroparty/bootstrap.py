@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from zeroparty.services.experience_secrets import ExperienceSecretService
     from zeroparty.services.operator_tokens import OperatorTokenService
     from zeroparty.services.person_view import PersonReads
+    from zeroparty.services.publishing import PublishingService
     from zeroparty.services.variant_admin import VariantAdmin
     from zeroparty.services.workspaces import WorkspaceService
 
@@ -394,6 +395,19 @@ def account_service(
     )
 
 
+def publishing_service(engine: Engine, workspace_id: int) -> PublishingService:
+    """Checking, publishing and rolling back workspace `workspace_id`'s experiences."""
+    from zeroparty.adapters.db.experience_history import SqlExperienceHistory
+    from zeroparty.services.publishing import PublishingService
+
+    return PublishingService(
+        SqlExperienceHistory(engine, workspace_id=workspace_id),
+        lambda: [(d.name, d.settings) for d in destination_views(engine, workspace_id)],
+        asset_service(engine, workspace_id),
+        lambda: datetime.now(UTC),
+    )
+
+
 def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
     """What the console's pages of one workspace work with."""
     from zeroparty.adapters.http.console.services import WorkspaceServices
@@ -406,6 +420,9 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         audit=audit_service(rt.engine),
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
         # ANCHOR EXPERIENCES
+        publishing=publishing_service(rt.engine, workspace_id),
+        analytics=analytics_service(rt.engine, workspace_id),
+        variants=variant_admin(rt.engine, workspace_id),
         people=person_reads(rt.engine, workspace_id),
         erasure=erasure_service(rt, workspace_id),
         mapping=attribute_mapping_service(rt, workspace_id),  # ANCHOR MAPPING

@@ -16,6 +16,7 @@ import pytest
 
 from tests.integration.test_access import _routes
 from tests.support.console import PASSWORD, People, csrf_of, people, post_form, signed_in
+from tests.support.definitions import sample
 from tests.support.stack import SANDBOX_KEY, Stack, running_stack
 from zeroparty.adapters.http.access import PUBLIC_ROUTES
 from zeroparty.adapters.http.console.gate import ROUTE_ROLES
@@ -38,7 +39,9 @@ def _console_routes(stack: Stack) -> list[tuple[str, str]]:
 
 
 def _path(template: str, ws: str, name: str = "sandbox") -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: {"ws": ws, "name": name}.get(m.group(1), "x"), template)
+    # The stack publishes the sample experience in the first workspace: its pages are walked too.
+    values = {"ws": ws, "name": name, "slug": sample().slug}
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), template)
 
 
 def _guarded(stack: Stack) -> list[tuple[str, str, Role | None]]:

@@ -3,8 +3,6 @@ experience's external id tokens are signed with."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -15,11 +13,9 @@ from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_jso
 from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.records import Field, say, show
 from zeroparty.config import Settings
-from zeroparty.domain.untrusted import printable
 from zeroparty.errors import ConfigurationError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    import yaml
     from sqlalchemy.engine import Engine
 
     from zeroparty.domain.destination_settings import DestinationSettings
@@ -27,58 +23,14 @@ if TYPE_CHECKING:
     from zeroparty.domain.experience.publishing import PublishState
     from zeroparty.domain.workspaces import Workspace
     from zeroparty.services.assets import AssetService
+    from zeroparty.services.publishing import ArrayLimit
 
 Problems = list[tuple[str, str]]
 CLOSED_MESSAGE_MAX = 2000
 
 
-def _where(path: Path, line: int, column: int) -> str:
-    """`file, line L, column C` (1-based), the way an editor counts."""
-    return f"{path}, line {line}, column {column}"
-
-
-def _line_and_column(text: str, position: int) -> tuple[int, int]:
-    before = text[:position]
-    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
-
-
-def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> tuple[str, str]:
-    import yaml
-
-    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, before any parsing
-        line, column = _line_and_column(text, exc.position)
-        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
-        kind = "control character" if code < 0x20 or 0x7F <= code <= 0x9F else "character"
-        return _where(path, line, column), f"YAML syntax error: {kind} U+{code:04X} is not allowed"
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        message = f"YAML syntax error: {exc.problem}"
-        if exc.context and exc.context_mark is not None:
-            # PyYAML names its own input "<unicode string>"; say where in the file instead.
-            start = exc.context_mark
-            message += f" ({exc.context} that started at line {start.line + 1}, column {start.column + 1})"
-        return _where(path, mark.line + 1, mark.column + 1), message
-    return str(path), f"YAML syntax error: {exc}"
-
-
-def _parse(path: Path, text: str) -> tuple[object, Problems]:
-    """The document in `text`; or a syntax problem naming the file, line and column."""
-    import yaml
-
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text), []
-        return yaml.safe_load(text), []
-    except json.JSONDecodeError as exc:
-        return None, [(_where(path, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}")]
-    except yaml.YAMLError as exc:
-        return None, [_yaml_problem(path, text, exc)]
-    except RecursionError:
-        return None, [(str(path), "is nested too deeply to read")]
-
-
 def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
-    from zeroparty.domain.braze_definition import definition_problems
+    from zeroparty.services.publishing import read_definition
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -86,11 +38,7 @@ def load_definition_file(path: Path) -> tuple[Experience | None, Problems]:
         return None, [("(file)", f"cannot read {path}: {exc.strerror}")]
     except UnicodeDecodeError:
         return None, [("(file)", f"{path} is not UTF-8 text")]
-    data, problems = _parse(path, text)
-    problems = problems or _read_feed(path, data)
-    if problems:
-        return None, [(printable(p), printable(m)) for p, m in problems]
-    return definition_problems(data)
+    return read_definition(text, str(path), as_json=path.suffix.lower() == ".json", feed=lambda d: _read_feed(path, d))
 
 
 def _read_feed(path: Path, data: object) -> Problems:
@@ -125,24 +73,11 @@ def _valid_definition(file: Path) -> Experience:
     return exp
 
 
-def _names_assets(exp: Experience) -> bool:
-    from zeroparty.domain.assets import reference_paths
-
-    return bool(reference_paths(exp.stored_form()))
-
-
 def _check_assets(exp: Experience, assets: AssetService) -> None:
     """Exit 1 with a `path: message` line per image the definition names that is not stored."""
-    from zeroparty.domain.assets import reference_paths
+    from zeroparty.services.publishing import asset_problems
 
-    found = reference_paths(exp.stored_form())
-    names = sorted({name for _path, name in found}, key=lambda n: n.reference)
-    absent = set(assets.exists(names))
-    problems = [
-        (path, f"{name.reference} is not stored; add the image with `zeroparty assets add FILE`")
-        for path, name in found
-        if name in absent
-    ]
+    problems = asset_problems(exp, assets)
     if problems:
         _print_and_exit(problems)
 
@@ -150,32 +85,17 @@ def _check_assets(exp: Experience, assets: AssetService) -> None:
 def _check_arrays(exp: Experience, limit: ArrayLimit) -> None:
     """Exit 1 with a `path: message` line per multi-choice that could send more values than Braze
     keeps in an array attribute."""
-    from zeroparty.domain.array_limit import array_limit_problems
+    from zeroparty.services.publishing import array_problems
 
-    problems = array_limit_problems(exp, limit.items, limit.destination)
+    problems = array_problems(exp, limit)
     if problems:
-        _print_and_exit([(p.field, p.message) for p in problems])
+        _print_and_exit(problems)
 
 
 def _print_and_exit(problems: Problems) -> NoReturn:
     for path, message in problems:
         print(f"{path}: {message}")
     raise typer.Exit(1)
-
-
-@dataclass(frozen=True)
-class ArrayLimit:
-    """The fewest values any destination's Braze keeps in an array attribute, and which one it is."""
-
-    items: int
-    destination: str | None = None
-
-    @staticmethod
-    def default() -> ArrayLimit:
-        """Braze's default, when no destination says otherwise."""
-        from zeroparty.domain.destination_settings import DEFAULT_ARRAY_LIMIT
-
-        return ArrayLimit(DEFAULT_ARRAY_LIMIT)
 
 
 def _destinations(engine: Engine, workspace_id: int) -> list[tuple[str, DestinationSettings]]:
@@ -187,8 +107,9 @@ def _destinations(engine: Engine, workspace_id: int) -> list[tuple[str, Destinat
 
 
 def _array_limit(destinations: list[tuple[str, DestinationSettings]]) -> ArrayLimit:
-    smallest = min(destinations, key=lambda d: d[1].array_limit, default=None)
-    return ArrayLimit.default() if smallest is None else ArrayLimit(smallest[1].array_limit, smallest[0])
+    from zeroparty.services.publishing import array_limit
+
+    return array_limit(destinations)
 
 
 def _print_forecast(destinations: list[tuple[str, DestinationSettings]], exp: Experience) -> None:
@@ -223,6 +144,7 @@ def validate(file: Path) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from zeroparty.bootstrap import asset_service
+    from zeroparty.services.publishing import names_assets
 
     exp = _valid_definition(file)
     s = settings()
@@ -239,7 +161,7 @@ def validate(file: Path) -> None:
     _check_arrays(exp, _array_limit(destinations))
     if engine is not None:
         _check_assets(exp, asset_service(engine, workspace_id))
-    elif _names_assets(exp):
+    elif names_assets(exp):
         err.print(plain("note: images not checked: there is no store yet; `zeroparty assets add` them first"))
     out.print(plain(f"{file}: valid ({len(exp.screens)} screens, {len(exp.outcomes)} outcomes)"))
     _print_forecast(destinations, exp)
@@ -256,6 +178,8 @@ def import_(file: Path) -> None:
 
     Checked as `validate` checks it, against the destinations' smallest `array_limit`; prints the
     data points it will cost at each destination."""
+    from zeroparty.services.publishing import ArrayLimit
+
     exp = _valid_definition(file)
     s = settings()
     if not has_data(s):

@@ -7,11 +7,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from zeroparty.domain.experience.export_columns import ExportRow, answer_ids, columns, csv_cell, row_values
-from zeroparty.domain.experience.funnel import Stats, funnel_stats
+from zeroparty.domain.experience.funnel import EventKind, Stats, funnel_stats
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.analytics_ports import AnalyticsReader, Window
 
@@ -40,6 +41,13 @@ def parse_window(since: str | None, until: str | None) -> Window:
     return Window(start, end)
 
 
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    started: int
+    completed: int
+
+
 class AnalyticsService:
     def __init__(self, reader: AnalyticsReader) -> None:
         self._reader = reader
@@ -53,6 +61,18 @@ class AnalyticsService:
         facts = self._reader.response_facts(slug, window)
         events = self._reader.events(slug, window)
         return funnel_stats(events, [s.id for s in exp.screens], [o.id for o in exp.outcomes], facts, variant)
+
+    def per_day(self, slug: str, window: Window = ALL_TIME) -> list[DayCount]:
+        """Responses started and completed on each UTC day of `slug`'s events in `window`, oldest
+        first; a day without either is left out."""
+        if self._reader.latest(slug) is None:
+            raise NotFound(FieldError("slug", f"no published experience '{slug}'"))
+        days: dict[date, list[int]] = {}
+        for e in self._reader.events(slug, window):
+            if e.kind in (EventKind.START, EventKind.COMPLETE):
+                counts = days.setdefault(e.at.astimezone(UTC).date(), [0, 0])
+                counts[0 if e.kind is EventKind.START else 1] += 1
+        return [DayCount(day, started, completed) for day, (started, completed) in sorted(days.items())]
 
     def export(self, slug: str, fmt: ExportFormat, chunk: int = EXPORT_CHUNK) -> Iterator[str]:
         """The responses of `slug` as lines of text (CSV with a header, or one JSON object a line),

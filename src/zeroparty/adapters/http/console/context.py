@@ -9,7 +9,17 @@ from datetime import datetime
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from zeroparty.adapters.http.console import account, audit, deliveries, destinations, entry, members, overview, tokens
+from zeroparty.adapters.http.console import (
+    account,
+    audit,
+    deliveries,
+    destinations,
+    entry,
+    experiences,
+    members,
+    overview,
+    tokens,
+)
 from zeroparty.adapters.http.console.gate import ConsoleGate
 from zeroparty.adapters.http.console.services import ServicesFor
 from zeroparty.adapters.http.console.shell import install_templates
@@ -32,6 +42,7 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
     app.include_router(deliveries.router(console.gate, console.services_for))
 
     # ANCHOR EXPERIENCES
+    app.include_router(experiences.router(console.gate, console.services_for))
 
     from zeroparty.adapters.http.console import people  # PEOPLE
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zeroparty.services.accounts import AccountService
+from zeroparty.services.analytics import AnalyticsService
 from zeroparty.services.attribute_mapping import AttributeMappingService
 from zeroparty.services.audit import AuditService
 from zeroparty.services.deliveries import DeliveriesService
@@ -15,6 +16,8 @@ from zeroparty.services.destinations import DestinationsService
 from zeroparty.services.erasure import ErasureService
 from zeroparty.services.operator_tokens import OperatorTokenService
 from zeroparty.services.person_view import PersonReads
+from zeroparty.services.publishing import PublishingService
+from zeroparty.services.variant_admin import VariantAdmin
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class WorkspaceServices:
     deliveries: DeliveriesService
 
     # ANCHOR EXPERIENCES
+    publishing: PublishingService
+    analytics: AnalyticsService
+    variants: VariantAdmin
 
     people: PersonReads
     erasure: ErasureService
