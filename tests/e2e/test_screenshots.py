@@ -6,6 +6,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from playwright.sync_api import Browser
+
 from tests.support.axe import LAPTOP, PHONE
 from tests.support.screenshots import take
 
@@ -18,8 +20,8 @@ def _width(png: Path) -> int:
     return int(struct.unpack(">I", head[16:20])[0])
 
 
-def test_every_screenshot_is_taken_at_its_width(tmp_path: Path) -> None:
-    taken = take(tmp_path)
+def test_every_screenshot_is_taken_at_its_width(tmp_path: Path, browser: Browser) -> None:
+    taken = take(tmp_path, browser)
     names = {p.stem for p in taken}
     assert {"quiz-first-screen", "console-overview", "console-destinations", "console-deliveries"} <= names
     for path in taken:

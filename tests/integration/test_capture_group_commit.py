@@ -129,8 +129,8 @@ def test_a_refused_submit_in_a_group_gets_its_own_error_and_the_others_are_store
 
 
 def grouped(store: SqlCaptureStore, calls: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run `calls` as one group: a first call holds the writer until all of them wait behind it.
-    Each one's result or exception, by name."""
+    """Run `calls` as one group, in the order given: a first call holds the writer until all of them
+    wait behind it. Each one's result or exception, by name."""
     gate = threading.Event()
     results: dict[str, Any] = {}
 
@@ -144,12 +144,14 @@ def grouped(store: SqlCaptureStore, calls: dict[str, Callable[[], Any]]) -> dict
     threads[0].start()
     while not store.group_commit.busy():
         time.sleep(0.005)
+    deadline = time.monotonic() + 10
     for name, call in calls.items():
         threads.append(threading.Thread(target=run, args=(name, call)))
         threads[-1].start()
-    deadline = time.monotonic() + 10
-    while store.group_commit.unanswered() < len(threads) and time.monotonic() < deadline:
-        time.sleep(0.005)
+        # One at a time, so the group holds them in the order given (threads started together may
+        # reach the queue in any order).
+        while store.group_commit.unanswered() < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.002)
     gate.set()
     for t in threads:
         t.join(20)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.axe import LAPTOP, PHONE
 from tests.support.console import PASSWORD, people
@@ -105,30 +105,35 @@ def _until(done: Callable[[], bool], timeout_s: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-def take(out: Path) -> list[Path]:
+def take(out: Path, browser: Browser | None = None) -> list[Path]:
+    """Every picture, into `out`; with the given browser, or one of its own."""
+    if browser is None:
+        with sync_playwright() as pw:
+            own = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                return take(out, own)
+            finally:
+                own.close()
     out.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     with tempfile.TemporaryDirectory() as data, running_stack(Path(data), worker=True) as stack:
         publish_samples(stack, *SAMPLES)
         _traffic(stack)
         owner = people(stack).owner
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            for size, pages in ((PHONE, "respondent"), (LAPTOP, "console")):
-                context = browser.new_context(viewport=size, device_scale_factor=1)
-                page = context.new_page()
+        for size, pages in ((PHONE, "respondent"), (LAPTOP, "console")):
+            context = browser.new_context(viewport=size, device_scale_factor=1)
+            page = context.new_page()
 
-                def shot(name: str, page: Page = page) -> None:
-                    path = out / f"{name}.png"
-                    page.screenshot(path=str(path), full_page=True)
-                    taken.append(path)
+            def shot(name: str, page: Page = page) -> None:
+                path = out / f"{name}.png"
+                page.screenshot(path=str(path), full_page=True)
+                taken.append(path)
 
-                if pages == "respondent":
-                    _respondent(page, stack, shot)
-                else:
-                    _console(page, stack, owner, shot)
-                context.close()
-            browser.close()
+            if pages == "respondent":
+                _respondent(page, stack, shot)
+            else:
+                _console(page, stack, owner, shot)
+            context.close()
     return taken
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from zeroparty.domain.experience.export_columns import ExportRow, answer_ids, columns, csv_cell, row_values
+from zeroparty.domain.csv_cells import csv_cell
+from zeroparty.domain.experience.export_columns import ExportRow, answer_ids, columns, row_values
 from zeroparty.domain.experience.funnel import EventKind, Stats, funnel_stats
 from zeroparty.errors import FieldError, InvalidInput, NotFound
 from zeroparty.services.analytics_ports import AnalyticsReader, Window

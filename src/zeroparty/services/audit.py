@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from zeroparty.domain.experience.export_columns import csv_cell
+from zeroparty.domain.csv_cells import csv_cell
 from zeroparty.errors import FieldError, InvalidInput
 from zeroparty.services.clock import utcnow
 

@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.definitions import sample, sample_data
+from zeroparty.domain.csv_cells import csv_cell
 from zeroparty.domain.experience.export_columns import (
     RESPONSE_COLUMNS,
     ExportRow,
     answer_ids,
     columns,
-    csv_cell,
     row_values,
 )
 from zeroparty.domain.experience.model import Experience

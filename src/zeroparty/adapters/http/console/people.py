@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor, WorkspaceServices
 from zeroparty.adapters.http.console.shell import NO_STORE, ConsoleRoute, posted_form, render
+from zeroparty.domain.csv_cells import csv_cell
 from zeroparty.domain.emails import normalize_email
-from zeroparty.domain.experience.export_columns import csv_cell
 from zeroparty.domain.roles import Role
 from zeroparty.errors import InvalidInput
 from zeroparty.services.erasure import Lookup
