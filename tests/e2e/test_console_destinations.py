@@ -109,3 +109,18 @@ def test_a_dead_letter_shows_brazes_reason_and_replays(stack: Stack, page: Page)
     expect(history).to_contain_text("dead")
     expect(history).to_contain_text("Valid data must be provided")
     assert violations_at_widths(page) == {}
+
+
+def test_the_delivery_counters_keep_up_while_the_page_is_open(stack: Stack, page: Page) -> None:
+    who = people(stack)
+    page.set_viewport_size(LAPTOP)
+    _sign_in(page, stack, who.viewer)
+    page.get_by_role("link", name="Deliveries").click()
+    captured = page.locator("#live-counters dt:text-is('Captured') + dd")
+    expect(captured).to_have_text("0")
+    expect(page.get_by_text("kept up to date while this page is open")).to_be_visible()
+    answers = {"skin_type": "oily", "skin_goals": ["breakouts"], "routine_length": "none"}
+    body = {"answers": answers, "inputs": {"email": "eve@example.com", "first_name": "Eve"}}
+    httpx.post(f"{stack.base}/api/v1/experiences/skin-quiz/responses", json=body).raise_for_status()
+    expect(captured).to_have_text("1", timeout=15_000)  # no reload: the page fetched its figures again
+    expect(page.locator("#live-counters dt:text-is('Delivered') + dd")).to_have_text("1", timeout=15_000)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from zeroparty.domain.array_limit import array_limit_problems
+from zeroparty.domain.consent_groups import subscription_keys
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.experience.model import Experience
 from zeroparty.domain.synthetic import SyntheticSend, synthetic_send
@@ -171,6 +172,15 @@ class DestinationsService:
         done = self._store.remove(name, force=force)
         self._record(actor, "destination.remove", name, {"force": force})
         return done
+
+    def consent_keys(self) -> dict[str, list[str]]:
+        """Each subscription group key the workspace's experiences' consent boxes name, with the
+        experiences (slugs) that ask for it, in the order first asked."""
+        used: dict[str, list[str]] = {}
+        for d in self._definitions():
+            for key in subscription_keys(d.definition):
+                used.setdefault(key, []).append(d.slug)
+        return used
 
     def array_limit_problems(self, name: str, limit: int) -> list[str]:
         """Why `name`'s array_limit cannot go down to `limit`: a published experience could send

@@ -13,6 +13,7 @@ from zeroparty.adapters.http.console import (
     account,
     audit,
     deliveries,
+    destination_groups,
     destinations,
     entry,
     experiences,
@@ -39,7 +40,8 @@ def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -
     app.include_router(entry.router(console.gate))
     app.include_router(overview.router(console.gate, console.overview, console.clock))
     app.include_router(destinations.router(console.gate, console.services_for))
-    app.include_router(deliveries.router(console.gate, console.services_for))
+    app.include_router(destination_groups.router(console.gate, console.services_for))
+    app.include_router(deliveries.router(console.gate, console.services_for, console.overview, console.clock))
 
     # ANCHOR EXPERIENCES
     app.include_router(experiences.router(console.gate, console.services_for))

@@ -1,9 +1,13 @@
-"""Deliveries in the console: each destination's figures (waiting, in flight, delivered, dead, paused
-and why, latency, data points sent, saved and budgeted) and the dead letters with Braze's reason,
-replayed one by one or all at once."""
+"""Deliveries in the console: the workspace's counters (captured, waiting, in flight, delivered,
+dead, paused), each destination's figures (latency, data points sent, saved and budgeted, paused and
+why), the dead letters with Braze's reason, replayed one by one or all at once, and the latest
+attempts with Braze's answers. The counters and figures refresh themselves while the page is open
+(static/console-live.js); without scripts a reload does it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -16,6 +20,8 @@ from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, ren
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.domain.roles import Role
 from zeroparty.errors import InvalidInput
+from zeroparty.services.console_reads import WorkspaceOverview
+from zeroparty.services.deliveries import DestinationStats
 
 LIST = "/admin/w/{ws}/deliveries"
 REPLAY = "/admin/w/{ws}/deliveries/replay"
@@ -24,7 +30,20 @@ RECENT_SHOWN = 50
 DEAD_SHOWN = 200  # the newest dead letters listed; a replay of all takes every one
 
 
-def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
+def totals(stats: list[DestinationStats]) -> dict[str, int]:
+    """The workspace's items in each state, over its destinations."""
+    return {
+        "pending": sum(s.pending for s in stats),
+        "in_flight": sum(s.in_flight for s in stats),
+        "delivered": sum(s.delivered for s in stats),
+        "dead": sum(s.dead for s in stats),
+        "paused": sum(1 for s in stats if s.paused_reason),
+    }
+
+
+def router(
+    gate: ConsoleGate, services_for: ServicesFor, overview: WorkspaceOverview, clock: Callable[[], datetime]
+) -> APIRouter:
     admin = APIRouter(include_in_schema=False, route_class=ConsoleRoute)
 
     @admin.get(LIST, name="console_deliveries")
@@ -35,9 +54,13 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
         stats = await run_in_threadpool(svc.stats)
         dead = await run_in_threadpool(svc.dead)
         recent = await run_in_threadpool(svc.recent, RECENT_SHOWN)
+        summary = await run_in_threadpool(overview.summary, member.workspace_id, clock())
         done = request.query_params.get("replayed")
         context = {
             "section": "deliveries",
+            "summary": summary,
+            "now": clock(),
+            "totals": totals(stats),
             "stats": stats,
             "dead": dead[:DEAD_SHOWN],
             "dead_total": len(dead),
