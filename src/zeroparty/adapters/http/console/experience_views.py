@@ -69,6 +69,12 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
+def _step(n: int, before: int) -> str:
+    """A funnel step's share of the one before; none when it has more (responses sent to the JSON
+    API start without a page load, so starts can outnumber loads)."""
+    return _share(n, before) if n <= before else "–"
+
+
 def _chart(key: str, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, int, tuple[str, ...]]]) -> Chart:
     top = max((value for _l, value, _c in rows), default=0)
     bars = [
@@ -99,7 +105,7 @@ def chart_rows(funnel: Funnel, days: Sequence[DayCount]) -> list[Chart]:
             "Funnel",
             ("Count", "Of previous"),
             [
-                (name, n, (f"{n:,}", "" if i == 0 else _share(n, stages[i - 1][1])))
+                (name, n, (f"{n:,}", _step(n, stages[i - 1][1]) if i else ""))
                 for i, (name, n) in enumerate(stages)
             ],
         ),
