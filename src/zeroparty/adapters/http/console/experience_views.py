@@ -104,10 +104,7 @@ def chart_rows(funnel: Funnel, days: Sequence[DayCount]) -> list[Chart]:
             "funnel",
             "Funnel",
             ("Count", "Of previous"),
-            [
-                (name, n, (f"{n:,}", _step(n, stages[i - 1][1]) if i else ""))
-                for i, (name, n) in enumerate(stages)
-            ],
+            [(name, n, (f"{n:,}", _step(n, stages[i - 1][1]) if i else "")) for i, (name, n) in enumerate(stages)],
         ),
         _chart(
             "dropoff",
