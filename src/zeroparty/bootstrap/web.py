@@ -54,15 +54,13 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
         setup=DestinationSetup(destinations, destination_calls()),
         audit=audit_service(rt.engine),
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
-        # ANCHOR EXPERIENCES
         publishing=publishing_service(rt.engine, workspace_id),
         analytics=analytics_service(rt.engine, workspace_id),
         variants=variant_admin(rt.engine, workspace_id),
         people=person_reads(rt.engine, workspace_id),
         erasure=erasure_service(rt, workspace_id),
-        mapping=attribute_mapping_service(rt, workspace_id),  # ANCHOR MAPPING
-        calls=destination_calls(),  # ANCHOR MAPPING: the test send
-        # ANCHOR USERS
+        mapping=attribute_mapping_service(rt, workspace_id),
+        calls=destination_calls(),
         accounts=account_service(rt.engine),
         tokens=operator_token_service(rt.engine, workspace_id),
     )

@@ -17,8 +17,11 @@ from zeroparty.adapters.http.console import (
     destinations,
     entry,
     experiences,
+    mapping,
     members,
     overview,
+    people,
+    testsend,
     tokens,
 )
 from zeroparty.adapters.http.console.gate import ConsoleGate
@@ -37,26 +40,17 @@ class ConsoleContext:
 
 def install(app: FastAPI, console: ConsoleContext, templates: Jinja2Templates) -> None:
     install_templates(templates)
-    app.include_router(entry.router(console.gate))
-    app.include_router(overview.router(console.gate, console.overview, console.clock))
-    app.include_router(destinations.router(console.gate, console.services_for))
-    app.include_router(destination_groups.router(console.gate, console.services_for))
-    app.include_router(deliveries.router(console.gate, console.services_for, console.overview, console.clock))
-
-    # ANCHOR EXPERIENCES
-    app.include_router(experiences.router(console.gate, console.services_for))
-
-    from zeroparty.adapters.http.console import people  # PEOPLE
-
-    app.include_router(people.router(console.gate, console.services_for))
-
-    from zeroparty.adapters.http.console import mapping, testsend  # ANCHOR MAPPING
-
-    app.include_router(mapping.router(console.gate, console.services_for))  # ANCHOR MAPPING
-    app.include_router(testsend.router(console.gate, console.services_for))  # ANCHOR MAPPING
-
-    # ANCHOR USERS
-    app.include_router(members.router(console.gate, console.services_for))
-    app.include_router(tokens.router(console.gate, console.services_for))
-    app.include_router(audit.router(console.gate, console.services_for))
-    app.include_router(account.router(console.gate))
+    gate, services_for = console.gate, console.services_for
+    app.include_router(entry.router(gate))
+    app.include_router(overview.router(gate, console.overview, console.clock))
+    app.include_router(experiences.router(gate, services_for))
+    app.include_router(destinations.router(gate, services_for))
+    app.include_router(destination_groups.router(gate, services_for))
+    app.include_router(mapping.router(gate, services_for))
+    app.include_router(testsend.router(gate, services_for))
+    app.include_router(deliveries.router(gate, services_for, console.overview, console.clock))
+    app.include_router(people.router(gate, services_for))
+    app.include_router(members.router(gate, services_for))
+    app.include_router(tokens.router(gate, services_for))
+    app.include_router(audit.router(gate, services_for))
+    app.include_router(account.router(gate))

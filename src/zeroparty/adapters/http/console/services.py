@@ -27,7 +27,6 @@ class WorkspaceServices:
     audit: AuditService
     deliveries: DeliveriesService
 
-    # ANCHOR EXPERIENCES
     publishing: PublishingService
     analytics: AnalyticsService
     variants: VariantAdmin
@@ -35,10 +34,9 @@ class WorkspaceServices:
     people: PersonReads
     erasure: ErasureService
 
-    mapping: AttributeMappingService  # ANCHOR MAPPING
-    calls: DestinationCalls  # ANCHOR MAPPING: the test send
+    mapping: AttributeMappingService
+    calls: DestinationCalls  # the test send's Braze calls
 
-    # ANCHOR USERS
     accounts: AccountService
     tokens: OperatorTokenService
 
