@@ -30,7 +30,7 @@ from zeroparty.domain.accounts import (
 from zeroparty.domain.emails import InvalidEmail
 from zeroparty.domain.login_limits import LoginLimiter, client_key
 from zeroparty.domain.roles import ROLE_PROBLEM, Role, parse_role
-from zeroparty.errors import Conflict, FieldError, Gone, InvalidInput, NotFound
+from zeroparty.errors import Conflict, FieldError, Forbidden, Gone, InvalidInput, NotFound
 from zeroparty.services.account_ports import Accounts, PasswordHasher, StoredUser
 from zeroparty.services.audit import AuditService
 from zeroparty.services.clock import utcnow
@@ -232,6 +232,19 @@ class AccountService:
         self._store.add_reset(reset_digest(token), user.view.id, now, now + RESET_LIFETIME)
         self._audit.record(None, actor, "user.reset_link", user.view.email, {})
         return token
+
+    def issue_reset_by(self, email: str, by_user_id: int, actor: str) -> str:
+        """`issue_reset` for a console user: a reset link takes over the whole account, so it is
+        given only for someone every one of whose workspaces `by_user_id` owns (Forbidden naming
+        `email` otherwise; on the server, `zeroparty users reset-link` can still issue one)."""
+        target = self._user(email)
+        owned = {m.workspace.id for m in self._store.memberships(by_user_id) if m.role is Role.OWNER}
+        theirs = {m.workspace.id for m in self._store.memberships(target.view.id)}
+        if not theirs <= owned:
+            raise Forbidden(
+                FieldError("email", "they also belong to a workspace you do not own: an owner of each of them can")
+            )
+        return self.issue_reset(email, actor)
 
     def reset_password(self, token: str, new_password: str) -> UserView:
         """Set a new password through a reset link: once, within its lifetime; every session of the

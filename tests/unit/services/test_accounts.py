@@ -20,7 +20,7 @@ from zeroparty.domain.login_limits import LoginLimiter, LoginPolicy
 from zeroparty.domain.operator_tokens import Session
 from zeroparty.domain.roles import Role
 from zeroparty.domain.workspaces import Workspace
-from zeroparty.errors import Conflict, Gone, InvalidInput, NotFound
+from zeroparty.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from zeroparty.services.accounts import AccountService
 from zeroparty.services.audit import AuditService
 
@@ -286,3 +286,17 @@ def test_changing_ones_password_needs_the_current_one_and_ends_every_session(rig
     assert asyncio.run(rig.service.sign_in("ada@example.com", PASSWORD, "10.0.0.2")).user is None
     [entry] = rig.log.entries(None, 10)
     assert (entry.actor, entry.action, entry.target) == ("ada@example.com", "user.password_change", "ada@example.com")
+
+
+def test_an_owner_gives_a_reset_link_only_to_someone_all_of_whose_workspaces_they_own(rig: Rig) -> None:
+    rig.store.add_workspace(Workspace(2, "brand", "Brand", T0))
+    _owner(rig)  # ada owns the default workspace only
+    rig.service.create_user("bo@example.com", PASSWORD, WS, "editor", "cli")
+    rig.service.create_user("cy@example.com", PASSWORD, WS, "viewer", "cli")
+    rig.service.add_member("cy@example.com", 2, "owner", "cli")  # cy also owns another brand
+    ada = rig.store.user_by_email("ada@example.com")
+    assert ada is not None
+    assert rig.service.issue_reset_by("bo@example.com", ada.view.id, "ada@example.com").startswith("zpr_")
+    with pytest.raises(Forbidden) as refused:
+        rig.service.issue_reset_by("cy@example.com", ada.view.id, "ada@example.com")
+    assert refused.value.errors[0].field == "email"

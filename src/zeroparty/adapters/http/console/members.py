@@ -16,7 +16,7 @@ from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor, WorkspaceServices
 from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.domain.roles import Role
-from zeroparty.errors import Conflict, FieldError, InvalidInput
+from zeroparty.errors import Conflict, FieldError, Forbidden, InvalidInput
 
 LIST = "/admin/w/{ws}/members"
 ROLE = "/admin/w/{ws}/members/role"
@@ -59,10 +59,6 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     async def posted(request: Request, ws: str) -> tuple[Member, WorkspaceServices, dict[str, str]]:
         member, fields = await posted_form(gate, request, ws, Role.OWNER)
         return member, services_for(member.workspace_id), fields
-
-    async def is_member(svc: WorkspaceServices, workspace_id: int, email: str) -> bool:
-        members = await run_in_threadpool(svc.accounts.members, workspace_id)
-        return any(user.email == email.strip().lower() for user, _ in members)
 
     @admin.get(LIST, name="console_members")
     @needs("GET", LIST, Role.OWNER)
@@ -111,13 +107,23 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
     async def reset_link(request: Request, ws: str) -> Response:
         member, svc, fields = await posted(request, ws)
         email = fields.get("email", "")
-        # Only for a member of this workspace: an owner here cannot reset a stranger's password.
-        if not await is_member(svc, member.workspace_id, email):
-            return await page(request, member, status=422, problem="That email is not a member of this workspace.")
-        token = await run_in_threadpool(svc.accounts.issue_reset, email, member.actor)
+        status, token, problem = await run_in_threadpool(_reset_link, svc, member, email)
+        if token is None:
+            return await page(request, member, status=status, problem=problem)
         return await page(request, member, link=_reset_url(request, token), link_for=email.strip().lower())
 
     return admin
+
+
+def _reset_link(svc: WorkspaceServices, member: Member, email: str) -> tuple[int, str | None, str]:
+    """A reset link for a member of this workspace (an owner here cannot reset a stranger's
+    password), who belongs to no workspace the acting owner does not own: (status, token, problem)."""
+    if not any(user.email == email.strip().lower() for user, _ in svc.accounts.members(member.workspace_id)):
+        return 422, None, "That email is not a member of this workspace."
+    try:
+        return 200, svc.accounts.issue_reset_by(email, member.visitor.user.id, member.actor), ""
+    except Forbidden as exc:
+        return 403, None, _sentence(exc.errors[0].message)
 
 
 def _add(svc: WorkspaceServices, member: Member, email: str, role: str) -> str | None:
