@@ -191,3 +191,18 @@ def test_a_braze_key_shows_on_no_page_and_in_no_log_line(
     assert all(r.status_code == 200 for r in seen), [(r.url, r.status_code) for r in seen if r.status_code != 200]
     assert not [str(r.url) for r in seen if SANDBOX_KEY in r.text]
     assert SANDBOX_KEY not in caplog.text
+
+
+def test_behind_https_the_session_cookie_is_secure_and_host_only(stack: Stack, who: People) -> None:
+    https = {"X-Forwarded-Proto": "https"}  # from a trusted proxy (the stack trusts loopback)
+    with httpx.Client(base_url=stack.base, follow_redirects=False, headers=https) as c:
+        form = c.get("/admin/login")
+        assert "secure" in form.headers["set-cookie"].lower()  # the login form's CSRF cookie too
+        data = {"email": who.viewer, "password": PASSWORD, "csrf_token": csrf_of(form)}
+        # A Secure cookie is not sent back over this test's plain http: send it as the browser would.
+        sent_back = {"Cookie": f"zp_login_csrf={csrf_of(form)}"}
+        r = c.post("/admin/login", data=data, headers=sent_back)
+        assert r.status_code == 303, r.text
+        cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and "zp_console" in v).lower()
+    assert cookie.startswith("__host-zp_console=") and "secure" in cookie and "path=/" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "domain=" not in cookie
