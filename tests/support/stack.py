@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from tests.support.definitions import ROOT, sample
 from tests.support.server import serve
 from zeroparty.adapters.db.schema import answers, outbox, responses
+from zeroparty.adapters.passwords import Argon2Passwords
 from zeroparty.bootstrap import Runtime, build_web_app, open_runtime
 from zeroparty.config import Settings
 from zeroparty.delivery.engine import EngineSettings
@@ -100,7 +101,13 @@ def running_stack(
     rt = open_runtime(settings_for(data_dir, busy_timeout_ms, body_timeout_s))
     rt.experiences.publish(sample(), datetime.now(UTC))
     sandbox_config = SandboxConfig.single_key(SANDBOX_KEY) if sandbox else None
-    app = build_web_app(rt, worker=worker, sandbox=sandbox_config, engine_settings=engine_settings)
+    app = build_web_app(
+        rt,
+        worker=worker,
+        sandbox=sandbox_config,
+        engine_settings=engine_settings,
+        password_hasher=Argon2Passwords.for_tests(),  # the suite signs in often; production's cost is tested alone
+    )
     with serve(app) as base:
         stack = Stack(base, rt, data_dir, rt.tokens.create("tests", datetime.now(UTC)), app)
         if destination:

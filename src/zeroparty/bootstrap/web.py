@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from zeroparty.adapters.http.console.services import WorkspaceServices
     from zeroparty.delivery.engine import EngineSettings
     from zeroparty.sandbox import SandboxConfig
+    from zeroparty.services.account_ports import PasswordHasher
 
 
 def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
@@ -66,12 +67,12 @@ def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
     )
 
 
-def console_context(rt: Runtime) -> ConsoleContext:
+def console_context(rt: Runtime, hasher: PasswordHasher | None = None) -> ConsoleContext:
     from zeroparty.adapters.db.console_reads import SqlWorkspaceOverview
     from zeroparty.adapters.http.console.context import ConsoleContext
     from zeroparty.adapters.http.console.gate import ConsoleGate
 
-    gate = ConsoleGate(account_service(rt.engine), rt.session_secret)
+    gate = ConsoleGate(account_service(rt.engine, hasher=hasher), rt.session_secret)
     return ConsoleContext(
         gate, SqlWorkspaceOverview(rt.engine), lambda ws: console_services(rt, ws), lambda: datetime.now(UTC)
     )
@@ -84,8 +85,10 @@ def build_web_app(
     sandbox: SandboxConfig | None,
     transport: httpx.AsyncBaseTransport | None = None,
     engine_settings: EngineSettings | None = None,
+    password_hasher: PasswordHasher | None = None,
 ) -> ASGIApp:
-    """The whole server as one ASGI app; with `worker`, delivery runs inside it."""
+    """The whole server as one ASGI app; with `worker`, delivery runs inside it. Tests hand in a
+    cheaper `password_hasher` (Argon2id's defaults take a tenth of a second a sign-in)."""
     from prometheus_client import CollectorRegistry
 
     from zeroparty.adapters.db.analytics import SqlAnalytics
@@ -152,7 +155,12 @@ def build_web_app(
         mounts[SANDBOX_PREFIX] = create_sandbox_app(sandbox_db, sandbox)
         own_limits[SANDBOX_PREFIX] = sandbox.max_body_bytes  # it answers Braze's own 413
     app = create_app(
-        ctx, registry, lifespan=lifespan, mounts=mounts, readiness=ReadinessProbe(ready), console=console_context(rt)
+        ctx,
+        registry,
+        lifespan=lifespan,
+        mounts=mounts,
+        readiness=ReadinessProbe(ready),
+        console=console_context(rt, password_hasher),
     )
     return at_the_edge(app, rt.settings, own_limits)
 
