@@ -310,6 +310,9 @@ def test_acknowledged_responses_survive_killed_workers_under_faults(kind: str, t
                 interval=0.25,
             )
             drained_s = time.monotonic() - drain_start
+            # A worker restarted late in the faults phase may still be starting on a busy machine: a
+            # stop asked before it runs is not the clean stop this checks.
+            wait_for(lambda: [c.owner(p) for p in c.workers], all, timeout=60, interval=0.1)
             for proc in c.workers:
                 proc.send_signal(signal.SIGTERM)
             exit_codes = [proc.wait(timeout=20) for proc in c.workers]
