@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from zeroparty.services.destination_backfill import BackfillService
     from zeroparty.services.destination_forget import ForgetService
     from zeroparty.services.destination_probe import DestinationCalls
+    from zeroparty.services.destination_setup import DestinationSetup
     from zeroparty.services.destination_types import DestinationView, StoredDefinition
     from zeroparty.services.destinations import DestinationsService
     from zeroparty.services.erasure import ErasureService
@@ -205,6 +206,13 @@ def destinations_service(rt: Runtime, workspace_id: int | None = None) -> Destin
         audit=audit_service(rt.engine),
         workspace_id=ws,
     )
+
+
+def destination_setup(rt: Runtime, workspace_id: int | None = None) -> DestinationSetup:
+    """Connecting Braze and changing a destination, its key checked with Braze first."""
+    from zeroparty.services.destination_setup import DestinationSetup
+
+    return DestinationSetup(destinations_service(rt, workspace_id), destination_calls())
 
 
 def braze_client() -> BrazeClient:

@@ -21,7 +21,7 @@ from zeroparty.bootstrap import (
     build_worker,
     deliveries_service,
     destination_calls,
-    destinations_service,
+    destination_setup,
     erasure_service,
     operator_token_service,
     person_reads,
@@ -47,12 +47,11 @@ if TYPE_CHECKING:
 def console_services(rt: Runtime, workspace_id: int) -> WorkspaceServices:
     """What the console's pages of one workspace work with."""
     from zeroparty.adapters.http.console.services import WorkspaceServices
-    from zeroparty.services.destination_setup import DestinationSetup
 
-    destinations = destinations_service(rt, workspace_id)
+    setup = destination_setup(rt, workspace_id)
     return WorkspaceServices(
-        destinations=destinations,
-        setup=DestinationSetup(destinations, destination_calls()),
+        destinations=setup.destinations,
+        setup=setup,
         audit=audit_service(rt.engine),
         deliveries=deliveries_service(rt.engine, workspace_id, rt.outbox),
         publishing=publishing_service(rt.engine, workspace_id),

@@ -14,15 +14,15 @@ from zeroparty.cli.actor import cli_actor
 from zeroparty.cli.app import destinations_cli
 from zeroparty.cli.common import err, fail, iso, out, plain, print_json, runtime, settings
 from zeroparty.cli.consents import warn_unmapped
-from zeroparty.cli.destination_keys import read_key, verified
+from zeroparty.cli.destination_keys import fail_invalid_key, read_key, say_checked
 from zeroparty.cli.records import Field, say, show
 from zeroparty.cli.workspace_scope import store_in_workspace
 from zeroparty.domain.braze_instances import resolve_endpoint
-from zeroparty.domain.verify import needed_permissions
 from zeroparty.errors import InvalidInput
 
 if TYPE_CHECKING:
     from zeroparty.domain.destination_settings import DestinationSettings
+    from zeroparty.services.destination_setup import Changed, DestinationSetup
     from zeroparty.services.destination_types import BrazeConnection, DestinationView
     from zeroparty.services.destinations import DestinationsService
 
@@ -43,9 +43,14 @@ BATCH_LIMITS_HELP = "combined: 75 objects per request in all; per_array: 75 attr
 def destinations(create: bool = True) -> DestinationsService:
     """The destinations of the store in the configured data dir (there must be one and a key
     already, without `create`)."""
-    from zeroparty.bootstrap import destinations_service
+    return setup(create).destinations
 
-    return destinations_service(runtime(settings(), create=create))
+
+def setup(create: bool = True) -> DestinationSetup:
+    """Connecting and changing destinations, their keys checked with Braze (services/destination_setup.py)."""
+    from zeroparty.bootstrap import destination_setup
+
+    return destination_setup(runtime(settings(), create=create))
 
 
 def _fail_invalid(exc: InvalidInput) -> NoReturn:
@@ -104,17 +109,17 @@ def add_braze(
     _valid_name(name)
     limits = _batch_limits(batch_limits)
     key = read_key()
-    service = destinations()
-    if service.find(name) is not None:
+    connect = setup()
+    if connect.destinations.find(name) is not None:
         fail(f"name: a destination named '{name}' already exists")
     from zeroparty.domain.destination_settings import DestinationSettings
 
     wanted = DestinationSettings.model_validate({"batch_limits": limits})
-    verified(url, key, no_verify, needed_permissions(wanted))
     try:
-        service.add_braze(name, url, key, wanted, actor=cli_actor())
+        done = connect.add_braze(name, url, key, wanted, verify=not no_verify, actor=cli_actor())
     except InvalidInput as exc:
-        fail(str(exc))
+        fail_invalid_key(exc)
+    say_checked(done.check, done.asked)
     out.print(plain(f"Added Braze destination '{name}' → {url}"))
     out.print(
         plain(f"Batch limits: {limits} ({_limits_said(limits)}); change with `destinations set {name} batch_limits=…`"),
@@ -210,13 +215,16 @@ def update_key(
     """Replace a destination's key, checked with Braze first; a paused destination resumes.
 
     The key comes from ZEROPARTY_BRAZE_API_KEY or a hidden prompt."""
-    service = destinations(create=False)
-    dest = connection(service, name)
+    connect = setup(create=False)
+    connection(connect.destinations, name)  # an unknown name fails before the key is asked for
     key = read_key()
-    verified(dest.endpoint, key, no_verify, needed_permissions(dest.settings))
-    was_paused = service.update_key(name, key, actor=cli_actor())
+    try:
+        done = connect.replace_key(name, key, verify=not no_verify, actor=cli_actor())
+    except InvalidInput as exc:
+        fail_invalid_key(exc)
+    say_checked(done.check, done.asked)
     out.print(plain(f"Replaced the key of '{name}'."), highlight=False)
-    _say_resumed(name, was_paused)
+    _say_resumed(name, done.resumed)
 
 
 @destinations_cli.command("remove")
@@ -265,56 +273,42 @@ def set_settings(
     permission (identify_emails=true: users.identify) is saved once the stored key has it."""
     from zeroparty.domain.destination_config import change_settings, summary
 
-    service = destinations(create=False)
+    connect = setup(create=False)
     try:
-        current = service.settings(name)
+        current = connect.destinations.settings(name)
     except InvalidInput as exc:
         fail(str(exc))
     try:
         wanted = change_settings(current, assignments)
     except InvalidInput as exc:
         _fail_invalid(exc)
-    dest = connection(service, name) if wanted.endpoint is not None else None
+    dest = connection(connect.destinations, name) if wanted.endpoint is not None else None
     endpoint = wanted.endpoint if dest is not None and wanted.endpoint != dest.endpoint else None
     if wanted.settings == current and endpoint is None:
         out.print(plain(f"'{name}' is unchanged: {summary(current)}"), highlight=False)
         return
-    if wanted.settings.array_limit < current.array_limit:
-        _check_published_arrays(service, name, wanted.settings.array_limit)
-    _check_changed_key(service, name, current, wanted.settings, endpoint, no_verify)
-    resumed = service.set_settings(name, wanted.settings, endpoint=endpoint, actor=cli_actor())
+    done = _changed(connect, name, wanted.settings, endpoint, no_verify)
     moved = f" → {endpoint}" if endpoint is not None else ""
     out.print(plain(f"Updated '{name}'{moved}: {summary(wanted.settings)}"), highlight=False)
-    _say_resumed(name, resumed)
+    _say_resumed(name, done.resumed)
 
 
-def _check_published_arrays(service: DestinationsService, name: str, limit: int) -> None:
-    """A lower array_limit is refused while a published experience could send more values than
-    it keeps: Braze would drop picks the record says it holds."""
-    problems = service.array_limit_problems(name, limit)
-    if problems:
-        for problem in problems:
-            err.print(plain(f"error: array_limit: {problem}"), highlight=False)
-        raise typer.Exit(1)
+def _changed(
+    connect: DestinationSetup, name: str, wanted: DestinationSettings, endpoint: str | None, no_verify: bool
+) -> Changed:
+    """Save `wanted` (and `endpoint`) once they can work: a lower array_limit must keep every
+    published experience's picks, the stored key must work at a new endpoint and have any
+    permission the settings add; exit 1 naming what cannot, nothing saved."""
+    from zeroparty.services.destination_setup import KeyRefused
 
-
-def _check_changed_key(
-    service: DestinationsService,
-    name: str,
-    before: DestinationSettings,
-    after: DestinationSettings,
-    endpoint: str | None,
-    no_verify: bool,
-) -> None:
-    """The stored key must work where the destination is going (a key belongs to one instance), and
-    have any permission the new settings add; exit 1 otherwise, nothing saved."""
-    from zeroparty.services.destinations import permissions_for_change
-
-    needs = permissions_for_change(before, after, moving=endpoint is not None)
-    if not needs:
-        return
-    dest = connection(service, name)
-    verified(endpoint or dest.endpoint, dest.api_key, no_verify, needs)
+    try:
+        done = connect.change_settings(name, wanted, endpoint, verify=not no_verify, actor=cli_actor())
+    except KeyRefused as exc:
+        fail_invalid_key(exc)
+    except InvalidInput as exc:
+        _fail_invalid(exc)
+    say_checked(done.check, done.asked)
+    return done
 
 
 def _say_resumed(name: str, reason: str | None) -> None:
@@ -354,19 +348,23 @@ def apply(
         wanted = destination_file(_load_file(file))
     except InvalidInput as exc:
         _fail_invalid(exc)
-    service = destinations()
-    existing = service.find(wanted.name)
+    connect = setup()
+    existing = connect.destinations.find(wanted.name)
     if existing is None:
         key = read_key()
-        verified(wanted.endpoint, key, no_verify, needed_permissions(wanted.settings))
-        service.add_braze(wanted.name, wanted.endpoint, key, wanted.settings, actor=cli_actor())
+        try:
+            added = connect.add_braze(
+                wanted.name, wanted.endpoint, key, wanted.settings, verify=not no_verify, actor=cli_actor()
+            )
+        except InvalidInput as exc:
+            fail_invalid_key(exc)
+        say_checked(added.check, added.asked)
         out.print(plain(f"Created '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
         return
     if existing.endpoint == wanted.endpoint and existing.settings == wanted.settings:
         out.print(plain(f"'{wanted.name}' is unchanged"), highlight=False)
         return
     endpoint = wanted.endpoint if existing.endpoint != wanted.endpoint else None
-    _check_changed_key(service, wanted.name, existing.settings, wanted.settings, endpoint, no_verify)
-    resumed = service.set_settings(wanted.name, wanted.settings, endpoint=endpoint, actor=cli_actor())
+    done = _changed(connect, wanted.name, wanted.settings, endpoint, no_verify)
     out.print(plain(f"Updated '{wanted.name}' → {wanted.endpoint}: {summary(wanted.settings)}"), highlight=False)
-    _say_resumed(wanted.name, resumed)
+    _say_resumed(wanted.name, done.resumed)

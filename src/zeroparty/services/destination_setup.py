@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from zeroparty.domain.braze_instances import resolve_endpoint
 from zeroparty.domain.destination_settings import DestinationSettings
-from zeroparty.domain.verify import needed_permissions
+from zeroparty.domain.verify import Permission, needed_permissions
 from zeroparty.errors import Conflict, FieldError, InvalidInput
 from zeroparty.services.destination_probe import DestinationCalls, KeyCheck
 from zeroparty.services.destinations import DestinationsService, permissions_for_change
@@ -24,20 +24,34 @@ MAX_NAME = 100
 
 @dataclass(frozen=True)
 class Changed:
-    """A settings change saved: Braze's verdict when the stored key was checked, and the pause it
-    ended (a destination paused for a wrong endpoint resumes once moved)."""
+    """A key or settings change saved: the permissions the key was to be checked for (none: no
+    check was needed), Braze's verdict (None when not checked), and the pause it ended (a
+    destination paused for its key, or for a wrong endpoint, resumes)."""
 
+    asked: tuple[Permission, ...]
     check: KeyCheck | None
     resumed: str | None
 
 
 @dataclass(frozen=True)
 class Connected:
-    """What was saved, and Braze's verdict on the key (None when it was not checked)."""
+    """What was saved, the permissions the key was to be checked for, and Braze's verdict on it
+    (None when it was not checked)."""
 
     name: str
     endpoint: str
+    asked: tuple[Permission, ...]
     check: KeyCheck | None
+
+
+class KeyRefused(InvalidInput):
+    """Braze refused the key (or a permission it needs): nothing was saved. Names `api_key`; the
+    check says why and how long Braze took."""
+
+    def __init__(self, check: KeyCheck) -> None:
+        took = f" ({check.latency_ms:.0f} ms)" if check.latency_ms else ""
+        super().__init__(FieldError("api_key", f"{check.report.refusal}{took}; nothing was saved"), "key refused")
+        self.check = check
 
 
 def key_problem(api_key: str) -> str | None:
@@ -46,15 +60,17 @@ def key_problem(api_key: str) -> str | None:
     return None
 
 
-def _refused(check: KeyCheck) -> InvalidInput | None:
-    refusal = check.report.refusal
-    if refusal is None:
-        return None
-    return InvalidInput(FieldError("api_key", f"{refusal}; nothing was saved"), "the key was refused")
+def _checked(calls: DestinationCalls, endpoint: str, api_key: str, asked: tuple[Permission, ...]) -> KeyCheck:
+    """Braze's verdict on `api_key` for `asked`; KeyRefused when it refuses."""
+    check = calls.check_key(endpoint, api_key, asked)
+    if check.report.refusal is not None:
+        raise KeyRefused(check)
+    return check
 
 
 class DestinationSetup:
     def __init__(self, destinations: DestinationsService, calls: DestinationCalls) -> None:
+        self.destinations = destinations  # the CLI looks names up before asking for a key
         self._destinations = destinations
         self._calls = calls
 
@@ -84,26 +100,20 @@ class DestinationSetup:
             raise InvalidInput(problems)
         if self._destinations.find(name) is not None:
             raise Conflict(FieldError("name", f"a destination named {name!r} already exists"))
-        check = self._calls.check_key(url, api_key, needed_permissions(settings)) if verify else None
-        if check is not None and (refused := _refused(check)) is not None:
-            raise refused
+        asked = needed_permissions(settings)
+        check = _checked(self._calls, url, api_key, asked) if verify else None
         self._destinations.add_braze(name, url, api_key, settings, actor=actor)
-        return Connected(name, url, check)
+        return Connected(name, url, asked, check)
 
-    def replace_key(
-        self, name: str, api_key: str, *, verify: bool = True, actor: str | None = None
-    ) -> tuple[KeyCheck | None, str | None]:
-        """A new key for `name`, checked first; returns the check and what the store said (a paused
-        destination resumed, say)."""
+    def replace_key(self, name: str, api_key: str, *, verify: bool = True, actor: str | None = None) -> Changed:
+        """A new key for `name`, checked first for every permission its settings need."""
         api_key = api_key.strip()
         if problem := key_problem(api_key):
             raise InvalidInput(FieldError("api_key", problem))
         connection = self._destinations.connection(name)  # NotFound for an unknown name
-        wanted = needed_permissions(self._destinations.settings(name))
-        check = self._calls.check_key(connection.endpoint, api_key, wanted) if verify else None
-        if check is not None and (refused := _refused(check)) is not None:
-            raise refused
-        return check, self._destinations.update_key(name, api_key, actor=actor)
+        asked = needed_permissions(self._destinations.settings(name))
+        check = _checked(self._calls, connection.endpoint, api_key, asked) if verify else None
+        return Changed(asked, check, self._destinations.update_key(name, api_key, actor=actor))
 
     def change_settings(
         self,
@@ -124,11 +134,9 @@ class DestinationSetup:
             problems = self._destinations.array_limit_problems(name, wanted.array_limit)
             if problems:
                 raise InvalidInput([FieldError("array_limit", p) for p in problems])
-        needs = permissions_for_change(current, wanted, moving=moving)
+        asked = permissions_for_change(current, wanted, moving=moving)
         check = None
-        if needs and verify:
-            check = self._calls.check_key(endpoint if moving and endpoint else dest.endpoint, dest.api_key, needs)
-            if (refused := _refused(check)) is not None:
-                raise refused
+        if asked and verify:
+            check = _checked(self._calls, endpoint if moving and endpoint else dest.endpoint, dest.api_key, asked)
         resumed = self._destinations.set_settings(name, wanted, endpoint=endpoint if moving else None, actor=actor)
-        return Changed(check, resumed)
+        return Changed(asked, check, resumed)

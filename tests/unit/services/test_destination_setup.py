@@ -70,8 +70,8 @@ def test_without_verification_nothing_is_called() -> None:
 def test_a_new_key_is_checked_for_the_destination_it_replaces() -> None:
     braze = FakeBraze(GOOD)
     _, connect = setup(braze)
-    check, said = connect.replace_key("eu", "new-key-0123456789")
-    assert check is not None and check.report.refusal is None and said == "the key was refused"
+    done = connect.replace_key("eu", "new-key-0123456789")
+    assert done.check is not None and done.check.report.refusal is None and done.resumed == "the key was refused"
     with pytest.raises(NotFound):
         connect.replace_key("nowhere", "new-key-0123456789")
     with pytest.raises(InvalidInput) as bad:
