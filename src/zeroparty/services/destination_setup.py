@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zeroparty.domain.braze_instances import resolve_endpoint
+from zeroparty.domain.destination_config import change_settings
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.verify import Permission, needed_permissions
 from zeroparty.errors import Conflict, FieldError, InvalidInput
@@ -140,3 +141,9 @@ class DestinationSetup:
             check = _checked(self._calls, endpoint if moving and endpoint else dest.endpoint, dest.api_key, asked)
         resumed = self._destinations.set_settings(name, wanted, endpoint=endpoint if moving else None, actor=actor)
         return Changed(asked, check, resumed)
+
+    def assign(self, name: str, assignments: list[str], *, actor: str | None = None) -> Changed:
+        """`destinations set NAME key=value …` as a form posts it: the assignments applied to the
+        stored settings and saved through `change_settings` (InvalidInput naming each bad key)."""
+        wanted = change_settings(self._destinations.settings(name), assignments)
+        return self.change_settings(name, wanted.settings, actor=actor)

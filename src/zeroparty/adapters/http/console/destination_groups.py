@@ -16,7 +16,6 @@ from starlette.responses import RedirectResponse, Response
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor
 from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
-from zeroparty.domain.destination_config import change_settings
 from zeroparty.domain.destination_settings import DestinationSettings
 from zeroparty.domain.roles import Role
 from zeroparty.errors import FieldError, InvalidInput, NotFound
@@ -92,9 +91,7 @@ def router(gate: ConsoleGate, services_for: ServicesFor) -> APIRouter:
         member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         try:
-            current = await run_in_threadpool(svc.destinations.settings, name)
-            wanted = change_settings(current, assignments(fields))
-            await run_in_threadpool(partial(svc.setup.change_settings, actor=member.actor), name, wanted.settings)
+            await run_in_threadpool(partial(svc.setup.assign, actor=member.actor), name, assignments(fields))
         except InvalidInput as exc:
             if isinstance(exc, NotFound):
                 raise

@@ -174,9 +174,7 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         member, fields = await posted_form(gate, request, ws, Role.OWNER)
         svc = services_for(member.workspace_id)
         try:
-            current = await run_in_threadpool(svc.destinations.settings, name)
-            wanted = change_settings(current, assignments(fields))
-            await run_in_threadpool(partial(svc.setup.change_settings, actor=member.actor), name, wanted.settings)
+            await run_in_threadpool(partial(svc.setup.assign, actor=member.actor), name, assignments(fields))
         except InvalidInput as exc:
             values = {f.key: fields.get(f.key, "") for f in FIELDS}
             return await one(request, member, name, 422, errors=_by_field(exc), values=values)
