@@ -263,3 +263,20 @@ def test_serve_has_no_sandbox_unless_asked(tmp_path: Path) -> None:
     with running_stack(tmp_path, worker=False, sandbox=False) as s:
         assert httpx.get(s.base + "/braze-sandbox/_sandbox/stats", headers=SANDBOX_AUTH).status_code == 404
         assert not [p for _m, p, _g in _routes(s.app) if p.startswith("/braze-sandbox")]
+
+
+def test_a_token_lists_only_its_own_workspaces_experiences(stack: Stack) -> None:
+    from tests.support.console import second_workspace
+    from tests.support.definitions import sample
+    from zeroparty.adapters.db.experiences import SqlExperienceStore
+    from zeroparty.adapters.db.tokens import SqlTokens
+
+    other = second_workspace(stack, "listing-brand")
+    SqlExperienceStore(stack.rt.engine, workspace_id=other.id).publish(
+        sample().model_copy(update={"slug": "their-quiz"}), stack.now()
+    )
+    theirs = SqlTokens(stack.rt.engine, workspace_id=other.id).create("their-reader", stack.now())
+    mine = httpx.get(f"{stack.base}/api/v1/experiences", headers=stack.auth).json()
+    their = httpx.get(f"{stack.base}/api/v1/experiences", headers={"Authorization": f"Bearer {theirs}"}).json()
+    assert "skin-quiz" in [e["slug"] for e in mine] and "their-quiz" not in [e["slug"] for e in mine]
+    assert [e["slug"] for e in their] == ["their-quiz"]

@@ -5,7 +5,6 @@ adapter never imports them (an import contract says so)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -39,8 +38,8 @@ class OperatorSessions(Protocol):
 
 
 class PublishedListing(Protocol):
-    def list_published(self) -> Iterator[Published]:
-        """Every published experience (unpublished and closed ones left out), by slug."""
+    def published_in(self, workspace_id: int) -> list[Published]:
+        """A workspace's published experiences (unpublished and closed ones left out), by slug."""
         ...
 
     def list_listed(self) -> list[Published]:

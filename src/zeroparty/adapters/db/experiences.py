@@ -224,6 +224,11 @@ class SqlExperienceStore:
         """This workspace's published experiences (unpublished and closed ones left out), by slug."""
         yield from self._published_of(self.workspace_id)
 
+    def published_in(self, workspace_id: int) -> list[Published]:
+        """Workspace `workspace_id`'s published experiences, whichever this store acts in (the JSON
+        API lists the calling token's)."""
+        return list(self._published_of(workspace_id))
+
     def list_listed(self) -> list[Published]:
         """Every workspace's published experiences that opted in to the public index
         (`settings.listed`): the index is public, as their pages are."""

@@ -153,8 +153,9 @@ def router(ctx: AppContext) -> APIRouter:
         return status
 
     @api.get("/experiences", dependencies=operator_only, responses={401: {"description": "no operator token"}})
-    async def list_experiences() -> list[dict[str, Any]]:
-        found = await run_in_threadpool(lambda: list(ctx.experiences.list_published()))
+    async def list_experiences(token: TokenView = operator) -> list[dict[str, Any]]:
+        """The token's workspace's published experiences."""
+        found = await run_in_threadpool(ctx.experiences.published_in, token.workspace_id)
         return [{"slug": p.experience.slug, "title": p.experience.title, "version": p.version} for p in found]
 
     @api.get("/experience-schema")

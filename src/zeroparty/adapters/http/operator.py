@@ -15,8 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from zeroparty.adapters.http.access import SESSION_COOKIE, SESSION_MAX_AGE_S
 from zeroparty.adapters.http.context import AppContext
 from zeroparty.adapters.http.forms import parse_form
-from zeroparty.adapters.http.token_roles import token_with
-from zeroparty.domain.roles import Role
+from zeroparty.adapters.http.token_roles import instance_owner
 from zeroparty.errors import InvalidInput
 
 # Swagger UI's own files, shipped in a wheel, so /docs needs no CDN.
@@ -104,7 +103,7 @@ def router(ctx: AppContext, registry: CollectorRegistry, app: FastAPI) -> APIRou
         return app.openapi()
 
     # Instance-wide counts, not one workspace's: only an owner token (of any workspace) reads them.
-    @ops.get("/metrics", dependencies=[token_with(ctx, Role.OWNER)])
+    @ops.get("/metrics", dependencies=[instance_owner(ctx)])
     async def metrics() -> PlainTextResponse:
         text = await run_in_threadpool(generate_latest, registry)
         return PlainTextResponse(text.decode(), media_type=CONTENT_TYPE_LATEST)
