@@ -47,3 +47,18 @@ def test_token_and_workspace_changes_leave_audit_entries(tmp_path: Path) -> None
     assert run(tmp_path, "workspaces", "create", "acme").returncode == 0
     theirs = json.loads(run(tmp_path, "--workspace", "acme", "audit", "--json").stdout)
     assert [(e["action"], e["target"]) for e in theirs] == [("workspace.create", "acme")]
+
+
+def test_publishing_from_the_cli_leaves_audit_entries(tmp_path: Path) -> None:
+    from tests.support.definitions import ROOT
+
+    definition = str(ROOT / "examples" / "skin-quiz.yaml")
+    assert run(tmp_path, "experiences", "import", definition).returncode == 0
+    assert run(tmp_path, "experiences", "unpublish", "skin-quiz").returncode == 0
+    entries = _log(tmp_path)
+    assert [(e["action"], e["target"]) for e in entries] == [
+        ("experience.state", "skin-quiz"),
+        ("experience.publish", "skin-quiz"),
+    ]
+    assert entries[0]["detail"] == {"from": "published", "to": "unpublished"}
+    assert all(str(e["actor"]).startswith("cli") for e in entries)

@@ -405,6 +405,8 @@ def publishing_service(engine: Engine, workspace_id: int) -> PublishingService:
         lambda: [(d.name, d.settings) for d in destination_views(engine, workspace_id)],
         asset_service(engine, workspace_id),
         lambda: datetime.now(UTC),
+        audit=audit_service(engine),
+        workspace_id=workspace_id,
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from zeroparty.cli.app import experiences_cli
-from zeroparty.cli.common import err, fail, has_data, now, out, plain, print_json, runtime, settings, store
+from zeroparty.cli.common import err, fail, has_data, out, plain, print_json, runtime, settings, store
 from zeroparty.cli.consents import warn_unmapped
 from zeroparty.cli.records import Field, say, show
 from zeroparty.config import Settings
@@ -188,8 +188,11 @@ def import_(file: Path) -> None:
     destinations = _destinations(rt.engine, rt.workspace.id)
     _check_arrays(exp, _array_limit(destinations))
     _check_assets(exp, rt.assets)
+    from zeroparty.bootstrap import publishing_service
+    from zeroparty.cli.actor import cli_actor
+
     try:
-        result = rt.experiences.publish_if_changed(exp, now())
+        result = publishing_service(rt.engine, rt.workspace.id).publish(exp, actor=cli_actor())
     except InvalidInput as exc:  # its slug is another workspace's
         fail(str(exc))
     version = result.published.version
@@ -259,9 +262,12 @@ def _closes_at(definition: dict[str, Any]) -> str | None:
 
 
 def _set_state(slug: str, state: PublishState, message: str | None = None) -> PublishState:
+    from zeroparty.bootstrap import publishing_service
+    from zeroparty.cli.actor import cli_actor
+
     rt = runtime(settings(), create=False)
     try:
-        return rt.experiences.set_state(slug, state, message)
+        return publishing_service(rt.engine, rt.workspace.id).set_state(slug, state, message, actor=cli_actor())
     except NotFound as exc:
         fail(str(exc))
 

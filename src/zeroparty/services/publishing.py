@@ -26,6 +26,7 @@ from zeroparty.domain.forecast import Forecast, forecast
 from zeroparty.domain.untrusted import printable
 from zeroparty.errors import FieldError, NotFound
 from zeroparty.services.assets import AssetService
+from zeroparty.services.audit import AuditService, Detail
 from zeroparty.services.ports import Published
 
 Problems = list[tuple[str, str]]
@@ -244,11 +245,20 @@ class PublishingService:
         destinations: Destinations,
         assets: AssetService,
         clock: Callable[[], datetime],
+        audit: AuditService | None = None,
+        workspace_id: int | None = None,
     ) -> None:
         self._history = history
         self._destinations = destinations
         self._assets = assets
         self._clock = clock
+        self._audit = audit
+        self._workspace_id = workspace_id
+
+    def _record(self, actor: str | None, action: str, slug: str, detail: Detail) -> None:
+        """Log a change made on behalf of `actor` (None: nobody's, as a test's or the demo's)."""
+        if actor is not None and self._audit is not None:
+            self._audit.record(self._workspace_id, actor, action, slug, detail)
 
     def check(self, text: str, source: str = "definition") -> Checked:
         """Everything `experiences import` checks, each problem with its line in `text` when found."""
@@ -270,10 +280,13 @@ class PublishingService:
             lined.append(Problem(path, message, line))
         return lined
 
-    def publish(self, exp: Experience) -> Publication:
+    def publish(self, exp: Experience, *, actor: str | None = None) -> Publication:
         """A new version of `exp` unless it equals the current one; Conflict when the slug is another
         workspace's."""
-        return self._history.publish_if_changed(exp, self._clock())
+        done = self._history.publish_if_changed(exp, self._clock())
+        detail: Detail = {"version": done.published.version, "created": done.created}
+        self._record(actor, "experience.publish", exp.slug, detail)
+        return done
 
     def experiences(self) -> list[ExperienceSummary]:
         return self._history.summaries()
@@ -298,15 +311,22 @@ class PublishingService:
             raise NotFound(FieldError("version", f"'{slug}' has no version {wanted}"))
         return str(yaml.safe_dump(definition, sort_keys=False, allow_unicode=True))
 
-    def roll_back(self, slug: str, version: int) -> Publication:
+    def roll_back(self, slug: str, version: int, *, actor: str | None = None) -> Publication:
         """Publish version `version`'s definition again, as a new version."""
         definition = self._history.definition(slug, version)
         if definition is None:
             raise NotFound(FieldError("version", f"'{slug}' has no version {version}"))
-        return self.publish(Experience.model_validate(definition))
+        done = self.publish(Experience.model_validate(definition))
+        detail: Detail = {"to": version, "version": done.published.version, "created": done.created}
+        self._record(actor, "experience.rollback", slug, detail)
+        return done
 
-    def set_state(self, slug: str, state: PublishState, message: str | None = None) -> PublishState:
-        return self._history.set_state(slug, state, message)
+    def set_state(
+        self, slug: str, state: PublishState, message: str | None = None, *, actor: str | None = None
+    ) -> PublishState:
+        before = self._history.set_state(slug, state, message)
+        self._record(actor, "experience.state", slug, {"from": before, "to": state})
+        return before
 
 
 def _not_found(slug: str) -> NotFound:

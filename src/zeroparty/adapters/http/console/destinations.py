@@ -4,6 +4,7 @@ replaced or rotated), settings, and a paused destination resumed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -12,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
-from zeroparty.adapters.http.console.services import ServicesFor
+from zeroparty.adapters.http.console.services import ServicesFor, WorkspaceServices
 from zeroparty.adapters.http.console.settings_form import FIELDS, assignments, shown_values
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, posted_form, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, posted_form, render
 from zeroparty.domain.braze_instances import INSTANCES
 from zeroparty.domain.destination_config import change_settings
 from zeroparty.domain.destination_settings import DestinationSettings
@@ -29,6 +30,8 @@ SETTINGS = "/admin/w/{ws}/destinations/{name}/settings"
 RESUME = "/admin/w/{ws}/destinations/{name}/resume"
 PAUSE = "/admin/w/{ws}/destinations/{name}/pause"
 CUSTOM = "custom"
+# What an owner's form on a destination's page does, with the workspace's services, who acts and the form.
+Act = Callable[[WorkspaceServices, str, dict[str, str]], object]
 LABELS = {"api_key": "New REST API key", "reason": "Why pause", **{f.key: f.label for f in FIELDS}}
 
 
@@ -157,47 +160,56 @@ def _one_destination(admin: APIRouter, gate: ConsoleGate, services_for: Services
         path = request.url_for("console_destination", ws=ws, name=name).path
         return RedirectResponse(f"{path}?done={done}", status_code=303)
 
+    async def change(
+        request: Request, ws: str, name: str, done: str, act: Act, *, keep_values: bool = False
+    ) -> Response:
+        """An owner's form on a destination's page: done, back to the page saying so; refused, the
+        page again with each problem beside its field (and the form's values, with `keep_values`)."""
+        member, fields = await posted_form(gate, request, ws, Role.OWNER)
+        try:
+            await run_in_threadpool(act, services_for(member.workspace_id), member.actor, fields)
+        except InvalidInput as exc:
+            values = {f.key: fields.get(f.key, "") for f in FIELDS} if keep_values else None
+            return await one(request, member, name, 422, errors=_by_field(exc), values=values)
+        return back(request, ws, name, done)
+
     @admin.post(KEY)
     @needs("POST", KEY, Role.OWNER)
     async def replace_key(request: Request, ws: str, name: str) -> Response:
-        member, fields = await posted_form(gate, request, ws, Role.OWNER)
-        svc = services_for(member.workspace_id)
-        try:
-            await run_in_threadpool(partial(svc.setup.replace_key, actor=member.actor), name, fields.get("api_key", ""))
-        except InvalidInput as exc:
-            return await one(request, member, name, 422, errors=_by_field(exc))
-        return back(request, ws, name, "key")
+        return await change(
+            request,
+            ws,
+            name,
+            "key",
+            lambda svc, actor, f: svc.setup.replace_key(name, f.get("api_key", ""), actor=actor),
+        )
 
     @admin.post(SETTINGS)
     @needs("POST", SETTINGS, Role.OWNER)
     async def save_settings(request: Request, ws: str, name: str) -> Response:
-        member, fields = await posted_form(gate, request, ws, Role.OWNER)
-        svc = services_for(member.workspace_id)
-        try:
-            await run_in_threadpool(partial(svc.setup.assign, actor=member.actor), name, assignments(fields))
-        except InvalidInput as exc:
-            values = {f.key: fields.get(f.key, "") for f in FIELDS}
-            return await one(request, member, name, 422, errors=_by_field(exc), values=values)
-        return back(request, ws, name, "settings")
+        return await change(
+            request,
+            ws,
+            name,
+            "settings",
+            lambda svc, actor, f: svc.setup.assign(name, assignments(f), actor=actor),
+            keep_values=True,
+        )
 
     @admin.post(RESUME)
     @needs("POST", RESUME, Role.OWNER)
     async def resume(request: Request, ws: str, name: str) -> Response:
-        member = await gate.member(request, ws, Role.OWNER)
-        await gate.check_csrf(request, member.visitor, await form_fields(request))
-        svc = services_for(member.workspace_id)
-        await run_in_threadpool(partial(svc.destinations.resume, actor=member.actor), name)
-        return back(request, ws, name, "resumed")
+        return await change(
+            request, ws, name, "resumed", lambda svc, actor, _f: svc.destinations.resume(name, actor=actor)
+        )
 
     @admin.post(PAUSE)
     @needs("POST", PAUSE, Role.OWNER)
     async def pause(request: Request, ws: str, name: str) -> Response:
-        member, fields = await posted_form(gate, request, ws, Role.OWNER)
-        svc = services_for(member.workspace_id)
-        try:
-            await run_in_threadpool(partial(svc.destinations.pause, actor=member.actor), name, fields.get("reason", ""))
-        except InvalidInput as exc:
-            if isinstance(exc, NotFound):
-                raise
-            return await one(request, member, name, 422, errors=_by_field(exc))
-        return back(request, ws, name, "paused")
+        return await change(
+            request,
+            ws,
+            name,
+            "paused",
+            lambda svc, actor, f: svc.destinations.pause(name, f.get("reason", ""), actor=actor),
+        )

@@ -5,6 +5,7 @@ analytics (funnel, drop-off, outcomes, responses per day)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from zeroparty.adapters.http.console.experience_views import Editor, chart_rows, editor_lines
 from zeroparty.adapters.http.console.gate import ConsoleGate, Member, needs
 from zeroparty.adapters.http.console.services import ServicesFor
-from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, render
+from zeroparty.adapters.http.console.shell import ConsoleRoute, form_fields, posted_form, render
 from zeroparty.adapters.http.forms import parse_form
 from zeroparty.domain.experience.publishing import PublishState
 from zeroparty.domain.experience.variants import BadVariant
@@ -115,15 +116,11 @@ def _editing(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> 
         if fields.get("action") != "publish":
             return editor(request, member, Editor(slug, text, [], checked))
         try:
-            done = await run_in_threadpool(svc.publishing.publish, checked.experience)
+            done = await run_in_threadpool(partial(svc.publishing.publish, actor=member.actor), checked.experience)
         except Conflict as exc:
             problems = [Problem(e.field, e.message) for e in exc.errors]
             return editor(request, member, Editor(slug, text, problems), 422)
         published = done.published
-        detail: Detail = {"version": published.version, "created": done.created}
-        await run_in_threadpool(
-            svc.audit.record, member.workspace_id, member.actor, "experience.publish", published.experience.slug, detail
-        )
         return _back(request, ws, published.experience.slug, "published" if done.created else "unchanged")
 
     @admin.post(NEW)
@@ -171,43 +168,31 @@ def _one(admin: APIRouter, gate: ConsoleGate, services_for: ServicesFor) -> None
     @admin.post(ROLL_BACK)
     @needs("POST", ROLL_BACK, Role.EDITOR)
     async def roll_back(request: Request, ws: str, slug: str) -> Response:
-        member = await gate.member(request, ws, Role.EDITOR)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.EDITOR)
         svc = services_for(member.workspace_id)
         wanted = fields.get("version", "")
         if not wanted.isdigit():
             return await show_page(request, member, slug, 422, errors={"version": ["choose a version to roll back to"]})
-        done = await run_in_threadpool(svc.publishing.roll_back, slug, int(wanted))
-        detail: Detail = {"to": int(wanted), "version": done.published.version, "created": done.created}
-        await run_in_threadpool(
-            svc.audit.record, member.workspace_id, member.actor, "experience.rollback", slug, detail
-        )
+        done = await run_in_threadpool(partial(svc.publishing.roll_back, actor=member.actor), slug, int(wanted))
         return _back(request, ws, slug, "rolledback" if done.created else "unchanged")
 
     @admin.post(STATE)
     @needs("POST", STATE, Role.EDITOR)
     async def set_state(request: Request, ws: str, slug: str) -> Response:
-        member = await gate.member(request, ws, Role.EDITOR)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.EDITOR)
         state = STATES.get(fields.get("state", ""))
         if state is None:
             return await show_page(
                 request, member, slug, 422, errors={"state": ["choose published, unpublished or closed"]}
             )
         svc = services_for(member.workspace_id)
-        before = await run_in_threadpool(svc.publishing.set_state, slug, state)
-        detail: Detail = {"from": before, "to": state}
-        await run_in_threadpool(svc.audit.record, member.workspace_id, member.actor, "experience.state", slug, detail)
+        await run_in_threadpool(partial(svc.publishing.set_state, actor=member.actor), slug, state)
         return _back(request, ws, slug, "state")
 
     @admin.post(VARIANTS)
     @needs("POST", VARIANTS, Role.EDITOR)
     async def set_variants(request: Request, ws: str, slug: str) -> Response:
-        member = await gate.member(request, ws, Role.EDITOR)
-        fields = await form_fields(request)
-        await gate.check_csrf(request, member.visitor, fields)
+        member, fields = await posted_form(gate, request, ws, Role.EDITOR)
         try:
             pairs = parse_form(request.headers.get("content-type"), await request.body())
         except InvalidInput:
